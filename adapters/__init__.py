@@ -1,0 +1,1 @@
+"""Platform adapters (console, Slack, Discord): thin translators over ``bot``."""

@@ -1,0 +1,1 @@
+"""Turning raw inputs (seed files, documents, feeds, web pages) into stored articles."""

@@ -1,0 +1,94 @@
+"""One typed settings object: the only reader of ``AINEWS_*`` environment variables.
+
+Values come, highest priority first, from: keyword arguments, the environment,
+a ``.env`` file, ``config/ainews.toml`` (or the file named by ``AINEWS_CONFIG``),
+and the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "config"
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("AINEWS_CONFIG", CONFIG_DIR / "ainews.toml"))
+
+
+class Settings(BaseSettings):
+    """Everything a deployment can change, with defaults that work on a laptop."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AINEWS_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    embedding_model: str = BUNDLED_MODEL
+    embedding_batch_size: int = 64
+    lexicon_path: Path = CONFIG_DIR / "lexicon_es_en.tsv"
+    gazetteer_path: Path = CONFIG_DIR / "entities.toml"
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    max_query_chars: int = 500
+    passage_max_chars: int = 600
+    recency_half_life_days: float = 30.0
+    recency_weight: float = 0.15
+    allow_private_networks: bool = False
+    log_level: str = "INFO"
+    log_json: bool = False
+    http_host: str = "0.0.0.0"
+    http_port: int = 3000
+
+    # Platform secrets use the names each platform documents, not the AINEWS_ prefix.
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")
+
+    @field_validator("database_url")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or a SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'ainews.db').as_posix()}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, dotenv_settings]
+        path = _config_file()
+        if path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        sources.append(file_secret_settings)
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings; keyword overrides win over every other source (tests use this)."""
+    return Settings(**overrides)
