@@ -1,0 +1,166 @@
+"""``ainews`` command line: ingest, search, stats, and running the bot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger("ainews")
+
+
+def _quiet_ml_libraries() -> None:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def _core(settings: Settings, **options: Any):  # type: ignore[no-untyped-def]
+    from bot.core import Core
+
+    return Core.build(settings, **options)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.date().isoformat() if value else None
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from bot.ingest.files import iter_path
+
+    # The model loads on the first new article; an all-duplicate run never needs it.
+    core = _core(settings, eager_model=False, load_vectors=False)
+    inputs = args.inputs or [os.path.relpath(settings.seeds_dir) + "/"]
+    items = [item for given in inputs for item in iter_path(given)]
+    with tqdm(total=len(items), unit="article", disable=args.json or None, file=sys.stderr) as bar:
+        report = core.ingester.ingest(items, progress=bar.update)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "new": len(report.new),
+                    "duplicates": len(report.duplicates),
+                    "failed": [{"input": o.label, "reason": o.reason} for o in report.failed],
+                    "notices": [{"input": o.label, "notice": o.notice} for o in report.notices],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for outcome in report.notices:
+            print(f"note    {outcome.label}: {outcome.notice}")
+        for outcome in report.failed:
+            print(f"FAILED  {outcome.label}: {outcome.reason}")
+        summary = (
+            f"{len(report.new)} new, {len(report.duplicates)} duplicate, "
+            f"{len(report.failed)} failed"
+        )
+        if report.duplicates and not report.new:
+            summary += " (already stored: nothing changed)"
+        print(summary)
+    return 1 if report.failed else 0
+
+
+def _hit_json(hit: Any) -> dict[str, Any]:
+    return {
+        "id": hit.article_id,
+        "title": hit.title,
+        "url": hit.url,
+        "source": hit.source,
+        "published_at": _iso(hit.published_at),
+        "lang": hit.lang,
+        "score": hit.score,
+        "snippet": hit.snippet,
+    }
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.i18n import t
+    from bot.index.hybrid import QueryError, validate_query
+    from bot.text import detect_lang
+
+    query = " ".join(args.query)
+    lang = detect_lang(query) if query.strip() else "en"
+    try:
+        validate_query(query, settings.max_query_chars)  # fail fast, before loading the model
+        hits = _core(settings).searcher.search(query, limit=args.limit)
+    except QueryError as exc:
+        print(t(exc.code, lang, **exc.params), file=sys.stderr)
+        return 2
+    if args.json:
+        payload = {"query": query, "results": [_hit_json(h) for h in hits]}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    if not hits:
+        print(t("no_results", lang, query=query))
+    for n, hit in enumerate(hits, start=1):
+        meta = " · ".join(x for x in (hit.source, _iso(hit.published_at), hit.url) if x)
+        print(f"{n}. {hit.title}\n   {meta}\n   {hit.snippet}\n")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core import Core
+    from bot.index.embedder import HashingEmbedder
+
+    # Counting rows needs neither the model nor the vectors.
+    core = Core.build(settings, embedder=HashingEmbedder(), load_vectors=False)
+    stats = core.stats()
+    stats.pop("indexed_vectors")
+    stats.pop("vector_index_mb")
+    stats["embedding_model"] = settings.embedding_model
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=2))
+    else:
+        for key, value in stats.items():
+            print(f"{key:20} {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ainews", description="AI-industry news bot")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="ingest files, folders, feeds or URLs (default: seeds/)")
+    p.add_argument("inputs", nargs="*", metavar="PATH|URL")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", help="hybrid search over stored articles")
+    p.add_argument("query", nargs="*")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("stats", help="what is stored and indexed")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_ml_libraries()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = load_settings()
+    try:
+        return int(args.func(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The core service container: engine, model, indexes and the operations built on them.
+
+Adapters and the CLI receive a ``Core``; nothing here knows about platforms.
+Construction is explicit (no globals, nothing at import time) so tests can pass
+a fake embedder and an in-memory database.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, func, select, text
+from sqlmodel import Session
+
+from bot.entities import EntityExtractor, Gazetteer
+from bot.index.embedder import Embedder, SentenceTransformerEmbedder
+from bot.index.fulltext import FullTextIndex
+from bot.index.hybrid import HybridSearcher, QueryExpander
+from bot.index.vectors import VectorIndex
+from bot.ingest.pipeline import Ingester
+from bot.lexicon import Lexicon
+from bot.models import Article, ArticleEntity, Entity, Passage, Source
+from bot.settings import Settings
+from bot.store import init_schema, make_engine, redacted_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    settings: Settings
+    engine: Engine
+    embedder: Embedder
+    vectors: VectorIndex
+    fulltext: FullTextIndex
+    lexicon: Lexicon
+    gazetteer: Gazetteer
+    searcher: HybridSearcher
+    ingester: Ingester
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        engine: Engine | None = None,
+        load_vectors: bool = True,
+        eager_model: bool = True,
+    ) -> Core:
+        engine = engine or make_engine(settings.resolved_database_url)
+        init_schema(engine)
+        if embedder is None:
+            real = SentenceTransformerEmbedder(settings.embedding_model)
+            if eager_model or not real.dim:
+                real.load()
+            embedder = real
+        vectors = VectorIndex(embedder.dim)
+        if load_vectors:
+            vectors.refresh(engine)
+        fulltext = FullTextIndex(engine)
+        lexicon = Lexicon.load(settings.lexicon_path)
+        gazetteer = Gazetteer.load(settings.gazetteer_path)
+        searcher = HybridSearcher(
+            engine=engine,
+            embedder=embedder,
+            vectors=vectors,
+            fulltext=fulltext,
+            expander=QueryExpander(lexicon, gazetteer),
+            max_query_chars=settings.max_query_chars,
+            recency_weight=settings.recency_weight,
+            recency_half_life_days=settings.recency_half_life_days,
+        )
+        ingester = Ingester(
+            engine=engine,
+            embedder=embedder,
+            vectors=vectors,
+            fulltext=fulltext,
+            extractor=EntityExtractor(gazetteer),
+            passage_max_chars=settings.passage_max_chars,
+            batch_size=settings.embedding_batch_size,
+        )
+        return cls(
+            settings=settings,
+            engine=engine,
+            embedder=embedder,
+            vectors=vectors,
+            fulltext=fulltext,
+            lexicon=lexicon,
+            gazetteer=gazetteer,
+            searcher=searcher,
+            ingester=ingester,
+        )
+
+    def refresh(self) -> int:
+        """Pick up passages stored by other processes (replicas, the CLI)."""
+        return self.vectors.refresh(self.engine)
+
+    def stats(self) -> dict[str, Any]:
+        with Session(self.engine) as session:
+            count = lambda model: session.execute(select(func.count()).select_from(model)).scalar_one()  # noqa: E731
+            langs = dict(
+                session.execute(select(Article.lang, func.count()).group_by(Article.lang)).all()  # type: ignore[call-overload]
+            )
+            newest = session.execute(
+                select(func.max(func.coalesce(Article.published_at, Article.first_seen_at)))
+            ).scalar_one()
+            return {
+                "articles": count(Article),
+                "passages": count(Passage),
+                "sources": count(Source),
+                "entities": count(Entity),
+                "entity_mentions": count(ArticleEntity),
+                "languages": langs,
+                "newest": newest.isoformat() if newest else None,
+                "indexed_vectors": len(self.vectors),
+                "vector_index_mb": round(self.vectors.nbytes / 1e6, 1),
+                "database": redacted_url(self.engine),
+                "embedding_model": self.embedder.name,
+                "lexicon_entries": len(self.lexicon),
+                "gazetteer_entities": len(self.gazetteer.entities),
+            }
+
+    def ping_database(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))

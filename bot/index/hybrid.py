@@ -1,0 +1,231 @@
+"""Hybrid search: BM25 over stemmed terms + dense passage vectors, fused by reciprocal rank.
+
+Full text and the query embedding run concurrently (SQLite releases the GIL
+while it searches), so the fused search costs little more than embedding the
+query, which is the floor.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy import Engine, bindparam, text
+
+from bot.entities import Gazetteer
+from bot.index.embedder import Embedder
+from bot.index.fulltext import FtsQuery, FullTextIndex
+from bot.index.vectors import VectorIndex
+from bot.lexicon import Lexicon
+from bot.text import fold, query_terms, stem_tokens, tokens
+
+Mode = Literal["hybrid", "bm25", "dense"]
+RRF_K = 60
+
+
+class QueryError(ValueError):
+    """A query we refuse; ``code`` selects the localized message."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(slots=True)
+class SearchHit:
+    article_id: int
+    title: str
+    url: str | None
+    source: str
+    published_at: datetime | None
+    lang: str
+    score: float
+    snippet: str
+    passage_id: int | None = None
+    story_id: int | None = None
+
+
+def validate_query(query: str, max_chars: int) -> str:
+    cleaned = " ".join(query.split())
+    if not cleaned or not any(ch.isalnum() for ch in cleaned):
+        raise QueryError("empty_query")
+    if len(cleaned) > max_chars:
+        raise QueryError("query_too_long", length=len(cleaned), limit=max_chars)
+    return cleaned
+
+
+class QueryExpander:
+    """Builds the full-text query: the query's own stems plus ES<->EN and entity-alias variants."""
+
+    def __init__(self, lexicon: Lexicon, gazetteer: Gazetteer) -> None:
+        self.lexicon = lexicon
+        self.gazetteer = gazetteer
+
+    def variants(self, query: str) -> list[str]:
+        out = dict.fromkeys(self.lexicon.expand(query))
+        for name in self.gazetteer.find(query):
+            out.update(dict.fromkeys(self.gazetteer.aliases(name)))
+        return list(out)
+
+    def build(self, query: str, *, expand: bool = True) -> FtsQuery:
+        terms = dict.fromkeys(query_terms(query))
+        phrases: dict[tuple[str, ...], None] = {}
+        for variant in self.variants(query) if expand else []:
+            words = tokens(variant)
+            if len(words) == 1:
+                terms.update(dict.fromkeys(query_terms(variant)))
+            elif len(words) > 1:
+                for lang in ("es", "en"):
+                    phrases[tuple(stem_tokens(words, lang))] = None
+        return FtsQuery(tuple(t for t in terms if t), tuple(phrases))
+
+
+class HybridSearcher:
+    """Answers ``search`` over articles; one instance per process, thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        embedder: Embedder,
+        vectors: VectorIndex,
+        fulltext: FullTextIndex,
+        expander: QueryExpander,
+        max_query_chars: int = 500,
+        recency_weight: float = 0.15,
+        recency_half_life_days: float = 30.0,
+        candidates: int = 100,
+    ) -> None:
+        self.engine = engine
+        self.embedder = embedder
+        self.vectors = vectors
+        self.fulltext = fulltext
+        self.expander = expander
+        self.max_query_chars = max_query_chars
+        self.recency_weight = recency_weight
+        self.half_life = recency_half_life_days
+        self.candidates = candidates
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fts")
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        mode: Mode = "hybrid",
+        now: datetime | None = None,
+        expand: bool = True,
+    ) -> list[SearchHit]:
+        query = validate_query(query, self.max_query_chars)
+        fts_future = None
+        if mode != "dense":
+            fts_query = self.expander.build(query, expand=expand)
+            fts_future = self._pool.submit(self.fulltext.search, fts_query, self.candidates)
+        dense: list[tuple[int, float, int]] = []
+        if mode != "bm25":
+            vector = self.embedder.encode([query])[0]
+            dense = self.vectors.search(vector, self.candidates)
+        lexical = fts_future.result() if fts_future else []
+
+        fused: dict[int, float] = {}
+        for rank, (aid, _score) in enumerate(lexical):
+            fused[aid] = fused.get(aid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, (aid, _score, _pid) in enumerate(dense):
+            fused[aid] = fused.get(aid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        if not fused:
+            return []
+        best_passage = {aid: pid for aid, _s, pid in dense}
+        shortlist = sorted(fused, key=fused.__getitem__, reverse=True)[: max(limit * 3, 30)]
+        rows = self._articles(shortlist)
+        now = now or datetime.now(UTC)
+        hits = []
+        for aid in shortlist:
+            row = rows.get(aid)
+            if row is None:
+                continue
+            when = row.published_at or row.first_seen_at
+            score = fused[aid] * (1.0 + self._recency(when, now))
+            hits.append((score, aid, row))
+        hits.sort(key=lambda h: h[0], reverse=True)
+        hits = hits[:limit]
+        snippets = self._snippets([(aid, best_passage.get(aid)) for _s, aid, _r in hits], query)
+        return [
+            SearchHit(
+                article_id=aid,
+                title=row.title,
+                url=row.url,
+                source=row.source_name,
+                published_at=_aware(row.published_at),
+                lang=row.lang,
+                score=round(score, 6),
+                snippet=snippets.get(aid, ""),
+                passage_id=best_passage.get(aid),
+                story_id=row.story_id,
+            )
+            for score, aid, row in hits
+        ]
+
+    def _recency(self, when: datetime | None, now: datetime) -> float:
+        if when is None or self.recency_weight <= 0:
+            return 0.0
+        age_days = max(0.0, (now - _aware(when)).total_seconds() / 86400)  # type: ignore[operator]
+        return self.recency_weight * math.pow(0.5, age_days / self.half_life)
+
+    def _articles(self, ids: list[int]) -> dict[int, object]:
+        sql = text(
+            "SELECT id, title, url, source_name, published_at, first_seen_at, lang, story_id "
+            "FROM article WHERE id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        with self.engine.connect() as conn:
+            return {int(r.id): r for r in conn.execute(sql, {"ids": ids})}
+
+    def _snippets(self, wanted: list[tuple[int, int | None]], query: str) -> dict[int, str]:
+        if not wanted:
+            return {}
+        sql = text("SELECT id, article_id, text FROM passage WHERE article_id IN :ids ORDER BY id")
+        sql = sql.bindparams(bindparam("ids", expanding=True))
+        with self.engine.connect() as conn:
+            rows = conn.execute(sql, {"ids": [aid for aid, _ in wanted]}).all()
+        stems = set(query_terms(query))
+        by_article: dict[int, list[tuple[int, str]]] = {}
+        for pid, aid, passage in rows:
+            by_article.setdefault(int(aid), []).append((int(pid), passage))
+        out: dict[int, str] = {}
+        for aid, pid in wanted:
+            passages = by_article.get(aid, [])
+            if not passages:
+                continue
+            chosen = next((p for i, p in passages if i == pid), None)
+            if chosen is None:  # lexical-only hit: the passage sharing most query stems
+                chosen = max(passages, key=lambda p: _overlap(p[1], stems))[1]
+            out[aid] = make_snippet(chosen, stems)
+        return out
+
+
+def _overlap(passage: str, stems: set[str]) -> int:
+    words = set(query_terms(passage))
+    return len(words & stems)
+
+
+def make_snippet(passage: str, stems: set[str], width: int = 240) -> str:
+    """About ``width`` characters of the passage, starting near the first query term."""
+    if len(passage) <= width:
+        return passage
+    folded = fold(passage)
+    starts = [m.start() for s in stems if len(s) > 2 for m in [re.search(re.escape(s), folded)] if m]
+    start = max(0, min(starts) - 60) if starts else 0
+    if start:
+        start = passage.find(" ", start) + 1
+    piece = passage[start : start + width].rsplit(" ", 1)[0]
+    return ("…" if start else "") + piece + "…"
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,310 @@
+"""Store parsed articles: dedup, passages, embeddings, full text and entities.
+
+Work is done in batches; each batch is one transaction, so an interrupted run
+loses at most the batch in flight and re-running it only finds duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import Engine, bindparam, insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.entities import EntityExtractor
+from bot.index.embedder import Embedder
+from bot.index.fulltext import FullTextIndex
+from bot.index.vectors import VectorIndex
+from bot.ingest.files import Item
+from bot.ingest.types import IngestError, RawArticle
+from bot.models import Article, ArticleEntity, Entity, Passage
+from bot.text import clean_whitespace, content_hash, detect_lang, split_passages
+
+log = logging.getLogger(__name__)
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|cmpid)$", re.IGNORECASE)
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Same page, same key: drop fragments, tracking parameters, default ports, trailing slash."""
+    if not url or not url.strip():
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"http", "https"}:
+        return url  # a local path as the user gave it
+    host = (parts.hostname or "").lower()
+    if parts.port and not (parts.scheme == "http" and parts.port == 80) and parts.port != 443:
+        host = f"{host}:{parts.port}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)])
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), host, path, query, ""))
+
+
+@dataclass
+class Outcome:
+    label: str
+    status: str  # "new" | "duplicate" | "failed"
+    reason: str = ""
+    article_id: int | None = None
+    title: str = ""
+    notice: str | None = None
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def _of(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def new(self) -> list[Outcome]:
+        return self._of("new")
+
+    @property
+    def duplicates(self) -> list[Outcome]:
+        return self._of("duplicate")
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return self._of("failed")
+
+    @property
+    def notices(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.notice]
+
+
+@dataclass(slots=True)
+class _Prepared:
+    label: str
+    raw: RawArticle
+    url: str | None
+    digest: str
+    passages: list[str]
+    notice: str | None
+
+
+class Ingester:
+    """Turns ``Item``s into stored, searchable articles."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        embedder: Embedder,
+        vectors: VectorIndex,
+        fulltext: FullTextIndex,
+        extractor: EntityExtractor,
+        passage_max_chars: int = 600,
+        batch_size: int = 64,
+        on_stored: Callable[[Session, list[int]], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.embedder = embedder
+        self.vectors = vectors
+        self.fulltext = fulltext
+        self.extractor = extractor
+        self.passage_max_chars = passage_max_chars
+        self.batch_size = batch_size
+        self.on_stored = on_stored
+
+    def ingest(
+        self,
+        items: Iterable[Item],
+        *,
+        source_id: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        report = IngestReport()
+        batch: list[_Prepared] = []
+        for item in items:
+            if isinstance(item.result, IngestError):
+                report.outcomes.append(Outcome(item.label, "failed", str(item.result)))
+                if progress:
+                    progress(1)
+                continue
+            try:
+                batch.append(self._prepare(item))
+            except IngestError as exc:
+                report.outcomes.append(Outcome(item.label, "failed", str(exc)))
+                if progress:
+                    progress(1)
+                continue
+            if len(batch) >= self.batch_size:
+                report.outcomes += self._store(batch, source_id)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            report.outcomes += self._store(batch, source_id)
+            if progress:
+                progress(len(batch))
+        return report
+
+    def _prepare(self, item: Item) -> _Prepared:
+        raw = item.result
+        assert isinstance(raw, RawArticle)
+        raw.title = clean_whitespace(raw.title).replace("\n", " ")[:500]
+        raw.body = clean_whitespace(raw.body)
+        if not raw.body and not raw.title:
+            raise IngestError("empty article")
+        raw.lang = (raw.lang or detect_lang(f"{raw.title}\n{raw.body}"))[:2].lower()
+        passages = split_passages(raw.body or raw.title, self.passage_max_chars) or [raw.title]
+        return _Prepared(
+            label=item.label,
+            raw=raw,
+            url=canonical_url(raw.url),
+            digest=content_hash(raw.title, raw.body),
+            passages=passages,
+            notice=item.notice,
+        )
+
+    def _existing(self, batch: list[_Prepared]) -> tuple[set[str], set[str]]:
+        urls = [p.url for p in batch if p.url]
+        digests = [p.digest for p in batch]
+        with self.engine.connect() as conn:
+            found_urls = set()
+            if urls:
+                sql = text("SELECT url FROM article WHERE url IN :u")
+                sql = sql.bindparams(bindparam("u", expanding=True))
+                found_urls = {r[0] for r in conn.execute(sql, {"u": urls})}
+            sql = text("SELECT content_hash FROM article WHERE content_hash IN :h")
+            sql = sql.bindparams(bindparam("h", expanding=True))
+            found_digests = {r[0] for r in conn.execute(sql, {"h": digests})}
+        return found_urls, found_digests
+
+    def _store(self, batch: list[_Prepared], source_id: int | None) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        urls, digests = self._existing(batch)
+        fresh: list[_Prepared] = []
+        for prepared in batch:
+            if prepared.url and prepared.url in urls:
+                outcomes.append(self._dup(prepared, "same URL already stored"))
+            elif prepared.digest in digests:
+                outcomes.append(self._dup(prepared, "same text already stored"))
+            else:
+                fresh.append(prepared)
+                if prepared.url:
+                    urls.add(prepared.url)
+                digests.add(prepared.digest)
+        if not fresh:
+            return self._in_input_order(batch, outcomes)
+        texts = [f"{p.raw.title}. {passage}" for p in fresh for passage in p.passages]
+        vectors = self.embedder.encode(texts)
+        try:
+            outcomes += self._write(fresh, vectors, source_id)
+            return self._in_input_order(batch, outcomes)
+        except IntegrityError:
+            # Another process stored some of these meanwhile: fall back to one at a time.
+            offset = 0
+            for prepared in fresh:
+                count = len(prepared.passages)
+                try:
+                    outcomes += self._write([prepared], vectors[offset : offset + count], source_id)
+                except IntegrityError:
+                    outcomes.append(self._dup(prepared, "stored concurrently"))
+                offset += count
+        return self._in_input_order(batch, outcomes)
+
+    @staticmethod
+    def _in_input_order(batch: list[_Prepared], outcomes: list[Outcome]) -> list[Outcome]:
+        rank = {p.label: i for i, p in enumerate(batch)}
+        return sorted(outcomes, key=lambda o: rank.get(o.label, len(rank)))
+
+    @staticmethod
+    def _dup(prepared: _Prepared, reason: str) -> Outcome:
+        return Outcome(prepared.label, "duplicate", reason, title=prepared.raw.title)
+
+    def _write(self, fresh: list[_Prepared], vectors, source_id: int | None) -> list[Outcome]:  # type: ignore[no-untyped-def]
+        now = datetime.now(UTC)
+        passage_ids: list[int] = []
+        passage_articles: list[int] = []
+        outcomes = []
+        with Session(self.engine, expire_on_commit=False) as session:
+            articles = []
+            for p in fresh:
+                article = Article(
+                    source_id=source_id,
+                    source_name=p.raw.source_name or "",
+                    url=p.url,
+                    guid=p.raw.guid,
+                    title=p.raw.title,
+                    body=p.raw.body,
+                    section=p.raw.section,
+                    lang=p.raw.lang or "es",
+                    published_at=p.raw.published_at,
+                    first_seen_at=now,
+                    content_hash=p.digest,
+                )
+                session.add(article)
+                articles.append(article)
+            session.flush()
+            rows = []
+            offset = 0
+            for p, article in zip(fresh, articles, strict=True):
+                assert article.id is not None
+                for order, passage in enumerate(p.passages):
+                    rows.append(
+                        {
+                            "article_id": article.id,
+                            "ord": order,
+                            "text": passage,
+                            "embedding": vectors[offset].tobytes(),
+                        }
+                    )
+                    offset += 1
+            result = session.execute(insert(Passage).returning(Passage.id, Passage.article_id), rows)
+            for pid, aid in sorted(result.all()):
+                passage_ids.append(int(pid))
+                passage_articles.append(int(aid))
+            conn = session.connection()
+            self.fulltext.add(
+                conn, [(a.id, a.title, a.body, a.lang) for a in articles if a.id is not None]
+            )
+            self._entities(session, articles)
+            if self.on_stored:
+                self.on_stored(session, [a.id for a in articles if a.id is not None])
+            session.commit()
+            for p, article in zip(fresh, articles, strict=True):
+                outcomes.append(
+                    Outcome(p.label, "new", article_id=article.id, title=article.title, notice=p.notice)
+                )
+        order = sorted(range(len(passage_ids)), key=passage_ids.__getitem__)
+        self.vectors.add(
+            [passage_ids[i] for i in order], [passage_articles[i] for i in order], vectors[order]
+        )
+        return outcomes
+
+    def _entities(self, session: Session, articles: list[Article]) -> None:
+        found = {a.id: self.extractor.extract(a.title, a.body) for a in articles}
+        names = {name for per in found.values() for name in per}
+        if not names:
+            return
+        ids = dict(session.execute(select(Entity.name, Entity.id).where(Entity.name.in_(names))).all())  # type: ignore[attr-defined]
+        for per in found.values():
+            for name, (kind, _count, gazetteer) in per.items():
+                if name in ids:
+                    continue
+                entity = Entity(name=name, kind=kind, from_gazetteer=gazetteer)
+                try:
+                    with session.begin_nested():
+                        session.add(entity)
+                        session.flush()
+                    ids[name] = entity.id
+                except IntegrityError:  # created meanwhile by a concurrent writer
+                    ids[name] = session.execute(
+                        select(Entity.id).where(Entity.name == name)
+                    ).scalar_one()
+        links = [
+            {"article_id": aid, "entity_id": ids[name], "count": count}
+            for aid, per in found.items()
+            for name, (_kind, count, _g) in per.items()
+        ]
+        if links:
+            session.execute(insert(ArticleEntity), links)

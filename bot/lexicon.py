@@ -1,0 +1,94 @@
+"""Bilingual ES<->EN query expansion from ``config/lexicon_es_en.tsv``.
+
+The bundled embedding model is English-only, so a Spanish article and an English
+question rarely meet in vector space. Translating the query's known terms into
+the other language lets the full-text index bridge them (measured in
+``docs/benchmarks.md``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.text import fold
+
+
+def _is_case_sensitive(variant: str) -> bool:
+    letters = [c for c in variant if c.isalpha()]
+    return bool(letters) and variant.upper() == variant and len(letters) <= 4
+
+
+@dataclass
+class PhraseMatcher:
+    """Finds known phrases in text (accent- and case-folded, except short acronyms)."""
+
+    groups: dict[str, list[str]] = field(default_factory=dict)  # key -> phrases it stands for
+    _folded: re.Pattern[str] | None = None
+    _exact: re.Pattern[str] | None = None
+    _keys: dict[str, str] = field(default_factory=dict)
+
+    def add(self, phrase: str, key: str) -> None:
+        phrase = phrase.strip()
+        if not phrase:
+            return
+        lookup = phrase if _is_case_sensitive(phrase) else fold(phrase)
+        self._keys.setdefault(lookup, key)
+
+    def compile(self) -> None:
+        folded = sorted((k for k in self._keys if not _is_case_sensitive(k)), key=len, reverse=True)
+        exact = sorted((k for k in self._keys if _is_case_sensitive(k)), key=len, reverse=True)
+        if folded:
+            self._folded = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, folded)) + r")(?!\w)")
+        if exact:
+            self._exact = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, exact)) + r")(?!\w)")
+
+    def find(self, text: str) -> list[str]:
+        """Keys of every phrase occurrence, in order, overlapping matches resolved longest-first."""
+        found: list[str] = []
+        if self._folded is not None:
+            found += [self._keys[m.group(1)] for m in self._folded.finditer(fold(text))]
+        if self._exact is not None:
+            found += [self._keys[m.group(1)] for m in self._exact.finditer(text)]
+        return found
+
+
+class Lexicon:
+    """Entries of Spanish variants <-> English variants."""
+
+    def __init__(self, entries: Iterable[tuple[list[str], list[str]]]) -> None:
+        self.entries = list(entries)
+        self._matcher = PhraseMatcher()
+        for index, (spanish, english) in enumerate(self.entries):
+            for variant in spanish + english:
+                self._matcher.add(variant, str(index))
+        self._matcher.compile()
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        entries: list[tuple[list[str], list[str]]] = []
+        if not path.is_file():
+            return cls(entries)
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
+                continue
+            es, en = line.split("\t", 1)
+            spanish = [v.strip() for v in es.split("|") if v.strip()]
+            english = [v.strip() for v in en.split("|") if v.strip()]
+            if spanish and english:
+                entries.append((spanish, english))
+        return cls(entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def expand(self, query: str) -> list[str]:
+        """Every variant (both languages) of every lexicon term found in ``query``."""
+        out: dict[str, None] = {}
+        for key in self._matcher.find(query):
+            spanish, english = self.entries[int(key)]
+            for variant in spanish + english:
+                out.setdefault(variant, None)
+        return list(out)

@@ -1,0 +1,76 @@
+"""SQLModel tables. The database is the source of truth; in-memory indexes derive from it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Source(SQLModel, table=True):
+    """Where articles come from: a feed, a web page, or a local folder/file."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # "feed" | "url" | "files"
+    url: str = Field(unique=True)
+    name: str
+    lang: str | None = None
+    enabled: bool = True
+    full_text: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    disabled_reason: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Article(SQLModel, table=True):
+    """One article; identical text or the same canonical URL is never stored twice."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int | None = Field(default=None, foreign_key="source.id", index=True)
+    source_name: str = ""
+    url: str | None = Field(default=None, unique=True)
+    guid: str | None = Field(default=None, index=True)
+    title: str
+    body: str
+    section: str | None = None
+    lang: str = "es"
+    published_at: datetime | None = Field(default=None, index=True)
+    first_seen_at: datetime = Field(default_factory=utcnow, index=True)
+    content_hash: str = Field(unique=True)
+    story_id: int | None = Field(default=None, index=True)
+
+
+class Passage(SQLModel, table=True):
+    """A few sentences of an article, with its embedding (float32 bytes, L2-normalized)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    ord: int
+    text: str
+    embedding: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Entity(SQLModel, table=True):
+    """A named thing (company, lab, model, chip, person, country...) mentioned in articles."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    kind: str = "other"
+    from_gazetteer: bool = True
+
+
+class ArticleEntity(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("article_id", "entity_id"),)
+
+    article_id: int = Field(foreign_key="article.id", primary_key=True)
+    entity_id: int = Field(foreign_key="entity.id", primary_key=True, index=True)
+    count: int = 1
