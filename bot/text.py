@@ -43,9 +43,24 @@ _LANG_HINTS = {
 }
 
 
+_ACCENTS = str.maketrans(
+    "áàâäãåéèêëíìîïóòôöõúùûüñçýÿ", "aaaaaaeeeeiiiiooooouuuuncyy"
+)
+
+
 def fold(text: str) -> str:
-    """Lowercase and strip diacritics (``Tecnológicas`` -> ``tecnologicas``); keeps ñ as n."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Lowercase and strip diacritics (``Tecnológicas`` -> ``tecnologicas``); ñ becomes n.
+
+    A translate table covers Spanish and most Latin text (hot path at ingest and
+    query time); NFKD decomposition handles whatever remains.
+    """
+    text = text.casefold()
+    if text.isascii():
+        return text
+    text = text.translate(_ACCENTS)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

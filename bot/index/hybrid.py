@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Engine, bindparam, select, text
 
 from bot.entities import Gazetteer
 from bot.index.embedder import Embedder
 from bot.index.fulltext import FtsQuery, FullTextIndex
 from bot.index.vectors import VectorIndex
 from bot.lexicon import Lexicon
+from bot.models import Article
 from bot.text import fold, query_terms, stem_tokens, tokens
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -177,12 +178,13 @@ class HybridSearcher:
         return self.recency_weight * math.pow(0.5, age_days / self.half_life)
 
     def _articles(self, ids: list[int]) -> dict[int, object]:
-        sql = text(
-            "SELECT id, title, url, source_name, published_at, first_seen_at, lang, story_id "
-            "FROM article WHERE id IN :ids"
-        ).bindparams(bindparam("ids", expanding=True))
+        columns = (
+            Article.id, Article.title, Article.url, Article.source_name, Article.published_at,
+            Article.first_seen_at, Article.lang, Article.story_id,
+        )
+        sql = select(*columns).where(Article.id.in_(ids))  # type: ignore[union-attr]
         with self.engine.connect() as conn:
-            return {int(r.id): r for r in conn.execute(sql, {"ids": ids})}
+            return {int(r.id): r for r in conn.execute(sql)}
 
     def _snippets(self, wanted: list[tuple[int, int | None]], query: str) -> dict[int, str]:
         if not wanted:
@@ -208,8 +210,8 @@ class HybridSearcher:
 
 
 def _overlap(passage: str, stems: set[str]) -> int:
-    words = set(query_terms(passage))
-    return len(words & stems)
+    folded = fold(passage)
+    return sum(stem in folded for stem in stems)
 
 
 def make_snippet(passage: str, stems: set[str], width: int = 240) -> str:

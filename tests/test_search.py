@@ -1,0 +1,61 @@
+"""Search in both languages with the real bundled model (acceptance of the foundation issue)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Core
+from bot.i18n import t
+from bot.index.hybrid import QueryError, make_snippet
+
+pytestmark = pytest.mark.model
+
+
+def _top(core: Core, query: str, **kw: object) -> list[str]:
+    hits = core.searcher.search(query, **kw)  # type: ignore[arg-type]
+    return [(h.url or "").rsplit("/", 1)[-1][:3] for h in hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("descargas de Qwen", "004"),
+        ("Qwen downloads", "004"),
+        ("¿Cuántas descargas superaron los modelos Qwen?", "004"),
+        ("Alibaba stock jumps", "004"),
+        ("Why are Chinese tech firms training models in Southeast Asia?", "000"),
+        ("empresas chinas entrenan modelos en el extranjero", "000"),
+        ("Nvidia H20 export restrictions", "000"),
+        ("share of open-model downloads, China vs the US", "002"),
+        ("cuota de descargas de modelos abiertos China frente a Estados Unidos", "002"),
+        ("MIT Hugging Face study on open model downloads", "002"),
+    ],
+)
+def test_the_right_seed_comes_first(seeded_core: Core, query: str, expected: str) -> None:
+    assert _top(seeded_core, query)[0] == expected
+
+
+def test_results_carry_what_a_user_needs(seeded_core: Core) -> None:
+    hit = seeded_core.searcher.search("descargas de Qwen", limit=1)[0]
+    assert hit.url == f"{seeded_core.settings.seeds_dir}/004_cfe0271cdde873fb.txt"
+    assert hit.title.startswith("Alibaba se dispara en bolsa")
+    assert hit.published_at is not None and hit.published_at.date().isoformat() == "2026-01-13"
+    assert hit.lang == "es" and hit.score > 0
+    assert "Qwen" in hit.snippet and len(hit.snippet) <= 245
+
+
+@pytest.mark.parametrize(
+    ("query", "code"), [("", "empty_query"), ("   ?! ", "empty_query"), ("x" * 10_000, "query_too_long")]
+)
+def test_bad_queries_get_a_clear_localized_message(seeded_core: Core, query: str, code: str) -> None:
+    with pytest.raises(QueryError) as info:
+        seeded_core.searcher.search(query)
+    assert info.value.code == code
+    assert "10000" in t(code, "en", **info.value.params) or code == "empty_query"
+    assert t(code, "es", **info.value.params) != t(code, "en", **info.value.params)
+
+
+def test_snippet_starts_near_the_match() -> None:
+    passage = "Intro words here. " * 20 + "The Qwen models passed 700 million downloads worldwide."
+    snippet = make_snippet(passage, {"qwen"})
+    assert "Qwen" in snippet and snippet.startswith("…")
