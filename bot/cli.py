@@ -126,6 +126,20 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import run
+
+    return run(settings)
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.console import run_console
+    from bot.core import Core
+    from bot.service import Service
+
+    return run_console(Service(Core.build(settings)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ainews", description="AI-industry news bot")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -141,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("run", help="run the bot (console mode when no Slack/Discord token is set)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("chat", help="interactive console session with every command")
+    p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("stats", help="what is stored and indexed")
     p.add_argument("--json", action="store_true")

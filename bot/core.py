@@ -72,6 +72,8 @@ class Core:
             max_query_chars=settings.max_query_chars,
             recency_weight=settings.recency_weight,
             recency_half_life_days=settings.recency_half_life_days,
+            dense_languages=settings.dense_languages,
+            min_dense_score=settings.min_dense_score,
         )
         ingester = Ingester(
             engine=engine,

@@ -23,6 +23,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "La base de datos no responde ahora mismo. Inténtalo de nuevo en unos segundos.",
         "en": "The database is not answering right now. Please try again in a few seconds.",
     },
+    "search_header": {
+        "es": "Resultados para «{query}»:",
+        "en": "Results for “{query}”:",
+    },
+    "help": {
+        "es": (
+            "Comandos de ainews:\n"
+            "  buscar <consulta>   busca artículos (también: search)\n"
+            "  ayuda               esta ayuda (también: help)\n"
+            "  salir               termina la sesión de consola (también: quit)\n"
+            "Texto sin comando = búsqueda."
+        ),
+        "en": (
+            "ainews commands:\n"
+            "  search <query>      search articles (also: buscar)\n"
+            "  help                this help (also: ayuda)\n"
+            "  quit                end the console session (also: salir)\n"
+            "Text with no command = search."
+        ),
+    },
+    "welcome": {
+        "es": "ainews en modo consola ({articles} artículos). Escribe «ayuda» o una pregunta.",
+        "en": "ainews console mode ({articles} articles). Type “help” or a question.",
+    },
+    "seeding": {
+        "es": "Base de datos vacía: cargando los artículos de {path} …",
+        "en": "Empty database: loading the articles in {path} …",
+    },
 }
 
 

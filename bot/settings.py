@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     database_url: str = ""
     embedding_model: str = BUNDLED_MODEL
     embedding_batch_size: int = 64
+    # Languages the embedding model understands ("*" = all, for multilingual models). Dense
+    # scores on other languages are noise with the English-only bundled model (measured).
+    embedding_languages: str = "en"
+    # Dense-only hits (no full-text match) below this cosine are not shown.
+    min_dense_score: float = 0.25
     lexicon_path: Path = CONFIG_DIR / "lexicon_es_en.tsv"
     gazetteer_path: Path = CONFIG_DIR / "entities.toml"
     seeds_dir: Path = PROJECT_ROOT / "seeds"
@@ -64,6 +69,11 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, value: str) -> str:
         return value.strip()
+
+    @property
+    def dense_languages(self) -> frozenset[str] | None:
+        langs = {x.strip().lower() for x in self.embedding_languages.split(",") if x.strip()}
+        return None if "*" in langs or not langs else frozenset(langs)
 
     @property
     def resolved_database_url(self) -> str:

@@ -101,6 +101,8 @@ class HybridSearcher:
         recency_weight: float = 0.15,
         recency_half_life_days: float = 30.0,
         candidates: int = 100,
+        dense_languages: frozenset[str] | None = None,
+        min_dense_score: float = 0.0,
     ) -> None:
         self.engine = engine
         self.embedder = embedder
@@ -111,6 +113,8 @@ class HybridSearcher:
         self.recency_weight = recency_weight
         self.half_life = recency_half_life_days
         self.candidates = candidates
+        self.dense_languages = dense_languages
+        self.min_dense_score = min_dense_score
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fts")
 
     def search(
@@ -130,8 +134,11 @@ class HybridSearcher:
         dense: list[tuple[int, float, int]] = []
         if mode != "bm25":
             vector = self.embedder.encode([query])[0]
-            dense = self.vectors.search(vector, self.candidates)
+            dense = self.vectors.search(vector, self.candidates, langs=self.dense_languages)
         lexical = fts_future.result() if fts_future else []
+        if mode == "hybrid":  # weak semantic-only matches are noise to a reader
+            matched = {aid for aid, _ in lexical}
+            dense = [d for d in dense if d[0] in matched or d[1] >= self.min_dense_score]
 
         fused: dict[int, float] = {}
         for rank, (aid, _score) in enumerate(lexical):

@@ -24,6 +24,7 @@ class VectorIndex:
         self._matrix: Vectors = np.zeros((0, dim), dtype=np.float32)
         self._articles = np.zeros(0, dtype=np.int64)
         self._passages = np.zeros(0, dtype=np.int64)
+        self._langs = np.zeros(0, dtype="<U2")
         self._size = 0
         self._lock = threading.Lock()
 
@@ -49,9 +50,18 @@ class VectorIndex:
         articles[: self._size] = self._articles[: self._size]
         passages = np.zeros(capacity, dtype=np.int64)
         passages[: self._size] = self._passages[: self._size]
+        langs = np.zeros(capacity, dtype="<U2")
+        langs[: self._size] = self._langs[: self._size]
         self._matrix, self._articles, self._passages = matrix, articles, passages
+        self._langs = langs
 
-    def add(self, passage_ids: list[int], article_ids: list[int], vectors: Vectors) -> None:
+    def add(
+        self,
+        passage_ids: list[int],
+        article_ids: list[int],
+        vectors: Vectors,
+        langs: list[str] | None = None,
+    ) -> None:
         """Append rows; ids at or below ``last_passage_id`` are skipped (already present)."""
         with self._lock:
             keep = [i for i, pid in enumerate(passage_ids) if pid > self.last_passage_id]
@@ -62,6 +72,8 @@ class VectorIndex:
             self._matrix[self._size : end] = vectors[keep]
             self._articles[self._size : end] = np.asarray(article_ids, dtype=np.int64)[keep]
             self._passages[self._size : end] = np.asarray(passage_ids, dtype=np.int64)[keep]
+            if langs is not None:
+                self._langs[self._size : end] = np.asarray(langs, dtype="<U2")[keep]
             self._size = end
 
     def refresh(self, engine: Engine, *, chunk: int = 20_000) -> int:
@@ -71,8 +83,9 @@ class VectorIndex:
             with engine.connect() as conn:
                 rows = conn.execute(
                     text(
-                        "SELECT id, article_id, embedding FROM passage WHERE id > :last "
-                        "ORDER BY id LIMIT :n"
+                        "SELECT p.id, p.article_id, p.embedding, a.lang FROM passage p "
+                        "JOIN article a ON a.id = p.article_id WHERE p.id > :last "
+                        "ORDER BY p.id LIMIT :n"
                     ),
                     {"last": self.last_passage_id, "n": chunk},
                 ).all()
@@ -80,23 +93,37 @@ class VectorIndex:
                 return added
             blob = b"".join(bytes(r[2]) for r in rows)
             vectors = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), self.dim)
-            self.add([int(r[0]) for r in rows], [int(r[1]) for r in rows], vectors)
+            self.add(
+                [int(r[0]) for r in rows],
+                [int(r[1]) for r in rows],
+                vectors,
+                [str(r[3]) for r in rows],
+            )
             added += len(rows)
             if len(rows) < chunk:
                 return added
 
-    def search(self, query: Vectors, k: int = 100) -> list[tuple[int, float, int]]:
-        """Top ``(article_id, cosine, best_passage_id)`` for one normalized query vector."""
+    def search(
+        self, query: Vectors, k: int = 100, *, langs: frozenset[str] | None = None
+    ) -> list[tuple[int, float, int]]:
+        """Top ``(article_id, cosine, best_passage_id)`` for one normalized query vector.
+
+        ``langs`` keeps only passages in those languages: the ones the model understands.
+        """
         size = self._size
         if size == 0:
             return []
         matrix, articles, passages = self._matrix, self._articles, self._passages
         scores = matrix[:size] @ query.reshape(-1)
+        if langs is not None:
+            scores[~np.isin(self._langs[:size], list(langs))] = -np.inf
         take = min(size, k * 3)
         top = np.argpartition(-scores, take - 1)[:take] if take < size else np.arange(size)
         top = top[np.argsort(-scores[top])]
         best: dict[int, tuple[float, int]] = {}
         for i in top:
+            if scores[i] == -np.inf:
+                break
             aid = int(articles[i])
             if aid not in best:
                 best[aid] = (float(scores[i]), int(passages[i]))

@@ -225,6 +225,7 @@ class Ingester:
         now = datetime.now(UTC)
         passage_ids: list[int] = []
         passage_articles: list[int] = []
+        lang_of: dict[int, str] = {}
         outcomes = []
         with Session(self.engine, expire_on_commit=False) as session:
             articles = []
@@ -245,6 +246,7 @@ class Ingester:
                 session.add(article)
                 articles.append(article)
             session.flush()
+            lang_of = {a.id: a.lang for a in articles if a.id is not None}
             rows = []
             offset = 0
             for p, article in zip(fresh, articles, strict=True):
@@ -277,7 +279,10 @@ class Ingester:
                 )
         order = sorted(range(len(passage_ids)), key=passage_ids.__getitem__)
         self.vectors.add(
-            [passage_ids[i] for i in order], [passage_articles[i] for i in order], vectors[order]
+            [passage_ids[i] for i in order],
+            [passage_articles[i] for i in order],
+            vectors[order],
+            [lang_of[passage_articles[i]] for i in order],
         )
         return outcomes
 

@@ -1,0 +1,51 @@
+"""Console adapter: every command in a terminal, replies as plain text. No account needed."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from bot.i18n import t
+from bot.reply import Reply
+from bot.service import Service
+
+QUIT = {"quit", "exit", "salir", "q", ":q"}
+
+
+def render(reply: Reply) -> str:
+    lines = [reply.text] if reply.text else []
+    for n, card in enumerate(reply.cards, start=1):
+        meta = " · ".join(
+            x
+            for x in (
+                card.source,
+                card.published_at.date().isoformat() if card.published_at else None,
+                card.url,
+            )
+            if x
+        )
+        lines.append(f"{n}. {card.title}")
+        if meta:
+            lines.append(f"   {meta}")
+        if card.snippet:
+            lines.append(f"   {card.snippet}")
+    for name, value in reply.fields:
+        lines.append(f"{name}: {value}")
+    return "\n".join(lines)
+
+
+def run_console(service: Service, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """Read commands line by line until EOF or ``quit``/``salir``."""
+    interactive = stdin.isatty()
+    articles = service.core.stats()["articles"]
+    print(t("welcome", "es" if articles else "en", articles=articles), file=stdout, flush=True)
+    while True:
+        if interactive:
+            stdout.write("ainews> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line or line.strip().lower() in QUIT:
+            return 0
+        if not line.strip():
+            continue
+        print(render(service.handle_text(line)) + "\n", file=stdout, flush=True)

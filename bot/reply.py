@@ -1,0 +1,40 @@
+"""The platform-neutral answer every command returns; each adapter renders it its own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True)
+class Card:
+    """One article as shown to users."""
+
+    article_id: int
+    title: str
+    url: str | None
+    source: str
+    published_at: datetime | None
+    snippet: str = ""
+    lang: str = "es"
+    story_id: int | None = None
+    also_reported: int = 0  # other sources covering the same story
+
+
+@dataclass(slots=True)
+class Button:
+    label: str
+    action: str  # "more_like_this" | "subscribe" | "next" | "share"
+    value: str = ""
+
+
+@dataclass(slots=True)
+class Reply:
+    text: str = ""
+    lang: str = "en"
+    title: str | None = None
+    cards: list[Card] = field(default_factory=list)
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+    ephemeral: bool = False
+    error: bool = False
