@@ -24,7 +24,8 @@ STOPWORDS: dict[str, frozenset[str]] = {
         estas este esto estos fue fueron ha han hasta hay la las le les lo los mas me mi mientras
         muy nada ni no nos o os otra otras otro otros para pero poco por porque que quien quienes
         se sea segun ser si sin sobre son su sus tambien tan tanto te tiene tienen todo todos tu
-        un una uno unos y ya cuanto cuanta cuantos cuantas cual qué que como donde por pasa""".split()
+        un una uno unos y ya cuanto cuanta cuantos cuantas cual qué que como donde
+        por pasa""".split()
     ),
     "en": frozenset(
         """a about above after again against all am an and any are as at be because been before
@@ -38,14 +39,17 @@ STOPWORDS: dict[str, frozenset[str]] = {
 }
 _ALL_STOPWORDS = STOPWORDS["es"] | STOPWORDS["en"]
 _LANG_HINTS = {
-    "es": frozenset("el la los las de del que y en un una por con para se su al es lo como más".split()),
+    "es": frozenset(
+        "el la los las de del que y en un una por con para se su al es lo como más".split()
+    ),
     "en": frozenset("the of and to in a is that for on with as by it at from are was this".split()),
 }
 
 
-_ACCENTS = str.maketrans(
-    "áàâäãåéèêëíìîïóòôöõúùûüñçýÿ", "aaaaaaeeeeiiiiooooouuuuncyy"
-)
+_ACCENTS = str.maketrans("áàâäãåéèêëíìîïóòôöõúùûüñçýÿ", "aaaaaaeeeeiiiiooooouuuuncyy")
+
+
+_HYPHENS = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"})
 
 
 def fold(text: str) -> str:
@@ -54,7 +58,7 @@ def fold(text: str) -> str:
     A translate table covers Spanish and most Latin text (hot path at ingest and
     query time); NFKD decomposition handles whatever remains.
     """
-    text = text.casefold()
+    text = text.casefold().translate(_HYPHENS)
     if text.isascii():
         return text
     text = text.translate(_ACCENTS)
@@ -167,3 +171,8 @@ def query_terms(text: str) -> list[str]:
 
 def is_stopword(word: str) -> bool:
     return fold(word) in _ALL_STOPWORDS
+
+
+def phrase_stems(phrase: str, lang: str) -> tuple[str, ...]:
+    """A multi-word phrase as the index holds it: stopwords dropped, then stemmed."""
+    return tuple(stem_tokens([w for w in tokens(phrase) if not is_stopword(w)], lang))

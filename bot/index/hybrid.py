@@ -12,9 +12,11 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy import Engine, Row, bindparam, text
+from sqlalchemy import select as sql_select
+from sqlmodel import col
 
 from bot.entities import Gazetteer
 from bot.index.embedder import Embedder
@@ -22,7 +24,7 @@ from bot.index.fulltext import FtsQuery, FullTextIndex
 from bot.index.vectors import VectorIndex
 from bot.lexicon import Lexicon
 from bot.models import Article
-from bot.text import fold, query_terms, stem_tokens, tokens
+from bot.text import fold, is_stopword, phrase_stems, query_terms, tokens
 
 Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
@@ -77,12 +79,12 @@ class QueryExpander:
         terms = dict.fromkeys(query_terms(query))
         phrases: dict[tuple[str, ...], None] = {}
         for variant in self.variants(query) if expand else []:
-            words = tokens(variant)
+            words = [w for w in tokens(variant) if not is_stopword(w)]
             if len(words) == 1:
                 terms.update(dict.fromkeys(query_terms(variant)))
             elif len(words) > 1:
                 for lang in ("es", "en"):
-                    phrases[tuple(stem_tokens(words, lang))] = None
+                    phrases[phrase_stems(variant, lang)] = None
         return FtsQuery(tuple(t for t in terms if t), tuple(phrases))
 
 
@@ -184,12 +186,18 @@ class HybridSearcher:
         age_days = max(0.0, (now - _aware(when)).total_seconds() / 86400)  # type: ignore[operator]
         return self.recency_weight * math.pow(0.5, age_days / self.half_life)
 
-    def _articles(self, ids: list[int]) -> dict[int, object]:
-        columns = (
-            Article.id, Article.title, Article.url, Article.source_name, Article.published_at,
-            Article.first_seen_at, Article.lang, Article.story_id,
-        )
-        sql = select(*columns).where(Article.id.in_(ids))  # type: ignore[union-attr]
+    def _articles(self, ids: list[int]) -> dict[int, Row[Any]]:
+        columns: list[Any] = [
+            Article.id,
+            Article.title,
+            Article.url,
+            Article.source_name,
+            Article.published_at,
+            Article.first_seen_at,
+            Article.lang,
+            Article.story_id,
+        ]
+        sql = sql_select(*columns).where(col(Article.id).in_(ids))
         with self.engine.connect() as conn:
             return {int(r.id): r for r in conn.execute(sql)}
 
@@ -226,7 +234,9 @@ def make_snippet(passage: str, stems: set[str], width: int = 240) -> str:
     if len(passage) <= width:
         return passage
     folded = fold(passage)
-    starts = [m.start() for s in stems if len(s) > 2 for m in [re.search(re.escape(s), folded)] if m]
+    starts = [
+        m.start() for s in stems if len(s) > 2 for m in [re.search(re.escape(s), folded)] if m
+    ]
     start = max(0, min(starts) - 60) if starts else 0
     if start:
         start = passage.find(" ", start) + 1
