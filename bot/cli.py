@@ -8,10 +8,13 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.core import Core
 
 log = logging.getLogger("ainews")
 
@@ -22,7 +25,7 @@ def _quiet_ml_libraries() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
-def _core(settings: Settings, **options: Any):  # type: ignore[no-untyped-def]
+def _core(settings: Settings, **options: Any) -> Core:
     from bot.core import Core
 
     return Core.build(settings, **options)
@@ -126,6 +129,133 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.answers import answer
+    from bot.i18n import t
+    from bot.index.hybrid import QueryError, validate_query
+    from bot.text import detect_lang
+
+    question = " ".join(args.question)
+    lang = args.lang or (detect_lang(question) if question.strip() else "en")
+    try:
+        validate_query(question, settings.max_query_chars)
+        result = answer(_core(settings), question, lang)
+    except QueryError as exc:
+        print(t(exc.code, lang, **exc.params), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(result.text)
+        for c in {c.n: c for c in result.citations}.values():
+            print(f"[{c.n}] {c.title} · {c.url or ''}")
+    return 0
+
+
+def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.service import Context, Service
+
+    service = Service(_core(settings, eager_model=False, load_vectors=False))
+    reply = service.handle_text(f"latest {args.n}", Context(platform="cli"))
+    return _print_reply(reply, args.json, "articles")
+
+
+def cmd_trending(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.service import trending
+
+    core = _core(settings, eager_model=False, load_vectors=False)
+    rows = trending(core, args.days, datetime.now(UTC))
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "days": args.days,
+                    "entities": [
+                        {"name": n, "count": now, "previous": before} for n, now, before in rows
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for name, now, before in rows:
+            print(f"{name:30} {now:5} (before: {before})")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+
+    from sqlmodel import Session, select
+
+    from bot.digest import build_digest
+    from bot.models import Subscription
+
+    core = _core(settings, eager_model=False, load_vectors=False)
+    now = _parse_time(args.now) if args.now else datetime.now(UTC)
+    with Session(core.engine) as session:
+        sub = None
+        if args.channel:
+            sub = (
+                session.execute(select(Subscription).where(Subscription.channel == args.channel))
+                .scalars()
+                .first()
+            )
+            if sub is None:
+                print(f"no subscription for channel {args.channel}", file=sys.stderr)
+                return 2
+        sub = sub or Subscription(
+            platform="cli", workspace="cli", channel="preview", lang=args.lang
+        )
+        since = _parse_time(args.since) if args.since else None
+        if since is None and sub.id is not None:
+            from bot.delivery import last_delivered_at
+
+            since = last_delivered_at(session, sub)
+        digest = build_digest(session, sub, now, since=since)
+    if args.json:
+        print(json.dumps(digest.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    print(digest.header)
+    for n, story in enumerate(digest.stories, start=1):
+        print(f"{n}. {story.headline}\n   {story.summary}\n   {', '.join(story.urls[:3])}")
+    return 0
+
+
+def _parse_time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _print_reply(reply: Any, as_json: bool, key: str) -> int:
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    key: [
+                        {
+                            "id": c.article_id,
+                            "title": c.title,
+                            "url": c.url,
+                            "source": c.source,
+                            "published_at": _iso(c.published_at),
+                            "story": c.story_id,
+                            "also_reported": c.also_reported,
+                        }
+                        for c in reply.cards
+                    ]
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        from adapters.console import render
+
+        print(render(reply))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import run
 
@@ -156,6 +286,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("ask", help="an extractive answer with citations")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--lang", choices=["es", "en"], help="answer language (default: the question's)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("latest", help="the newest stories")
+    p.add_argument("n", nargs="?", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_latest)
+
+    p = sub.add_parser("trending", help="entities rising in the last N days")
+    p.add_argument("days", nargs="?", type=int, default=7)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_trending)
+
+    p = sub.add_parser("digest", help="preview a channel's digest")
+    p.add_argument("--channel", help="a subscribed channel id")
+    p.add_argument("--now", help="ISO time to build the digest at (default: now)")
+    p.add_argument("--since", help="ISO time: what a new subscriber would get since then")
+    p.add_argument("--lang", choices=["es", "en"], default="en")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_digest)
+
     p = sub.add_parser("run", help="run the bot (console mode when no Slack/Discord token is set)")
     p.set_defaults(func=cmd_run)
 
@@ -180,6 +334,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args, settings))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
-from sqlmodel import Session
+from sqlalchemy import Engine, func, text
+from sqlmodel import Session, select
 
 from bot.entities import EntityExtractor, Gazetteer
 from bot.index.embedder import Embedder, SentenceTransformerEmbedder
@@ -102,9 +102,12 @@ class Core:
 
     def stats(self) -> dict[str, Any]:
         with Session(self.engine) as session:
-            count = lambda model: session.execute(select(func.count()).select_from(model)).scalar_one()  # noqa: E731
-            langs = dict(
-                session.execute(select(Article.lang, func.count()).group_by(Article.lang)).all()  # type: ignore[call-overload]
+
+            def count(model: type) -> int:
+                return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+            langs: dict[str, int] = dict(
+                session.execute(select(Article.lang, func.count()).group_by(Article.lang)).all()
             )
             newest = session.execute(
                 select(func.max(func.coalesce(Article.published_at, Article.first_seen_at)))

@@ -60,6 +60,10 @@ class Gazetteer:
         """Mentions of known entities in ``text``, by canonical name."""
         return Counter(self._matcher.find(text))
 
+    def positions(self, text: str) -> list[tuple[str, int, int]]:
+        """``(canonical name, start, end)`` of each mention."""
+        return self._matcher.positions(text)
+
     def aliases(self, name: str) -> tuple[str, ...]:
         entity = self.entities.get(name)
         return (entity.name, *entity.aliases) if entity else ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 Lang = str  # "es" | "en"
@@ -27,22 +28,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Resultados para «{query}»:",
         "en": "Results for “{query}”:",
     },
-    "help": {
-        "es": (
-            "Comandos de ainews:\n"
-            "  buscar <consulta>   busca artículos (también: search)\n"
-            "  ayuda               esta ayuda (también: help)\n"
-            "  salir               termina la sesión de consola (también: quit)\n"
-            "Texto sin comando = búsqueda."
-        ),
-        "en": (
-            "ainews commands:\n"
-            "  search <query>      search articles (also: buscar)\n"
-            "  help                this help (also: ayuda)\n"
-            "  quit                end the console session (also: salir)\n"
-            "Text with no command = search."
-        ),
-    },
     "welcome": {
         "es": "ainews en modo consola ({articles} artículos). Escribe «ayuda» o una pregunta.",
         "en": "ainews console mode ({articles} articles). Type “help” or a question.",
@@ -51,7 +36,234 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Base de datos vacía: cargando los artículos de {path} …",
         "en": "Empty database: loading the articles in {path} …",
     },
+    "help": {
+        "es": (
+            "*ainews* — noticias de la industria de la IA. Comandos:\n"
+            "• `buscar <consulta>` busca artículos\n"
+            "• `preguntar <pregunta>` respuesta con citas (o escribe la pregunta sin más)\n"
+            "• `ultimas [n]` las últimas noticias · `tendencias [días]` qué sube\n"
+            "• `historia <id>` los artículos de una historia y otros parecidos\n"
+            "• `resumen` vista previa del resumen diario de este canal\n"
+            "• `suscribir [HH:MM] [zona horaria] [temas...] [laborables] [min=N] [omitir-vacios]`\n"
+            "• `desuscribir` · `suscripciones` · `historial`\n"
+            "• `fuentes [agregar <url> | quitar <id>]` · `idioma es|en` · `ayuda`"
+        ),
+        "en": (
+            "*ainews* — AI-industry news. Commands:\n"
+            "• `search <query>` find articles\n"
+            "• `ask <question>` an answer with citations (or just type the question)\n"
+            "• `latest [n]` the newest stories · `trending [days]` what is rising\n"
+            "• `story <id>` the articles of one story and similar ones\n"
+            "• `digest` preview this channel's daily digest\n"
+            "• `subscribe [HH:MM] [timezone] [topics...] [weekdays] [min=N] [skip-empty]`\n"
+            "• `unsubscribe` · `subscriptions` · `history`\n"
+            "• `sources [add <url> | remove <id>]` · `lang es|en` · `help`"
+        ),
+    },
+    "empty_command": {
+        "es": "No escribiste ningún comando. Prueba `ayuda`, `buscar Qwen` o haz una pregunta.",
+        "en": "You didn't type a command. Try `help`, `search Qwen` or ask a question.",
+    },
+    "unknown_verb": {
+        "es": "No conozco el comando «{verb}». ¿Quisiste decir `{suggestion}`? Escribe `ayuda`.",
+        "en": "I don't know the command “{verb}”. Did you mean `{suggestion}`? Type `help`.",
+    },
+    "invalid_count": {
+        "es": "Indica un número entre {low} y {high}.",
+        "en": "Give a number between {low} and {high}.",
+    },
+    "invalid_days": {
+        "es": "Indica un número de días entre {low} y {high}.",
+        "en": "Give a number of days between {low} and {high}.",
+    },
+    "btn_share": {"es": "Compartir en el canal", "en": "Share in channel"},
+    "btn_more": {"es": "Más como esto", "en": "More like this"},
+    "btn_subscribe": {"es": "Suscribir este canal", "en": "Subscribe this channel"},
+    "btn_next": {"es": "Siguiente", "en": "Next"},
+    "no_articles": {
+        "es": "Todavía no hay artículos. Añade fuentes con `fuentes agregar <url>`.",
+        "en": "No articles yet. Add sources with `sources add <url>`.",
+    },
+    "latest_header": {"es": "Las {n} últimas historias:", "en": "The {n} latest stories:"},
+    "trending_header": {
+        "es": "En tendencia (últimos {days} días frente a los {days} anteriores):",
+        "en": "Trending (last {days} days vs the {days} before):",
+    },
+    "trending_row": {
+        "es": "{now} artículos (antes {before})",
+        "en": "{now} articles (before: {before})",
+    },
+    "trending_empty": {
+        "es": "Nada sube en los últimos {days} días.",
+        "en": "Nothing is rising in the last {days} days.",
+    },
+    "story_usage": {
+        "es": "Uso: `historia <id>` (el número que aparece en cada noticia).",
+        "en": "Usage: `story <id>` (the number shown with each story).",
+    },
+    "story_unknown": {"es": "No existe la historia {id}.", "en": "There is no story {id}."},
+    "story_header": {
+        "es": "Historia: {title} ({n} artículo(s))",
+        "en": "Story: {title} ({n} article(s))",
+    },
+    "digest_header": {"es": "Resumen de IA — {date}", "en": "AI digest — {date}"},
+    "digest_empty": {
+        "es": "Nada nuevo desde el último resumen.",
+        "en": "Nothing new since the last digest.",
+    },
+    "needs_permission": {
+        "es": "No tienes permiso para cambiar la configuración de este canal.",
+        "en": "You don't have permission to change this channel's settings.",
+    },
+    "needs_manage_channels": {
+        "es": "Para esto necesitas el permiso «Gestionar canales» en este canal.",
+        "en": "You need the Manage Channels permission in this channel to do that.",
+    },
+    "needs_slack_admin": {
+        "es": "Solo los administradores del espacio de trabajo (o los usuarios autorizados) pueden hacer esto.",
+        "en": "Only workspace admins (or authorized users) can do that.",
+    },
+    "invalid_time": {
+        "es": "«{time}» no es una hora válida. Usa HH:MM entre 00:00 y 23:59, p. ej. `suscribir 09:00 Europe/Madrid`.",
+        "en": "“{time}” is not a valid time. Use HH:MM between 00:00 and 23:59, e.g. `subscribe 09:00 Europe/Madrid`.",
+    },
+    "invalid_timezone": {
+        "es": "«{timezone}» no es una zona horaria IANA. ¿Quizás: {suggestions}?",
+        "en": "“{timezone}” is not an IANA timezone. Perhaps: {suggestions}?",
+    },
+    "invalid_lang": {
+        "es": "Idioma no admitido: {lang} (usa es o en).",
+        "en": "Unsupported language: {lang} (use es or en).",
+    },
+    "invalid_min_sources": {
+        "es": "min= debe ser un número entre 1 y 20 (recibí «{value}»).",
+        "en": "min= must be a number between 1 and 20 (got “{value}”).",
+    },
+    "subscribed": {
+        "es": "Listo: este canal recibirá el resumen cada día a las {time} ({timezone}), en «{language}». Temas: {topics}. Solo laborables: {weekdays}. Fuentes mínimas por historia: {min_sources}.",
+        "en": "Done: this channel gets the digest every day at {time} ({timezone}), in “{language}”. Topics: {topics}. Weekdays only: {weekdays}. Minimum sources per story: {min_sources}.",
+    },
+    "subscription_row": {
+        "es": "{time} {timezone} · {language} · temas: {topics}",
+        "en": "{time} {timezone} · {language} · topics: {topics}",
+    },
+    "all_topics": {"es": "todos", "en": "all"},
+    "yes": {"es": "sí", "en": "yes"},
+    "no": {"es": "no", "en": "no"},
+    "unsubscribed": {
+        "es": "Este canal ya no recibirá el resumen diario.",
+        "en": "This channel will no longer get the daily digest.",
+    },
+    "not_subscribed": {
+        "es": "Este canal no está suscrito.",
+        "en": "This channel is not subscribed.",
+    },
+    "no_subscriptions": {
+        "es": "No hay suscripciones en este espacio.",
+        "en": "No subscriptions in this workspace.",
+    },
+    "subscriptions_header": {"es": "Suscripciones:", "en": "Subscriptions:"},
+    "no_sources": {
+        "es": "No hay fuentes. Añade una con `fuentes agregar <url>`.",
+        "en": "No sources yet. Add one with `sources add <url>`.",
+    },
+    "sources_header": {"es": "Fuentes ({n}):", "en": "Sources ({n}):"},
+    "source_ok": {"es": "{url} · último éxito: {when}", "en": "{url} · last success: {when}"},
+    "source_failing": {
+        "es": "falla ({n} seguidas): {error}",
+        "en": "failing ({n} in a row): {error}",
+    },
+    "source_disabled": {"es": "desactivada: {reason}", "en": "disabled: {reason}"},
+    "source_added": {"es": "Fuente {id} añadida: {url}", "en": "Source {id} added: {url}"},
+    "source_removed": {"es": "Fuente {id} eliminada: {url}", "en": "Source {id} removed: {url}"},
+    "source_bad_url": {
+        "es": "«{url}» no es una URL http(s) válida.",
+        "en": "“{url}” is not a valid http(s) URL.",
+    },
+    "source_private": {
+        "es": "Rechazada: {url} apunta a una dirección privada o local.",
+        "en": "Refused: {url} points to a private or local address.",
+    },
+    "source_exists": {
+        "es": "Esa fuente ya existe (id {id}).",
+        "en": "That source already exists (id {id}).",
+    },
+    "source_unknown": {"es": "No existe la fuente «{ref}».", "en": "There is no source “{ref}”."},
+    "lang_usage": {"es": "Uso: `idioma es` o `idioma en`.", "en": "Usage: `lang es` or `lang en`."},
+    "lang_set": {
+        "es": "Responderé en español en este canal.",
+        "en": "I'll answer in English in this channel.",
+    },
+    "history_empty": {
+        "es": "Todavía no se ha enviado ningún resumen a este canal.",
+        "en": "No digest has been sent to this channel yet.",
+    },
+    "stats_header": {"es": "Estadísticas:", "en": "Stats:"},
+    "answer_not_found": {
+        "es": "No encontré nada en las noticias indexadas que responda a «{question}».",
+        "en": "I found nothing in the indexed news that answers “{question}”.",
+    },
+    "answer_header": {
+        "es": "Esto dicen las noticias ({count} fuente(s)):",
+        "en": "Here is what the news says ({count} source(s)):",
+    },
+    "answer_quote": {
+        "es": "• «{sentence}» [{n}] (a {date})",
+        "en": "• “{sentence}” [{n}] (as of {date})",
+    },
+    "answer_figures": {"es": "Cifras clave: {figures}", "en": "Key figures: {figures}"},
+    "answer_conflict": {
+        "es": "Ojo: las fuentes dan cifras distintas para {subject}: {detail}.",
+        "en": "Note: sources give different figures for {subject}: {detail}.",
+    },
 }
+
+_MONTHS = {
+    "es": "ene feb mar abr may jun jul ago sep oct nov dic".split(),
+    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
+}
+
+
+def format_date(value: datetime | None, lang: str) -> str:
+    """``13 Jan 2026`` / ``13 ene 2026``."""
+    if value is None:
+        return "?"
+    return f"{value.day} {_MONTHS.get(lang, _MONTHS['en'])[value.month - 1]} {value.year}"
+
+
+_SCALES_OUT = {
+    "en": [(1e12, "trillion"), (1e9, "billion"), (1e6, "million")],
+    "es": [(1e12, "billones"), (1e9, "mil millones"), (1e6, "millones")],
+}
+_UNIT_NAMES = {
+    "downloads": {"es": "descargas", "en": "downloads"},
+    "users": {"es": "usuarios", "en": "users"},
+    "parameters": {"es": "parámetros", "en": "parameters"},
+    "employees": {"es": "empleados", "en": "employees"},
+    "models": {"es": "modelos", "en": "models"},
+}
+
+
+def _decimal(value: float, lang: str) -> str:
+    text = f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return text.replace(".", ",") if lang == "es" else text
+
+
+def format_number(value: float, unit: str, original: str, lang: str) -> str:
+    """A figure in the reader's conventions: ``15,8 %`` in Spanish, ``15.8 %`` in English."""
+    if unit == "%":
+        return f"{_decimal(value, lang)} %"
+    for size, word in _SCALES_OUT[lang if lang in _SCALES_OUT else "en"]:
+        if value >= size:
+            amount = f"{_decimal(value / size, lang)} {word}"
+            break
+    else:
+        amount = _decimal(value, lang)
+    if unit in {"usd", "eur", "cny"}:
+        return f"{amount} {unit.upper()}"
+    name = _UNIT_NAMES.get(unit, {}).get(lang, unit)
+    joiner = " de " if lang == "es" and value >= 1e6 and name else " "
+    return (amount + joiner + name).strip() if name else amount
 
 
 def t(code: str, lang: Lang = "en", **params: Any) -> str:

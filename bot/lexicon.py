@@ -45,6 +45,22 @@ class PhraseMatcher:
         if exact:
             self._exact = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, exact)) + r")(?!\w)")
 
+    def positions(self, text: str) -> list[tuple[str, int, int]]:
+        """``(key, start, end)`` of every occurrence (folding keeps offsets for Latin text)."""
+        out: list[tuple[str, int, int]] = []
+        if self._folded is not None:
+            folded = fold(text)
+            if len(folded) == len(text):
+                out += [
+                    (self._keys[m.group(1)], m.start(), m.end())
+                    for m in self._folded.finditer(folded)
+                ]
+        if self._exact is not None:
+            out += [
+                (self._keys[m.group(1)], m.start(), m.end()) for m in self._exact.finditer(text)
+            ]
+        return out
+
     def find(self, text: str) -> list[str]:
         """Keys of every phrase occurrence, in order, overlapping matches resolved longest-first."""
         found: list[str] = []

@@ -74,3 +74,61 @@ class ArticleEntity(SQLModel, table=True):
     article_id: int = Field(foreign_key="article.id", primary_key=True)
     entity_id: int = Field(foreign_key="entity.id", primary_key=True, index=True)
     count: int = 1
+
+
+class Figure(SQLModel, table=True):
+    """A key figure quoted in an article ("700 millones de descargas", "17 %"), found at ingest."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    text: str  # the span as written
+    value: float
+    unit: str  # "%" | "downloads" | "usd" | ... | "" for a bare count
+    subject: str | None = None  # nearest entity, e.g. "China"
+    sentence: str
+
+
+class Story(SQLModel, table=True):
+    """Articles about the same event, in any language and from any source."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    first_seen_at: datetime = Field(default_factory=utcnow, index=True)
+    last_seen_at: datetime = Field(default_factory=utcnow, index=True)
+    article_count: int = 1
+    source_count: int = 1
+
+
+class ChannelSettings(SQLModel, table=True):
+    """Per-channel preferences (reply language) on any platform."""
+
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    workspace: str
+    channel: str
+    lang: str | None = None
+
+
+class Subscription(SQLModel, table=True):
+    """A channel's daily digest: local time, IANA timezone, language and topics."""
+
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(index=True)
+    workspace: str
+    channel: str
+    local_time: str = "09:00"  # HH:MM
+    timezone: str = "UTC"
+    lang: str = "en"
+    topics: str = ""  # space-separated entities or keywords
+    weekdays_only: bool = False
+    min_sources: int = 1
+    skip_empty: bool = False
+    paused: bool = False
+    paused_reason: str | None = None
+    created_by: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

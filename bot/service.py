@@ -1,51 +1,501 @@
-"""Command handling: turns a ``Command`` into a ``Reply`` using the core. No platform code."""
+"""Command handling: a ``Command`` plus its ``Context`` becomes a ``Reply``. No platform code.
+
+Synchronous by design (the core embeds on the CPU); async adapters call it in a
+worker thread so their event loops stay free.
+"""
 
 from __future__ import annotations
 
-from bot.commands import Command, parse
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, select
+
+from bot.answers import answer
+from bot.commands import VERBS, Command, parse
 from bot.core import Core
-from bot.i18n import t
+from bot.digest import Digest, build_digest
+from bot.i18n import format_date, t
 from bot.index.hybrid import QueryError, SearchHit
-from bot.reply import Card, Reply
+from bot.models import Article, ArticleEntity, ChannelSettings, Entity, Source, Story, Subscription
+from bot.reply import Button, Card, Reply
+from bot.subscriptions import SubscribeError, parse_subscribe
 
 
-def card(hit: SearchHit) -> Card:
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Who is asking and where. Adapters fill it; ``can_manage`` is their permission check."""
+
+    platform: str = "console"
+    workspace: str = "local"
+    channel: str = "console"
+    user: str = "user"
+    can_manage: bool = True
+    refusal: str = "needs_permission"  # i18n key explaining why when can_manage is False
+
+
+def card(hit: SearchHit | Article, *, snippet: str = "", also: int = 0) -> Card:
+    if isinstance(hit, SearchHit):
+        return Card(
+            hit.article_id,
+            hit.title,
+            hit.url,
+            hit.source,
+            hit.published_at,
+            hit.snippet,
+            hit.lang,
+            hit.story_id,
+            also,
+        )
+    when = hit.published_at or hit.first_seen_at
     return Card(
-        article_id=hit.article_id,
-        title=hit.title,
-        url=hit.url,
-        source=hit.source,
-        published_at=hit.published_at,
-        snippet=hit.snippet,
-        lang=hit.lang,
-        story_id=hit.story_id,
+        hit.id or 0,
+        hit.title,
+        hit.url,
+        hit.source_name,
+        when,
+        snippet,
+        hit.lang,
+        hit.story_id,
+        also,
     )
 
 
 class Service:
-    """The one entry point adapters call: ``handle_text`` (sync; adapters use a thread)."""
+    """The one entry point adapters call."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, *, clock: type[datetime] = datetime) -> None:
         self.core = core
+        self._clock = clock
 
-    def handle_text(self, text: str) -> Reply:
-        return self.handle(parse(text))
+    def now(self) -> datetime:
+        return self._clock.now(UTC)
 
-    def handle(self, command: Command) -> Reply:
-        if command.verb == "search":
-            return self.search(command.args, command.lang)
-        return Reply(text=t("help", command.lang), lang=command.lang)
+    # -- entry points -------------------------------------------------------------------------
 
-    def search(self, query: str, lang: str, *, limit: int = 5) -> Reply:
+    def handle_text(self, text: str, ctx: Context | None = None) -> Reply:
+        return self.handle(parse(text), ctx or Context())
+
+    def handle(self, command: Command, ctx: Context) -> Reply:
         try:
-            hits = self.core.searcher.search(query, limit=limit)
+            lang = self._channel_lang(ctx) or command.lang
+        except OperationalError:
+            return Reply(
+                text=t("database_unavailable", command.lang), lang=command.lang, error=True
+            )
+        handler = getattr(self, f"_cmd_{command.verb}", None)
+        if handler is None:
+            return Reply(text=t("help", lang), lang=lang)
+        try:
+            reply: Reply = handler(command.args.strip(), lang, ctx)
+            return reply
         except QueryError as exc:
             return Reply(text=t(exc.code, lang, **exc.params), lang=lang, error=True)
+        except SubscribeError as exc:
+            return Reply(text=t(exc.code, lang, **exc.params), lang=lang, error=True)
+        except OperationalError:
+            return Reply(text=t("database_unavailable", lang), lang=lang, error=True)
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def _cmd_empty(self, args: str, lang: str, ctx: Context) -> Reply:
+        return Reply(text=t("empty_command", lang), lang=lang, ephemeral=True)
+
+    def _cmd_help(self, args: str, lang: str, ctx: Context) -> Reply:
+        return Reply(text=t("help", lang), lang=lang, ephemeral=True)
+
+    def _cmd_search(self, args: str, lang: str, ctx: Context, *, limit: int = 5) -> Reply:
+        hits = self.core.searcher.search(args, limit=limit * 2)
         if not hits:
-            return Reply(text=t("no_results", lang, query=query), lang=lang)
+            return Reply(text=t("no_results", lang, query=args), lang=lang, ephemeral=True)
+        cards = self._one_per_story(hits, limit)
         return Reply(
-            text=t("search_header", lang, query=query),
+            text=t("search_header", lang, query=args),
             lang=lang,
-            cards=[card(h) for h in hits],
+            cards=cards,
+            ephemeral=True,
+            buttons=[Button(t("btn_share", lang), "share", args)],
+        )
+
+    def _cmd_ask(self, args: str, lang: str, ctx: Context) -> Reply:
+        head = args.split(" ", 1)[0]
+        if " " not in args and len(head) > 2 and head.isalpha():
+            close = difflib.get_close_matches(head.lower(), list(VERBS), n=1, cutoff=0.75)
+            if close:
+                return Reply(
+                    text=t("unknown_verb", lang, verb=head, suggestion=close[0]),
+                    lang=lang,
+                    ephemeral=True,
+                    error=True,
+                )
+        result = answer(self.core, args, lang)
+        cards = []
+        seen: set[int] = set()
+        for citation in result.citations:
+            if citation.article_id in seen:
+                continue
+            seen.add(citation.article_id)
+            cards.append(
+                Card(
+                    citation.article_id,
+                    f"[{citation.n}] {citation.title}",
+                    citation.url,
+                    citation.source,
+                    citation.published_at,
+                    "",
+                    citation.lang,
+                )
+            )
+        buttons = []
+        if cards:
+            with Session(self.core.engine) as session:
+                first = session.get(Article, cards[0].article_id)
+            if first and first.story_id:
+                buttons.append(Button(t("btn_more", lang), "more_like_this", str(first.story_id)))
+        return Reply(
+            text=result.text, lang=lang, cards=cards, buttons=buttons, error=not result.found
+        )
+
+    def _cmd_latest(self, args: str, lang: str, ctx: Context) -> Reply:
+        n = _int_arg(args, default=5, low=1, high=20, code="invalid_count")
+        when = func.coalesce(Article.published_at, Article.first_seen_at)
+        with Session(self.core.engine) as session:
+            rows = (
+                session.execute(select(Article).order_by(when.desc()).limit(n * 3)).scalars().all()
+            )
+            cards = self._story_cards(session, rows, n)
+        if not cards:
+            return Reply(text=t("no_articles", lang), lang=lang)
+        return Reply(text=t("latest_header", lang, n=len(cards)), lang=lang, cards=cards)
+
+    def _cmd_trending(self, args: str, lang: str, ctx: Context) -> Reply:
+        days = _int_arg(args, default=7, low=1, high=90, code="invalid_days")
+        rows = trending(self.core, days, self.now())
+        if not rows:
+            return Reply(text=t("trending_empty", lang, days=days), lang=lang)
+        fields = [
+            (name, t("trending_row", lang, now=now, before=before)) for name, now, before in rows
+        ]
+        return Reply(text=t("trending_header", lang, days=days), lang=lang, fields=fields)
+
+    def _cmd_story(self, args: str, lang: str, ctx: Context) -> Reply:
+        if not args.strip().lstrip("#").isdigit():
+            return Reply(text=t("story_usage", lang), lang=lang, error=True, ephemeral=True)
+        story_id = int(args.strip().lstrip("#"))
+        with Session(self.core.engine) as session:
+            story = session.get(Story, story_id)
+            if story is None:
+                return Reply(text=t("story_unknown", lang, id=story_id), lang=lang, error=True)
+            articles = (
+                session.execute(
+                    select(Article)
+                    .where(Article.story_id == story_id)
+                    .order_by(col(Article.first_seen_at))
+                )
+                .scalars()
+                .all()
+            )
+            cards = [card(a) for a in articles]
+            related = self._related(session, articles, exclude={story_id})
+        reply = Reply(
+            text=t("story_header", lang, title=story.title, n=len(cards)),
+            lang=lang,
+            cards=cards + related,
+        )
+        return reply
+
+    def _cmd_digest(self, args: str, lang: str, ctx: Context) -> Reply:
+        sub = self._subscription(ctx) or Subscription(
+            platform=ctx.platform, workspace=ctx.workspace, channel=ctx.channel, lang=lang
+        )
+        with Session(self.core.engine) as session:
+            digest = build_digest(session, sub, self.now())
+        return digest_reply(digest)
+
+    def _cmd_subscribe(self, args: str, lang: str, ctx: Context) -> Reply:
+        if not ctx.can_manage:
+            return Reply(text=t(ctx.refusal, lang), lang=lang, error=True, ephemeral=True)
+        request = parse_subscribe(args)
+        with Session(self.core.engine) as session:
+            sub = session.execute(
+                select(Subscription).where(*self._where(ctx))
+            ).scalar_one_or_none()
+            if sub is None:
+                sub = Subscription(
+                    platform=ctx.platform,
+                    workspace=ctx.workspace,
+                    channel=ctx.channel,
+                    lang=lang,
+                    created_by=ctx.user,
+                )
+            sub.local_time = request.local_time or sub.local_time
+            sub.timezone = request.timezone or sub.timezone
+            sub.lang = request.lang or sub.lang
+            if request.topics:
+                sub.topics = " ".join(request.topics)
+            if request.weekdays_only is not None:
+                sub.weekdays_only = request.weekdays_only
+            if request.min_sources is not None:
+                sub.min_sources = request.min_sources
+            if request.skip_empty is not None:
+                sub.skip_empty = request.skip_empty
+            sub.paused, sub.paused_reason, sub.updated_at = False, None, self.now()
+            session.add(sub)
+            session.commit()
+            session.refresh(sub)
+        return Reply(text=t("subscribed", lang, **_sub_fields(sub, lang)), lang=lang)
+
+    def _cmd_unsubscribe(self, args: str, lang: str, ctx: Context) -> Reply:
+        if not ctx.can_manage:
+            return Reply(text=t(ctx.refusal, lang), lang=lang, error=True, ephemeral=True)
+        with Session(self.core.engine) as session:
+            sub = session.execute(
+                select(Subscription).where(*self._where(ctx))
+            ).scalar_one_or_none()
+            if sub is None:
+                return Reply(text=t("not_subscribed", lang), lang=lang, ephemeral=True)
+            session.delete(sub)
+            session.commit()
+        return Reply(text=t("unsubscribed", lang), lang=lang)
+
+    def _cmd_subscriptions(self, args: str, lang: str, ctx: Context) -> Reply:
+        with Session(self.core.engine) as session:
+            subs = (
+                session.execute(
+                    select(Subscription).where(
+                        Subscription.platform == ctx.platform,
+                        Subscription.workspace == ctx.workspace,
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        if not subs:
+            return Reply(text=t("no_subscriptions", lang), lang=lang, ephemeral=True)
+        fields = [
+            (f"#{s.channel}", t("subscription_row", lang, **_sub_fields(s, lang))) for s in subs
+        ]
+        return Reply(text=t("subscriptions_header", lang), lang=lang, fields=fields, ephemeral=True)
+
+    def _cmd_sources(self, args: str, lang: str, ctx: Context) -> Reply:
+        action, _, rest = args.partition(" ")
+        action = action.lower()
+        if action in {"add", "agregar", "añadir", "anadir", "remove", "quitar", "borrar"}:
+            if not ctx.can_manage:
+                return Reply(text=t(ctx.refusal, lang), lang=lang, error=True, ephemeral=True)
+            from bot.sources import SourceError, add_source, remove_source
+
+            try:
+                if action in {"add", "agregar", "añadir", "anadir"}:
+                    source = add_source(self.core, rest.strip())
+                    return Reply(
+                        text=t("source_added", lang, id=source.id, url=source.url), lang=lang
+                    )
+                removed = remove_source(self.core, rest.strip())
+                return Reply(
+                    text=t("source_removed", lang, id=removed.id, url=removed.url), lang=lang
+                )
+            except SourceError as exc:
+                return Reply(text=t(exc.code, lang, **exc.params), lang=lang, error=True)
+        with Session(self.core.engine) as session:
+            sources = session.execute(select(Source).order_by(col(Source.id))).scalars().all()
+        if not sources:
+            return Reply(text=t("no_sources", lang), lang=lang, ephemeral=True)
+        fields = [(f"{s.id}. {s.name}", _source_state(s, lang)) for s in sources[:25]]
+        return Reply(
+            text=t("sources_header", lang, n=len(sources)), lang=lang, fields=fields, ephemeral=True
+        )
+
+    def _cmd_lang(self, args: str, lang: str, ctx: Context) -> Reply:
+        choice = args.strip().lower()
+        if choice not in {"es", "en"}:
+            return Reply(text=t("lang_usage", lang), lang=lang, error=True, ephemeral=True)
+        with Session(self.core.engine) as session:
+            row = session.execute(
+                select(ChannelSettings).where(
+                    ChannelSettings.platform == ctx.platform,
+                    ChannelSettings.workspace == ctx.workspace,
+                    ChannelSettings.channel == ctx.channel,
+                )
+            ).scalar_one_or_none() or ChannelSettings(
+                platform=ctx.platform, workspace=ctx.workspace, channel=ctx.channel
+            )
+            row.lang = choice
+            session.add(row)
+            session.commit()
+        return Reply(text=t("lang_set", choice), lang=choice)
+
+    def _cmd_history(self, args: str, lang: str, ctx: Context) -> Reply:
+        return Reply(text=t("history_empty", lang), lang=lang, ephemeral=True)
+
+    def _cmd_stats(self, args: str, lang: str, ctx: Context) -> Reply:
+        stats = self.core.stats()
+        keys = ("articles", "sources", "entities", "newest", "embedding_model")
+        return Reply(
+            text=t("stats_header", lang),
+            lang=lang,
+            fields=[(k, str(stats[k])) for k in keys],
             ephemeral=True,
         )
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _where(self, ctx: Context) -> tuple[Any, ...]:
+        return (
+            Subscription.platform == ctx.platform,
+            Subscription.workspace == ctx.workspace,
+            Subscription.channel == ctx.channel,
+        )
+
+    def _subscription(self, ctx: Context) -> Subscription | None:
+        with Session(self.core.engine) as session:
+            return session.execute(
+                select(Subscription).where(*self._where(ctx))
+            ).scalar_one_or_none()
+
+    def _channel_lang(self, ctx: Context) -> str | None:
+        with Session(self.core.engine) as session:
+            return session.execute(
+                select(ChannelSettings.lang).where(
+                    ChannelSettings.platform == ctx.platform,
+                    ChannelSettings.workspace == ctx.workspace,
+                    ChannelSettings.channel == ctx.channel,
+                )
+            ).scalar_one_or_none()
+
+    def _one_per_story(self, hits: list[SearchHit], limit: int) -> list[Card]:
+        seen: dict[int, Card] = {}
+        cards: list[Card] = []
+        for hit in hits:
+            key = hit.story_id or -hit.article_id
+            if key in seen:
+                continue
+            seen[key] = card(hit)
+            cards.append(seen[key])
+            if len(cards) >= limit:
+                break
+        self._annotate_sources(cards)
+        return cards
+
+    def _annotate_sources(self, cards: list[Card]) -> None:
+        story_ids = [c.story_id for c in cards if c.story_id]
+        if not story_ids:
+            return
+        with Session(self.core.engine) as session:
+            counts = dict(
+                session.execute(
+                    select(Story.id, Story.source_count).where(col(Story.id).in_(story_ids))
+                ).all()
+            )
+        for c in cards:
+            if c.story_id:
+                c.also_reported = max(0, int(counts.get(c.story_id, 1)) - 1)
+
+    def _story_cards(self, session: Session, articles: Sequence[Article], n: int) -> list[Card]:
+        cards: list[Card] = []
+        seen: set[int] = set()
+        for article in articles:
+            key = article.story_id or -(article.id or 0)
+            if key in seen:
+                continue
+            seen.add(key)
+            cards.append(card(article, snippet=_lede(article.body)))
+            if len(cards) >= n:
+                break
+        self._annotate_sources(cards)
+        return cards
+
+    def _related(
+        self, session: Session, articles: Sequence[Article], exclude: set[int]
+    ) -> list[Card]:
+        """More like this: nearest articles to the story's first article, other stories only."""
+        if not articles:
+            return []
+        hits = self.core.searcher.search(articles[0].title[:300], limit=8)
+        return [card(h) for h in hits if (h.story_id or -1) not in exclude][:3]
+
+
+def trending(core: Core, days: int, now: datetime) -> list[tuple[str, int, int]]:
+    """Entities whose article mentions rose most: last ``days`` vs the ``days`` before."""
+    when = func.coalesce(Article.published_at, Article.first_seen_at)
+    start, middle = now - timedelta(days=2 * days), now - timedelta(days=days)
+    with Session(core.engine) as session:
+        rows = session.execute(
+            select(Entity.name, when, Entity.from_gazetteer)
+            .join(ArticleEntity, col(ArticleEntity.entity_id) == col(Entity.id))
+            .join(Article, col(Article.id) == col(ArticleEntity.article_id))
+            .where(when > start, when <= now)
+        ).all()
+    recent: dict[str, int] = {}
+    before: dict[str, int] = {}
+    for name, at, _known in rows:
+        at = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        bucket = recent if at > middle else before
+        bucket[name] = bucket.get(name, 0) + 1
+    ranked = sorted(recent, key=lambda n: (recent[n] - before.get(n, 0), recent[n]), reverse=True)
+    return [(n, recent[n], before.get(n, 0)) for n in ranked[:10] if recent[n] > before.get(n, 0)]
+
+
+def digest_reply(digest: Digest) -> Reply:
+    lang = digest.lang
+    if not digest.stories:
+        return Reply(text=digest.header + "\n" + t("digest_empty", lang), lang=lang)
+    cards = []
+    for story in digest.stories:
+        snippet = story.summary
+        if story.figures:
+            snippet += "\n" + t("answer_figures", lang, figures=", ".join(story.figures))
+        cards.append(
+            Card(
+                story.article_ids[0],
+                story.headline,
+                story.urls[0] if story.urls else None,
+                ", ".join(story.sources[:3]),
+                None,
+                snippet,
+                lang,
+                story.story_id,
+                max(0, len(story.sources) - 1),
+            )
+        )
+    return Reply(text=digest.header, lang=lang, cards=cards)
+
+
+def _lede(body: str) -> str:
+    first = body.split("\n\n", 1)[0]
+    return first if len(first) <= 240 else first[:239].rsplit(" ", 1)[0] + "…"
+
+
+def _int_arg(args: str, *, default: int, low: int, high: int, code: str) -> int:
+    if not args.strip():
+        return default
+    if not args.strip().isdigit() or not low <= int(args.strip()) <= high:
+        raise QueryError(code, low=low, high=high)
+    return int(args.strip())
+
+
+def _sub_fields(sub: Subscription, lang: str) -> dict[str, object]:
+    topics = sub.topics or t("all_topics", lang)
+    return {
+        "time": sub.local_time,
+        "timezone": sub.timezone,
+        "topics": topics,
+        "language": sub.lang,
+        "weekdays": t("yes" if sub.weekdays_only else "no", lang),
+        "min_sources": sub.min_sources,
+    }
+
+
+def _source_state(source: Source, lang: str) -> str:
+    if not source.enabled:
+        return t("source_disabled", lang, reason=source.disabled_reason or "-")
+    if source.last_error:
+        return t("source_failing", lang, error=source.last_error, n=source.consecutive_failures)
+    ok = format_date(source.last_success_at, lang) if source.last_success_at else "-"
+    return t("source_ok", lang, url=source.url, when=ok)

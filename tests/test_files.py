@@ -68,10 +68,20 @@ def test_missing_path_and_unsupported_type(core: Core, tmp_path: Path) -> None:
 
 def test_jsonl_lines_are_articles_and_bad_lines_are_named(core: Core, tmp_path: Path) -> None:
     rows = [
-        {"title": "OpenAI ships a model", "body": "OpenAI released a new model today.",
-         "date": "2026-02-01", "url": "https://example.com/a?utm_source=x", "lang": "en"},
-        {"title": "Mistral raises money", "body": "Mistral raised a new round in Paris.",
-         "date": "None", "url": "None", "lang": "en"},
+        {
+            "title": "OpenAI ships a model",
+            "body": "OpenAI released a new model today.",
+            "date": "2026-02-01",
+            "url": "https://example.com/a?utm_source=x",
+            "lang": "en",
+        },
+        {
+            "title": "Mistral raises money",
+            "body": "Mistral raised a new round in Paris.",
+            "date": "None",
+            "url": "None",
+            "lang": "en",
+        },
     ]
     lines = [json.dumps(r) for r in rows] + ["{not json", "[1, 2]"]
     path = tmp_path / "feed.jsonl"
@@ -94,7 +104,10 @@ def test_markdown_front_matter(tmp_path: Path) -> None:
     (item,) = list(iter_path(str(path)))
     assert isinstance(item.result, RawArticle)
     assert item.result.title == "DeepSeek publica R2"
-    assert item.result.body == "DeepSeek publicó hoy su modelo R2 con pesos abiertos y una licencia MIT."
+    assert (
+        item.result.body
+        == "DeepSeek publicó hoy su modelo R2 con pesos abiertos y una licencia MIT."
+    )
     assert item.result.published_at and item.result.published_at.year == 2026
     assert item.result.lang == "es"
 

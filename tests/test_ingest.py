@@ -66,7 +66,9 @@ def test_passages_fulltext_vectors_and_entities_are_written(core: Core) -> None:
     assert {"Alibaba", "Qwen", "Hugging Face", "Nvidia", "DeepSeek"} <= names
 
 
-def test_a_failed_batch_leaves_nothing_half_written(core: Core, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_batch_leaves_nothing_half_written(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("crash mid-write")
 

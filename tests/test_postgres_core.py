@@ -22,7 +22,9 @@ def pg_core(postgres_url: str, tmp_path: Path) -> Iterator[Core]:
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
-    core = Core.build(make_settings(tmp_path, database_url=postgres_url), embedder=HashingEmbedder())
+    core = Core.build(
+        make_settings(tmp_path, database_url=postgres_url), embedder=HashingEmbedder()
+    )
     yield core
     core.engine.dispose()
 

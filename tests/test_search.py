@@ -45,9 +45,12 @@ def test_results_carry_what_a_user_needs(seeded_core: Core) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "code"), [("", "empty_query"), ("   ?! ", "empty_query"), ("x" * 10_000, "query_too_long")]
+    ("query", "code"),
+    [("", "empty_query"), ("   ?! ", "empty_query"), ("x" * 10_000, "query_too_long")],
 )
-def test_bad_queries_get_a_clear_localized_message(seeded_core: Core, query: str, code: str) -> None:
+def test_bad_queries_get_a_clear_localized_message(
+    seeded_core: Core, query: str, code: str
+) -> None:
     with pytest.raises(QueryError) as info:
         seeded_core.searcher.search(query)
     assert info.value.code == code

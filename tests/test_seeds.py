@@ -94,7 +94,9 @@ def test_seed_files_are_verbatim_copies() -> None:
 
 
 def test_folder_labels_are_paths_as_given() -> None:
-    labels = [item.label for item in iter_path("seeds/")] if (SEEDS.parent / "seeds").is_dir() else []
+    labels = (
+        [item.label for item in iter_path("seeds/")] if (SEEDS.parent / "seeds").is_dir() else []
+    )
     assert labels == [f"seeds/{name}" for name in sorted(EXPECTED)] or not labels
 
 

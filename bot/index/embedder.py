@@ -6,7 +6,7 @@ import hashlib
 import os
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,7 +41,7 @@ class SentenceTransformerEmbedder:
         self.name = model_name
         self._path = resolve_model_path(model_name)
         self._threads = threads
-        self._model = None
+        self._model: Any = None
         self._lock = threading.Lock()
         self.dim = _configured_dim(Path(self._path)) or 0
 
@@ -64,7 +64,11 @@ class SentenceTransformerEmbedder:
                 torch.set_num_threads(self._threads)
             model = SentenceTransformer(self._path, device="cpu")
             model.eval()
-            dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else None
+            dim = (
+                model.get_embedding_dimension()
+                if hasattr(model, "get_embedding_dimension")
+                else None
+            )
             self.dim = int(dim or model.get_sentence_embedding_dimension() or 0)
             self._model = model
 

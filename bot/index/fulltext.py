@@ -26,7 +26,9 @@ class FtsQuery:
         return " OR ".join(parts)
 
     def tsquery(self) -> str:
-        parts = [f"'{t}'" for t in self.terms] + [" <-> ".join(f"'{w}'" for w in p) for p in self.phrases]
+        parts = [f"'{t}'" for t in self.terms] + [
+            " <-> ".join(f"'{w}'" for w in p) for p in self.phrases
+        ]
         return " | ".join(f"({p})" for p in parts)
 
 

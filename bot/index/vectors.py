@@ -103,6 +103,18 @@ class VectorIndex:
             if len(rows) < chunk:
                 return added
 
+    def vectors_of(self, passage_ids: list[int]) -> dict[int, Vectors]:
+        """Stored vectors by passage id (ids are ascending, so a binary search finds them)."""
+        size = self._size
+        held = self._passages[:size]
+        wanted = np.asarray(passage_ids, dtype=np.int64)
+        at = np.searchsorted(held, wanted)
+        out: dict[int, Vectors] = {}
+        for pid, i in zip(passage_ids, at, strict=True):
+            if i < size and held[i] == pid:
+                out[pid] = self._matrix[i]
+        return out
+
     def search(
         self, query: Vectors, k: int = 100, *, langs: frozenset[str] | None = None
     ) -> list[tuple[int, float, int]]:

@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Engine, bindparam, insert, select, text
+from sqlalchemy import Engine, bindparam, insert, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.entities import EntityExtractor
-from bot.index.embedder import Embedder
+from bot.figures import extract_figures
+from bot.index.embedder import Embedder, Vectors
 from bot.index.fulltext import FullTextIndex
 from bot.index.vectors import VectorIndex
 from bot.ingest.files import Item
 from bot.ingest.types import IngestError, RawArticle
-from bot.models import Article, ArticleEntity, Entity, Passage
+from bot.models import Article, ArticleEntity, Entity, Figure, Passage, Story
 from bot.text import clean_whitespace, content_hash, detect_lang, split_passages
 
 log = logging.getLogger(__name__)
@@ -221,7 +222,9 @@ class Ingester:
     def _dup(prepared: _Prepared, reason: str) -> Outcome:
         return Outcome(prepared.label, "duplicate", reason, title=prepared.raw.title)
 
-    def _write(self, fresh: list[_Prepared], vectors, source_id: int | None) -> list[Outcome]:  # type: ignore[no-untyped-def]
+    def _write(
+        self, fresh: list[_Prepared], vectors: Vectors, source_id: int | None
+    ) -> list[Outcome]:
         now = datetime.now(UTC)
         passage_ids: list[int] = []
         passage_articles: list[int] = []
@@ -261,8 +264,9 @@ class Ingester:
                         }
                     )
                     offset += 1
-            result = session.execute(insert(Passage).returning(Passage.id, Passage.article_id), rows)
-            for pid, aid in sorted(result.all()):
+            table = Passage.__table__  # type: ignore[attr-defined]
+            result = session.execute(insert(table).returning(table.c.id, table.c.article_id), rows)
+            for pid, aid in sorted(tuple(r) for r in result.all()):
                 passage_ids.append(int(pid))
                 passage_articles.append(int(aid))
             conn = session.connection()
@@ -270,28 +274,68 @@ class Ingester:
                 conn, [(a.id, a.title, a.body, a.lang) for a in articles if a.id is not None]
             )
             self._entities(session, articles)
+            self._figures(session, articles)
+            self._stories(session, articles)
             if self.on_stored:
                 self.on_stored(session, [a.id for a in articles if a.id is not None])
             session.commit()
             for p, article in zip(fresh, articles, strict=True):
                 outcomes.append(
-                    Outcome(p.label, "new", article_id=article.id, title=article.title, notice=p.notice)
+                    Outcome(
+                        p.label, "new", article_id=article.id, title=article.title, notice=p.notice
+                    )
                 )
-        order = sorted(range(len(passage_ids)), key=passage_ids.__getitem__)
+        ranked = sorted(range(len(passage_ids)), key=passage_ids.__getitem__)
         self.vectors.add(
-            [passage_ids[i] for i in order],
-            [passage_articles[i] for i in order],
-            vectors[order],
-            [lang_of[passage_articles[i]] for i in order],
+            [passage_ids[i] for i in ranked],
+            [passage_articles[i] for i in ranked],
+            vectors[ranked],
+            [lang_of[passage_articles[i]] for i in ranked],
         )
         return outcomes
+
+    def _figures(self, session: Session, articles: list[Article]) -> None:
+        rows = []
+        for article in articles:
+            seen: set[tuple[str, str]] = set()
+            for fig in extract_figures(article.body, article.lang, self.extractor.gazetteer):
+                if (fig.text, fig.sentence) in seen:
+                    continue
+                seen.add((fig.text, fig.sentence))
+                rows.append(
+                    {
+                        "article_id": article.id,
+                        "text": fig.text,
+                        "value": fig.value,
+                        "unit": fig.unit,
+                        "subject": fig.subject,
+                        "sentence": fig.sentence[:2000],
+                    }
+                )
+        if rows:
+            session.execute(insert(Figure), rows)
+
+    def _stories(self, session: Session, articles: list[Article]) -> None:
+        """Each new article starts its own story unless a clusterer (``assign_story``) joins it."""
+        for article in articles:
+            if article.story_id is None:
+                when = article.published_at or article.first_seen_at
+                story = Story(
+                    title=article.title, first_seen_at=article.first_seen_at, last_seen_at=when
+                )
+                session.add(story)
+                session.flush()
+                article.story_id = story.id
+        session.flush()
 
     def _entities(self, session: Session, articles: list[Article]) -> None:
         found = {a.id: self.extractor.extract(a.title, a.body) for a in articles}
         names = {name for per in found.values() for name in per}
         if not names:
             return
-        ids = dict(session.execute(select(Entity.name, Entity.id).where(Entity.name.in_(names))).all())  # type: ignore[attr-defined]
+        ids = dict(
+            session.execute(select(Entity.name, Entity.id).where(col(Entity.name).in_(names))).all()
+        )
         for per in found.values():
             for name, (kind, _count, gazetteer) in per.items():
                 if name in ids:

@@ -1,0 +1,185 @@
+"""Build a channel's digest. Pure: everything it needs is passed in, including ``now``.
+
+What is new for a channel is what was *first seen* since its last delivered
+digest (the first digest covers the last 24 hours), grouped by story and ranked
+by how many sources carry it, recency, entity salience and topic match.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.i18n import format_date, format_number, t
+from bot.models import Article, ArticleEntity, Entity, Figure, Subscription
+from bot.text import fold, split_sentences
+
+MAX_STORIES = 5
+
+
+@dataclass(slots=True)
+class DigestStory:
+    story_id: int | None
+    headline: str
+    summary: str
+    sources: list[str]
+    urls: list[str]
+    figures: list[str]
+    article_ids: list[int]
+    score: float
+
+
+@dataclass(slots=True)
+class Digest:
+    channel: str
+    since: datetime
+    now: datetime
+    lang: str
+    header: str
+    stories: list[DigestStory] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "channel": self.channel,
+            "since": self.since.isoformat(),
+            "stories": [
+                {
+                    "headline": s.headline,
+                    "summary": s.summary,
+                    "sources": s.sources,
+                    "urls": s.urls,
+                    "figures": s.figures,
+                }
+                for s in self.stories
+            ],
+        }
+
+
+def _summary(body: str, limit: int = 320) -> str:
+    sentences = split_sentences(body)
+    summary = ""
+    for sentence in sentences[:2]:
+        if summary and len(summary) + len(sentence) > limit:
+            break
+        summary = f"{summary} {sentence}".strip()
+    return summary if len(summary) <= limit else summary[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _matches_topics(article: Article, entity_names: set[str], topics: list[str]) -> bool:
+    if not topics:
+        return True
+    names = {fold(n) for n in entity_names}
+    text = fold(f"{article.title} {article.body}")
+    return any(topic in names or f" {topic}" in f" {text}" for topic in topics)
+
+
+def build_digest(
+    session: Session,
+    subscription: Subscription,
+    now: datetime,
+    *,
+    since: datetime | None = None,
+    max_stories: int = MAX_STORIES,
+) -> Digest:
+    """The stories first seen in ``(since, now]``; ``since`` defaults to ``now - 24 h``."""
+    since = since or now - timedelta(hours=24)
+    lang = subscription.lang or "en"
+    local = now.astimezone(ZoneInfo(subscription.timezone))
+    header = t("digest_header", lang, date=format_date(local, lang))
+    digest = Digest(subscription.channel, since, now, lang, header)
+    articles = (
+        session.execute(
+            select(Article).where(Article.first_seen_at > since, Article.first_seen_at <= now)
+        )
+        .scalars()
+        .all()
+    )
+    if not articles:
+        return digest
+    ids = [a.id for a in articles]
+    entity_rows = session.execute(
+        select(ArticleEntity.article_id, Entity.name, Entity.from_gazetteer, ArticleEntity.count)
+        .join(Entity, col(Entity.id) == col(ArticleEntity.entity_id))
+        .where(col(ArticleEntity.article_id).in_(ids))
+    ).all()
+    entities: dict[int, set[str]] = defaultdict(set)
+    salience: dict[int, float] = defaultdict(float)
+    for aid, name, known, count in entity_rows:
+        entities[aid].add(name)
+        if known:
+            salience[aid] += min(count, 5)
+    topics = [fold(x) for x in subscription.topics.split() if x]
+    by_story: dict[int | None, list[Article]] = defaultdict(list)
+    for article in articles:
+        if _matches_topics(article, entities[article.id or 0], topics):
+            by_story[article.story_id or -(article.id or 0)].append(article)
+    if not by_story:
+        return digest
+    story_ids = [sid for sid in by_story if sid and sid > 0]
+    all_sources: dict[int, set[str]] = defaultdict(set)
+    if story_ids:
+        for sid, source, url in session.execute(
+            select(Article.story_id, Article.source_name, Article.url).where(
+                col(Article.story_id).in_(story_ids)
+            )
+        ):
+            all_sources[sid].add(source or url or "")
+    figures = defaultdict(list)
+    for fig in session.execute(select(Figure).where(col(Figure.article_id).in_(ids))).scalars():
+        figures[fig.article_id].append(fig)
+
+    stories: list[DigestStory] = []
+    for sid, group in by_story.items():
+        group.sort(key=lambda a: a.published_at or a.first_seen_at)
+        lead = max(group, key=lambda a: (salience[a.id or 0], len(a.body)))
+        sources = sorted(all_sources.get(sid or 0) or {a.source_name or a.url or "" for a in group})
+        if len(sources) < max(1, subscription.min_sources):
+            continue
+        newest = max(a.first_seen_at for a in group)
+        age_hours = max(0.0, (now - _aware(newest)).total_seconds() / 3600)
+        score = (
+            len(sources)
+            + 1.0 / (1.0 + age_hours / 12)
+            + 0.1 * min(salience[lead.id or 0], 10)
+            + (0.5 if topics else 0.0)
+        )
+        figs = [
+            format_number(f.value, f.unit, f.text, lang) + (f" ({f.subject})" if f.subject else "")
+            for f in figures.get(lead.id, [])[:3]
+        ]
+        stories.append(
+            DigestStory(
+                story_id=sid if sid and sid > 0 else None,
+                headline=lead.title,
+                summary=_summary(lead.body),
+                sources=[s for s in sources if s],
+                urls=[a.url for a in group if a.url],
+                figures=list(dict.fromkeys(figs)),
+                article_ids=[a.id for a in group if a.id is not None],
+                score=round(score, 4),
+            )
+        )
+    stories.sort(key=lambda s: s.score, reverse=True)
+    digest.stories = stories[:max_stories]
+    return digest
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def count_new_since(session: Session, since: datetime, now: datetime) -> int:
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Article)
+            .where(Article.first_seen_at > since, Article.first_seen_at <= now)
+        ).scalar_one()
+    )

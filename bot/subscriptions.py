@@ -1,0 +1,85 @@
+"""``subscribe`` arguments: time, IANA timezone, topics and options, validated with clear errors."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+_TIME = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?$")
+_OPTION = re.compile(r"^(min|min-sources|fuentes|lang|idioma)=(\S+)$", re.IGNORECASE)
+WEEKDAYS = {"weekdays", "weekdays-only", "laborables", "dias-laborables", "entre-semana"}
+SKIP_EMPTY = {"skip-empty", "omitir-vacios", "sin-vacios"}
+
+
+class SubscribeError(ValueError):
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass
+class SubscribeRequest:
+    local_time: str | None = None
+    timezone: str | None = None
+    topics: list[str] = field(default_factory=list)
+    weekdays_only: bool | None = None
+    min_sources: int | None = None
+    skip_empty: bool | None = None
+    lang: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    return {z.lower(): z for z in available_timezones()}
+
+
+def validate_timezone(name: str) -> str:
+    """The canonical IANA name, or ``SubscribeError('invalid_timezone')`` with suggestions."""
+    canonical = _zones().get(name.lower()) or (
+        "UTC" if name.upper() in {"UTC", "GMT", "Z"} else None
+    )
+    if canonical:
+        try:
+            ZoneInfo(canonical)
+            return canonical
+        except ZoneInfoNotFoundError:
+            pass
+    close = difflib.get_close_matches(name.lower(), list(_zones()), n=3, cutoff=0.6)
+    suggestions = ", ".join(_zones()[c] for c in close) or "Europe/Madrid, America/New_York, UTC"
+    raise SubscribeError("invalid_timezone", timezone=name, suggestions=suggestions)
+
+
+def parse_subscribe(args: str) -> SubscribeRequest:
+    request = SubscribeRequest()
+    for token in args.split():
+        lowered = token.lower()
+        if (m := _TIME.match(token)) and request.local_time is None:
+            hour, minute = int(m.group(1)), int(m.group(2) or 0)
+            if hour > 23 or minute > 59:
+                raise SubscribeError("invalid_time", time=token)
+            request.local_time = f"{hour:02d}:{minute:02d}"
+        elif re.fullmatch(r"\d{1,2}[:h.]\d{1,2}", token) or re.fullmatch(r"\d{3,4}", token):
+            raise SubscribeError("invalid_time", time=token)
+        elif ("/" in token or lowered in {"utc", "gmt"}) and request.timezone is None:
+            request.timezone = validate_timezone(token)
+        elif lowered in WEEKDAYS:
+            request.weekdays_only = True
+        elif lowered in SKIP_EMPTY:
+            request.skip_empty = True
+        elif m := _OPTION.match(token):
+            key, value = m.group(1).lower(), m.group(2).lower()
+            if key in {"lang", "idioma"}:
+                if value not in {"es", "en"}:
+                    raise SubscribeError("invalid_lang", lang=value)
+                request.lang = value
+            else:
+                if not value.isdigit() or not 1 <= int(value) <= 20:
+                    raise SubscribeError("invalid_min_sources", value=value)
+                request.min_sources = int(value)
+        else:
+            request.topics.append(token.strip(",;"))
+    return request

@@ -1,0 +1,104 @@
+"""Extractive answers on the seeds: the acceptance questions, and calibration of 'not found'."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+
+from bot.answers import answer
+from bot.core import Core
+from bot.i18n import format_number
+
+pytestmark = pytest.mark.model
+
+ANSWERABLE = [
+    ("¿Cuántas descargas superaron los modelos Qwen?", "es", "004"),
+    ("What share of global model downloads do Chinese developers have?", "en", "002"),
+    ("Why are Chinese firms training AI abroad?", "en", "000"),
+    ("¿Por qué entrenan las empresas chinas en el sudeste asiático?", "es", "000"),
+    ("How many downloads do Qwen models have?", "en", "004"),
+    ("¿Qué chips de Nvidia restringió Estados Unidos?", "es", "000"),
+]
+UNANSWERABLE = [
+    ("receta de paella valenciana", "es"),
+    ("What is the weather in Paris tomorrow?", "en"),
+    ("who won the football world cup", "en"),
+    ("¿Cuál es la capital de Australia?", "es"),
+    ("best pizza dough hydration", "en"),
+]
+
+
+@pytest.mark.parametrize(("question", "lang", "seed"), ANSWERABLE)
+def test_answerable_questions_cite_the_right_article(
+    seeded_core: Core, question: str, lang: str, seed: str
+) -> None:
+    result = answer(seeded_core, question, lang)
+    assert result.found, result.text
+    assert (result.citations[0].url or "").rsplit("/", 1)[-1].startswith(seed)
+    assert "[1]" in result.text
+
+
+@pytest.mark.parametrize(("question", "lang"), UNANSWERABLE)
+def test_unanswerable_questions_say_so(seeded_core: Core, question: str, lang: str) -> None:
+    result = answer(seeded_core, question, lang)
+    assert not result.found and not result.citations
+    assert result.as_json()["found"] is False
+
+
+def test_download_share_answer_has_both_figures_in_english(seeded_core: Core) -> None:
+    result = answer(
+        seeded_core, "What share of global model downloads do Chinese developers have?", "en"
+    )
+    assert "17 %" in result.text and "15.8 %" in result.text
+    assert "(as of 26 Nov 2025)" in result.text
+    assert any("15,8 %" in c.sentence for c in result.citations), "quotes stay in Spanish"
+
+
+def test_number_formatting_follows_the_reader() -> None:
+    assert format_number(15.8, "%", "15,8 %", "en") == "15.8 %"
+    assert format_number(15.8, "%", "15,8 %", "es") == "15,8 %"
+    assert format_number(7e8, "downloads", "", "en") == "700 million downloads"
+    assert format_number(7e8, "downloads", "", "es") == "700 millones de descargas"
+
+
+def _ainews(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AINEWS_DATA_DIR": str(cwd / "data"), "HF_HUB_OFFLINE": "1"}
+    env.pop("AINEWS_DATABASE_URL", None)
+    exe = str(Path(sys.executable).with_name("ainews"))
+    return subprocess.run(
+        [exe, *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=240
+    )
+
+
+def test_cli_ask_json_and_chat_session(tmp_path: Path) -> None:
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    assert _ainews(tmp_path, "ingest", "seeds/").returncode == 0
+    found = json.loads(
+        _ainews(tmp_path, "ask", "¿Cuántas descargas superaron los modelos Qwen?", "--json").stdout
+    )
+    assert found["found"] is True and "700 millones" in found["answer"]
+    assert set(found["citations"][0]) == {"n", "id", "title", "url", "sentence"}
+    assert found["citations"][0]["url"] == "seeds/004_cfe0271cdde873fb.txt"
+    missing = json.loads(_ainews(tmp_path, "ask", "receta de paella valenciana", "--json").stdout)
+    assert missing["found"] is False and missing["citations"] == []
+
+    chat = _ainews(
+        tmp_path,
+        "chat",
+        stdin="help\nbuscar Nvidia\nask ¿Cuántas descargas superaron los modelos Qwen?\nsalir\nhelp\n",
+    )
+    assert chat.returncode == 0, chat.stderr
+    out = chat.stdout
+    assert "search <query>" in out
+    assert "Resultados para «Nvidia»" in out and "Empresas chinas recurren al exterior" in out
+    assert "700 millones de descargas" in out
+    assert out.count("ainews commands") + out.count("AI-industry news. Commands") == 1, (
+        "salir ends it"
+    )
