@@ -38,7 +38,8 @@ def run_console(service: Service, *, stdin: TextIO = sys.stdin, stdout: TextIO =
     """Read commands line by line until EOF or ``quit``/``salir``."""
     interactive = stdin.isatty()
     articles = service.core.stats()["articles"]
-    print(t("welcome", "es" if articles else "en", articles=articles), file=stdout, flush=True)
+    for lang in ("en", "es"):  # the user has not typed anything yet: greet in both
+        print(t("welcome", lang, articles=articles), file=stdout, flush=True)
     while True:
         if interactive:
             stdout.write("ainews> ")

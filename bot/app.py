@@ -21,7 +21,7 @@ def seed_if_empty(core: Core) -> None:
     """A first run has something to search: the bundled seed articles."""
     if core.stats()["articles"] == 0 and core.settings.seeds_dir.is_dir():
         path = os.path.relpath(core.settings.seeds_dir)
-        print(t("seeding", "es", path=path), flush=True)
+        print(t("seeding", "en", path=path), flush=True)
         core.ingester.ingest(iter_path(path + "/"))
 
 
