@@ -1,16 +1,21 @@
 """Composition root: builds the core and starts the adapters the settings ask for.
 
 The only module that imports ``adapters`` (lazily), so ``bot`` stays platform-free.
+Slack starts when a Slack token or OAuth client is configured, Discord when
+``DISCORD_TOKEN`` is set; with neither, the console adapter runs in the terminal.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import signal
 
 from bot.core import Core
 from bot.i18n import t
 from bot.ingest.files import iter_path
+from bot.ports import Adapter
 from bot.service import Service
 from bot.settings import Settings
 
@@ -25,10 +30,47 @@ def seed_if_empty(core: Core) -> None:
         core.ingester.ingest(iter_path(path + "/"))
 
 
+def wants_slack(settings: Settings) -> bool:
+    return bool(settings.slack_bot_token or settings.slack_app_token or settings.slack_client_id)
+
+
+def build_adapters(service: Service, settings: Settings) -> list[Adapter]:
+    adapters: list[Adapter] = []
+    if wants_slack(settings):
+        from adapters.slack import SlackAdapter
+
+        adapters.append(SlackAdapter(service=service, settings=settings))
+    if settings.discord_token:
+        from adapters.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter(service=service, settings=settings))
+    return adapters
+
+
+async def serve(service: Service, adapters: list[Adapter]) -> None:
+    """Run adapters until SIGINT/SIGTERM; then stop them cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    for adapter in adapters:
+        await adapter.start()
+        log.info("%s adapter started", adapter.platform)
+    try:
+        await stop.wait()
+    finally:
+        for adapter in reversed(adapters):
+            await adapter.stop()
+
+
 def run(settings: Settings) -> int:
     core = Core.build(settings)
     seed_if_empty(core)
     service = Service(core)
-    from adapters.console import run_console
+    adapters = build_adapters(service, settings)
+    if not adapters:
+        from adapters.console import run_console
 
-    return run_console(service)
+        return run_console(service)
+    asyncio.run(serve(service, adapters))
+    return 0

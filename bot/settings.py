@@ -57,6 +57,18 @@ class Settings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = 3000
 
+    # Overrides of the platforms' API base URLs (tests point them at local fakes; proxies).
+    slack_api_url: str | None = None
+    discord_api_url: str | None = None
+    # Who may change a Slack channel's subscription or the sources: "anyone" or "admins"
+    # (workspace admins and owners), plus these user IDs in either case.
+    slack_managers: str = "anyone"
+    slack_manager_ids: str = ""
+    # Scheduler: feed polling interval and how late a missed digest may still be sent.
+    poll_interval_minutes: int = 30
+    digest_grace_minutes: int = 60
+    digest_max_stories: int = 5
+
     # Platform secrets use the names each platform documents, not the AINEWS_ prefix.
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")

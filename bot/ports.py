@@ -1,0 +1,43 @@
+"""What the core needs from a platform, defined on the core's side.
+
+The scheduler delivers digests through ``Sender``; adapters implement it. Keeping
+the protocol here (not in ``adapters``) preserves the one-way dependency:
+``adapters`` import ``bot``, never the reverse.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.reply import Reply
+
+
+class DeliveryError(Exception):
+    """A send that failed. ``permanent`` errors pause the subscription with ``reason``."""
+
+    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    """Posts a reply to a channel outside any conversation (digests)."""
+
+    platform: str
+
+    async def send(self, workspace: str, channel: str, reply: Reply) -> None:
+        """Deliver or raise ``DeliveryError``."""
+        ...
+
+
+class Adapter(Sender, Protocol):
+    """A running platform connection: Slack, Discord or the console."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    @property
+    def connected(self) -> bool: ...
