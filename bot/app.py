@@ -11,11 +11,13 @@ import asyncio
 import logging
 import os
 import signal
+from datetime import timedelta
 
 from bot.core import Core
 from bot.i18n import t
 from bot.ingest.files import iter_path
 from bot.ports import Adapter
+from bot.scheduler import DigestRunner, Scheduler
 from bot.service import Service
 from bot.settings import Settings
 
@@ -47,8 +49,28 @@ def build_adapters(service: Service, settings: Settings) -> list[Adapter]:
     return adapters
 
 
+def build_scheduler(service: Service, adapters: list[Adapter]) -> Scheduler:
+    settings = service.core.settings
+    runner = DigestRunner(
+        core=service.core,
+        senders={adapter.platform: adapter for adapter in adapters},
+        grace=timedelta(minutes=settings.digest_grace_minutes),
+    )
+    poll = None
+    try:
+        from bot.ingest.poller import poll_sources
+
+        def poll() -> object:
+            return poll_sources(service.core)
+    except ImportError:  # feed polling not available in this build
+        pass
+    return Scheduler(
+        runner, poll=poll, poll_interval=timedelta(minutes=settings.poll_interval_minutes)
+    )
+
+
 async def serve(service: Service, adapters: list[Adapter]) -> None:
-    """Run adapters until SIGINT/SIGTERM; then stop them cleanly."""
+    """Run adapters and the scheduler until SIGINT/SIGTERM; then stop them cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -56,9 +78,17 @@ async def serve(service: Service, adapters: list[Adapter]) -> None:
     for adapter in adapters:
         await adapter.start()
         log.info("%s adapter started", adapter.platform)
+    scheduler = build_scheduler(service, adapters)
+    scheduler.start()
+
+    def changed() -> None:
+        loop.call_soon_threadsafe(scheduler.sync_jobs)
+
+    service.on_subscriptions_changed = changed
     try:
         await stop.wait()
     finally:
+        scheduler.shutdown()
         for adapter in reversed(adapters):
             await adapter.stop()
 

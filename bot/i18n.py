@@ -198,6 +198,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Todavía no se ha enviado ningún resumen a este canal.",
         "en": "No digest has been sent to this channel yet.",
     },
+    "history_header": {
+        "es": "Últimos resúmenes de este canal:",
+        "en": "Recent digests for this channel:",
+    },
+    "delivery_sent": {"es": "enviado · {stories} historias", "en": "sent · {stories} stories"},
+    "delivery_empty": {"es": "nada nuevo (no se envió)", "en": "nothing new (not sent)"},
+    "delivery_sending": {
+        "es": "enviándose (intento {attempts})",
+        "en": "sending (attempt {attempts})",
+    },
+    "delivery_failed": {
+        "es": "falló tras {attempts} intento(s): {error}",
+        "en": "failed after {attempts} attempt(s): {error}",
+    },
+    "subscription_paused": {
+        "es": "suscripción en pausa: {reason}. Vuelve a `suscribir` para reanudarla.",
+        "en": "subscription paused: {reason}. `subscribe` again to resume it.",
+    },
     "stats_header": {"es": "Estadísticas:", "en": "Stats:"},
     "answer_not_found": {
         "es": "No encontré nada en las noticias indexadas que responda a «{question}».",

@@ -132,3 +132,25 @@ class Subscription(SQLModel, table=True):
     created_by: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Delivery(SQLModel, table=True):
+    """The ledger: one row per subscription and local date, so a digest goes out once a day.
+
+    ``status``: "sending" (claimed), "sent", "empty" (nothing new, skip-empty), "failed".
+    ``until`` is the ``now`` the digest was built at: the next digest starts there.
+    """
+
+    __table_args__ = (UniqueConstraint("subscription_id", "local_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(foreign_key="subscription.id", index=True)
+    local_date: str  # YYYY-MM-DD in the subscription's timezone
+    status: str = "sending"
+    claimed_by: str = ""
+    claimed_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 1
+    sent_at: datetime | None = None
+    until: datetime | None = None
+    stories: int = 0
+    error: str | None = None

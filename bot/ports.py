@@ -27,8 +27,14 @@ class Sender(Protocol):
 
     platform: str
 
-    async def send(self, workspace: str, channel: str, reply: Reply) -> None:
-        """Deliver or raise ``DeliveryError``."""
+    async def send(
+        self, workspace: str, channel: str, reply: Reply, *, idempotency_key: str | None = None
+    ) -> None:
+        """Deliver or raise ``DeliveryError``.
+
+        Platforms that can deduplicate (Discord's ``nonce`` with ``enforce_nonce``) use
+        ``idempotency_key`` so a digest resent after a crash is not posted twice.
+        """
         ...
 
 

@@ -7,7 +7,7 @@ worker thread so their event loops stay free.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from bot import ledger
 from bot.answers import answer
 from bot.commands import VERBS, Command, parse
 from bot.core import Core
@@ -72,6 +73,12 @@ class Service:
     def __init__(self, core: Core, *, clock: type[datetime] = datetime) -> None:
         self.core = core
         self._clock = clock
+        # Set by the composition root so a subscription change re-derives scheduler jobs now.
+        self.on_subscriptions_changed: Callable[[], None] | None = None
+
+    def _changed(self) -> None:
+        if self.on_subscriptions_changed is not None:
+            self.on_subscriptions_changed()
 
     def now(self) -> datetime:
         return self._clock.now(UTC)
@@ -214,7 +221,14 @@ class Service:
             platform=ctx.platform, workspace=ctx.workspace, channel=ctx.channel, lang=lang
         )
         with Session(self.core.engine) as session:
-            digest = build_digest(session, sub, self.now())
+            since = ledger.last_until(session, sub.id) if sub.id else None
+            digest = build_digest(
+                session,
+                sub,
+                self.now(),
+                since=since,
+                max_stories=self.core.settings.digest_max_stories,
+            )
         return digest_reply(digest)
 
     def _cmd_subscribe(self, args: str, lang: str, ctx: Context) -> Reply:
@@ -248,6 +262,7 @@ class Service:
             session.add(sub)
             session.commit()
             session.refresh(sub)
+        self._changed()
         return Reply(text=t("subscribed", lang, **_sub_fields(sub, lang)), lang=lang)
 
     def _cmd_unsubscribe(self, args: str, lang: str, ctx: Context) -> Reply:
@@ -261,6 +276,7 @@ class Service:
                 return Reply(text=t("not_subscribed", lang), lang=lang, ephemeral=True)
             session.delete(sub)
             session.commit()
+        self._changed()
         return Reply(text=t("unsubscribed", lang), lang=lang)
 
     def _cmd_subscriptions(self, args: str, lang: str, ctx: Context) -> Reply:
@@ -331,7 +347,27 @@ class Service:
         return Reply(text=t("lang_set", choice), lang=choice)
 
     def _cmd_history(self, args: str, lang: str, ctx: Context) -> Reply:
-        return Reply(text=t("history_empty", lang), lang=lang, ephemeral=True)
+        sub = self._subscription(ctx)
+        with Session(self.core.engine) as session:
+            rows = ledger.history(session, sub.id) if sub and sub.id else []
+        if not rows:
+            return Reply(text=t("history_empty", lang), lang=lang, ephemeral=True)
+        fields = [
+            (
+                row.local_date,
+                t(
+                    f"delivery_{row.status}",
+                    lang,
+                    stories=row.stories,
+                    error=row.error or "",
+                    attempts=row.attempts,
+                ),
+            )
+            for row in rows
+        ]
+        if sub and sub.paused:
+            fields.insert(0, ("⏸", t("subscription_paused", lang, reason=sub.paused_reason or "")))
+        return Reply(text=t("history_header", lang), lang=lang, fields=fields, ephemeral=True)
 
     def _cmd_stats(self, args: str, lang: str, ctx: Context) -> Reply:
         stats = self.core.stats()

@@ -1,0 +1,381 @@
+"""Daily digests on time in each channel's timezone, exactly once, and feed polling.
+
+Jobs are derived from the database: one APScheduler job per distinct schedule
+(local time, timezone, weekdays-only), so thousands of channels sharing 09:00
+Europe/Madrid are one job that builds each distinct digest once and paces the
+sends. A job's first run time is today's due time when today is not delivered
+yet, so APScheduler's own misfire grace decides what a restarted bot still sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot import ledger
+from bot.core import Core
+from bot.digest import Digest, build_digest
+from bot.models import Subscription
+from bot.ports import DeliveryError, Sender
+from bot.service import digest_reply
+
+log = logging.getLogger(__name__)
+DEFAULT_RATES = {"slack": 20.0, "discord": 40.0}
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleKey:
+    local_time: str
+    timezone: str
+    weekdays_only: bool
+
+    @property
+    def job_id(self) -> str:
+        return f"digest:{self.local_time}:{self.timezone}:{int(self.weekdays_only)}"
+
+
+def key_of(sub: Subscription) -> ScheduleKey:
+    return ScheduleKey(sub.local_time, sub.timezone, sub.weekdays_only)
+
+
+def due_at(local_time: str, timezone: str, day: date) -> datetime:
+    """``HH:MM`` on ``day`` in ``timezone``, as UTC. A time skipped by DST maps forward."""
+    hour, minute = map(int, local_time.split(":"))
+    tz = ZoneInfo(timezone)
+    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+    # Round-trip through UTC normalizes nonexistent wall times (spring-forward gap).
+    return local.astimezone(UTC)
+
+
+def latest_due(key: ScheduleKey, now: datetime) -> tuple[date, datetime] | None:
+    """The most recent scheduled (local date, instant) at or before ``now``."""
+    local_today = now.astimezone(ZoneInfo(key.timezone)).date()
+    for day in (local_today, local_today - timedelta(days=1), local_today - timedelta(days=2)):
+        if key.weekdays_only and day.weekday() >= 5:
+            continue
+        instant = due_at(key.local_time, key.timezone, day)
+        if instant <= now:
+            return day, instant
+    return None
+
+
+class RateLimiter:
+    """Paces sends per platform (token bucket) to stay inside its published limits."""
+
+    def __init__(self, rate: float, burst: int | None = None) -> None:
+        self.rate = rate
+        self.capacity = float(burst or max(1, int(rate)))
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await asyncio.sleep((1 - self.tokens) / self.rate)
+
+
+@dataclass
+class FanoutReport:
+    due: int = 0
+    claimed: int = 0
+    sent: int = 0
+    empty: int = 0
+    failed: int = 0
+    paused: int = 0
+    distinct_digests: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class DigestRunner:
+    """Claims, builds and delivers digests. The only reader of the clock is ``clock``."""
+
+    def __init__(
+        self,
+        *,
+        core: Core,
+        senders: Mapping[str, Sender],
+        grace: timedelta = timedelta(hours=1),
+        lease: timedelta = timedelta(minutes=10),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rates: Mapping[str, float] | None = None,
+        concurrency: int = 32,
+        retry_delays: tuple[float, ...] = (1.0, 4.0),
+        worker: str | None = None,
+    ) -> None:
+        self.core = core
+        self.senders = dict(senders)
+        self.grace = grace
+        self.lease = lease
+        self.clock = clock
+        self.retry_delays = retry_delays
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        rates = {**DEFAULT_RATES, **(rates or {})}
+        self._limiters = {p: RateLimiter(rates.get(p, 100.0)) for p in self.senders}
+        self._concurrency = concurrency
+
+    # -- selection ----------------------------------------------------------------------------
+
+    def due_subscriptions(
+        self, now: datetime, key: ScheduleKey | None = None
+    ) -> list[tuple[Subscription, date]]:
+        """Active subscriptions whose latest due time is within the grace window."""
+        with Session(self.core.engine) as session:
+            query = select(Subscription).where(Subscription.paused == False)  # noqa: E712
+            if key is not None:
+                query = query.where(
+                    Subscription.local_time == key.local_time,
+                    Subscription.timezone == key.timezone,
+                    Subscription.weekdays_only == key.weekdays_only,
+                )
+            subs = list(session.execute(query).scalars())
+        out = []
+        for sub in subs:
+            if sub.platform not in self.senders:
+                continue
+            found = latest_due(key_of(sub), now)
+            if found and now - found[1] <= self.grace:
+                out.append((sub, found[0]))
+        return out
+
+    # -- fan-out ------------------------------------------------------------------------------
+
+    async def run_due(self, key: ScheduleKey | None = None) -> FanoutReport:
+        """Deliver every digest due now (one schedule, or all: the catch-up sweep)."""
+        now = self.clock()
+        report = FanoutReport()
+        due = self.due_subscriptions(now, key)
+        report.due = len(due)
+        if not due:
+            return report
+        claimed = await asyncio.to_thread(self._claim_all, due, now)
+        report.claimed = len(claimed)
+        digests = await asyncio.to_thread(self._build_all, claimed, now)
+        report.distinct_digests = len({id(d) for d in digests.values()})
+        semaphore = asyncio.Semaphore(self._concurrency)
+
+        async def deliver(sub: Subscription, local_date: date, delivery_id: int) -> None:
+            async with semaphore:
+                await self._deliver(sub, local_date, delivery_id, digests[delivery_id], now, report)
+
+        await asyncio.gather(*(deliver(s, d, i) for s, d, i in claimed))
+        return report
+
+    def _claim_all(
+        self, due: list[tuple[Subscription, date]], now: datetime
+    ) -> list[tuple[Subscription, date, int]]:
+        claimed = []
+        with Session(self.core.engine) as session:
+            for sub, day in due:
+                assert sub.id is not None
+                row = ledger.claim(session, sub.id, day.isoformat(), now, self.worker, self.lease)
+                if row is not None and row.id is not None:
+                    claimed.append((sub, day, row.id))
+            session.commit()
+        return claimed
+
+    def _build_all(
+        self, claimed: list[tuple[Subscription, date, int]], now: datetime
+    ) -> dict[int, Digest]:
+        """One digest per distinct (since, topics, language, minimum sources, timezone)."""
+        built: dict[tuple[object, ...], Digest] = {}
+        out: dict[int, Digest] = {}
+        max_stories = self.core.settings.digest_max_stories
+        with Session(self.core.engine) as session:
+            for sub, _day, delivery_id in claimed:
+                assert sub.id is not None
+                since = ledger.last_until(session, sub.id) or now - timedelta(hours=24)
+                signature = (since, sub.topics, sub.lang, sub.min_sources, sub.timezone)
+                if signature not in built:
+                    built[signature] = build_digest(
+                        session, sub, now, since=since, max_stories=max_stories
+                    )
+                out[delivery_id] = built[signature]
+        return out
+
+    async def _deliver(
+        self,
+        sub: Subscription,
+        local_date: date,
+        delivery_id: int,
+        digest: Digest,
+        now: datetime,
+        report: FanoutReport,
+    ) -> None:
+        assert sub.id is not None
+        if not digest.stories and sub.skip_empty:
+            await asyncio.to_thread(self._finish, delivery_id, "empty", now, 0, None)
+            report.empty += 1
+            return
+        reply = digest_reply(digest)
+        sender = self.senders[sub.platform]
+        key = f"ainews-digest-{sub.id}-{local_date.isoformat()}"
+        error: DeliveryError | None = None
+        for attempt, delay in enumerate((0.0, *self.retry_delays)):
+            if delay:
+                await asyncio.sleep(error.retry_after if error and error.retry_after else delay)
+            await self._limiters[sub.platform].acquire()
+            try:
+                await sender.send(sub.workspace, sub.channel, reply, idempotency_key=key)
+                error = None
+                break
+            except DeliveryError as exc:
+                error = exc
+                log.warning(
+                    "digest for %s/%s failed (attempt %d): %s",
+                    sub.platform,
+                    sub.channel,
+                    attempt + 1,
+                    exc.reason,
+                )
+                if exc.permanent:
+                    break
+        if error is None:
+            await asyncio.to_thread(
+                self._finish, delivery_id, "sent", now, len(digest.stories), None
+            )
+            report.sent += 1
+            return
+        report.failed += 1
+        report.errors.append(f"{sub.platform}/{sub.channel}: {error.reason}")
+        await asyncio.to_thread(self._finish, delivery_id, "failed", now, 0, error.reason)
+        if error.permanent:
+            await asyncio.to_thread(self._pause, sub.id, error.reason)
+            report.paused += 1
+
+    def _finish(
+        self, delivery_id: int, status: str, now: datetime, stories: int, error: str | None
+    ) -> None:
+        with Session(self.core.engine) as session:
+            ledger.finish(
+                session,
+                delivery_id,
+                status=status,
+                now=self.clock(),
+                until=now,
+                stories=stories,
+                error=error,
+            )
+            session.commit()
+
+    def _pause(self, sub_id: int, reason: str) -> None:
+        with Session(self.core.engine) as session:
+            ledger.pause(session, sub_id, reason)
+            session.commit()
+
+
+class Scheduler:
+    """APScheduler (asyncio) around the runner: digest jobs derived from the database."""
+
+    def __init__(
+        self,
+        runner: DigestRunner,
+        *,
+        poll: Callable[[], object] | None = None,
+        poll_interval: timedelta = timedelta(minutes=30),
+        sync_interval: timedelta = timedelta(seconds=60),
+    ) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        self.runner = runner
+        self.poll = poll
+        self.poll_interval = poll_interval
+        self.sync_interval = sync_interval
+        self.aps = AsyncIOScheduler(timezone=UTC)
+
+    def start(self) -> None:
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        if self.poll is not None:
+            self.aps.add_job(
+                self._poll,
+                IntervalTrigger(seconds=self.poll_interval.total_seconds()),
+                id="poll",
+                coalesce=True,
+                max_instances=1,
+                replace_existing=True,
+                next_run_time=datetime.now(UTC),
+            )
+        self.aps.add_job(
+            self._sweep,
+            IntervalTrigger(seconds=self.sync_interval.total_seconds()),
+            id="sync",
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
+        self.sync_jobs()
+        self.aps.start()
+
+    def shutdown(self) -> None:
+        if self.aps.running:
+            self.aps.shutdown(wait=False)
+
+    def sync_jobs(self) -> None:
+        """Make the digest jobs match the subscriptions in the database (add, change, remove)."""
+        from apscheduler.triggers.cron import CronTrigger
+
+        now = self.runner.clock()
+        grace = int(self.runner.grace.total_seconds())
+        with Session(self.runner.core.engine) as session:
+            subs = (
+                session.execute(
+                    select(Subscription).where(Subscription.paused == False)  # noqa: E712
+                )
+                .scalars()
+                .all()
+            )
+        wanted: dict[str, ScheduleKey] = {}
+        for sub in subs:
+            if sub.platform in self.runner.senders:
+                wanted[key_of(sub).job_id] = key_of(sub)
+        existing = {job.id for job in self.aps.get_jobs() if job.id.startswith("digest:")}
+        for job_id in existing - set(wanted):
+            self.aps.remove_job(job_id)
+        for job_id, key in wanted.items():
+            if job_id in existing:
+                continue
+            hour, minute = map(int, key.local_time.split(":"))
+            trigger = CronTrigger(
+                hour=hour,
+                minute=minute,
+                timezone=ZoneInfo(key.timezone),
+                day_of_week="mon-fri" if key.weekdays_only else "*",
+            )
+            latest = latest_due(key, now)
+            first_run = latest[1] if latest and now - latest[1] <= self.runner.grace else None
+            self.aps.add_job(
+                self.runner.run_due,
+                trigger,
+                args=[key],
+                id=job_id,
+                misfire_grace_time=grace,
+                coalesce=True,
+                max_instances=1,
+                replace_existing=True,
+                **({"next_run_time": first_run} if first_run else {}),
+            )
+
+    async def _sweep(self) -> None:
+        """Every minute: pick up subscription changes (any replica) and anything still due."""
+        self.sync_jobs()
+        await self.runner.run_due()
+
+    async def _poll(self) -> None:
+        if self.poll is not None:
+            await asyncio.to_thread(self.poll)
