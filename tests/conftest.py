@@ -14,7 +14,26 @@ from bot.ingest.files import iter_path
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 SEEDS = PROJECT_ROOT / "seeds"
-SHARED = PROJECT_ROOT.parent / "shared"
+
+
+def _shared_dir() -> Path:
+    """$AINEWS_SHARED_DIR, else ../shared beside the clone, else /work/shared."""
+    candidates = [
+        os.environ.get("AINEWS_SHARED_DIR"),
+        PROJECT_ROOT.parent / "shared",
+        "/work/shared",
+    ]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "datasets").is_dir():
+            return Path(candidate)
+    return PROJECT_ROOT.parent / "shared"
+
+
+SHARED = _shared_dir()
+DATASETS = SHARED / "datasets"
+needs_datasets = pytest.mark.skipif(
+    not DATASETS.is_dir(), reason=f"shared datasets not found (looked for {DATASETS})"
+)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 

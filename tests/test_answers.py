@@ -92,7 +92,8 @@ def test_cli_ask_json_and_chat_session(tmp_path: Path) -> None:
     chat = _ainews(
         tmp_path,
         "chat",
-        stdin="help\nbuscar Nvidia\nask ¿Cuántas descargas superaron los modelos Qwen?\nsalir\nhelp\n",
+        stdin="help\nbuscar Nvidia\n"
+        "ask ¿Cuántas descargas superaron los modelos Qwen?\nsalir\nhelp\n",
     )
     assert chat.returncode == 0, chat.stderr
     out = chat.stdout

@@ -7,11 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import DATASETS as SHARED_DATASETS
+from conftest import needs_datasets
 
 from bot.ingest.extract import extract_article, looks_like_feed
 from bot.ingest.types import IngestError
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared/datasets/feeds"
+DATASETS = SHARED_DATASETS / "feeds"
+pytestmark = needs_datasets
 URL = "https://noticias.example/ia/openai-modelo"
 
 ARTICLE = """<!DOCTYPE html>

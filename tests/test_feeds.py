@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import DATASETS as SHARED_DATASETS
+from conftest import needs_datasets
 
 from bot.ingest.feeds import (
     FeedError,
@@ -19,8 +21,9 @@ from bot.ingest.feeds import (
 )
 from bot.ingest.types import IngestError
 
-SAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared/datasets/feeds/samples"
-SAMPLES = sorted(SAMPLES_DIR.iterdir())
+SAMPLES_DIR = SHARED_DATASETS / "feeds/samples"
+SAMPLES = sorted(SAMPLES_DIR.iterdir()) if SAMPLES_DIR.is_dir() else []
+pytestmark = needs_datasets
 BASE = "http://feeds.example.com/blog/feed.xml"
 
 

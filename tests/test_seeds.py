@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import SEEDS
+from conftest import SEEDS, SHARED
 
 from bot.ingest.files import iter_path
 from bot.ingest.seeds import derive_title, parse_page_text
@@ -86,7 +86,7 @@ def test_seed_body_is_clean(name: str) -> None:
 
 
 def test_seed_files_are_verbatim_copies() -> None:
-    shared = SEEDS.parent.parent / "shared" / "seeds"
+    shared = SHARED / "seeds"
     if not shared.is_dir():
         pytest.skip("../shared/seeds not present on this machine")
     for name in EXPECTED:
