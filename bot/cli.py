@@ -207,7 +207,11 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         sub = sub or Subscription(
             platform="cli", workspace="cli", channel="preview", lang=args.lang
         )
-        since = _parse_time(args.since) if args.since else None  # default: the last 24 h
+        since = _parse_time(args.since) if args.since else None
+        if since is None and sub.id is not None:  # what this channel has not been sent yet
+            from bot import ledger
+
+            since = ledger.last_until(session, sub.id)
         digest = build_digest(session, sub, now, since=since)
     if args.json:
         print(json.dumps(digest.as_json(), ensure_ascii=False, indent=2))
