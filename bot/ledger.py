@@ -55,6 +55,94 @@ def claim(
     return existing
 
 
+def claim_many(
+    session: Session,
+    wanted: list[tuple[int, str]],
+    now: datetime,
+    worker: str,
+    lease: timedelta,
+) -> dict[tuple[int, str], int]:
+    """Claim many (subscription, local date) pairs at once; returns the claimed row ids.
+
+    Missing rows go in with one INSERT ... ON CONFLICT DO NOTHING (SQLite and Postgres);
+    rows that already existed follow the one-by-one takeover rules of ``claim``.
+    """
+    if not wanted:
+        return {}
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    ids = {sub_id for sub_id, _day in wanted}
+    days = {day for _sub, day in wanted}
+
+    def rows_for() -> dict[tuple[int, str], Delivery]:
+        found = (
+            session.execute(
+                select(Delivery).where(
+                    col(Delivery.subscription_id).in_(ids), col(Delivery.local_date).in_(days)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return {(r.subscription_id, r.local_date): r for r in found}
+
+    wanted_set = set(wanted)
+    before = rows_for()
+    missing = [pair for pair in wanted if pair not in before]
+    values = [
+        {
+            "subscription_id": sub_id,
+            "local_date": day,
+            "status": "sending",
+            "claimed_by": worker,
+            "claimed_at": now,
+            "attempts": 1,
+            "stories": 0,
+        }
+        for sub_id, day in missing
+    ]
+    for start in range(0, len(values), 500):
+        session.execute(upsert(table).values(values[start : start + 500]).on_conflict_do_nothing())
+    after = rows_for() if missing else before
+    claimed: dict[tuple[int, str], int] = {}
+    for pair in missing:  # ours, unless a concurrent replica inserted it first
+        row = after.get(pair)
+        if row is not None and row.id is not None and row.claimed_by == worker:
+            claimed[pair] = row.id
+    for pair, row in before.items():
+        if pair in wanted_set:
+            taken = claim(session, row.subscription_id, row.local_date, now, worker, lease)
+            if taken is not None and taken.id is not None:
+                claimed[pair] = taken.id
+    return claimed
+
+
+def last_until_many(session: Session, sub_ids: list[int]) -> dict[int, datetime]:
+    """``last_until`` for many subscriptions in one query."""
+    from sqlalchemy import func
+
+    out: dict[int, datetime] = {}
+    for start in range(0, len(sub_ids), 900):
+        chunk = sub_ids[start : start + 900]
+        rows = session.execute(
+            select(Delivery.subscription_id, func.max(Delivery.until))
+            .where(col(Delivery.subscription_id).in_(chunk), col(Delivery.status).in_(DONE))
+            .group_by(col(Delivery.subscription_id))
+        ).all()
+        out.update({sub_id: _aware(until) for sub_id, until in rows if until is not None})
+    return out
+
+
+def finish_many(session: Session, outcomes: list[dict[str, object]]) -> None:
+    """Record several outcomes in one transaction (``id``, ``status``, ``until``, ...)."""
+    for outcome in outcomes:
+        values = {k: v for k, v in outcome.items() if k != "id"}
+        session.execute(update(Delivery).where(col(Delivery.id) == outcome["id"]).values(**values))
+
+
 def last_until(session: Session, sub_id: int) -> datetime | None:
     """Where the previous delivered digest ended: the next one starts there."""
     value = session.execute(

@@ -29,7 +29,9 @@ from bot.ports import DeliveryError, Sender
 from bot.service import digest_reply
 
 log = logging.getLogger(__name__)
+# Messages per second. Slack limits posting per workspace token, Discord per bot (global).
 DEFAULT_RATES = {"slack": 20.0, "discord": 40.0}
+PER_WORKSPACE = {"slack"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,7 @@ class DigestRunner:
         concurrency: int = 32,
         retry_delays: tuple[float, ...] = (1.0, 4.0),
         worker: str | None = None,
+        flush_every: int = 50,
     ) -> None:
         self.core = core
         self.senders = dict(senders)
@@ -125,9 +128,11 @@ class DigestRunner:
         self.clock = clock
         self.retry_delays = retry_delays
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
-        rates = {**DEFAULT_RATES, **(rates or {})}
-        self._limiters = {p: RateLimiter(rates.get(p, 100.0)) for p in self.senders}
+        self._rates = {**DEFAULT_RATES, **(rates or {})}
+        self._limiters: dict[str, RateLimiter] = {}
         self._concurrency = concurrency
+        self.flush_every = flush_every
+        self._pending: list[dict[str, object]] = []
 
     # -- selection ----------------------------------------------------------------------------
 
@@ -173,21 +178,24 @@ class DigestRunner:
             async with semaphore:
                 await self._deliver(sub, local_date, delivery_id, digests[delivery_id], now, report)
 
-        await asyncio.gather(*(deliver(s, d, i) for s, d, i in claimed))
+        try:
+            await asyncio.gather(*(deliver(s, d, i) for s, d, i in claimed))
+        finally:
+            await self._flush()
         return report
 
     def _claim_all(
         self, due: list[tuple[Subscription, date]], now: datetime
     ) -> list[tuple[Subscription, date, int]]:
-        claimed = []
+        wanted = [(sub.id, day.isoformat()) for sub, day in due if sub.id is not None]
         with Session(self.core.engine) as session:
-            for sub, day in due:
-                assert sub.id is not None
-                row = ledger.claim(session, sub.id, day.isoformat(), now, self.worker, self.lease)
-                if row is not None and row.id is not None:
-                    claimed.append((sub, day, row.id))
+            ids = ledger.claim_many(session, wanted, now, self.worker, self.lease)
             session.commit()
-        return claimed
+        return [
+            (sub, day, ids[(sub.id, day.isoformat())])
+            for sub, day in due
+            if sub.id is not None and (sub.id, day.isoformat()) in ids
+        ]
 
     def _build_all(
         self, claimed: list[tuple[Subscription, date, int]], now: datetime
@@ -197,9 +205,10 @@ class DigestRunner:
         out: dict[int, Digest] = {}
         max_stories = self.core.settings.digest_max_stories
         with Session(self.core.engine) as session:
+            starts = ledger.last_until_many(session, [s.id for s, _d, _i in claimed if s.id])
             for sub, _day, delivery_id in claimed:
                 assert sub.id is not None
-                since = ledger.last_until(session, sub.id) or now - timedelta(hours=24)
+                since = starts.get(sub.id) or now - timedelta(hours=24)
                 signature = (since, sub.topics, sub.lang, sub.min_sources, sub.timezone)
                 if signature not in built:
                     built[signature] = build_digest(
@@ -219,7 +228,7 @@ class DigestRunner:
     ) -> None:
         assert sub.id is not None
         if not digest.stories and sub.skip_empty:
-            await asyncio.to_thread(self._finish, delivery_id, "empty", now, 0, None)
+            await self._record(delivery_id, "empty", now, 0, None)
             report.empty += 1
             return
         reply = digest_reply(digest)
@@ -229,7 +238,7 @@ class DigestRunner:
         for attempt, delay in enumerate((0.0, *self.retry_delays)):
             if delay:
                 await asyncio.sleep(error.retry_after if error and error.retry_after else delay)
-            await self._limiters[sub.platform].acquire()
+            await self._limiter(sub).acquire()
             try:
                 await sender.send(sub.workspace, sub.channel, reply, idempotency_key=key)
                 error = None
@@ -246,31 +255,53 @@ class DigestRunner:
                 if exc.permanent:
                     break
         if error is None:
-            await asyncio.to_thread(
-                self._finish, delivery_id, "sent", now, len(digest.stories), None
-            )
+            await self._record(delivery_id, "sent", now, len(digest.stories), None)
             report.sent += 1
             return
         report.failed += 1
         report.errors.append(f"{sub.platform}/{sub.channel}: {error.reason}")
-        await asyncio.to_thread(self._finish, delivery_id, "failed", now, 0, error.reason)
+        await self._record(delivery_id, "failed", now, 0, error.reason)
         if error.permanent:
             await asyncio.to_thread(self._pause, sub.id, error.reason)
             report.paused += 1
 
-    def _finish(
+    def _limiter(self, sub: Subscription) -> RateLimiter:
+        key = f"{sub.platform}:{sub.workspace}" if sub.platform in PER_WORKSPACE else sub.platform
+        if key not in self._limiters:
+            self._limiters[key] = RateLimiter(self._rates.get(sub.platform, 100.0))
+        return self._limiters[key]
+
+    async def _record(
         self, delivery_id: int, status: str, now: datetime, stories: int, error: str | None
     ) -> None:
+        """Queue an outcome; a flush writes queued outcomes in one transaction.
+
+        Batching bounds ledger writes during big fan-outs. A crash loses at most the
+        unflushed batch, whose rows stay "sending" and are resent after the lease with
+        the same idempotency key.
+        """
+        sent_at = self.clock() if status in ledger.DONE else None
+        self._pending.append(
+            {
+                "id": delivery_id,
+                "status": status,
+                "sent_at": sent_at,
+                "until": now,
+                "stories": stories,
+                "error": error,
+            }
+        )
+        if len(self._pending) >= self.flush_every:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        if batch:
+            await asyncio.to_thread(self._write_outcomes, batch)
+
+    def _write_outcomes(self, batch: list[dict[str, object]]) -> None:
         with Session(self.core.engine) as session:
-            ledger.finish(
-                session,
-                delivery_id,
-                status=status,
-                now=self.clock(),
-                until=now,
-                stories=stories,
-                error=error,
-            )
+            ledger.finish_many(session, batch)
             session.commit()
 
     def _pause(self, sub_id: int, reason: str) -> None:
