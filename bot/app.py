@@ -8,14 +8,18 @@ Slack starts when a Slack token or OAuth client is configured, Discord when
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 from datetime import timedelta
 
 from bot.core import Core
+from bot.health import health
 from bot.i18n import t
 from bot.ingest.files import iter_path
+from bot.leader import Leadership
+from bot.metrics import Metrics
 from bot.ports import Adapter
 from bot.scheduler import DigestRunner, Scheduler
 from bot.service import Service
@@ -70,35 +74,79 @@ def build_scheduler(service: Service, adapters: list[Adapter]) -> Scheduler:
 
 
 async def serve(service: Service, adapters: list[Adapter]) -> None:
-    """Run adapters and the scheduler until SIGINT/SIGTERM; then stop them cleanly."""
+    """Run until SIGINT/SIGTERM: HTTP ops server, adapters, and the jobs when this replica leads.
+
+    Every few seconds a supervisor keeps, gains or loses scheduler leadership
+    (Postgres advisory lock) and pulls other replicas' new passages into this
+    replica's vector index.
+    """
+    from adapters.http import HttpServer
+
+    core, settings = service.core, service.core.settings
+    metrics = service.metrics or Metrics()
+    service.metrics = metrics
+    leadership = Leadership(core.engine)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
+    def render_metrics() -> bytes:
+        metrics.vectors.set(len(core.vectors))
+        return metrics.render()
+
+    http = HttpServer(
+        host=settings.http_host,
+        port=settings.http_port,
+        health=lambda: health(core, adapters, leadership),
+        metrics=render_metrics,
+    )
+    for adapter in adapters:
+        mount = getattr(adapter, "mount", None)
+        if mount is not None:  # adapters with HTTP routes (Slack) share the one server
+            mount(http.app)
+    await http.start()
     for adapter in adapters:
         await adapter.start()
         log.info("%s adapter started", adapter.platform)
-    scheduler = build_scheduler(service, adapters)
-    scheduler.start()
+    scheduler: Scheduler | None = None
 
     def changed() -> None:
-        loop.call_soon_threadsafe(scheduler.sync_jobs)
+        if scheduler is not None:
+            loop.call_soon_threadsafe(scheduler.sync_jobs)
 
     service.on_subscriptions_changed = changed
     try:
-        await stop.wait()
+        while not stop.is_set():
+            leading = await asyncio.to_thread(leadership.check)
+            metrics.leader.set(1 if leading else 0)
+            if leading and scheduler is None:
+                scheduler = build_scheduler(service, adapters)
+                scheduler.start()
+            elif not leading and scheduler is not None:
+                scheduler.shutdown()
+                scheduler = None
+            try:
+                await asyncio.to_thread(core.refresh)
+            except Exception as exc:  # database down: keep serving, report via /healthz
+                log.warning("index refresh failed: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=settings.supervise_seconds)
     finally:
-        scheduler.shutdown()
+        if scheduler is not None:
+            scheduler.shutdown()
+        await asyncio.to_thread(leadership.release)
         for adapter in reversed(adapters):
             await adapter.stop()
+        await http.stop()
 
 
-def run(settings: Settings) -> int:
+def run(settings: Settings, *, headless: bool = False) -> int:
     core = Core.build(settings)
     seed_if_empty(core)
-    service = Service(core)
+    service = Service(core, metrics=Metrics())
     adapters = build_adapters(service, settings)
-    if not adapters:
+    if not adapters and not headless:
         from adapters.console import run_console
 
         return run_console(service)

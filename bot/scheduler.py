@@ -391,7 +391,7 @@ class Scheduler:
             latest = latest_due(key, now)
             first_run = latest[1] if latest and now - latest[1] <= self.runner.grace else None
             self.aps.add_job(
-                self.runner.run_due,
+                self._digests,
                 trigger,
                 args=[key],
                 id=job_id,
@@ -405,8 +405,21 @@ class Scheduler:
     async def _sweep(self) -> None:
         """Every minute: pick up subscription changes (any replica) and anything still due."""
         self.sync_jobs()
-        await self.runner.run_due()
+        try:
+            await self.runner.run_due()
+        except asyncio.CancelledError:
+            log.info("catch-up sweep interrupted by shutdown")
 
     async def _poll(self) -> None:
-        if self.poll is not None:
+        if self.poll is None:
+            return
+        try:
             await asyncio.to_thread(self.poll)
+        except asyncio.CancelledError:  # shutdown mid-poll: the next poll redoes the work
+            log.info("feed poll interrupted by shutdown")
+
+    async def _digests(self, key: ScheduleKey) -> None:
+        try:
+            await self.runner.run_due(key)
+        except asyncio.CancelledError:  # claimed rows are resent after the lease
+            log.info("digest fan-out for %s interrupted by shutdown", key.job_id)

@@ -7,6 +7,7 @@ worker thread so their event loops stay free.
 from __future__ import annotations
 
 import difflib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from bot.core import Core
 from bot.digest import Digest, build_digest
 from bot.i18n import format_date, t
 from bot.index.hybrid import QueryError, SearchHit
+from bot.metrics import Metrics
 from bot.models import Article, ArticleEntity, ChannelSettings, Entity, Source, Story, Subscription
 from bot.reply import Button, Card, Reply
 from bot.subscriptions import SubscribeError, parse_subscribe
@@ -70,9 +72,12 @@ def card(hit: SearchHit | Article, *, snippet: str = "", also: int = 0) -> Card:
 class Service:
     """The one entry point adapters call."""
 
-    def __init__(self, core: Core, *, clock: type[datetime] = datetime) -> None:
+    def __init__(
+        self, core: Core, *, clock: type[datetime] = datetime, metrics: Metrics | None = None
+    ) -> None:
         self.core = core
         self._clock = clock
+        self.metrics = metrics
         # Set by the composition root so a subscription change re-derives scheduler jobs now.
         self.on_subscriptions_changed: Callable[[], None] | None = None
 
@@ -86,7 +91,13 @@ class Service:
     # -- entry points -------------------------------------------------------------------------
 
     def handle_text(self, text: str, ctx: Context | None = None) -> Reply:
-        return self.handle(parse(text), ctx or Context())
+        command = parse(text)
+        started = time.perf_counter()
+        reply = self.handle(command, ctx or Context())
+        if self.metrics is not None:
+            self.metrics.commands.labels(command.verb, "error" if reply.error else "ok").inc()
+            self.metrics.latency.labels(command.verb).observe(time.perf_counter() - started)
+        return reply
 
     def handle(self, command: Command, ctx: Context) -> Reply:
         try:
