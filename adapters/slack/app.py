@@ -1,0 +1,446 @@
+"""The Slack adapter: bolt's ``AsyncApp`` over the platform-free ``Service``.
+
+Slack gives an app three seconds to acknowledge a slash command, an event or a click, and
+the core is synchronous and CPU-bound (embeddings, ranking). So every listener acks first,
+then runs ``service.handle_text`` in a worker thread and answers later: through the
+``response_url`` for commands and buttons, with ``chat.postMessage`` for mentions. The
+event loop only ever waits on I/O, which keeps acks fast under load.
+
+Modes: Socket Mode when ``SLACK_APP_TOKEN`` is set; otherwise an aiohttp server on
+``AINEWS_HTTP_HOST:AINEWS_HTTP_PORT`` with ``/slack/events`` (bolt checks the request
+signature against ``SLACK_SIGNING_SECRET``) and, when ``SLACK_CLIENT_ID``/``SECRET`` are
+set, ``/slack/install`` + ``/slack/oauth_redirect`` storing installations in the project's
+database so one deployment serves many workspaces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urljoin
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp, AsyncRespond
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.delivery import delivery_error, make_client
+from adapters.slack.guard import REPLAY_WINDOW_SECONDS, RecentKeys
+from adapters.slack.inbound import clean
+from adapters.slack.permissions import Managers
+from adapters.slack.render import ACTION_IDS, Message, parse_next_value, render, render_all
+from adapters.slack.store import InstallationStore, StateStore
+from bot.commands import parse
+from bot.i18n import t
+from bot.ports import DeliveryError
+from bot.reply import Button, Reply
+from bot.service import Context, Service
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+BOT_SCOPES = ["commands", "app_mentions:read", "chat:write", "chat:write.public", "users:read"]
+DRAIN_SECONDS = 10.0
+# Threads for the CPU-bound core. Its own pool, not asyncio's default one: bolt's OAuth
+# authorize step (installation lookups) runs in the default pool before each ack, and must
+# never queue behind searches.
+CORE_THREADS = 4
+# Verbs in the language of the reply a button came from, so a click answers in that language.
+_VERB_WORDS = {"story": {"es": "historia", "en": "story"}, "subscribe": {"es": "suscribir"}}
+
+
+class SlackConfigError(ValueError):
+    """Settings that cannot run a Slack app; the message says which variable to set."""
+
+
+class _QuietTokenWarning(logging.Filter):
+    """Bolt warns that ``SLACK_BOT_TOKEN`` "will be unused" whenever a client is passed; the
+    token is in fact used (it is on that client), so the warning would only mislead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_bolt_log = logging.getLogger("slack_bolt.AsyncApp")
+if not any(isinstance(f, _QuietTokenWarning) for f in _bolt_log.filters):
+    _bolt_log.addFilter(_QuietTokenWarning())
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _verb(verb: str, lang: str) -> str:
+    return _VERB_WORDS.get(verb, {}).get(lang, verb)
+
+
+class SlackAdapter:
+    """Implements ``bot.ports.Adapter`` for Slack."""
+
+    platform = "slack"
+
+    def __init__(self, *, service: Service, settings: Settings) -> None:
+        self.service = service
+        self.settings = settings
+        self.mounted = False  # routes served by a shared server (see ``mount``)
+        self.bot_token = _secret(settings.slack_bot_token)
+        self.app_token = _secret(settings.slack_app_token)
+        signing_secret = _secret(settings.slack_signing_secret)
+        self.oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+        self.socket_mode = bool(self.app_token)
+        if not self.socket_mode and not signing_secret:
+            raise SlackConfigError(
+                "SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for "
+                "Socket Mode): without it anyone could post commands to the bot"
+            )
+        if not self.oauth and not self.bot_token:
+            raise SlackConfigError(
+                "set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET (OAuth install, many workspaces)"
+            )
+        self.api_url = settings.slack_api_url
+        self.client = make_client(None if self.oauth else self.bot_token, self.api_url)
+        self.installations: InstallationStore | None = None
+        oauth_settings = None
+        if self.oauth:
+            engine = service.core.engine
+            self.installations = InstallationStore(engine, str(settings.slack_client_id))
+            oauth_settings = AsyncOAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=_secret(settings.slack_client_secret),
+                scopes=BOT_SCOPES,
+                installation_store=self.installations,
+                state_store=StateStore(engine),
+                install_path=INSTALL_PATH,
+                redirect_uri_path=REDIRECT_PATH,
+                authorization_url=urljoin(self.client.base_url, "../oauth/v2/authorize"),
+                install_page_rendering_enabled=False,  # /slack/install goes straight to Slack
+            )
+        if not self.oauth:
+            # Bolt reads SLACK_CLIENT_ID/SECRET from the environment on its own and, if they
+            # exist (even empty), switches to OAuth and ignores the bot token. Our settings
+            # already decided: keep bolt from second-guessing them.
+            for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+                os.environ.pop(name, None)
+        self.app = AsyncApp(
+            name="ainews",
+            client=self.client,
+            signing_secret=signing_secret or "",
+            oauth_settings=oauth_settings,
+            installation_store=self.installations,
+            before_authorize=self._replay_guard,
+            # Bolt skips the signature check for Socket Mode envelopes by itself; HTTP
+            # requests are always checked.
+        )
+        if self.oauth:
+            self.app.enable_token_revocation_listeners()
+        self.managers = Managers(settings)
+        self._signatures = RecentKeys(REPLAY_WINDOW_SECONDS)
+        self._events = RecentKeys(600)
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._pool = ThreadPoolExecutor(CORE_THREADS, thread_name_prefix="ainews-slack")
+        self._runner: web.AppRunner | None = None
+        self._socket: Any = None
+        self._connected = False
+        self.url: str | None = None
+        self._register()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    async def start(self) -> None:
+        if self.socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self.app_token)
+            await self._socket.connect_async()
+            self._connected = True
+            print("ainews slack connected (socket mode)", flush=True)
+            return
+        if self.mounted:  # the shared server is already listening (it printed its URL)
+            self._connected = True
+            log.info("slack routes mounted at %s on the shared http server", EVENTS_PATH)
+            return
+        runner = web.AppRunner(self._web_app(), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        self._connected = True
+        log.info("slack http mode on %s%s", self.url, EVENTS_PATH)
+        print(f"ainews slack listening on {self.url}", flush=True)
+
+    async def stop(self) -> None:
+        """Stop taking requests, then give answers already under way time to arrive."""
+        self._connected = False
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        pending = {task for task in self._inflight if not task.done()}
+        if pending:
+            await asyncio.wait(pending, timeout=DRAIN_SECONDS)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def mount(self, web_app: web.Application) -> None:
+        """Serve Slack's routes from a shared aiohttp application (the process's one HTTP
+        server, see ``adapters.http``) instead of starting a server of our own.
+
+        In Socket Mode nothing is mounted: Slack does not call us over HTTP then, and an
+        events route without a signing secret would accept anyone's requests.
+        """
+        if self.socket_mode:
+            return
+        self._add_routes(web_app)
+        self.mounted = True
+
+    def _add_routes(self, web_app: web.Application) -> None:
+        web_app.router.add_post(EVENTS_PATH, self._http_events)
+        if self.app.oauth_flow is not None:
+            web_app.router.add_get(INSTALL_PATH, self._http_oauth)
+            web_app.router.add_get(REDIRECT_PATH, self._http_oauth)
+
+    def _web_app(self) -> web.Application:
+        web_app = web.Application(client_max_size=1024 * 1024)
+        self._add_routes(web_app)
+        web_app.router.add_get("/healthz", self._http_health)
+        return web_app
+
+    async def _http_events(self, request: web.Request) -> web.Response:
+        response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def _http_oauth(self, request: web.Request) -> web.Response:
+        flow = self.app.oauth_flow
+        assert flow is not None
+        bolt_request = await to_bolt_request(request)
+        if request.path == INSTALL_PATH:
+            response = await flow.handle_installation(bolt_request)
+        else:
+            response = await flow.handle_callback(bolt_request)
+        return await to_aiohttp_response(response)
+
+    async def _http_health(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def _replay_guard(
+        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        """Runs right after bolt's signature check: a signature seen before is a replay."""
+        signature = req.headers.get("x-slack-signature", [""])[0]
+        if signature and not self._signatures.add(signature):
+            log.warning("rejected a replayed slack request")
+            return BoltResponse(status=401, body="")
+        return await next()
+
+    # -- listeners ----------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        self.app.command("/ainews")(self._on_command)
+        self.app.event("app_mention")(self._on_mention)
+        for action in ACTION_IDS.values():
+            self.app.action(action)(self._on_action)
+
+    @contextlib.asynccontextmanager
+    async def _work(self) -> AsyncIterator[None]:
+        """Tracks post-ack work (bolt runs it in an unreferenced task) so ``stop`` can drain."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            yield
+        except Exception:
+            log.exception("slack request failed after ack")
+        finally:
+            if task is not None:
+                self._inflight.discard(task)
+
+    async def _on_command(
+        self,
+        ack: Callable[..., Awaitable[Any]],
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        async with self._work():
+            text = clean(command.get("text") or "")
+            ctx = await self._context(
+                client, context, command.get("channel_id", ""), command.get("user_id", ""), text
+            )
+            reply = await self._handle(text, ctx)
+            message = render(reply, command=text, extra=_extra(text, reply))
+            await self._respond(respond, reply, message)
+
+    async def _on_mention(
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        async with self._work():
+            if not self._events.add(str(body.get("event_id") or event.get("event_ts"))):
+                return  # Slack redelivered an event we already answered
+            text = clean(event.get("text") or "", bot_user_id=context.bot_user_id)
+            channel, user = event.get("channel", ""), event.get("user", "")
+            ctx = await self._context(client, context, channel, user, text)
+            reply = await self._handle(text, ctx)
+            message = render(reply, command=text, public=True, extra=_extra(text, reply))
+            thread_ts = event.get("thread_ts")  # asked in a thread: answer in that thread
+            if reply.error and reply.ephemeral:  # refusals and usage hints: only the asker
+                await client.chat_postEphemeral(
+                    channel=channel,
+                    user=user,
+                    text=message.text,
+                    blocks=message.blocks or None,
+                    thread_ts=thread_ts,
+                )
+                return
+            await client.chat_postMessage(
+                channel=channel,
+                text=message.text,
+                blocks=message.blocks or None,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+
+    async def _on_action(
+        self,
+        ack: Callable[..., Awaitable[Any]],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        async with self._work():
+            action_id, value = action.get("action_id"), str(action.get("value") or "")
+            page, audience = 0, "private"  # exploring (more, next) shows only the clicker
+            if action_id == ACTION_IDS["more_like_this"]:
+                story, _, lang = value.partition(":")
+                if not story.isdigit():
+                    return
+                text = f"{_verb('story', lang)} {story}"
+            elif action_id == ACTION_IDS["subscribe"]:
+                text, audience = _verb("subscribe", value), "as_replied"
+            elif action_id == ACTION_IDS["share"]:
+                text, audience = value, "public"
+            else:
+                parsed = parse_next_value(value)
+                if parsed is None:
+                    return
+                text, page = parsed
+            channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+                "channel_id", ""
+            )
+            user = (body.get("user") or {}).get("id", "")
+            ctx = await self._context(client, context, channel, user, text)
+            reply = await self._handle(text, ctx)
+            if audience != "as_replied":
+                reply.ephemeral = audience == "private" or reply.error
+            message = render(reply, page=page, command=text, public=not reply.ephemeral)
+            await self._respond(respond, reply, message)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    async def _context(
+        self, client: AsyncWebClient, context: AsyncBoltContext, channel: str, user: str, text: str
+    ) -> Context:
+        workspace = context.team_id or context.enterprise_id or ""
+        allowed = await self.managers.can_manage(client, workspace, user, text)
+        return Context(
+            platform="slack",
+            workspace=workspace,
+            channel=channel,
+            user=user,
+            can_manage=allowed,
+            refusal="needs_slack_admin",
+        )
+
+    async def _handle(self, text: str, ctx: Context) -> Reply:
+        loop = asyncio.get_running_loop()
+        run = contextvars.copy_context().run  # as asyncio.to_thread does
+        try:
+            return await loop.run_in_executor(self._pool, run, self.service.handle_text, text, ctx)
+        except Exception:
+            log.exception("command failed: %r", text[:200])
+            lang = parse(text).lang
+            return Reply(text=t("internal_error", lang), lang=lang, error=True, ephemeral=True)
+
+    async def _respond(self, respond: AsyncRespond, reply: Reply, message: Message) -> None:
+        await respond(
+            text=message.text,
+            blocks=message.blocks or None,
+            response_type="ephemeral" if reply.ephemeral else "in_channel",
+            replace_original=False,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
+    # -- digests ------------------------------------------------------------------------------
+
+    async def _client_for(self, workspace: str) -> AsyncWebClient:
+        """The bot token for ``workspace``: the single token, or its installation's."""
+        if self.installations is None:
+            return self.client
+        bot = await self.installations.async_find_bot(enterprise_id=None, team_id=workspace)
+        if bot is None:  # an org-wide (Enterprise Grid) install is stored by enterprise ID
+            bot = await self.installations.async_find_bot(
+                enterprise_id=workspace, team_id=None, is_enterprise_install=True
+            )
+        token = bot.bot_token if bot is not None else self.bot_token
+        if not token:
+            raise DeliveryError("app_not_installed", permanent=True)
+        return make_client(token, self.api_url)
+
+    async def send(
+        self, workspace: str, channel: str, reply: Reply, *, idempotency_key: str | None = None
+    ) -> None:
+        """Post a digest; long ones become several messages. Raises ``DeliveryError``.
+
+        ``chat.postMessage`` has no idempotency key, so ``idempotency_key`` is unused: the
+        scheduler's delivery ledger is what prevents a second post.
+        """
+        client = await self._client_for(workspace)
+        for message in render_all(reply):
+            try:
+                await client.chat_postMessage(
+                    channel=channel,
+                    text=message.text,
+                    blocks=message.blocks or None,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+            except Exception as exc:  # Slack errors, connection errors after the retries
+                raise delivery_error(exc) from exc
+
+
+def _extra(text: str, reply: Reply) -> list[Button]:
+    """A digest preview offers to subscribe the channel it was asked in."""
+    if parse(text).verb == "digest" and not reply.error:
+        return [Button(t("btn_subscribe", reply.lang), "subscribe", reply.lang)]
+    return []

@@ -1,0 +1,70 @@
+"""Web API clients and what a failed post means for a subscription.
+
+Every client gets slack_sdk's retry handlers: 429 responses are waited out (Retry-After),
+connection resets and 5xx are retried a couple of times. What still fails becomes a
+``DeliveryError``; errors that will not fix themselves (channel gone, bot removed, token
+revoked) are permanent, so the scheduler pauses the subscription with Slack's reason
+instead of retrying every day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.ports import DeliveryError
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "restricted_action",
+        "team_access_not_granted",
+        "app_not_installed",
+    }
+)
+
+
+def make_client(token: str | None, base_url: str | None) -> AsyncWebClient:
+    client = AsyncWebClient(
+        token=token,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+    if base_url:  # AINEWS_SLACK_API_URL; the default stays slack_sdk's own
+        client.base_url = base_url if base_url.endswith("/") else base_url + "/"
+    return client
+
+
+def delivery_error(exc: BaseException) -> DeliveryError:
+    """The ``DeliveryError`` for what a Web API call raised (after the retry handlers)."""
+    if isinstance(exc, SlackApiError):
+        error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+        retry_after = None
+        if exc.response.status_code == 429:
+            header = exc.response.headers.get("Retry-After") or exc.response.headers.get(
+                "retry-after"
+            )
+            retry_after = float(header) if header and str(header).isdigit() else None
+        return DeliveryError(error, permanent=error in PERMANENT_ERRORS, retry_after=retry_after)
+    if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):
+        return DeliveryError(f"connection_error: {exc!r}"[:200], permanent=False)
+    return DeliveryError(f"unexpected: {exc!r}"[:200], permanent=False)
