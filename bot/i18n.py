@@ -234,6 +234,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Ojo: las fuentes dan cifras distintas para {subject}: {detail}.",
         "en": "Note: sources give different figures for {subject}: {detail}.",
     },
+    # Platform adapters (Discord): pagination, card footers, failures.
+    "page_of": {"es": "Página {page}/{pages}", "en": "Page {page}/{pages}"},
+    "btn_prev": {"es": "Anterior", "en": "Previous"},
+    "pages_expired": {
+        "es": "Estos resultados ya no están disponibles. Vuelve a lanzar el comando.",
+        "en": "These results are no longer available. Please run the command again.",
+    },
+    "card_story": {"es": "historia {id}", "en": "story {id}"},
+    "card_also": {"es": "+{n} fuente(s) más", "en": "+{n} more source(s)"},
+    "internal_error": {
+        "es": "Algo falló al preparar la respuesta. Inténtalo de nuevo en unos segundos.",
+        "en": "Something went wrong while preparing the answer. Please try again in a few seconds.",
+    },
+    # Slack adapter: the context line under an article card.
+    "also_reported": {
+        "es": "también publicado por {n} fuente(s) más",
+        "en": "also reported by {n} other source(s)",
+    },
 }
 
 _MONTHS = {
