@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings, load_settings
@@ -43,7 +44,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     # The model loads on the first new article; an all-duplicate run never needs it.
     core = _core(settings, eager_model=False, load_vectors=False)
     inputs = args.inputs or [os.path.relpath(settings.seeds_dir) + "/"]
-    items = [item for given in inputs for item in iter_path(given)]
+    items = _input_items(inputs, settings, iter_path)
     with tqdm(total=len(items), unit="article", disable=args.json or None, file=sys.stderr) as bar:
         report = core.ingester.ingest(items, progress=bar.update)
     if args.json:
@@ -70,6 +71,123 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         if report.duplicates and not report.new:
             summary += " (already stored: nothing changed)"
         print(summary)
+    return 1 if report.failed else 0
+
+
+def _is_url(given: str) -> bool:
+    return given.lower().startswith(("http://", "https://"))
+
+
+def _input_items(inputs: list[str], settings: Settings, iter_path: Any) -> list[Any]:
+    """Items of every input in order; URLs (a feed or one article page) are fetched in parallel.
+
+    A URL that cannot be fetched or read becomes one failed item, reported like a bad file.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.ingest.poller import items_from_url, make_fetcher
+
+    urls = [given for given in inputs if _is_url(given)]
+    fetched: dict[str, list[Any]] = {}
+    if urls:
+        with make_fetcher(settings) as fetcher, ThreadPoolExecutor(4) as pool:
+            unique = list(dict.fromkeys(urls))
+            results = pool.map(lambda u: items_from_url(fetcher, u), unique)
+            fetched = dict(zip(unique, results, strict=True))
+    return [
+        item
+        for given in inputs
+        for item in (fetched[given] if _is_url(given) else iter_path(given))
+    ]
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.i18n import t
+    from bot.sources import (
+        SourceError,
+        add_defaults,
+        add_source,
+        health,
+        list_sources,
+        remove_source,
+        set_enabled,
+    )
+
+    core = _core(settings, eager_model=False, load_vectors=False)
+    try:
+        if args.action == "add":
+            source = add_source(
+                core, args.url, name=args.name, lang=args.lang, full_text=args.full_text
+            )
+            print(f"added source {source.id}: {source.name} <{source.url}>")
+        elif args.action == "remove":
+            source = remove_source(core, args.ref)
+            print(f"removed source {source.id}: {source.name} <{source.url}>")
+        elif args.action in {"enable", "disable"}:
+            source = set_enabled(core, args.ref, args.action == "enable")
+            print(f"{args.action}d source {source.id}: {source.name}")
+        elif args.action == "defaults":
+            added, skipped = add_defaults(core, args.file)
+            for source in added:
+                print(f"added source {source.id}: {source.name} <{source.url}>")
+            print(f"{len(added)} added, {len(skipped)} already present")
+        elif args.action == "poll":
+            return _poll(core, args.json)
+        else:
+            return _list_sources(list_sources(core), health, args.json)
+    except SourceError as exc:
+        print(t(exc.code, "en", **exc.params), file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:  # a broken or missing feeds file
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _list_sources(sources: list[Any], health: Any, as_json: bool) -> int:
+    if as_json:
+        rows = [
+            {
+                "id": s.id,
+                "name": s.name,
+                "url": s.url,
+                "lang": s.lang,
+                "full_text": s.full_text,
+                "enabled": s.enabled,
+                "last_success_at": s.last_success_at.isoformat() if s.last_success_at else None,
+                "last_error": s.last_error,
+                "consecutive_failures": s.consecutive_failures,
+                "disabled_reason": s.disabled_reason,
+            }
+            for s in sources
+        ]
+        print(json.dumps({"sources": rows}, ensure_ascii=False, indent=2))
+        return 0
+    if not sources:
+        print("no sources yet: `ainews sources defaults` adds the curated list")
+    for s in sources:
+        flags = ", ".join(x for x in (s.lang, "full text" if s.full_text else None) if x)
+        print(f"{s.id:>3}. {s.name} <{s.url}>{f' ({flags})' if flags else ''}")
+        print(f"     {health(s)}")
+    return 0
+
+
+def _poll(core: Core, as_json: bool) -> int:
+    from bot.ingest.poller import poll_sources
+
+    report = poll_sources(core)
+    if as_json:
+        print(json.dumps({"sources": [vars(s) for s in report.sources]}, ensure_ascii=False))
+    else:
+        for s in report.sources:
+            if s.error:
+                state = f"FAILED: {s.error}" + (" (now disabled)" if s.disabled else "")
+            elif s.not_modified:
+                state = "not modified"
+            else:
+                state = f"{s.new} new, {s.duplicates} duplicate, {s.failed_items} failed"
+            print(f"{s.source_id:>3}. {s.name}: {state}")
+        print(f"{report.new} new articles from {len(report.sources)} sources")
     return 1 if report.failed else 0
 
 
@@ -259,7 +377,7 @@ def _print_reply(reply: Any, as_json: bool, key: str) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import run
 
-    return run(settings)
+    return run(settings, headless=args.headless)
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -268,6 +386,17 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.service import Service
 
     return run_console(Service(Core.build(settings)))
+
+
+def cmd_discord_invite(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.discord.invite import invite_url
+
+    try:
+        print(invite_url(args.application_id))
+    except ValueError as exc:
+        print(f"invalid application id: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -279,6 +408,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="*", metavar="PATH|URL")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("sources", help="feed sources: list (with health), add, remove, poll...")
+    actions = p.add_subparsers(dest="action")
+    a = actions.add_parser("list", help="sources with last success, last error, failures")
+    a.add_argument("--json", action="store_true")
+    a = actions.add_parser("add", help="add a feed")
+    a.add_argument("url")
+    a.add_argument("--name")
+    a.add_argument("--lang", choices=["es", "en"])
+    a.add_argument("--full-text", action="store_true", help="items are teasers: fetch the pages")
+    for action, text in (
+        ("remove", "delete a source (its articles stay)"),
+        ("enable", "enable a source and reset its failure count"),
+        ("disable", "stop polling a source"),
+    ):
+        actions.add_parser(action, help=text).add_argument("ref", metavar="ID|URL")
+    a = actions.add_parser("defaults", help="add the curated feeds of config/feeds.toml")
+    a.add_argument("--file", type=Path, help="another feeds TOML file")
+    a = actions.add_parser("poll", help="poll every enabled source now")
+    a.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sources, action="list", json=False)
 
     p = sub.add_parser("search", help="hybrid search over stored articles")
     p.add_argument("query", nargs="*")
@@ -311,25 +461,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_digest)
 
     p = sub.add_parser("run", help="run the bot (console mode when no Slack/Discord token is set)")
+    p.add_argument(
+        "--headless",
+        action="store_true",
+        help="no console: serve /healthz and /metrics and run the jobs (feeds, digests)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("chat", help="interactive console session with every command")
     p.set_defaults(func=cmd_chat)
 
+    p = sub.add_parser("discord", help="Discord helpers")
+    discord_sub = p.add_subparsers(dest="discord_command", required=True)
+    q = discord_sub.add_parser("invite", help="print the install URL (minimal permissions)")
+    q.add_argument("application_id", help="the Application ID from the Developer Portal")
+    q.set_defaults(func=cmd_discord_invite)
+
     p = sub.add_parser("stats", help="what is stored and indexed")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
+
+    from bot.doctor import add_parser as add_doctor  # ainews doctor (bot/doctor.py)
+
+    add_doctor(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     _quiet_ml_libraries()
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     settings = load_settings()
+    from bot.logs import setup_logging  # human or JSON lines (AINEWS_LOG_JSON), secrets masked
+
+    setup_logging(settings, verbose=args.verbose)
     try:
         return int(args.func(args, settings))
     except KeyboardInterrupt:

@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     recency_half_life_days: float = 30.0
     recency_weight: float = 0.15
     allow_private_networks: bool = False
+    # Feeds: the curated defaults (`ainews sources defaults`) and when a failing source stops.
+    feeds_path: Path = CONFIG_DIR / "feeds.toml"
+    source_max_failures: int = 5
+    # Politeness: minimum seconds between two requests to one host.
+    fetch_host_interval: float = 1.0
+    # Story clustering (calibration in bench/clustering.py and docs/benchmarks.md).
+    story_threshold: float = 0.5
+    story_keyword_threshold: float = 0.35
+    story_window_days: float = 3.0
     log_level: str = "INFO"
     log_json: bool = False
     http_host: str = "0.0.0.0"
@@ -68,6 +77,8 @@ class Settings(BaseSettings):
     poll_interval_minutes: int = 30
     digest_grace_minutes: int = 60
     digest_max_stories: int = 5
+    # How often a replica re-checks scheduler leadership and pulls new passages into its index.
+    supervise_seconds: float = 5.0
 
     # Platform secrets use the names each platform documents, not the AINEWS_ prefix.
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")

@@ -1,15 +1,24 @@
-"""Feed sources: add, list, remove, enable and disable at run time."""
+"""Feed sources: add, list, remove, enable and disable at run time, and the curated defaults.
+
+Errors carry an i18n code (``SourceError.code``) because the same functions
+serve the chat command and the CLI.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from bot.core import Core
-from bot.models import Source
+from bot.models import Article, Source
 
 
 class SourceError(ValueError):
@@ -17,6 +26,16 @@ class SourceError(ValueError):
         super().__init__(code)
         self.code = code
         self.params = params
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One ``[[feed]]`` of ``config/feeds.toml``."""
+
+    url: str
+    name: str
+    lang: str | None = None
+    full_text: bool = False
 
 
 def resolves_to_private(host: str) -> bool:
@@ -39,7 +58,15 @@ def resolves_to_private(host: str) -> bool:
     return False
 
 
-def add_source(core: Core, url: str, *, name: str | None = None, kind: str = "feed") -> Source:
+def add_source(
+    core: Core,
+    url: str,
+    *,
+    name: str | None = None,
+    kind: str = "feed",
+    lang: str | None = None,
+    full_text: bool = False,
+) -> Source:
     parts = urlsplit(url.strip().strip("<>"))
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise SourceError("source_bad_url", url=url)
@@ -50,21 +77,115 @@ def add_source(core: Core, url: str, *, name: str | None = None, kind: str = "fe
         existing = session.execute(select(Source).where(Source.url == url)).scalar_one_or_none()
         if existing is not None:
             raise SourceError("source_exists", id=existing.id)
-        source = Source(kind=kind, url=url, name=name or parts.hostname)
+        source = Source(
+            kind=kind,
+            url=url,
+            name=name or parts.hostname,
+            lang=lang,
+            full_text=full_text,
+        )
         session.add(source)
         session.commit()
         session.refresh(source)
         return source
 
 
+def _find(session: Session, ref: str) -> Source:
+    ref = ref.strip().strip("<>").lstrip("#")
+    query = select(Source).where(Source.id == int(ref) if ref.isdigit() else Source.url == ref)
+    source = session.execute(query).scalar_one_or_none()
+    if source is None:
+        raise SourceError("source_unknown", ref=ref)
+    return source
+
+
 def remove_source(core: Core, ref: str) -> Source:
-    with Session(core.engine) as session:
-        query = select(Source).where(
-            Source.id == int(ref) if ref.isdigit() else Source.url == ref.strip("<>")
+    """Delete a source; its articles stay (they are the news), detached from it."""
+    with Session(core.engine, expire_on_commit=False) as session:
+        source = _find(session, ref)
+        session.execute(
+            update(Article).where(col(Article.source_id) == source.id).values(source_id=None)
         )
-        source = session.execute(query).scalar_one_or_none()
-        if source is None:
-            raise SourceError("source_unknown", ref=ref)
         session.delete(source)
         session.commit()
         return source
+
+
+def set_enabled(core: Core, ref: str, enabled: bool) -> Source:
+    """Enable (clearing the failure streak and reason) or disable a source by hand."""
+    with Session(core.engine, expire_on_commit=False) as session:
+        source = _find(session, ref)
+        source.enabled = enabled
+        if enabled:
+            source.consecutive_failures = 0
+            source.disabled_reason = None
+        else:
+            source.disabled_reason = "disabled by hand"
+        session.add(source)
+        session.commit()
+        return source
+
+
+def list_sources(core: Core) -> list[Source]:
+    with Session(core.engine, expire_on_commit=False) as session:
+        return list(session.execute(select(Source).order_by(col(Source.id))).scalars())
+
+
+def load_feed_specs(path: Path) -> list[FeedSpec]:
+    """Read ``[[feed]]`` entries; a missing field or a non-http URL is a clear error."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    specs = []
+    for n, row in enumerate(data.get("feed", []), start=1):
+        url, name = row.get("url"), row.get("name")
+        if not isinstance(url, str) or urlsplit(url).scheme not in {"http", "https"}:
+            raise ValueError(f"{path}: feed {n} has no http(s) url")
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"{path}: feed {n} ({url}) has no name")
+        specs.append(FeedSpec(url, name.strip(), row.get("lang"), bool(row.get("full_text"))))
+    return specs
+
+
+def add_defaults(core: Core, path: Path | None = None) -> tuple[list[Source], list[str]]:
+    """Add the curated feeds not yet present; returns (added, URLs already there)."""
+    added: list[Source] = []
+    skipped: list[str] = []
+    for spec in load_feed_specs(path or core.settings.feeds_path):
+        try:
+            added.append(
+                add_source(core, spec.url, name=spec.name, lang=spec.lang, full_text=spec.full_text)
+            )
+        except SourceError as exc:
+            if exc.code != "source_exists":
+                raise
+            skipped.append(spec.url)
+    return added, skipped
+
+
+def health(source: Source, now: datetime | None = None) -> str:
+    """One readable line: state, last success, failures and the last error or disable reason."""
+    now = now or datetime.now(UTC)
+    if not source.enabled:
+        state = f"DISABLED ({source.disabled_reason or 'no reason recorded'})"
+    elif source.last_error:
+        state = f"FAILING x{source.consecutive_failures}: {source.last_error}"
+    elif source.last_success_at:
+        state = "ok"
+    else:
+        state = "never polled"
+    parts = [state]
+    if source.last_success_at:
+        parts.append(f"last success {_ago(source.last_success_at, now)}")
+    if source.enabled and source.last_error is None and source.consecutive_failures:
+        parts.append(f"{source.consecutive_failures} failure(s)")
+    if not source.enabled and source.last_error:
+        parts.append(f"last error: {source.last_error}")
+    return " · ".join(parts)
+
+
+def _ago(when: datetime, now: datetime) -> str:
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    seconds = max(0, int((now - when).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{when:%Y-%m-%d %H:%M} UTC ({seconds // size} {unit} ago)"
+    return f"{when:%Y-%m-%d %H:%M} UTC (just now)"

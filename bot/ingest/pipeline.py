@@ -24,7 +24,10 @@ from bot.index.fulltext import FullTextIndex
 from bot.index.vectors import VectorIndex
 from bot.ingest.files import Item
 from bot.ingest.types import IngestError, RawArticle
-from bot.models import Article, ArticleEntity, Entity, Figure, Passage, Story
+from bot.lexicon import Lexicon
+from bot.models import Article, ArticleEntity, Entity, Figure, Passage
+from bot.settings import CONFIG_DIR
+from bot.stories import StoryClusterer
 from bot.text import clean_whitespace, content_hash, detect_lang, split_passages
 
 log = logging.getLogger(__name__)
@@ -105,6 +108,7 @@ class Ingester:
         passage_max_chars: int = 600,
         batch_size: int = 64,
         on_stored: Callable[[Session, list[int]], None] | None = None,
+        stories: StoryClusterer | None = None,
     ) -> None:
         self.engine = engine
         self.embedder = embedder
@@ -114,6 +118,10 @@ class Ingester:
         self.passage_max_chars = passage_max_chars
         self.batch_size = batch_size
         self.on_stored = on_stored
+        # Core.build passes one configured from settings; the default uses the bundled lexicon.
+        self.stories = stories or StoryClusterer(
+            extractor.gazetteer, Lexicon.load(CONFIG_DIR / "lexicon_es_en.tsv")
+        )
 
     def ingest(
         self,
@@ -252,8 +260,10 @@ class Ingester:
             lang_of = {a.id: a.lang for a in articles if a.id is not None}
             rows = []
             offset = 0
+            ledes: list[int] = []  # row of each article's first passage (title + lede)
             for p, article in zip(fresh, articles, strict=True):
                 assert article.id is not None
+                ledes.append(offset)
                 for order, passage in enumerate(p.passages):
                     rows.append(
                         {
@@ -275,7 +285,7 @@ class Ingester:
             )
             self._entities(session, articles)
             self._figures(session, articles)
-            self._stories(session, articles)
+            self.stories.assign(session, articles, [p.passages[0] for p in fresh], vectors[ledes])
             if self.on_stored:
                 self.on_stored(session, [a.id for a in articles if a.id is not None])
             session.commit()
@@ -314,19 +324,6 @@ class Ingester:
                 )
         if rows:
             session.execute(insert(Figure), rows)
-
-    def _stories(self, session: Session, articles: list[Article]) -> None:
-        """Each new article starts its own story unless a clusterer (``assign_story``) joins it."""
-        for article in articles:
-            if article.story_id is None:
-                when = article.published_at or article.first_seen_at
-                story = Story(
-                    title=article.title, first_seen_at=article.first_seen_at, last_seen_at=when
-                )
-                session.add(story)
-                session.flush()
-                article.story_id = story.id
-        session.flush()
 
     def _entities(self, session: Session, articles: list[Article]) -> None:
         found = {a.id: self.extractor.extract(a.title, a.body) for a in articles}
