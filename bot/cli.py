@@ -102,7 +102,6 @@ def _input_items(inputs: list[str], settings: Settings, iter_path: Any) -> list[
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.i18n import t
     from bot.sources import (
         SourceError,
         add_defaults,
@@ -136,7 +135,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         else:
             return _list_sources(list_sources(core), health, args.json)
     except SourceError as exc:
-        print(t(exc.code, "en", **exc.params), file=sys.stderr)
+        print(exc.message("en"), file=sys.stderr)
         return 2
     except (OSError, ValueError) as exc:  # a broken or missing feeds file
         print(f"error: {exc}", file=sys.stderr)
@@ -215,7 +214,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         validate_query(query, settings.max_query_chars)  # fail fast, before loading the model
         hits = _core(settings).searcher.search(query, limit=args.limit)
     except QueryError as exc:
-        print(t(exc.code, lang, **exc.params), file=sys.stderr)
+        print(exc.message(lang), file=sys.stderr)
         return 2
     if args.json:
         payload = {"query": query, "results": [_hit_json(h) for h in hits]}
@@ -249,7 +248,6 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.answers import answer
-    from bot.i18n import t
     from bot.index.hybrid import QueryError, validate_query
     from bot.text import detect_lang
 
@@ -259,7 +257,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         validate_query(question, settings.max_query_chars)
         result = answer(_core(settings), question, lang)
     except QueryError as exc:
-        print(t(exc.code, lang, **exc.params), file=sys.stderr)
+        print(exc.message(lang), file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))

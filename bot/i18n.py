@@ -302,6 +302,18 @@ def format_number(value: float, unit: str, original: str, lang: str) -> str:
     return (amount + joiner + name).strip() if name else amount
 
 
+class UserError(ValueError):
+    """Bad input we refuse with a localized message: ``t(err.code, lang, **err.params)``."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+    def message(self, lang: Lang) -> str:
+        return t(self.code, lang, **self.params)
+
+
 def t(code: str, lang: Lang = "en", **params: Any) -> str:
     """The message ``code`` in ``lang`` (English if missing), formatted with ``params``."""
     table = MESSAGES.get(code)

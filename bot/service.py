@@ -22,12 +22,12 @@ from bot.answers import answer
 from bot.commands import VERBS, Command, parse
 from bot.core import Core
 from bot.digest import Digest, build_digest
-from bot.i18n import format_date, t
+from bot.i18n import UserError, format_date, t
 from bot.index.hybrid import QueryError, SearchHit
 from bot.metrics import Metrics
 from bot.models import Article, ArticleEntity, ChannelSettings, Entity, Source, Story, Subscription
 from bot.reply import Button, Card, Reply
-from bot.subscriptions import SubscribeError, parse_subscribe
+from bot.subscriptions import parse_subscribe
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +112,8 @@ class Service:
         try:
             reply: Reply = handler(command.args.strip(), lang, ctx)
             return reply
-        except QueryError as exc:
-            return Reply(text=t(exc.code, lang, **exc.params), lang=lang, error=True)
-        except SubscribeError as exc:
-            return Reply(text=t(exc.code, lang, **exc.params), lang=lang, error=True)
+        except UserError as exc:
+            return Reply(text=exc.message(lang), lang=lang, error=True)
         except OperationalError:
             return Reply(text=t("database_unavailable", lang), lang=lang, error=True)
 
@@ -315,20 +313,14 @@ class Service:
         if action in {"add", "agregar", "añadir", "anadir", "remove", "quitar", "borrar"}:
             if not ctx.can_manage:
                 return Reply(text=t(ctx.refusal, lang), lang=lang, error=True, ephemeral=True)
-            from bot.sources import SourceError, add_source, remove_source
+            from bot.sources import add_source, remove_source
 
-            try:
-                if action in {"add", "agregar", "añadir", "anadir"}:
-                    source = add_source(self.core, rest.strip())
-                    return Reply(
-                        text=t("source_added", lang, id=source.id, url=source.url), lang=lang
-                    )
-                removed = remove_source(self.core, rest.strip())
-                return Reply(
-                    text=t("source_removed", lang, id=removed.id, url=removed.url), lang=lang
-                )
-            except SourceError as exc:
-                return Reply(text=t(exc.code, lang, **exc.params), lang=lang, error=True)
+            # SourceError is a UserError: ``handle`` turns it into the localized refusal.
+            if action in {"add", "agregar", "añadir", "anadir"}:
+                source = add_source(self.core, rest.strip())
+                return Reply(text=t("source_added", lang, id=source.id, url=source.url), lang=lang)
+            removed = remove_source(self.core, rest.strip())
+            return Reply(text=t("source_removed", lang, id=removed.id, url=removed.url), lang=lang)
         with Session(self.core.engine) as session:
             sources = session.execute(select(Source).order_by(col(Source.id))).scalars().all()
         if not sources:

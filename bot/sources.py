@@ -18,14 +18,12 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.core import Core
+from bot.i18n import UserError
 from bot.models import Article, Source
 
 
-class SourceError(ValueError):
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+class SourceError(UserError):
+    """A source we refuse to add or cannot find."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,17 +8,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.i18n import UserError
+
 _TIME = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?$")
 _OPTION = re.compile(r"^(min|min-sources|fuentes|lang|idioma)=(\S+)$", re.IGNORECASE)
 WEEKDAYS = {"weekdays", "weekdays-only", "laborables", "dias-laborables", "entre-semana"}
 SKIP_EMPTY = {"skip-empty", "omitir-vacios", "sin-vacios"}
 
 
-class SubscribeError(ValueError):
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+class SubscribeError(UserError):
+    """A ``subscribe`` argument we refuse (time, timezone, option)."""
 
 
 @dataclass

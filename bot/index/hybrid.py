@@ -19,6 +19,7 @@ from sqlalchemy import select as sql_select
 from sqlmodel import col
 
 from bot.entities import Gazetteer
+from bot.i18n import UserError
 from bot.index.embedder import Embedder
 from bot.index.fulltext import FtsQuery, FullTextIndex
 from bot.index.vectors import VectorIndex
@@ -30,13 +31,8 @@ Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
 
 
-class QueryError(ValueError):
-    """A query we refuse; ``code`` selects the localized message."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+class QueryError(UserError):
+    """A query we refuse (empty, too long)."""
 
 
 @dataclass(slots=True)
