@@ -24,6 +24,7 @@ from bot.lexicon import Lexicon
 from bot.models import Article, ArticleEntity, Entity, Passage, Source
 from bot.settings import Settings
 from bot.store import init_schema, make_engine, redacted_url
+from bot.stories import StoryClusterer
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class Core:
             extractor=EntityExtractor(gazetteer),
             passage_max_chars=settings.passage_max_chars,
             batch_size=settings.embedding_batch_size,
+            stories=StoryClusterer.from_settings(settings, gazetteer, lexicon),
         )
         return cls(
             settings=settings,
