@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from conftest import DATASETS, SEEDS, make_settings
 
 from bot.core import Core
 from bot.i18n import t
+from bot.index.embedder import SentenceTransformerEmbedder
 from bot.index.hybrid import QueryError, make_snippet
+from bot.ingest.files import iter_path
 
 pytestmark = pytest.mark.model
 
@@ -62,3 +67,24 @@ def test_snippet_starts_near_the_match() -> None:
     passage = "Intro words here. " * 20 + "The Qwen models passed 700 million downloads worldwide."
     snippet = make_snippet(passage, {"qwen"})
     assert "Qwen" in snippet and snippet.startswith("…")
+
+
+def test_undated_imports_do_not_push_dated_news_down(
+    tmp_path: Path, real_embedder: SentenceTransformerEmbedder
+) -> None:
+    """Bulk-imported articles without a date are not "brand new": no recency boost for them."""
+    if not (DATASETS / "es_news_fakenewscorpus_true.jsonl").is_file():
+        pytest.skip("shared datasets not found")
+    core = Core.build(make_settings(tmp_path), embedder=real_embedder)
+    core.ingester.ingest(iter_path(str(SEEDS)))
+    lines = (DATASETS / "es_news_fakenewscorpus_true.jsonl").read_text(encoding="utf-8")
+    distractors = tmp_path / "es_news.jsonl"
+    distractors.write_text("\n".join(lines.splitlines()[:150]) + "\n", encoding="utf-8")
+    core.ingester.ingest(iter_path(str(distractors)))
+    for query, seed in [
+        ("empresas chinas entrenan modelos de IA en el sudeste asiático", "000"),
+        ("Qwen passes 700 million downloads", "004"),
+        ("China supera a Estados Unidos en descargas de modelos de IA", "002"),
+    ]:
+        assert _top(core, query)[0] == seed, query
+    core.engine.dispose()

@@ -96,7 +96,7 @@ class HybridSearcher:
         fulltext: FullTextIndex,
         expander: QueryExpander,
         max_query_chars: int = 500,
-        recency_weight: float = 0.15,
+        recency_weight: float = 0.05,
         recency_half_life_days: float = 30.0,
         candidates: int = 100,
         dense_languages: frozenset[str] | None = None,
@@ -154,8 +154,9 @@ class HybridSearcher:
             row = rows.get(aid)
             if row is None:
                 continue
-            when = row.published_at or row.first_seen_at
-            score = fused[aid] * (1.0 + self._recency(when, now))
+            # Only a real publication date earns the prior: an undated article's first-seen
+            # time is when *we* fetched it, and would make every bulk import look brand new.
+            score = fused[aid] * (1.0 + self._recency(row.published_at, now))
             hits.append((score, aid, row))
         hits.sort(key=lambda h: h[0], reverse=True)
         hits = hits[:limit]
