@@ -54,7 +54,9 @@ class Core:
         engine = engine or make_engine(settings.resolved_database_url)
         init_schema(engine)
         if embedder is None:
-            real = SentenceTransformerEmbedder(settings.embedding_model)
+            real = SentenceTransformerEmbedder(
+                settings.embedding_model, threads=settings.torch_threads or None
+            )
             if eager_model or not real.dim:
                 real.load()
             embedder = real
