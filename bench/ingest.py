@@ -1,0 +1,216 @@
+"""Ingest throughput vs the model's own encode throughput on the same passage texts.
+
+1. ``core.ingester.ingest`` of N fresh Reuters articles into an empty SQLite
+   database, with the real model wrapped in a recorder (texts and time of every
+   ``encode`` call);
+2. ``model.encode`` of exactly the recorded texts, batch size 64, in one call
+   (sentence-transformers sorts one call's texts by length, so this is the
+   cheapest way to encode them), and (full mode) in the same per-store-batch
+   calls the ingester made;
+3. the same ingest again into fresh databases with a replay embedder (recorded
+   vectors, no model): that run *is* the non-encode cost. Once profiled with
+   pyinstrument (where it goes), once plain, and once with a bench-side variant
+   of ``Ingester._entities`` that inserts new entities in one statement instead
+   of one SAVEPOINT + flush per entity (the measured effect of that proposal).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import corpus
+from bench.common import Context, Result, log, profile_rows, ratio
+from bench.vcache import RecordingEmbedder, ReplayEmbedder
+from bot.core import Core
+from bot.ingest.files import Item
+from bot.ingest.pipeline import Ingester
+
+NAME = "ingest"
+
+
+class BulkEntitiesIngester(Ingester):
+    """What-if: ``_entities`` with one ``INSERT .. ON CONFLICT DO NOTHING`` for all new names."""
+
+    def _entities(self, session: Any, articles: list[Any]) -> None:
+        from sqlalchemy import insert, select
+
+        from bot.models import ArticleEntity, Entity
+
+        found = {a.id: self.extractor.extract(a.title, a.body) for a in articles}
+        names: dict[str, tuple[str, bool]] = {}
+        for per in found.values():
+            for name, (kind, _count, gazetteer) in per.items():
+                names.setdefault(name, (kind, gazetteer))
+        if not names:
+            return
+        table = Entity.__table__  # type: ignore[attr-defined]
+        if session.get_bind().dialect.name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
+        rows = [{"name": n, "kind": k, "from_gazetteer": g} for n, (k, g) in names.items()]
+        session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=["name"]), rows)
+        ids = dict(
+            session.execute(
+                select(table.c.name, table.c.id).where(table.c.name.in_(list(names)))
+            ).all()
+        )
+        links = [
+            {"article_id": aid, "entity_id": ids[name], "count": count}
+            for aid, per in found.items()
+            for name, (_kind, count, _g) in per.items()
+        ]
+        if links:
+            session.execute(insert(ArticleEntity), links)
+
+
+def replay_ingest(
+    recorder: RecordingEmbedder,
+    items: list[Item],
+    db: Path,
+    variant: type[Ingester] | None = None,
+    profiler: Any = None,
+) -> tuple[float, Core]:
+    core = Core.build(corpus.bench_settings(db), embedder=ReplayEmbedder(recorder))
+    if variant is not None:
+        core.ingester.__class__ = variant
+    if profiler is not None:
+        profiler.start()
+    start = time.perf_counter()
+    core.ingester.ingest(items)
+    elapsed = time.perf_counter() - start
+    if profiler is not None:
+        profiler.stop()
+    return elapsed, core
+
+
+def table_counts(core: Core) -> dict[str, int]:
+    from sqlalchemy import text
+
+    with core.engine.connect() as conn:
+        return {
+            t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one())
+            for t in ("article", "passage", "entity", "articleentity")
+        }
+
+
+def run(ctx: Context, n: int | None = None) -> Result:
+    from pyinstrument import Profiler
+
+    result = Result(NAME)
+    real = ctx.embedder()
+    n = n or (5_000 if ctx.full else 150)
+    parsed = corpus.jsonl_items("reuters21578.jsonl")[:n]
+    copies = [copy.deepcopy(parsed) for _ in range(4)]  # ingest mutates its items
+    real.encode(["warm up the model"] * 8)
+
+    folder = corpus.scratch_dir("ingest-")
+    try:
+        recorder = RecordingEmbedder(real)
+        core = Core.build(corpus.bench_settings(folder / "a.db"), embedder=recorder)
+        log(f"ingesting {n} Reuters articles with the real model")
+        start = time.perf_counter()
+        report = core.ingester.ingest(copies[0])
+        ingest_s = time.perf_counter() - start
+        core.engine.dispose()
+        articles = len(report.new)
+        texts = recorder.texts
+        passages = len(texts)
+        encode_in_ingest = recorder.seconds
+
+        log(f"raw model.encode of the same {passages} texts")
+        start = time.perf_counter()
+        real.encode(texts, batch_size=64)
+        raw_s = time.perf_counter() - start
+        raw_calls_s = float("nan")
+        if ctx.full:
+            start = time.perf_counter()
+            for call_texts, batch_size, _ in recorder.calls:
+                real.encode(call_texts, batch_size=batch_size)
+            raw_calls_s = time.perf_counter() - start
+
+        log("replaying the ingest without the model: plain, bulk-entities variant, profiled")
+        replay_s, plain = replay_ingest(recorder, copies[1], folder / "b.db")
+        counts_plain = table_counts(plain)
+        plain.engine.dispose()
+        try:
+            bulk_s, bulk = replay_ingest(recorder, copies[2], folder / "c.db", BulkEntitiesIngester)
+            counts_bulk = table_counts(bulk)
+            bulk.engine.dispose()
+        except Exception as exc:  # the bot/ code moved on; report instead of failing the run
+            bulk_s, counts_bulk = float("nan"), {"error": str(exc)[:200]}  # type: ignore[dict-item]
+        profiler = Profiler(interval=0.001)
+        profiled_s, prof = replay_ingest(recorder, copies[3], folder / "d.db", profiler=profiler)
+        session = profiler.last_session
+        prof.engine.dispose()
+    finally:
+        corpus.drop_scratch(folder)
+
+    ingest_pps = passages / ingest_s
+    raw_pps = passages / raw_s
+
+    def row(label: str, seconds: float) -> list[Any]:
+        return [label, seconds, articles / seconds, passages / seconds, ratio(seconds, ingest_s)]
+
+    rows: list[list[Any]] = [
+        row("ingest (core.ingester.ingest)", ingest_s),
+        row("  of which in encode calls", encode_in_ingest),
+        [
+            "  of which everything else",
+            ingest_s - encode_in_ingest,
+            float("nan"),
+            float("nan"),
+            ratio(ingest_s - encode_in_ingest, ingest_s),
+        ],
+        row("raw model.encode, one call, batch 64", raw_s),
+    ]
+    if ctx.full:
+        rows.append(row("raw model.encode, the ingester's calls", raw_calls_s))
+    rows += [
+        row("ingest replay, no model", replay_s),
+        row("ingest replay, no model, bulk _entities*", bulk_s),
+        row("ingest replay, no model, profiled", profiled_s),
+    ]
+    result.table(
+        f"ingest: {articles} Reuters articles, {passages} passages "
+        f"({len(recorder.calls)} encode calls), fresh SQLite",
+        ["run", "seconds", "articles/s", "passages/s", "share of ingest time"],
+        rows,
+    )
+    result.table(
+        "where the non-encode ingest time goes (pyinstrument on a replay run; "
+        "self = own time; ours = time of the bot/ function incl. the library calls it makes)",
+        ["by", "frame", "s", "%"],
+        profile_rows(session, 8),
+    )
+    result.notes.append(
+        "* bench-side variant (BulkEntitiesIngester in bench/ingest.py), not the product; "
+        f"rows stored, product vs variant: {counts_plain} vs {counts_bulk}"
+    )
+    result.check(
+        "ingest passages/s / raw encode passages/s", ratio(ingest_pps, raw_pps), 0.85, ">="
+    )
+    result.figures = {
+        "articles": articles,
+        "passages": passages,
+        "encode_calls": len(recorder.calls),
+        "ingest_s": round(ingest_s, 2),
+        "encode_in_ingest_s": round(encode_in_ingest, 2),
+        "raw_one_call_s": round(raw_s, 2),
+        "raw_ingester_calls_s": round(raw_calls_s, 2) if ctx.full else None,
+        "replay_s": round(replay_s, 2),
+        "replay_bulk_entities_s": round(bulk_s, 2),
+        "replay_profiled_s": round(profiled_s, 2),
+        "ingest_passages_per_s": round(ingest_pps, 2),
+        "raw_passages_per_s": round(raw_pps, 2),
+        "counts": {"product": counts_plain, "bulk_entities": counts_bulk},
+    }
+    if n < 1000:
+        result.notes.append(
+            f"quick mode ingests {n} articles, not 1,000: this CPU encodes ~10-20 passages/s, "
+            "so 1,000 Reuters articles (~1,700 passages) take minutes per run; --full uses 5,000."
+        )
+    return result

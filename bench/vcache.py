@@ -1,0 +1,156 @@
+"""Embedders for benchmarks: a disk cache of passage vectors, and a recorder.
+
+Encoding is by far the slowest step on a 2-core CPU (10-20 passages/s for
+~110-token passages), so benchmarks that need *an index* but do not measure
+*encoding* (quality, latency, rss, the cached 10k/100k databases) go through
+``CachingEmbedder``: vectors are looked up by a hash of the text and only
+misses reach the real model. Replica markers are stripped before hashing, so
+replicated articles reuse their original's vectors instead of being encoded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import CACHE_DIR
+
+Vectors = np.ndarray
+REPLICA_MARK = re.compile(r" ~r\d+~")
+
+
+def strip_replica(text: str) -> str:
+    return REPLICA_MARK.sub("", text)
+
+
+class VectorCache:
+    """``sha1(model, text) -> float32 vector`` in a SQLite file (WAL: safe across processes)."""
+
+    def __init__(self, model: str, path: Path | None = None) -> None:
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", model).strip("-")
+        self.path = path or CACHE_DIR / f"vectors-{slug}.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.model = model
+        self._local = threading.local()
+        conn = self._conn()
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS v (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID"
+        )
+        conn.commit()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=120)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def key(self, text: str) -> bytes:
+        return hashlib.sha1(f"{self.model}\0{text}".encode()).digest()
+
+    def get_many(self, keys: list[bytes]) -> dict[bytes, bytes]:
+        found: dict[bytes, bytes] = {}
+        conn = self._conn()
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(conn.execute(f"SELECT k, v FROM v WHERE k IN ({marks})", chunk).fetchall())
+        return found
+
+    def put_many(self, items: list[tuple[bytes, bytes]]) -> None:
+        conn = self._conn()
+        conn.executemany("INSERT OR IGNORE INTO v(k, v) VALUES (?, ?)", items)
+        conn.commit()
+
+    def __len__(self) -> int:
+        return int(self._conn().execute("SELECT count(*) FROM v").fetchone()[0])
+
+
+class CachingEmbedder:
+    """Wraps a real embedder; same interface (``dim``, ``name``, ``encode``)."""
+
+    def __init__(
+        self, inner, cache: VectorCache, normalize: Callable[[str], str] = strip_replica
+    ) -> None:  # type: ignore[no-untyped-def]
+        self.inner = inner
+        self.cache = cache
+        self.normalize = normalize
+        self.dim = inner.dim
+        self.name = inner.name
+        self.hits = 0
+        self.misses = 0
+        self.encode_seconds = 0.0
+
+    def encode(self, texts: list[str], *, batch_size: int = 64) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        keys = [self.cache.key(self.normalize(t)) for t in texts]
+        found = self.cache.get_many(keys)
+        missing = list(dict.fromkeys(k for k in keys if k not in found))
+        if missing:
+            first_text = {}
+            for k, t in zip(keys, texts, strict=True):
+                first_text.setdefault(k, self.normalize(t))
+            start = time.perf_counter()
+            vectors = self.inner.encode([first_text[k] for k in missing], batch_size=batch_size)
+            self.encode_seconds += time.perf_counter() - start
+            new = [
+                (k, np.asarray(v, dtype=np.float32).tobytes())
+                for k, v in zip(missing, vectors, strict=True)
+            ]
+            self.cache.put_many(new)
+            found.update(new)
+        self.misses += len(missing)
+        self.hits += len(keys) - len(missing)
+        blob = b"".join(found[k] for k in keys)
+        return np.frombuffer(blob, dtype=np.float32).reshape(len(keys), self.dim).copy()
+
+
+class RecordingEmbedder:
+    """Passes through to the real model, recording every call's texts and duration."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner = inner
+        self.dim = inner.dim
+        self.name = inner.name
+        self.calls: list[tuple[list[str], int, float]] = []
+        self.outputs: dict[str, Vectors] = {}
+
+    def encode(self, texts: list[str], *, batch_size: int = 64) -> Vectors:
+        start = time.perf_counter()
+        out = self.inner.encode(texts, batch_size=batch_size)
+        self.calls.append((list(texts), batch_size, time.perf_counter() - start))
+        self.outputs.update(zip(texts, out, strict=True))
+        return out
+
+    @property
+    def seconds(self) -> float:
+        return sum(c[2] for c in self.calls)
+
+    @property
+    def texts(self) -> list[str]:
+        return [t for c in self.calls for t in c[0]]
+
+
+class ReplayEmbedder:
+    """Answers with vectors recorded earlier: an ingest run with the model's cost removed."""
+
+    def __init__(self, recorded: RecordingEmbedder) -> None:
+        self.outputs = recorded.outputs
+        self.dim = recorded.dim
+        self.name = recorded.name
+
+    def encode(self, texts: list[str], *, batch_size: int = 64) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self.outputs[t] for t in texts])
