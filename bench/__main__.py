@@ -73,8 +73,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only fill the vector cache and build the cached databases",
     )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="rebuild the cached databases this run uses (the vector cache is kept)",
+    )
     args = parser.parse_args(argv)
     ctx = Context(mode=args.mode or "quick")
+    if args.rebuild:
+        from bench import corpus
+
+        corpus.REBUILD = True
     if args.prepare:
         prepare(ctx)
         return 0

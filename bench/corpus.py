@@ -14,6 +14,7 @@ their passage vectors come from the vector cache of the original text (see
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import random
@@ -140,17 +141,14 @@ def seed_items() -> list[Item]:
 # --- vector cache warm-up -------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
 def _preparer():  # type: ignore[no-untyped-def]
-    from bot.ingest.pipeline import Ingester
+    """A real ``Ingester`` (over an in-memory database) whose ``_prepare`` we call."""
+    from bot.core import Core
+    from bot.index.embedder import HashingEmbedder
 
-    return Ingester(
-        engine=None,  # type: ignore[arg-type]  # only _prepare is used
-        embedder=None,  # type: ignore[arg-type]
-        vectors=None,  # type: ignore[arg-type]
-        fulltext=None,  # type: ignore[arg-type]
-        extractor=None,  # type: ignore[arg-type]
-        passage_max_chars=load_settings().passage_max_chars,
-    )
+    settings = load_settings(database_url="sqlite://")
+    return Core.build(settings, embedder=HashingEmbedder(), load_vectors=False).ingester
 
 
 def passage_texts(items: Iterable[Item]) -> list[str]:

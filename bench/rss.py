@@ -2,14 +2,17 @@
 
 The measured process is a child (``python -m bench.rss --child DB``) so the
 benchmark runner's own memory (other benchmarks, rank_bm25, ...) does not count.
-The child reports its RSS at each stage and its ``VmHWM``; the parent also reads
-the child's ``ru_maxrss`` from ``os.wait4`` (that child only).
+The child reports its RSS at each stage and its ``VmHWM`` (peak RSS of its own
+address space since ``exec``). Linux's ``ru_maxrss`` of a child also keeps the
+high-water mark of the *pre-exec* image, i.e. of the parent it was forked from
+(measured: 1.3 GB for a 0.6 GB child of a 1.3 GB runner), so the child is started
+by a small launcher (``--launch``) and ``ru_maxrss`` is read there, from
+``getrusage(RUSAGE_CHILDREN)``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -57,23 +60,34 @@ def child(db: str, queries_file: str) -> None:
     print(json.dumps(out))
 
 
+def launch(db: str, queries_file: str) -> None:
+    """Run the child from this small process and add its ``RUSAGE_CHILDREN`` ru_maxrss."""
+    import resource
+
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.rss", "--child", db, queries_file],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    data["ru_maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    data["launcher_rss_mb"] = proc_status_mb("VmHWM")
+    print(json.dumps(data))
+
+
 def measure(db: Path, queries: list[str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         qfile = Path(tmp) / "q.json"
         qfile.write_text(json.dumps(queries))
-        out_file = Path(tmp) / "out.json"
-        with out_file.open("w") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "bench.rss", "--child", str(db), str(qfile)],
-                stdout=out,
-                cwd=Path(__file__).resolve().parent.parent,
-            )
-            _pid, status, usage = os.wait4(proc.pid, 0)
-            proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            raise RuntimeError(f"rss child failed with {proc.returncode}")
-        data: dict[str, Any] = json.loads(out_file.read_text().strip().splitlines()[-1])
-    data["ru_maxrss_mb"] = round(usage.ru_maxrss / 1024.0, 1)
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.rss", "--launch", str(db), str(qfile)],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        ).stdout
+    data: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return data
 
 
@@ -95,13 +109,15 @@ def run(ctx: Context) -> Result:
             rows.append([f"{size:,}", stage, mb])
         rows.append([f"{size:,}", "peak (VmHWM)", data["vmhwm_mb"]])
         rows.append([f"{size:,}", "peak before searching (VmHWM)", data["vmhwm_before_search_mb"]])
-        rows.append([f"{size:,}", "peak (parent's wait4 ru_maxrss)", data["ru_maxrss_mb"]])
+        rows.append(
+            [f"{size:,}", "peak (launcher's RUSAGE_CHILDREN ru_maxrss)", data["ru_maxrss_mb"]]
+        )
         rows.append(
             [f"{size:,}", f"vector index ({data['passages']:,} passages)", data["vector_index_mb"]]
         )
         result.check(
             f"peak RSS MB @ {size:,}",
-            data["ru_maxrss_mb"],
+            max(data["vmhwm_mb"], data["ru_maxrss_mb"]),
             1024.0,
             "<=",
             note="" if size == 100_000 else "target is for 100k (--full)",
@@ -118,5 +134,7 @@ def run(ctx: Context) -> Result:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "--launch":
+        launch(sys.argv[2], sys.argv[3])
     else:
-        sys.exit("usage: python -m bench.rss --child DB QUERIES.json")
+        sys.exit("usage: python -m bench.rss --child|--launch DB QUERIES.json")
