@@ -78,15 +78,22 @@ class KeyFigure:
     sentence: str
 
 
-def parse_number(raw: str, lang: str) -> float:
-    """``15,8`` (es) -> 15.8; ``1.000`` (es) -> 1000; ``1,000.5`` (en) -> 1000.5."""
+def parse_number(raw: str, lang: str) -> float | None:
+    """``15,8`` (es) -> 15.8; ``1.000`` (es) -> 1000; ``1,000.5`` (en) -> 1000.5.
+
+    ``None`` for digit runs that are no number in ``lang`` (``3.801.7`` in an English
+    text, a version or a date): real feeds carry them, and one must not fail an ingest.
+    """
     raw = raw.replace(" ", "")
     decimal, thousands = (",", ".") if lang == "es" else (".", ",")
     if thousands in raw and decimal in raw:
         raw = raw.replace(thousands, "")
     elif thousands in raw and re.fullmatch(rf"\d{{1,3}}(?:\{thousands}\d{{3}})+", raw):
         raw = raw.replace(thousands, "")
-    return float(raw.replace(decimal, ".").replace(",", "."))
+    try:
+        return float(raw.replace(decimal, ".").replace(",", "."))
+    except ValueError:
+        return None
 
 
 def extract_figures(text: str, lang: str, gazetteer: Gazetteer) -> list[KeyFigure]:
@@ -107,6 +114,8 @@ def extract_figures(text: str, lang: str, gazetteer: Gazetteer) -> list[KeyFigur
             else:
                 continue
             value = parse_number(match.group("num"), lang)
+            if value is None:
+                continue
             if match.group("scale"):
                 value *= _SCALE[match.group("scale").lower()]
             center = (match.start() + match.end()) / 2
