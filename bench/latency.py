@@ -112,29 +112,42 @@ def parts(core: Core, queries: list[str], vectors: dict[str, Any]) -> dict[str, 
     return out
 
 
-def thread_experiment(core: Core, real: Any, queries: list[str]) -> dict[str, dict[str, float]]:
+def thread_experiment(
+    core: Core, real: Any, queries: list[str], *, busy: bool = False
+) -> dict[str, dict[str, float]]:
     """Query embedding and hybrid search with torch on 1 vs 2 (default) intra-op threads.
 
     The hybrid search runs full text in a pool thread while torch encodes, so on
     2 cores three threads compete; OpenMP's barrier spinning is sensitive to that.
+    ``busy=True`` runs a one-core busy loop in a child process meanwhile: what a
+    concurrent ingest, another service or a noisy neighbour does to the query path.
     """
+    import subprocess
+    import sys
+
     import torch
 
     default = torch.get_num_threads()
     times: dict[str, list[float]] = {}
-    for i, q in enumerate(queries):
-        for threads in (default, 1) if i % 2 else (1, default):
-            torch.set_num_threads(threads)
-            for name, fn in (
-                ("embed", lambda q=q: real.encode([q])),
-                ("hybrid", lambda q=q: core.searcher.search(q, limit=10, mode="hybrid")),
-            ):
-                start = time.perf_counter()
-                fn()
-                times.setdefault(f"{name}, torch threads={threads}", []).append(
-                    time.perf_counter() - start
-                )
-    torch.set_num_threads(default)
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    try:
+        time.sleep(0.5 if busy else 0)
+        for i, q in enumerate(queries):
+            for threads in (default, 1) if i % 2 else (1, default):
+                torch.set_num_threads(threads)
+                for name, fn in (
+                    ("embed", lambda q=q: real.encode([q])),
+                    ("hybrid", lambda q=q: core.searcher.search(q, limit=10, mode="hybrid")),
+                ):
+                    start = time.perf_counter()
+                    fn()
+                    key = f"{name}, torch threads={threads}{', 1 core busy' if busy else ''}"
+                    times.setdefault(key, []).append(time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(default)
+        if hog is not None:
+            hog.kill()
+            hog.wait()
     return {k: summarize_ms(v) for k, v in times.items()}
 
 
@@ -146,12 +159,14 @@ def vector_experiment(core: Core, vectors: dict[str, Any]) -> dict[str, dict[str
     n = len(index)
     matrix = index._matrix[:n]
     tensor = torch.from_numpy(matrix)
+    half = tensor.to(torch.float16)
     langs = core.searcher.dense_languages
     ops: dict[str, Callable[[Any], Any]] = {
         "VectorIndex.search(k=100, langs)": lambda v: index.search(v, 100, langs=langs),
         "VectorIndex.search(k=100)": lambda v: index.search(v, 100),
         "numpy matrix @ q": lambda v: matrix @ v,
         "torch.mv(matrix, q)": lambda v: torch.mv(tensor, torch.from_numpy(v)),
+        "torch.mv(float16 matrix, q)": lambda v: torch.mv(half, torch.from_numpy(v).half()),
         "np.isin(langs) mask": lambda v: np.isin(index._langs[:n], list(langs or ["en"])),
     }
     times: dict[str, list[float]] = {k: [] for k in ops}
@@ -160,7 +175,16 @@ def vector_experiment(core: Core, vectors: dict[str, Any]) -> dict[str, dict[str
             start = time.perf_counter()
             fn(vec)
             times[name].append(time.perf_counter() - start)
-    return {k: summarize_ms(v) for k, v in times.items()}
+    out = {k: summarize_ms(v) for k, v in times.items()}
+    overlap = []
+    for vec in list(vectors.values())[:50]:
+        a = set(np.argsort(-(matrix @ vec))[:100].tolist())
+        h = torch.mv(half, torch.from_numpy(vec).half()).float().numpy()
+        overlap.append(len(a & set(np.argsort(-h)[:100].tolist())) / 100)
+    out["float16 top-100 passage overlap with float32"] = {
+        "mean": round(float(np.mean(overlap)), 4)
+    }
+    return out
 
 
 def profile_hybrid(core: Core, queries: list[str]) -> list[list[Any]]:
@@ -255,14 +279,18 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
                 "<=",
                 note="" if size == 100_000 else "target is for 100k (--full)",
             )
-            threads = thread_experiment(core, real, queries)
+            threads = thread_experiment(core, real, queries[:100])
+            threads.update(thread_experiment(core, real, queries[100:], busy=True))
             dense_parts = vector_experiment(core, vectors)
             result.table(
-                f"what-if @ {size:,}: torch intra-op threads (interleaved), and the dense "
-                "side alone (ms)",
+                f"what-if @ {size:,}: torch intra-op threads (interleaved; 100 queries idle, "
+                "100 with a one-core busy loop running), and the dense side alone (ms)",
                 ["operation", "p50", "p95", "p99", "mean"],
                 [[k, s["p50"], s["p95"], s["p99"], s["mean"]] for k, s in threads.items()]
-                + [[k, s["p50"], s["p95"], s["p99"], s["mean"]] for k, s in dense_parts.items()],
+                + [
+                    [k, s.get("p50"), s.get("p95"), s.get("p99"), s["mean"]]
+                    for k, s in dense_parts.items()
+                ],
             )
             result.figures["threads"] = threads
             result.figures["dense_parts"] = dense_parts
