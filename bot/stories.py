@@ -18,8 +18,9 @@ side of the story's first and last article) on two signals:
 
 The threshold's calibration is in ``bench/clustering.py`` and docs/benchmarks.md.
 Nothing here is persisted beyond ``Article.story_id`` and the ``Story`` row: a
-story's centroid and keys derive from its articles' first passages, and are
-cached per process keyed by the story's article count.
+story's centroid and keys derive from its articles' first passages, and live in
+a per-process index that is checked against the stories' article counts before
+each batch (another process may have added to them).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ DEFAULT_THRESHOLD = 0.5
 DEFAULT_KEYWORD_THRESHOLD = 0.35
 DEFAULT_KEYWORD_WEIGHT = 0.3
 DEFAULT_WINDOW_DAYS = 3.0
-_CACHE_SIZE = 20_000
+_CACHE_SIZE = 20_000  # stories held in memory before the least recently used are dropped
 _KEY_CACHE_SIZE = 4096
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _TITLE_WEIGHT = 1.0
@@ -105,17 +106,17 @@ class KeyExtractor:
             if out.get(key, 0.0) < weight:
                 out[key] = weight
 
-        covered: list[tuple[int, int]] = []
+        covered = bytearray(len(text))  # 1 where an entity or concept matched
         for name, start, end in self.gazetteer.positions(text):
             put("e:" + name, start)
-            covered.append((start, end))
+            covered[start:end] = b"\x01" * (end - start)
         for key, start, end in self._concepts.positions(text):
             put(key, start)
-            covered.append((start, end))
+            covered[start:end] = b"\x01" * (end - start)
         words: list[tuple[str, int]] = []
         for m in _TOKEN.finditer(text):
             word = m.group(0).lower()
-            if any(s <= m.start() < e for s, e in covered) or is_stopword(word):
+            if covered[m.start()] or is_stopword(word):
                 continue
             if len(word) > 1 or word.isdigit():
                 words.append((word, m.start()))
@@ -181,9 +182,11 @@ class StoryState:
         )
 
     @classmethod
-    def start(cls, feat: Features, story_id: int | None = None) -> StoryState:
+    def start(
+        cls, feat: Features, story_id: int | None = None, article_id: int | None = None
+    ) -> StoryState:
         state = cls(story_id, feat.when, feat.when)
-        state.add(feat)
+        state.add(feat, article_id)
         return state
 
 
@@ -203,11 +206,14 @@ class Params:
 
 
 class StoryIndex:
-    """In-memory candidate stories with an inverted keyword index; the pure matching logic.
+    """In-memory stories with an inverted keyword index and a day index; the pure matching logic.
 
-    Used per ingest batch by :class:`StoryClusterer`, and over a whole dataset
-    by the benchmark, so both run exactly the same decision. Centroids and time
-    spans live in numpy arrays so one article is scored against every story at once.
+    Used across ingest batches by :class:`StoryClusterer`, and over a whole dataset
+    by the benchmark, so both run exactly the same decision. An article is only
+    scored against the stories of its own time window (found through the day
+    index), so matching costs what the window holds, not what the index holds:
+    a bulk import of a shuffled archive stays linear. Centroids and time spans
+    live in numpy arrays so the window's stories are scored at once.
     """
 
     def __init__(self, params: Params) -> None:
@@ -219,6 +225,8 @@ class StoryIndex:
         self._centroids: Vector = np.zeros((0, 0), dtype=np.float32)
         self._dense = np.zeros(0, dtype=bool)
         self._span = np.zeros((0, 2), dtype=np.float64)  # first, last (epoch seconds)
+        self._by_day: dict[int, set[int]] = {}  # day number -> slots whose span covers it
+        self._days: list[tuple[int, int]] = []  # slot -> registered (first day, last day)
 
     def __len__(self) -> int:
         return len(self.stories)
@@ -226,9 +234,8 @@ class StoryIndex:
     def add_story(self, state: StoryState) -> int:
         slot = len(self.stories)
         self.stories.append(state)
-        for key, value in state.keys.items():
-            self._postings.setdefault(key, {})[slot] = value
-            self._df[key] += 1
+        self._days.append((0, -1))
+        self._post(slot, state.keys)
         self._grow(slot + 1, state.dense_sum)
         self._refresh(slot)
         return slot
@@ -244,38 +251,67 @@ class StoryIndex:
         self._grow(slot + 1, state.dense_sum)
         self._refresh(slot)
 
+    def replace(self, slot: int, state: StoryState) -> None:
+        """Swap in a newer state of the story at ``slot`` (reloaded from the database)."""
+        for key in self.stories[slot].keys:
+            postings = self._postings[key]
+            del postings[slot]
+            self._df[key] -= 1
+            if not postings:
+                del self._postings[key]
+                del self._df[key]
+        self.stories[slot] = state
+        self._norms.pop(slot, None)
+        self._post(slot, state.keys)
+        self._grow(slot + 1, state.dense_sum)
+        self._dense[slot] = False
+        self._refresh(slot)
+
     def idf(self, key: str) -> float:
         """Story-level IDF with a prior, so a window of a few stories does not make
         every key the article shares with them look common (and every other key rare)."""
         n = len(self.stories)
         return math.log((n + _IDF_PRIOR) / (self._df.get(key, 0) + 1))
 
+    def window(self, when: datetime) -> NDArray[np.intp]:
+        """Slots (ascending) of the stories whose window contains ``when``."""
+        t = when.timestamp()
+        w = self.params.window.total_seconds()
+        found: set[int] = set()
+        for day in range(_day(t - w), _day(t + w) + 1):
+            found.update(self._by_day.get(day, ()))
+        if not found:
+            return np.zeros(0, dtype=np.intp)
+        slots = np.fromiter(sorted(found), dtype=np.intp, count=len(found))
+        span = self._span[slots]
+        return slots[(span[:, 0] - w <= t) & (t <= span[:, 1] + w)]
+
     def best(self, feat: Features) -> tuple[int | None, float]:
         """The slot of the story ``feat`` belongs to (``None``: a new story) and its score."""
-        n = len(self.stories)
-        if not n:
+        slots = self.window(feat.when)
+        if not len(slots):
             return None, 0.0
         params = self.params
-        when = feat.when.timestamp()
-        window = params.window.total_seconds()
-        in_window = (self._span[:n, 0] - window <= when) & (when <= self._span[:n, 1] + window)
-        keyword = np.zeros(n, dtype=np.float64)
-        for slot, value in self._keyword_scores(feat).items():
-            keyword[slot] = value
+        scores = self._keyword_scores(feat, set(slots.tolist()))
+        keyword = np.fromiter((scores.get(s, 0.0) for s in slots.tolist()), np.float64, len(slots))
         score = keyword
         margin = keyword - params.keyword_threshold
         if feat.vector is not None and self._centroids.shape[1] == len(feat.vector):
-            use_dense = self._dense[:n]
-            dense = self._centroids[:n] @ feat.vector
+            use_dense = self._dense[slots]
+            dense = self._centroids[slots] @ feat.vector
             w = params.keyword_weight
             combined = (1 - w) * dense + w * keyword
             score = np.where(use_dense, combined, keyword)
             margin = np.where(use_dense, combined - params.threshold, margin)
-        margin = np.where(in_window, margin, -np.inf)
-        slot = int(np.argmax(margin))
-        if margin[slot] < 0:
+        i = int(np.argmax(margin))
+        if margin[i] < 0:
             return None, 0.0
-        return slot, float(score[slot])
+        return int(slots[i]), float(score[i])
+
+    def _post(self, slot: int, keys: dict[str, float]) -> None:
+        for key, value in keys.items():
+            self._postings.setdefault(key, {})[slot] = value
+            self._df[key] += 1
 
     def _grow(self, size: int, vector: Vector | None) -> None:
         if self._centroids.shape[1] == 0 and vector is not None:
@@ -293,14 +329,25 @@ class StoryIndex:
 
     def _refresh(self, slot: int) -> None:
         state = self.stories[slot]
-        self._span[slot] = (state.first.timestamp(), state.last.timestamp())
+        first, last = state.first.timestamp(), state.last.timestamp()
+        self._span[slot] = (first, last)
+        old_lo, old_hi = self._days[slot]
+        lo, hi = _day(first), _day(last)
+        if (lo, hi) != (old_lo, old_hi):
+            for day in range(old_lo, old_hi + 1):
+                if not lo <= day <= hi:
+                    self._by_day[day].discard(slot)
+            for day in range(lo, hi + 1):
+                if not old_lo <= day <= old_hi:
+                    self._by_day.setdefault(day, set()).add(slot)
+            self._days[slot] = (lo, hi)
         if state.dense_sum is not None and self._centroids.shape[1] == len(state.dense_sum):
             norm = float(np.linalg.norm(state.dense_sum)) or 1.0
             self._centroids[slot] = state.dense_sum / norm
             self._dense[slot] = True
 
-    def _keyword_scores(self, feat: Features) -> dict[int, float]:
-        """Cosine of IDF-weighted keys, for every story sharing a discriminative key."""
+    def _keyword_scores(self, feat: Features, slots: set[int]) -> dict[int, float]:
+        """IDF-weighted key cosine for the stories in ``slots`` sharing a discriminative key."""
         n = len(self.stories)
         idf = {key: self.idf(key) for key in feat.keys}
         weights = {k: v * idf[k] for k, v in feat.keys.items() if idf[k] > 0.1}
@@ -310,8 +357,15 @@ class StoryIndex:
             return {}
         dots: dict[int, float] = {}
         for key, weight in weights.items():
+            postings = self._postings.get(key)
+            if not postings:
+                continue
             factor = weight * idf[key]
-            for slot, value in self._postings.get(key, {}).items():
+            if len(postings) <= len(slots):
+                hits = [(s, v) for s, v in postings.items() if s in slots]
+            else:
+                hits = [(s, postings[s]) for s in slots if s in postings]
+            for slot, value in hits:
                 dots[slot] = dots.get(slot, 0.0) + factor * value
         scores: dict[int, float] = {}
         log_n = math.log(n + _IDF_PRIOR)
@@ -328,6 +382,10 @@ class StoryIndex:
         return scores
 
 
+def _day(timestamp: float) -> int:
+    return math.floor(timestamp / 86400.0)
+
+
 class StoryClusterer:
     """Assigns stored articles to stories, inside the ingest transaction."""
 
@@ -342,7 +400,11 @@ class StoryClusterer:
         self.keys = KeyExtractor(gazetteer, lexicon)
         self.params = params or Params()
         self.dense_languages = dense_languages
-        self._cache: OrderedDict[int, StoryState] = OrderedDict()
+        self._index = StoryIndex(self.params)
+        self._slots: dict[int, int] = {}  # story id -> slot in the index
+        self._touched: dict[int, int] = {}  # slot -> clock of the batch that last used it
+        self._clock = 0
+        self._pending = False
         # Keys of recent articles: the next batch reloads the stories they joined.
         self._keys: OrderedDict[tuple[str, str, str], dict[str, float]] = OrderedDict()
 
@@ -388,7 +450,12 @@ class StoryClusterer:
         ledes: Sequence[str],
         vectors: Vector,
     ) -> None:
-        """Set ``story_id`` on each article and keep the touched stories' counts current."""
+        """Set ``story_id`` on each article and keep the touched stories' counts current.
+
+        The in-memory index is changed in place; :meth:`committed` must follow the
+        transaction's commit, or the next call throws the index away (it is rebuilt
+        from the database window by window), so a rolled-back batch leaves no trace.
+        """
         feats = [
             self.features(
                 a.title,
@@ -402,23 +469,30 @@ class StoryClusterer:
         ]
         if not feats:
             return
-        index = StoryIndex(self.params)
-        for state in self._candidates(session, [f.when for f in feats]):
-            index.add_story(state.copy())  # the cache keeps only committed states
+        if self._pending:
+            self.reset()
+        self._pending = True
+        self._clock += 1
+        index = self._sync(session, [f.when for f in feats])
         created: dict[int, Story] = {}  # slot -> new row, ids assigned by one flush
         slots: list[int] = []
         for article, feat in zip(articles, feats, strict=True):
             slot, _score = index.best(feat)
             if slot is None:
-                slot = index.add_story(StoryState.start(feat))
+                slot = index.add_story(StoryState.start(feat, article_id=article.id))
                 created[slot] = Story(title=article.title)
             else:
                 index.join(slot, feat, article.id)
+            self._touched[slot] = self._clock
             slots.append(slot)
         session.add_all(created.values())
         session.flush()
+        for slot, story in created.items():
+            assert story.id is not None
+            index.stories[slot].id = story.id
+            self._slots[story.id] = slot
         joined = {index.stories[s].id: s for s in set(slots) if s not in created}
-        rows = {s: created[s] for s in created}
+        rows = dict(created)
         if joined:
             query = select(Story).where(col(Story.id).in_([sid for sid in joined if sid]))
             for story in session.execute(query).scalars():
@@ -433,10 +507,28 @@ class StoryClusterer:
             article.story_id = rows[slot].id
         session.flush()
 
-    # ------------------------------------------------------------------ candidates and cache
+    def committed(self) -> None:
+        """The transaction of the last :meth:`assign` committed: its index changes stand."""
+        self._pending = False
+        if len(self._slots) > _CACHE_SIZE:
+            self._compact(_CACHE_SIZE // 2)
 
-    def _candidates(self, session: Session, times: Iterable[datetime]) -> list[StoryState]:
-        """Committed stories overlapping any article's window, from the cache where current."""
+    def reset(self) -> None:
+        """Forget everything in memory; the database is the truth."""
+        self._index = StoryIndex(self.params)
+        self._slots = {}
+        self._touched = {}
+        self._pending = False
+
+    # ------------------------------------------------------------------ index upkeep
+
+    def _sync(self, session: Session, times: Iterable[datetime]) -> StoryIndex:
+        """Bring the committed stories overlapping any article's window into the index.
+
+        One cheap query lists them with their article counts; only stories the
+        index lacks or holds at another count (another process added to them) are
+        (re)loaded from their articles.
+        """
         window = self.params.window
         intervals: list[list[datetime]] = []
         for when in sorted(times):
@@ -450,27 +542,44 @@ class StoryClusterer:
             for lo, hi in intervals
         ]
         rows = session.execute(select(Story.id, Story.article_count).where(or_(*conditions))).all()
-        wanted = {int(sid): int(count) for sid, count in rows}
-        stale = {sid for sid, count in wanted.items() if self._current(sid, count) is None}
+        index = self._index
+        stale = set()
+        for sid, count in rows:
+            slot = self._slots.get(sid)
+            if slot is None or index.stories[slot].count != count:
+                stale.add(int(sid))
+            else:
+                self._touched[slot] = self._clock
         if stale:
-            self._load(session, stale)
-        out = []
-        for sid in wanted:
-            state = self._cache.get(sid)
-            if state is not None:
-                self._cache.move_to_end(sid)
-                out.append(state)
-        while len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return out
+            for sid, state in self._load(session, stale).items():
+                slot = self._slots.get(sid)
+                if slot is None:
+                    slot = self._slots[sid] = index.add_story(state)
+                else:
+                    index.replace(slot, state)
+                self._touched[slot] = self._clock
+        return index
 
-    def _current(self, sid: int, count: int) -> StoryState | None:
-        state = self._cache.get(sid)
-        return state if state is not None and state.count == count else None
+    def _compact(self, keep: int) -> None:
+        """Keep the ``keep`` most recently used stories; the rest reload on demand."""
+        old = self._index
+        by_use = sorted(self._slots.values(), key=lambda s: self._touched.get(s, 0))
+        recent = by_use[max(0, len(by_use) - keep) :]
+        self._index = StoryIndex(self.params)
+        self._slots, touched = {}, {}
+        for slot in sorted(recent):
+            state = old.stories[slot]
+            assert state.id is not None
+            new_slot = self._slots[state.id] = self._index.add_story(state)
+            touched[new_slot] = self._touched.get(slot, 0)
+        self._touched = touched
 
-    def _load(self, session: Session, story_ids: set[int]) -> None:
-        """(Re)build cached states from the stories' articles; only newer articles if possible."""
-        since = {sid: self._cache[sid].max_article_id for sid in story_ids if sid in self._cache}
+    def _load(self, session: Session, story_ids: set[int]) -> dict[int, StoryState]:
+        """States of the stories from their articles; only newer articles where the index
+        already holds an older state of the story."""
+        index = self._index
+        held = {sid: index.stories[self._slots[sid]] for sid in story_ids if sid in self._slots}
+        since = {sid: state.max_article_id for sid, state in held.items()}
         floor = min(since.values(), default=0) if len(since) == len(story_ids) else 0
         query = (  # ten columns: past sqlmodel's typed overloads
             sa_select(
@@ -489,11 +598,7 @@ class StoryClusterer:
             .where(col(Article.story_id).in_(story_ids), col(Article.id) > floor)
             .order_by(col(Article.id))
         )
-        fresh: dict[int, StoryState] = {}
-        for sid in story_ids:
-            cached = self._cache.get(sid)
-            if cached is not None:
-                fresh[sid] = cached.copy()
+        fresh = {sid: state.copy() for sid, state in held.items()}
         for aid, sid, title, lang, name, url, published, seen, lede, blob in session.execute(query):
             state = fresh.get(sid)
             if state is not None and aid <= state.max_article_id:
@@ -505,5 +610,4 @@ class StoryClusterer:
             if state is None:
                 state = fresh[sid] = StoryState(sid, feat.when, feat.when)
             state.add(feat, aid)
-        for sid, state in fresh.items():
-            self._cache[sid] = state
+        return fresh

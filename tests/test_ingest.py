@@ -85,3 +85,23 @@ def test_vectors_reload_from_the_database(core: Core, settings) -> None:  # type
     other = Core.build(settings, embedder=core.embedder)
     assert len(other.vectors) == len(core.vectors)
     assert other.refresh() == 0
+
+
+def test_duplicates_across_overlapping_batches(core: Core) -> None:
+    """Batch N+1 is screened while batch N is still being written: its duplicates of N count."""
+    core.ingester.batch_size = 2
+    a = RawArticle(title="Qwen passes 700M downloads", body="Alibaba said so on Monday.")
+    b = RawArticle(title="DeepSeek trains abroad", body="In Malaysia, sources said.")
+    c = RawArticle(title="Nvidia H20 sales resume", body="Shipments restart in May.")
+    again = RawArticle(title=a.title, body=a.body)
+    items = [Item(n, r) for n, r in (("a", a), ("b", b), ("a2", again), ("c", c), ("a3", again))]
+    report = core.ingester.ingest(items)
+    assert [(o.label, o.status) for o in report.outcomes] == [
+        ("a", "new"),
+        ("b", "new"),
+        ("a2", "duplicate"),
+        ("c", "new"),
+        ("a3", "duplicate"),
+    ]
+    with Session(core.engine) as session:
+        assert session.execute(select(func.count()).select_from(Article)).scalar_one() == 3

@@ -258,3 +258,32 @@ def test_stories_on_postgres(postgres_url: str, tmp_path: Path) -> None:
     finally:
         first.engine.dispose()
         second.engine.dispose()
+
+
+def test_index_scores_only_the_articles_window() -> None:
+    """Stories far from an article's date are never scored: bulk imports stay linear."""
+    from bot.stories import Features, Params, StoryIndex, StoryState
+
+    index = StoryIndex(Params())
+    keys = {"e:Nvidia": 1.0, "s:ban": 1.0}
+    for day in range(0, 300, 10):
+        when = DAY + timedelta(days=day)
+        index.add_story(StoryState.start(Features(keys, None, when, f"n:{day}")))
+    near = DAY + timedelta(days=101)
+    assert [index.stories[s].first for s in index.window(near)] == [DAY + timedelta(days=100)]
+    slot, _ = index.best(Features(keys, None, near, "n:x"))
+    assert slot is not None and index.stories[slot].first == DAY + timedelta(days=100)
+
+
+def test_compacted_index_reloads_stories_from_the_database(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the in-memory cap the least recently used stories are dropped, not forgotten."""
+    import bot.stories
+
+    monkeypatch.setattr(bot.stories, "_CACHE_SIZE", 1)
+    en, llama = ingest(core, NVIDIA_EN, LLAMA_EN)
+    assert len(core.ingester.stories._slots) <= 1
+    (es,) = ingest(core, NVIDIA_ES)
+    assert story_of(core, es).id == story_of(core, en).id
+    assert story_of(core, llama).id != story_of(core, en).id
