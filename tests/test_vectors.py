@@ -1,0 +1,67 @@
+"""The in-memory vector index: exact below the coarse threshold, two-stage above it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import bot.index.vectors as vectors_module
+from bot.index.vectors import VectorIndex
+
+
+def _clustered(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:
+    """Unit vectors around 40 topics: the shape real passage embeddings have."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(40, dim))
+    rows = centers[rng.integers(0, 40, n)] + 0.6 * rng.normal(size=(n, dim))
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows.astype(np.float32)
+
+
+def _index(rows: np.ndarray, langs: list[str] | None = None, chunk: int = 1000) -> VectorIndex:
+    index = VectorIndex(rows.shape[1])
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        ids = list(range(start + 1, start + len(part) + 1))
+        index.add(ids, ids, part, langs[start : start + len(part)] if langs else None)
+    return index
+
+
+def test_exact_search_ranks_by_cosine() -> None:
+    rows = _clustered(500)
+    index = _index(rows, ["en"] * 500)
+    query = rows[42]
+    hits = index.search(query, 5)
+    assert hits[0][0] == 43 and hits[0][2] == 43
+    assert [h[1] for h in hits] == sorted((h[1] for h in hits), reverse=True)
+
+
+def test_language_filter_keeps_only_those_passages() -> None:
+    rows = _clustered(300)
+    langs = ["en" if i % 2 else "es" for i in range(300)]
+    index = _index(rows, langs)
+    hits = index.search(rows[10], 50, langs=frozenset({"en"}))
+    assert hits and all(aid % 2 == 0 for aid, _s, _p in hits)  # id = row + 1
+    assert index.search(rows[10], 5, langs=frozenset({"fr"})) == []
+
+
+def test_two_stage_search_matches_exact_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the threshold the coarse PCA stage keeps the exact top results."""
+    monkeypatch.setattr(vectors_module, "COARSE_MIN_ROWS", 4_000)
+    monkeypatch.setattr(vectors_module, "COARSE_DIMS", 24)
+    monkeypatch.setattr(vectors_module, "COARSE_CANDIDATES", 400)
+    rows = _clustered(12_000)
+    langs = ["en"] * 12_000
+    index = _index(rows, langs)
+    assert index._coarse is not None and index._coarse.fitted_rows >= 8_000  # refitted at 2x
+    monkeypatch.setattr(vectors_module, "COARSE_MIN_ROWS", 10**9)
+    exact = _index(rows, langs)
+    assert exact._coarse is None
+    rng = np.random.default_rng(1)
+    overlap = []
+    for q in rows[rng.choice(12_000, 30, replace=False)]:
+        got = index.search(q, 10, langs=frozenset({"en"}))
+        want = exact.search(q, 10, langs=frozenset({"en"}))
+        assert got[0] == want[0]
+        overlap.append(len({h[0] for h in got} & {h[0] for h in want}) / 10)
+    assert np.mean(overlap) >= 0.95
