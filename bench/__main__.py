@@ -27,7 +27,16 @@ from bench.common import (
     render_table,
 )
 
-BENCHMARKS = ("quality", "latency", "ingest", "rss", "ask", "fanout", "clustering")
+BENCHMARKS = (
+    "quality",
+    "latency",
+    "ingest",
+    "rss",
+    "coldstart",
+    "ask",
+    "fanout",
+    "clustering",
+)
 
 
 def prepare(ctx: Context) -> None:

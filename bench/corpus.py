@@ -48,7 +48,6 @@ VERSIONED_SOURCES = (
     "bot/ingest/seeds.py",
     "bot/text.py",
     "bot/models.py",
-    "bot/store.py",
     "bot/index/fulltext.py",
 )
 

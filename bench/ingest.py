@@ -9,15 +9,16 @@
    calls the ingester made;
 3. the same ingest again into fresh databases with a replay embedder (recorded
    vectors, no model): that run *is* the non-encode cost. Once profiled with
-   pyinstrument (where it goes), once plain, and once with a bench-side variant
-   of ``Ingester._entities`` that inserts new entities in one statement instead
-   of one SAVEPOINT + flush per entity (the measured effect of that proposal).
+   pyinstrument (where it goes) and once plain;
+4. the same ingest with the real model but without the overlap of encoding and
+   writing (``SequentialIngester``): the before/after of the two-stage pipeline.
 """
 
 from __future__ import annotations
 
 import copy
 import time
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -31,40 +32,20 @@ from bot.ingest.pipeline import Ingester
 NAME = "ingest"
 
 
-class BulkEntitiesIngester(Ingester):
-    """What-if: ``_entities`` with one ``INSERT .. ON CONFLICT DO NOTHING`` for all new names."""
+class _Inline:
+    """An executor that runs the task at once, in the caller's thread."""
 
-    def _entities(self, session: Any, articles: list[Any]) -> None:
-        from sqlalchemy import insert, select
+    def submit(self, fn: Any, *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args))
+        return future
 
-        from bot.models import ArticleEntity, Entity
 
-        found = {a.id: self.extractor.extract(a.title, a.body) for a in articles}
-        names: dict[str, tuple[str, bool]] = {}
-        for per in found.values():
-            for name, (kind, _count, gazetteer) in per.items():
-                names.setdefault(name, (kind, gazetteer))
-        if not names:
-            return
-        table = Entity.__table__  # type: ignore[attr-defined]
-        if session.get_bind().dialect.name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
-        rows = [{"name": n, "kind": k, "from_gazetteer": g} for n, (k, g) in names.items()]
-        session.execute(dialect_insert(table).on_conflict_do_nothing(index_elements=["name"]), rows)
-        ids = dict(
-            session.execute(
-                select(table.c.name, table.c.id).where(table.c.name.in_(list(names)))
-            ).all()
-        )
-        links = [
-            {"article_id": aid, "entity_id": ids[name], "count": count}
-            for aid, per in found.items()
-            for name, (_kind, count, _g) in per.items()
-        ]
-        if links:
-            session.execute(insert(ArticleEntity), links)
+class SequentialIngester(Ingester):
+    """Before/after: encoding in the writing thread, as before the two-stage pipeline."""
+
+    def _screen(self, batch: Any, pending: Any, pool: Any) -> Any:
+        return super()._screen(batch, pending, _Inline())
 
 
 def replay_ingest(
@@ -105,7 +86,7 @@ def run(ctx: Context, n: int | None = None) -> Result:
     n = n or (5_000 if ctx.full else 150)
     rounds = 1 if ctx.full else 2  # quick: alternate ingest / raw twice, keep the faster of each
     parsed = corpus.jsonl_items("reuters21578.jsonl")[:n]
-    copies = [copy.deepcopy(parsed) for _ in range(3 + rounds)]  # ingest mutates its items
+    copies = [copy.deepcopy(parsed) for _ in range(4 + rounds)]  # ingest mutates its items
     real.encode(["warm up the model"] * 8)
     import torch
 
@@ -118,7 +99,7 @@ def run(ctx: Context, n: int | None = None) -> Result:
             core = Core.build(corpus.bench_settings(folder / f"a{r}.db"), embedder=recorder)
             log(f"ingesting {n} Reuters articles with the real model (round {r + 1}/{rounds})")
             start = time.perf_counter()
-            report = core.ingester.ingest(copies[3 + r])
+            report = core.ingester.ingest(copies[4 + r])
             ingest_runs.append((time.perf_counter() - start, recorder, report))
             core.engine.dispose()
             texts = recorder.texts
@@ -147,16 +128,17 @@ def run(ctx: Context, n: int | None = None) -> Result:
         finally:
             torch.set_num_threads(threads)
 
-        log("replaying the ingest without the model: plain, bulk-entities variant, profiled")
+        log("ingesting again with the real model, encoding and writing in one thread")
+        seq = Core.build(corpus.bench_settings(folder / "s.db"), embedder=real)
+        seq.ingester.__class__ = SequentialIngester
+        start = time.perf_counter()
+        seq.ingester.ingest(copies[3])
+        sequential_s = time.perf_counter() - start
+        seq.engine.dispose()
+        log("replaying the ingest without the model: plain, profiled")
         replay_s, plain = replay_ingest(recorder, copies[0], folder / "b.db")
         counts_plain = table_counts(plain)
         plain.engine.dispose()
-        try:
-            bulk_s, bulk = replay_ingest(recorder, copies[1], folder / "c.db", BulkEntitiesIngester)
-            counts_bulk = table_counts(bulk)
-            bulk.engine.dispose()
-        except Exception as exc:  # the bot/ code moved on; report instead of failing the run
-            bulk_s, counts_bulk = float("nan"), {"error": str(exc)[:200]}  # type: ignore[dict-item]
         profiler = Profiler(interval=0.001)
         profiled_s, prof = replay_ingest(recorder, copies[2], folder / "d.db", profiler=profiler)
         session = profiler.last_session
@@ -172,6 +154,7 @@ def run(ctx: Context, n: int | None = None) -> Result:
 
     rows: list[list[Any]] = [
         row("ingest (core.ingester.ingest)", ingest_s),
+        row("ingest, encoding not overlapped with writing (before)", sequential_s),
         row("  of which in encode calls", encode_in_ingest),
         [
             "  of which everything else",
@@ -187,7 +170,6 @@ def run(ctx: Context, n: int | None = None) -> Result:
         rows.append(row("raw model.encode, the ingester's calls", raw_calls_s))
     rows += [
         row("ingest replay, no model", replay_s),
-        row("ingest replay, no model, bulk _entities*", bulk_s),
         row("ingest replay, no model, profiled", profiled_s),
     ]
     result.table(
@@ -203,10 +185,7 @@ def run(ctx: Context, n: int | None = None) -> Result:
         ["by", "frame", "s", "%"],
         profile_rows(session, 8),
     )
-    result.notes.append(
-        "* bench-side variant (BulkEntitiesIngester in bench/ingest.py), not the product; "
-        f"rows stored, product vs variant: {counts_plain} vs {counts_bulk}"
-    )
+    result.notes.append(f"rows stored by the replay: {counts_plain}")
     result.check(
         "ingest passages/s / raw encode passages/s", ratio(ingest_pps, raw_pps), 0.85, ">="
     )
@@ -222,11 +201,11 @@ def run(ctx: Context, n: int | None = None) -> Result:
         "raw_rounds_s": [round(t, 2) for t in raw_runs],
         "raw_ingester_calls_s": round(raw_calls_s, 2) if ctx.full else None,
         "replay_s": round(replay_s, 2),
-        "replay_bulk_entities_s": round(bulk_s, 2),
+        "sequential_s": round(sequential_s, 2),
         "replay_profiled_s": round(profiled_s, 2),
         "ingest_passages_per_s": round(ingest_pps, 2),
         "raw_passages_per_s": round(raw_pps, 2),
-        "counts": {"product": counts_plain, "bulk_entities": counts_bulk},
+        "counts": counts_plain,
     }
     if n < 1000:
         result.notes.append(
