@@ -56,7 +56,12 @@ DEFAULT_THRESHOLD = 0.5
 DEFAULT_KEYWORD_THRESHOLD = 0.35
 DEFAULT_KEYWORD_WEIGHT = 0.3
 DEFAULT_WINDOW_DAYS = 3.0
-_CACHE_SIZE = 20_000  # stories held in memory before the least recently used are dropped
+# Stories held in memory: past _CACHE_SIZE the least recently used half is dropped, and every
+# _IDLE_BATCHES batches the stories no batch has looked at since are dropped. Chronological
+# feeds touch only recent stories, so a server's index stays small; a shuffled archive import
+# touches most of its timeline every batch and may use the whole cap (~5 KB per story).
+_CACHE_SIZE = 50_000
+_IDLE_BATCHES = 256
 _KEY_CACHE_SIZE = 4096
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _TITLE_WEIGHT = 1.0
@@ -512,6 +517,11 @@ class StoryClusterer:
         self._pending = False
         if len(self._slots) > _CACHE_SIZE:
             self._compact(_CACHE_SIZE // 2)
+        elif self._clock % _IDLE_BATCHES == 0:
+            recent = self._clock - _IDLE_BATCHES
+            active = sum(1 for slot in self._slots.values() if self._touched.get(slot, 0) > recent)
+            if active < 0.75 * len(self._slots):
+                self._compact(active)
 
     def reset(self) -> None:
         """Forget everything in memory; the database is the truth."""

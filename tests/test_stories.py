@@ -287,3 +287,38 @@ def test_compacted_index_reloads_stories_from_the_database(
     (es,) = ingest(core, NVIDIA_ES)
     assert story_of(core, es).id == story_of(core, en).id
     assert story_of(core, llama).id != story_of(core, en).id
+
+
+def test_stories_no_batch_looks_at_leave_memory(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server polling recent news keeps only recent stories in memory."""
+    import bot.stories
+
+    monkeypatch.setattr(bot.stories, "_IDLE_BATCHES", 2)
+    ids = [
+        ingest(
+            core,
+            copy(
+                LLAMA_EN,
+                url=f"https://news.example.com/llama-{n}",
+                body=f"{LLAMA_EN.body} Part {n}.",
+                published_at=DAY + timedelta(days=100 * n),
+            ),
+        )[0]
+        for n in range(4)
+    ]
+    clusterer = core.ingester.stories
+    assert sorted(clusterer._slots) == sorted(story_of(core, i).id for i in ids[2:])
+    assert story_of(core, ids[0]).id not in clusterer._slots
+    (near,) = ingest(  # joins the evicted story, reloaded from the database
+        core,
+        copy(
+            LLAMA_EN,
+            url="https://other.example.org/llama-0",
+            body=f"{LLAMA_EN.body} Part 0, updated.",
+            published_at=DAY + timedelta(hours=3),
+            source_name="Other Wire",
+        ),
+    )
+    assert story_of(core, near).id == story_of(core, ids[0]).id
