@@ -39,7 +39,8 @@ class HttpServer:
     async def _healthz(self, request: web.Request) -> web.Response:
         report = await asyncio.to_thread(self._health)  # pings the database: off the loop
         return web.Response(
-            text=json.dumps(report), status=200 if report["ok"] else 503,
+            text=json.dumps(report),
+            status=200 if report["ok"] else 503,
             content_type="application/json",
         )
 
