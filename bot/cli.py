@@ -16,6 +16,7 @@ from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from bot.migrations import Status
 
 log = logging.getLogger("ainews")
 
@@ -397,6 +398,74 @@ def cmd_discord_invite(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _revision_text(status: Status) -> str:
+    """The database's revision, or what is off and the command that fixes it."""
+    if status.legacy:
+        return (
+            "created before migrations (no revision yet): `ainews db upgrade` adopts it as "
+            "0001_initial"
+        )
+    if not status.current:
+        return "empty (no revision): `ainews db upgrade` creates the schema"
+    current = ", ".join(status.current)
+    if status.at_head:
+        return f"at revision {current} (head)"
+    if status.unknown:
+        return (
+            f"at revision {current}, unknown to this version of ainews (its newest is "
+            f"{status.head}): a newer release upgraded it"
+        )
+    return f"at revision {current}; the newest is {status.head}: run `ainews db upgrade`"
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    """Schema migrations by hand (the bot upgrades on its own at every start)."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import migrations
+    from bot.store import make_engine, redacted_url
+
+    engine = make_engine(settings.resolved_database_url)
+    url = redacted_url(engine)
+    try:
+        if args.db_command == "current":
+            print(f"database {url} {_revision_text(migrations.status(engine))}")
+            return 0
+        if args.db_command == "revision":
+            path = migrations.new_revision(engine, args.message, autogenerate=args.autogenerate)
+            print(f"wrote {path}: review it, then run `ainews db upgrade`")
+            return 0
+        before = migrations.status(engine)
+        if args.db_command == "upgrade":
+            migrations.upgrade(engine, args.revision)
+        else:
+            migrations.downgrade(engine, args.revision)
+        after = migrations.status(engine)
+    except (CommandError, migrations.MigrationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        print(f"error: database {url}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    if after.current == before.current:
+        print(f"database {url} unchanged: {_revision_text(after)}")
+        return 0
+    verb = "upgraded" if args.db_command == "upgrade" else "downgraded"
+    print(f"database {url} {verb} from {_revision_name(before)} to {_revision_name(after)}")
+    return 0
+
+
+def _revision_name(status: Status) -> str:
+    if status.legacy:
+        return "pre-migration tables"
+    if not status.current:
+        return "base (empty)"
+    return f"revision {', '.join(status.current)}" + (" (head)" if status.at_head else "")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ainews", description="AI-industry news bot")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -474,6 +543,24 @@ def build_parser() -> argparse.ArgumentParser:
     q = discord_sub.add_parser("invite", help="print the install URL (minimal permissions)")
     q.add_argument("application_id", help="the Application ID from the Developer Portal")
     q.set_defaults(func=cmd_discord_invite)
+
+    p = sub.add_parser("db", help="database schema migrations (run on their own at start)")
+    db_sub = p.add_subparsers(dest="db_command", required=True)
+    q = db_sub.add_parser("upgrade", help="upgrade the schema (default: to the newest revision)")
+    q.add_argument("revision", nargs="?", default="head", metavar="REVISION")
+    q = db_sub.add_parser("current", help="the database's revision, and whether it is the newest")
+    q = db_sub.add_parser(
+        "downgrade", help="downgrade the schema to REVISION (`base` drops every table)"
+    )
+    q.add_argument("revision", metavar="REVISION")
+    q = db_sub.add_parser("revision", help="(development) write a new migration file")
+    q.add_argument("-m", "--message", required=True, help='what it changes, e.g. "add x"')
+    q.add_argument(
+        "--autogenerate",
+        action="store_true",
+        help="fill it with the differences between the models and the database (at head)",
+    )
+    p.set_defaults(func=cmd_db)
 
     p = sub.add_parser("stats", help="what is stored and indexed")
     p.add_argument("--json", action="store_true")

@@ -1,7 +1,9 @@
 """Engine creation and schema: SQLite (WAL) by default, Postgres through the same code.
 
-The full-text index is backend-specific (FTS5 virtual table vs. a tsvector table
-with a GIN index) but both hold the same pre-stemmed terms from ``bot.text``.
+The schema is owned by the Alembic migrations in ``bot/migrations``; ``init_schema``
+upgrades a database to the newest revision. The full-text index is backend-specific
+(FTS5 virtual table vs. a tsvector table with a GIN index) but both hold the same
+pre-stemmed terms from ``bot.text``.
 """
 
 from __future__ import annotations
@@ -11,11 +13,48 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import (
+    Column,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from bot import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+#: Tables of the shared database that are not SQLModel models: the Slack adapter's OAuth
+#: installations and states (``adapters/slack/store.py`` reads and writes them). They are
+#: defined here, not in the adapter, so the migrations see every table without ``bot``
+#: importing ``adapters``.
+platform_metadata = MetaData()
+
+slack_installation = Table(
+    "slack_installation",
+    platform_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # "installation" | "bot"
+    Column("enterprise_id", String(32)),
+    Column("team_id", String(32)),
+    Column("user_id", String(32)),
+    Column("installed_at", Float, nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+slack_oauth_state = Table(
+    "slack_oauth_state",
+    platform_metadata,
+    Column("state", String(64), primary_key=True),
+    Column("expires_at", Float, nullable=False),
+)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -49,27 +88,15 @@ def make_engine(url: str) -> Engine:
 
 
 def init_schema(engine: Engine) -> None:
-    """Create tables and the full-text structures if missing (idempotent)."""
-    SQLModel.metadata.create_all(engine)
-    with engine.begin() as conn:
-        if is_sqlite(engine):
-            conn.execute(
-                text(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5("
-                    "title, body, tokenize='unicode61 remove_diacritics 2')"
-                )
-            )
-        else:
-            conn.execute(
-                text(
-                    "CREATE TABLE IF NOT EXISTS article_fts ("
-                    "article_id INTEGER PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE, "
-                    "tsv tsvector NOT NULL)"
-                )
-            )
-            conn.execute(
-                text("CREATE INDEX IF NOT EXISTS article_fts_tsv ON article_fts USING GIN (tsv)")
-            )
+    """Bring the database to the newest migration; called by ``Core.build`` on every start.
+
+    Cheap when there is nothing to do (one version query), adopts databases created before
+    migrations existed, and on PostgreSQL lets only one replica at a time run DDL: see
+    ``bot.migrations.upgrade``.
+    """
+    from bot.migrations import upgrade  # imported here: bot.migrations imports this module
+
+    upgrade(engine)
 
 
 @contextmanager

@@ -8,6 +8,9 @@ the event loop through ``asyncio.to_thread``.
 
 Rows keep slack_sdk's own JSON form of ``Installation``/``Bot`` (as its file store does),
 so every field survives, including token-rotation data.
+
+The tables themselves are defined in ``bot.store`` and created by the migrations
+(``bot/migrations``), like every other table of the database.
 """
 
 from __future__ import annotations
@@ -23,48 +26,21 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
-from sqlalchemy import (
-    Column,
-    Engine,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    and_,
-    delete,
-    insert,
-    select,
-)
+from sqlalchemy import Engine, and_, delete, insert, select
+
+from bot.store import init_schema
+from bot.store import slack_installation as installations
+from bot.store import slack_oauth_state as oauth_states
 
 log = logging.getLogger(__name__)
 
-metadata = MetaData()
-
-installations = Table(
-    "slack_installation",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client_id", String(64), nullable=False),
-    Column("kind", String(16), nullable=False),  # "installation" | "bot"
-    Column("enterprise_id", String(32)),
-    Column("team_id", String(32)),
-    Column("user_id", String(32)),
-    Column("installed_at", Float, nullable=False),
-    Column("data", Text, nullable=False),
-)
-
-oauth_states = Table(
-    "slack_oauth_state",
-    metadata,
-    Column("state", String(64), primary_key=True),
-    Column("expires_at", Float, nullable=False),
-)
-
 
 def create_tables(engine: Engine) -> None:
-    metadata.create_all(engine)
+    """Make sure the tables exist: upgrades the database like ``Core.build`` does.
+
+    The engine is normally the core's, already upgraded, so this is one version query.
+    """
+    init_schema(engine)
 
 
 class InstallationStore(AsyncInstallationStore):
