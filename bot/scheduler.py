@@ -133,6 +133,10 @@ class DigestRunner:
         self._concurrency = concurrency
         self.flush_every = flush_every
         self._pending: list[dict[str, object]] = []
+        self._writing = False
+        # A digest job and the catch-up sweep can run at once in this process, under one
+        # worker name, and the ledger tells claims apart by worker: claim one run at a time.
+        self._claiming = asyncio.Lock()
 
     # -- selection ----------------------------------------------------------------------------
 
@@ -168,7 +172,8 @@ class DigestRunner:
         report.due = len(due)
         if not due:
             return report
-        claimed = await asyncio.to_thread(self._claim_all, due, now)
+        async with self._claiming:
+            claimed = await asyncio.to_thread(self._claim_all, due, now)
         report.claimed = len(claimed)
         digests = await asyncio.to_thread(self._build_all, claimed, now)
         report.distinct_digests = len({id(d) for d in digests.values()})
@@ -274,11 +279,13 @@ class DigestRunner:
     async def _record(
         self, delivery_id: int, status: str, now: datetime, stories: int, error: str | None
     ) -> None:
-        """Queue an outcome; a flush writes queued outcomes in one transaction.
+        """Queue an outcome for the ledger; one write at a time takes what is queued.
 
-        Batching bounds ledger writes during big fan-outs. A crash loses at most the
-        unflushed batch, whose rows stay "sending" and are resent after the lease with
-        the same idempotency key.
+        Outcomes that come in while a write is under way go in the next one (group commit,
+        at most ``flush_every`` per transaction), so big fan-outs need few ledger writes, yet
+        a digest is recorded about one write after the platform answered. A crash leaves
+        "sending" only what was in flight or not yet written; those rows are resent after
+        the lease with the same idempotency key (Slack has none: those few may show twice).
         """
         sent_at = self.clock() if status in ledger.DONE else None
         self._pending.append(
@@ -291,12 +298,18 @@ class DigestRunner:
                 "error": error,
             }
         )
-        if len(self._pending) >= self.flush_every:
+        if self._writing:
+            return  # the write under way takes this outcome next
+        self._writing = True
+        try:
             await self._flush()
+        finally:
+            self._writing = False
 
     async def _flush(self) -> None:
-        batch, self._pending = self._pending, []
-        if batch:
+        while self._pending:
+            batch = self._pending[: self.flush_every]
+            del self._pending[: len(batch)]
             await asyncio.to_thread(self._write_outcomes, batch)
 
     def _write_outcomes(self, batch: list[dict[str, object]]) -> None:

@@ -1,0 +1,525 @@
+"""Replicas for real: two ``ainews run`` processes on one Postgres, the leader SIGKILLed.
+
+Each replica is the real console script (Slack HTTP mode, the bundled model) on its own
+port and data folder, both on one fresh Postgres database and one fake Slack Web API
+(tests/fakes/slack.py). Digests run at real wall-clock minutes (the schedule is HH:MM and
+the process reads the real clock), so each test waits for the next minute boundary or two.
+
+What the product promises (README "Daily digests" and "Operations", bot/ledger.py):
+
+* one replica at a time runs the scheduled jobs; when it dies (even SIGKILL) its advisory
+  lock goes with its connection and another replica takes over within
+  ``AINEWS_SUPERVISE_SECONDS``;
+* one ledger row per (subscription, local date) is claimed before the send, so neither the
+  other replica nor a restart sends a digest twice;
+* a digest whose sender died mid-send is resent once its claim's lease expires, "with the
+  same idempotency key, which platforms that deduplicate honour". Slack's
+  ``chat.postMessage`` has no idempotency key (adapters/slack/app.py), so on Slack a
+  message that was in flight when the process died may arrive twice; nothing that Slack had
+  already answered before the death may.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SEEDS, make_settings
+from fakes.slack import TEAM_ID, FakeSlackAPI, http_request, sign_request
+from fakes.slack import slash_command_body as slash
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
+
+from bot.core import Core
+from bot.index.embedder import HashingEmbedder
+from bot.ingest.files import iter_path
+from bot.models import Delivery, Subscription
+from bot.reply import Reply
+from bot.scheduler import DigestRunner, ScheduleKey
+
+pytestmark = pytest.mark.postgres
+
+AINEWS = str(Path(sys.executable).with_name("ainews"))
+SECRET = "failover-signing-secret"
+TOKEN = "xoxb-failover-token"
+SUPERVISE_SECONDS = 0.5
+LISTENING = re.compile(r"ainews http listening on (http://\S+)")
+# The claim lease `ainews run` uses (app.build_scheduler leaves DigestRunner's default).
+LEASE: timedelta = inspect.signature(DigestRunner).parameters["lease"].default
+POST = "chat.postMessage"
+
+
+# -------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def pg_database(postgres_url: str) -> Iterator[str]:
+    """A fresh, empty database on the session's Postgres server, dropped afterwards.
+
+    Empty, not a copy of the migrated template: the first replica migrates and seeds it,
+    as on a first deploy."""
+    name = f"failover_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class SlowSlack(FakeSlackAPI):
+    """The fake Slack, answering ``chat.postMessage`` one at a time after ``post_delay``.
+
+    A post is stored when its answer goes out (``Call.time``), so a request the bot sent
+    just before it died is still posted, like Slack would: that is a message in flight.
+    """
+
+    def __init__(self, post_delay: float = 0.0) -> None:
+        super().__init__()
+        self.post_delay = post_delay
+        self._serial = threading.Lock()
+        self.in_flight = 0
+
+    def start(self) -> SlowSlack:
+        super().start()
+        server = self._server
+        assert server is not None
+        report = server.handle_error
+
+        def handle_error(request: Any, client_address: Any) -> None:
+            # Answers to a SIGKILLed bot have nobody to go to: not an error of the fake.
+            if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+                report(request, client_address)
+
+        server.handle_error = handle_error  # type: ignore[method-assign]
+        return self
+
+    def _handle(self, http_method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Any:
+        if not (self.post_delay and raw_path.startswith(f"/api/{POST}")):
+            return super()._handle(http_method, raw_path, headers, body)
+        with self._cond:
+            self.in_flight += 1
+        try:
+            with self._serial:
+                time.sleep(self.post_delay)
+                return super()._handle(http_method, raw_path, headers, body)
+        finally:
+            with self._cond:
+                self.in_flight -= 1
+
+
+@dataclass
+class Replica:
+    name: str
+    process: subprocess.Popen[str]
+    output: list[str] = field(default_factory=list)
+    url: str = ""
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def health(self) -> dict[str, Any]:
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=10) as response:
+                return dict(json.loads(response.read()))
+        except urllib.error.HTTPError as exc:  # 503 still carries the report
+            return dict(json.loads(exc.read()))
+
+    def leads(self) -> bool:
+        return bool(self.health()["scheduler_leader"])
+
+    def log(self) -> str:
+        return f"--- {self.name} (pid {self.pid}) ---\n" + "".join(self.output[-80:])
+
+
+class Cluster:
+    """Starts replicas of ``ainews run`` on one database and one fake Slack; kills them all."""
+
+    def __init__(self, tmp: Path, database_url: str, slack: FakeSlackAPI) -> None:
+        self.tmp = tmp
+        self.database_url = database_url
+        self.slack = slack
+        self.replicas: list[Replica] = []
+
+    def start(self, name: str) -> Replica:
+        home = self.tmp / name
+        home.mkdir()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AINEWS_"))}
+        env.pop("DISCORD_TOKEN", None)
+        env.update(
+            SLACK_BOT_TOKEN=TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+            AINEWS_SLACK_API_URL=self.slack.base_url,
+            AINEWS_DATABASE_URL=self.database_url,
+            AINEWS_HTTP_HOST="127.0.0.1",
+            AINEWS_HTTP_PORT="0",
+            AINEWS_DATA_DIR=str(home / "data"),
+            AINEWS_SEEDS_DIR=str(SEEDS),
+            AINEWS_CONFIG=str(home / "none.toml"),  # no developer config leaks in
+            AINEWS_SUPERVISE_SECONDS=str(SUPERVISE_SECONDS),
+            AINEWS_POLL_INTERVAL_MINUTES="1440",
+            HF_HUB_OFFLINE="1",
+            PYTHONUNBUFFERED="1",
+        )
+        process = subprocess.Popen(
+            [AINEWS, "run"],
+            cwd=home,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        replica = Replica(name, process)
+        self.replicas.append(replica)
+        lines: queue.Queue[str] = queue.Queue()
+
+        def pump() -> None:
+            assert process.stdout is not None
+            for line in process.stdout:
+                replica.output.append(line)
+                lines.put(line)
+
+        threading.Thread(target=pump, daemon=True).start()
+        deadline = time.monotonic() + 180
+        while not replica.url:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"{name} never said where it listens\n{replica.log()}")
+                continue
+            if found := LISTENING.search(line):
+                replica.url = found.group(1)
+        return replica
+
+    def kill_all(self) -> None:
+        for replica in self.replicas:
+            if replica.process.poll() is None:
+                replica.process.kill()
+            try:
+                replica.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # pragma: no cover - nothing more we can do
+                pass
+
+    def logs(self) -> str:
+        return "\n".join(r.log() for r in self.replicas)
+
+
+@pytest.fixture
+def slack() -> Iterator[SlowSlack]:
+    fake = SlowSlack().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, pg_database: str, slack: SlowSlack) -> Iterator[Cluster]:
+    """Two replicas, the first seeding the empty database before the second starts."""
+    running = Cluster(tmp_path, pg_database, slack)
+    try:
+        running.start("r1")
+        running.start("r2")
+        yield running
+    finally:
+        running.kill_all()
+
+
+# -------------------------------------------------------------------------------- helpers
+
+
+def wait_until(what: str, check: Any, timeout: float, cluster: Cluster, poll: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}\n{cluster.logs()}")
+        time.sleep(poll)
+
+
+def the_leader(cluster: Cluster) -> tuple[Replica, Replica]:
+    """Waits until exactly one of the two replicas leads; returns (leader, follower)."""
+    a, b = cluster.replicas
+
+    def exactly_one() -> tuple[Replica, Replica] | None:
+        leading = (a.leads(), b.leads())
+        if leading == (True, False):
+            return a, b
+        if leading == (False, True):
+            return b, a
+        return None
+
+    pair: tuple[Replica, Replica] = wait_until("exactly one leader", exactly_one, 60, cluster)
+    time.sleep(3 * SUPERVISE_SECONDS)  # and it stays that way over a few supervision beats
+    assert exactly_one() == pair, "leadership flapped"
+    return pair
+
+
+def subscribe(
+    cluster: Cluster, replica: Replica, channels: list[str], local_time: str, zone: str = "UTC"
+) -> None:
+    """``/ainews subscribe HH:MM zone`` in each channel, sent to ``replica`` as Slack signs it."""
+    slack = cluster.slack
+    for channel in channels:
+        body = slash(
+            f"subscribe {local_time} {zone}",
+            channel_id=channel,
+            response_url=slack.response_url(f"sub-{channel}"),
+        )
+        res = http_request(
+            replica.url + "/slack/events", body=body, headers=sign_request(SECRET, body)
+        )
+        assert res.status == 200, (res.status, cluster.logs())
+    for channel in channels:
+        name = f"sub-{channel}"
+        try:
+            answer = slack.wait_for(lambda c: c.response_url_name == name, 30)  # noqa: B023
+        except TimeoutError:
+            pytest.fail(f"no subscribe confirmation for {channel}\n{cluster.logs()}")
+        assert f"{local_time} ({zone})" in answer.params["text"], answer.params
+
+
+def next_minute(at_least: float) -> datetime:
+    """The first whole UTC minute at least ``at_least`` seconds from now."""
+    soon = datetime.now(UTC) + timedelta(seconds=at_least)
+    return soon.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def wall(call_time: float) -> datetime:
+    """A fake-Slack ``Call.time`` (monotonic) as a UTC datetime."""
+    return datetime.now(UTC) - timedelta(seconds=time.monotonic() - call_time)
+
+
+def posts(slack: FakeSlackAPI) -> list[Any]:
+    return [c for c in slack.calls(POST) if c.ok]
+
+
+def per_channel(slack: FakeSlackAPI) -> Counter[str]:
+    return Counter(str(c.params["channel"]) for c in posts(slack))
+
+
+def ledger(pg_database: str) -> dict[str, Delivery]:
+    """The delivery ledger, by channel."""
+    engine = create_engine(pg_database)
+    try:
+        with Session(engine) as session:
+            rows = session.execute(select(Delivery, Subscription.channel).join(Subscription)).all()
+            for delivery, _channel in rows:
+                session.expunge(delivery)
+    finally:
+        engine.dispose()
+    return {channel: delivery for delivery, channel in rows}
+
+
+# -------------------------------------------------------------------------------- the tests
+
+
+@pytest.mark.slow
+def test_sigkill_the_leader_and_the_other_replica_runs_the_next_digest(
+    cluster: Cluster, slack: SlowSlack, pg_database: str
+) -> None:
+    leader, survivor = the_leader(cluster)
+    due_a = next_minute(at_least=10)
+    due_b = due_a + timedelta(minutes=1)
+    subscribe(cluster, leader, ["C0FAILAAAA"], due_a.strftime("%H:%M"))
+    subscribe(cluster, leader, ["C0FAILBBBB"], due_b.strftime("%H:%M"))
+    assert not posts(slack), "nothing is due yet"
+
+    # The leader delivers A on time and records it.
+    timeout = (due_a - datetime.now(UTC)).total_seconds() + 30
+    first = wait_until("digest A", lambda: posts(slack), timeout, cluster)
+    assert [c.params["channel"] for c in first] == ["C0FAILAAAA"]
+    assert due_a <= wall(first[0].time) < due_a + timedelta(seconds=10), "A on time"
+    wait_until(
+        "A in the ledger", lambda: ledger(pg_database)["C0FAILAAAA"].status == "sent", 15, cluster
+    )
+
+    os.kill(leader.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    assert leader.process.wait(timeout=10) == -signal.SIGKILL
+    wait_until("the survivor to lead", survivor.leads, 30, cluster, poll=0.05)
+    took = time.monotonic() - killed
+    # README: another replica takes over within AINEWS_SUPERVISE_SECONDS; allow for a busy box.
+    assert took < SUPERVISE_SECONDS + 5, f"takeover took {took:.1f} s"
+    assert datetime.now(UTC) < due_b - timedelta(seconds=2), "the takeover is before B is due"
+
+    # The survivor runs B on time; A (done) is not sent again by its fresh scheduler.
+    timeout = (due_b - datetime.now(UTC)).total_seconds() + 30
+    wait_until("digest B", lambda: per_channel(slack)["C0FAILBBBB"], timeout, cluster)
+    b_call = next(c for c in posts(slack) if c.params["channel"] == "C0FAILBBBB")
+    assert due_b <= wall(b_call.time) < due_b + timedelta(seconds=10), "B on time"
+    time.sleep(3)  # room for a wrong second post to show up
+    assert per_channel(slack) == Counter({"C0FAILAAAA": 1, "C0FAILBBBB": 1}), "one digest each"
+
+    rows = ledger(pg_database)
+    assert set(rows) == {"C0FAILAAAA", "C0FAILBBBB"}
+    assert {ch: r.status for ch, r in rows.items()} == {"C0FAILAAAA": "sent", "C0FAILBBBB": "sent"}
+    assert rows["C0FAILAAAA"].local_date == due_a.date().isoformat()
+    assert rows["C0FAILBBBB"].local_date == due_b.date().isoformat()
+    assert rows["C0FAILAAAA"].claimed_by.endswith(f":{leader.pid}"), "A sent by the old leader"
+    assert rows["C0FAILBBBB"].claimed_by.endswith(f":{survivor.pid}"), "B sent by the survivor"
+    assert all(r.attempts == 1 for r in rows.values())
+    print(f"takeover {took:.2f} s after SIGKILL; B posted {wall(b_call.time) - due_b} after due")
+    assert survivor.process.poll() is None and survivor.health()["ok"] is True
+    assert "Traceback" not in "".join(survivor.output), survivor.log()
+
+
+CHANNELS = [f"C0FAN{n:05d}" for n in range(50)]
+# A Slack answer older than this at the kill has been written to the ledger (outcomes are
+# written as they come in); only younger ones, or unanswered requests, were "in flight".
+IN_FLIGHT_WINDOW = 2.0
+
+
+@pytest.mark.slow
+def test_sigkill_the_leader_mid_fanout_no_digest_lost_and_only_in_flight_ones_doubled(
+    cluster: Cluster, slack: SlowSlack, pg_database: str
+) -> None:
+    leader, survivor = the_leader(cluster)
+    due = next_minute(at_least=20)
+    subscribe(cluster, leader, CHANNELS, due.strftime("%H:%M"))
+    # Slack answers one post at a time, 10 a second: the fan-out of 50 takes ~5 s.
+    slack.post_delay = 0.1
+
+    timeout = (due - datetime.now(UTC)).total_seconds() + 30
+    wait_until(
+        "the fan-out to be under way", lambda: len(posts(slack)) >= 30, timeout, cluster, 0.02
+    )
+    killed = time.monotonic()
+    os.kill(leader.pid, signal.SIGKILL)
+    assert leader.process.wait(timeout=10) == -signal.SIGKILL
+    answered_before = {str(c.params["channel"]) for c in posts(slack) if c.time < killed}
+    assert 30 <= len(answered_before) < len(CHANNELS), "killed in the middle of the fan-out"
+    wait_until("the survivor to lead", survivor.leads, 30, cluster, poll=0.05)
+    at_kill = ledger(pg_database)
+    assert len(at_kill) == len(CHANNELS), "the dead leader had claimed every channel"
+
+    # Requests the dead leader had sent still land; then, while its claims are inside their
+    # lease, the survivor does not touch them (its scheduler ran the same job on takeover).
+    wait_until("Slack to drain", lambda: slack.in_flight == 0, 30, cluster)
+    time.sleep(3)
+    from_leader = per_channel(slack)
+    assert max(from_leader.values()) == 1, "nothing doubled while the claims are live"
+    assert all(r.claimed_by.endswith(f":{leader.pid}") for r in ledger(pg_database).values()), (
+        "the survivor took over no live claim"
+    )
+
+    # Age the dead leader's claims past the lease (waiting 10 real minutes is not an option);
+    # the survivor's catch-up sweep (every 60 s) then resends what the ledger does not show
+    # as sent.
+    engine = create_engine(pg_database)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE delivery SET claimed_at = claimed_at - :lease WHERE status = 'sending'"),
+            {"lease": LEASE + timedelta(seconds=1)},
+        )
+    engine.dispose()
+
+    def all_sent() -> bool:
+        rows = ledger(pg_database)
+        return len(rows) == len(CHANNELS) and all(r.status == "sent" for r in rows.values())
+
+    wait_until("every digest sent", all_sent, 150, cluster, poll=0.5)
+    time.sleep(2)
+    counts = per_channel(slack)
+    assert set(counts) == set(CHANNELS), "no digest lost"
+    assert max(counts.values()) <= 2
+    doubled = {ch for ch, n in counts.items() if n == 2}
+    first_answer: dict[str, float] = {}
+    for call in posts(slack):
+        first_answer.setdefault(str(call.params["channel"]), call.time)
+    settled = {ch for ch, at in first_answer.items() if at < killed - IN_FLIGHT_WINDOW}
+    assert settled, "some answers are older than the in-flight window"
+    assert not doubled & settled, (
+        f"{len(doubled & settled)} digests that Slack had answered more than "
+        f"{IN_FLIGHT_WINDOW} s before the kill were posted again"
+    )
+    unrecorded = {ch for ch in settled if at_kill[ch].status != "sent"}
+    assert not unrecorded, f"{len(unrecorded)} answered posts were not in the ledger at the kill"
+    rows = ledger(pg_database)
+    resent = {ch for ch, r in rows.items() if r.claimed_by.endswith(f":{survivor.pid}")}
+    assert doubled <= resent, "a second post only ever comes from the takeover"
+    assert all(r.local_date == due.date().isoformat() for r in rows.values())
+    assert "Traceback" not in "".join(survivor.output), survivor.log()
+    print(
+        f"fan-out of {len(CHANNELS)}: {len(answered_before)} answered before the kill, "
+        f"{len(settled)} of them more than {IN_FLIGHT_WINDOW} s before; "
+        f"{len(resent)} resent by the survivor, {len(doubled)} doubled (in flight at the kill)"
+    )
+
+
+# -------------------------------------------------------------------------------- in-process
+
+
+class SlackLikeSender:
+    """Posts every message it is given, like ``chat.postMessage`` (no idempotency key)."""
+
+    platform = "slack"
+
+    def __init__(self) -> None:
+        self.posted: Counter[str] = Counter()
+
+    async def send(
+        self, workspace: str, channel: str, reply: Reply, *, idempotency_key: str | None = None
+    ) -> None:
+        await asyncio.sleep(0)
+        self.posted[channel] += 1
+
+
+async def test_a_digest_job_and_the_catch_up_sweep_overlapping_in_the_leader_send_once(
+    pg_database: str, tmp_path: Path
+) -> None:
+    """The leader's minute sweep runs ``run_due()`` while a digest job may be fanning out
+    the same schedule (a long fan-out, or a job the sweep itself just added for a time that
+    already passed today): both claim in the same process, under the same worker name."""
+    core = Core.build(make_settings(tmp_path, database_url=pg_database), embedder=HashingEmbedder())
+    try:
+        core.ingester.ingest(iter_path(str(SEEDS)))
+        local_time = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%H:%M")
+        with Session(core.engine) as session:
+            for n in range(200):
+                session.add(
+                    Subscription(
+                        platform="slack",
+                        workspace=TEAM_ID,
+                        channel=f"C{n:04d}",
+                        local_time=local_time,
+                        timezone="UTC",
+                    )
+                )
+            session.commit()
+        sender = SlackLikeSender()
+        runner = DigestRunner(core=core, senders={"slack": sender}, rates={"slack": 1e6})
+        job, sweep = await asyncio.gather(
+            runner.run_due(ScheduleKey(local_time, "UTC", False)), runner.run_due()
+        )
+        assert job.claimed + sweep.claimed == 200
+        assert len(sender.posted) == 200 and set(sender.posted.values()) == {1}
+    finally:
+        core.engine.dispose()
