@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,14 +48,80 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
     return load_settings(**values)
 
 
+#: Every test that uses a database (``settings``, ``core``, ``seeded_core``, ``database_url``)
+#: runs once per backend. The Postgres runs skip when no PostgreSQL can be started, unless
+#: AINEWS_REQUIRE_POSTGRES=1 (as in .ci/run) makes that a failure.
+BACKENDS = ("sqlite", "postgres")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend of this test run; a test can pin one with
+    ``@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)``."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_url: str) -> str:
+    """A database migrated to head once; each test copies it (``CREATE DATABASE .. TEMPLATE``),
+    which costs far less than running the migrations per test."""
+    from bot.store import init_schema, make_engine
+
+    _admin(postgres_url, "CREATE DATABASE ainews_template")
+    engine = make_engine(_database(postgres_url, "ainews_template"))
+    init_schema(engine)
+    engine.dispose()
+    return "ainews_template"
+
+
+def _admin(postgres_url: str, sql: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
+def _database(postgres_url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def fresh_postgres_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, migrated Postgres database on the session's server; dropped afterwards."""
+    server = request.getfixturevalue("postgres_url")
+    template = request.getfixturevalue("postgres_template")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    _admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
+    try:
+        yield _database(server, name)
+    finally:
+        _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty database of the test's backend."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    with fresh_postgres_database(request) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url=database_url)
 
 
 @pytest.fixture
 def core(settings: Settings) -> Iterator[Core]:
-    """A core on a fresh SQLite file with the deterministic fake embedder."""
+    """A core on a fresh database of the test's backend with the deterministic fake embedder."""
     built = Core.build(settings, embedder=HashingEmbedder())
     yield built
     built.engine.dispose()
@@ -67,17 +135,25 @@ def real_embedder() -> SentenceTransformerEmbedder:
     return embedder
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", params=BACKENDS)
 def seeded_core(
-    tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    real_embedder: SentenceTransformerEmbedder,
 ) -> Iterator[Core]:
-    """The real model over the three seed articles, as a new user gets after ``ingest``."""
+    """The real model over the three seed articles, as a new user gets after ``ingest``,
+    once per backend."""
     tmp = tmp_path_factory.mktemp("seeded")
-    built = Core.build(make_settings(tmp), embedder=real_embedder)
-    report = built.ingester.ingest(iter_path(str(SEEDS)))
-    assert len(report.new) == 3, report.outcomes
-    yield built
-    built.engine.dispose()
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp / 'test.db'}"
+        else:
+            url = stack.enter_context(fresh_postgres_database(request))
+        built = Core.build(make_settings(tmp, database_url=url), embedder=real_embedder)
+        report = built.ingester.ingest(iter_path(str(SEEDS)))
+        assert len(report.new) == 3, report.outcomes
+        yield built
+        built.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -44,8 +44,10 @@ def subscribe(
         return sub.id
 
 
-def add_article(core: Core, title: str, seen: datetime, source: str = "Example") -> None:
-    body = f"{title}. Nvidia and OpenAI said something new about {title.lower()} today."
+def add_article(
+    core: Core, title: str, seen: datetime, source: str = "Example", body: str | None = None
+) -> None:
+    body = body or f"{title}. Nvidia and OpenAI said something new about {title.lower()} today."
     report = core.ingester.ingest(
         [
             Item(
@@ -166,11 +168,17 @@ async def test_down_past_the_grace_skips_and_next_day_covers_both(core: Core) ->
             )
         )
         session.commit()
-    add_article(core, "Day one news", local(DAY, 6))
+    # Two different events (the default body would make them one story: same words, same day).
+    add_article(core, "Day one news", local(DAY, 6), body="Nvidia ships the H20 to China again.")
     clock, sender = Clock(local(DAY, 11)), FakeSender()
     runner = runner_for(core, clock, sender, grace=timedelta(hours=1))
     assert (await runner.run_due()).due == 0, "11:00 is past the one-hour grace"
-    add_article(core, "Day two news", local(DAY + timedelta(days=1), 7))
+    add_article(
+        core,
+        "Day two news",
+        local(DAY + timedelta(days=1), 7),
+        body="Mistral opens an office in Madrid and hires forty engineers.",
+    )
     clock.now = local(DAY + timedelta(days=1), 9)
     await runner.run_due()
     assert titles(sender.messages["C1"][0]) == ["Day one news", "Day two news"]
