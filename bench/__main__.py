@@ -31,6 +31,7 @@ BENCHMARKS = (
     "quality",
     "latency",
     "ingest",
+    "ingest_scale",
     "rss",
     "coldstart",
     "ask",
