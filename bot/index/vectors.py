@@ -39,7 +39,9 @@ class _Projection:
         self.basis: Vectors = np.ascontiguousarray(vt[:COARSE_DIMS].T, dtype=np.float32)
         self.fitted_rows = len(matrix)
         self.rows: Vectors = np.zeros((capacity, COARSE_DIMS), dtype=np.float32)
-        self.rows[: len(matrix)] = self.project(matrix)
+        for start in range(0, len(matrix), _FIT_SAMPLE):  # chunks: no full-size temporaries
+            part = matrix[start : start + _FIT_SAMPLE]
+            self.rows[start : start + len(part)] = self.project(part)
 
     def project(self, vectors: Vectors) -> Vectors:
         return (vectors - self.mean.astype(np.float32)) @ self.basis
@@ -61,6 +63,7 @@ class VectorIndex:
         self._langs = np.zeros(0, dtype=np.uint8)  # codes into self._lang_codes
         self._lang_codes: dict[str, int] = {}
         self._coarse: _Projection | None = None
+        self._bulk = False
         self._size = 0
         self._lock = threading.Lock()
 
@@ -76,11 +79,11 @@ class VectorIndex:
         coarse = self._coarse.rows.nbytes if self._coarse is not None else 0
         return int(self._matrix.nbytes + self._articles.nbytes + self._passages.nbytes + coarse)
 
-    def _reserve(self, extra: int) -> None:
+    def _reserve(self, extra: int, *, exact: bool = False) -> None:
         needed = self._size + extra
         if needed <= len(self._matrix):
             return
-        capacity = max(needed, int(len(self._matrix) * 1.5), 1024)
+        capacity = needed if exact else max(needed, int(len(self._matrix) * 1.5), 1024)
         matrix = np.zeros((capacity, self.dim), dtype=np.float32)
         matrix[: self._size] = self._matrix[: self._size]
         articles = np.zeros(capacity, dtype=np.int64)
@@ -120,40 +123,58 @@ class VectorIndex:
             if langs is not None:
                 codes = [self._code(lang) for lang in langs]
                 self._langs[self._size : end] = np.asarray(codes, dtype=np.uint8)[keep]
-            coarse = self._coarse
-            if end >= COARSE_MIN_ROWS and (coarse is None or end >= 2 * coarse.fitted_rows):
-                coarse = _Projection(self._matrix[:end], len(self._matrix))
-            elif coarse is not None:
-                coarse.rows[self._size : end] = coarse.project(vectors[keep])
-            self._coarse = coarse
+            if self._coarse is not None:
+                self._coarse.rows[self._size : end] = self._coarse.project(vectors[keep])
             self._size = end
+            if not self._bulk:
+                self._fit_if_due()
+
+    def _fit_if_due(self) -> None:
+        """(Re)fit the coarse projection past the threshold and at each doubling."""
+        size, coarse = self._size, self._coarse
+        if size >= COARSE_MIN_ROWS and (coarse is None or size >= 2 * coarse.fitted_rows):
+            self._coarse = _Projection(self._matrix[:size], len(self._matrix))
 
     def refresh(self, engine: Engine, *, chunk: int = 20_000) -> int:
         """Load passages newer than the last one held; returns how many were added."""
         added = 0
-        while True:
-            with engine.connect() as conn:
-                rows = conn.execute(
-                    text(
-                        "SELECT p.id, p.article_id, p.embedding, a.lang FROM passage p "
-                        "JOIN article a ON a.id = p.article_id WHERE p.id > :last "
-                        "ORDER BY p.id LIMIT :n"
-                    ),
-                    {"last": self.last_passage_id, "n": chunk},
-                ).all()
-            if not rows:
-                return added
-            blob = b"".join(bytes(r[2]) for r in rows)
-            vectors = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), self.dim)
-            self.add(
-                [int(r[0]) for r in rows],
-                [int(r[1]) for r in rows],
-                vectors,
-                [str(r[3]) for r in rows],
-            )
-            added += len(rows)
-            if len(rows) < chunk:
-                return added
+        with engine.connect() as conn:  # size the matrix once: no 1.5x growth copies at start
+            pending = conn.execute(
+                text("SELECT count(*) FROM passage WHERE id > :last"),
+                {"last": self.last_passage_id},
+            ).scalar_one()
+        with self._lock:
+            self._reserve(int(pending), exact=self._size == 0)
+            self._bulk = True  # one projection fit after the load, not one per doubling
+        try:
+            while True:
+                with engine.connect() as conn:
+                    rows = conn.execute(
+                        text(
+                            "SELECT p.id, p.article_id, p.embedding, a.lang FROM passage p "
+                            "JOIN article a ON a.id = p.article_id WHERE p.id > :last "
+                            "ORDER BY p.id LIMIT :n"
+                        ),
+                        {"last": self.last_passage_id, "n": chunk},
+                    ).all()
+                if not rows:
+                    break
+                blob = b"".join(bytes(r[2]) for r in rows)
+                vectors = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), self.dim)
+                self.add(
+                    [int(r[0]) for r in rows],
+                    [int(r[1]) for r in rows],
+                    vectors,
+                    [str(r[3]) for r in rows],
+                )
+                added += len(rows)
+                if len(rows) < chunk:
+                    break
+        finally:
+            with self._lock:
+                self._bulk = False
+                self._fit_if_due()
+        return added
 
     def vectors_of(self, passage_ids: list[int]) -> dict[int, Vectors]:
         """Stored vectors by passage id (ids are ascending, so a binary search finds them)."""
