@@ -11,7 +11,8 @@ from bot.core import Core
 from bot.i18n import t
 from bot.index.embedder import SentenceTransformerEmbedder
 from bot.index.hybrid import QueryError, make_snippet
-from bot.ingest.files import iter_path
+from bot.ingest.files import Item, iter_path
+from bot.ingest.types import RawArticle
 
 pytestmark = pytest.mark.model
 
@@ -88,3 +89,27 @@ def test_undated_imports_do_not_push_dated_news_down(
     ]:
         assert _top(core, query)[0] == seed, query
     core.engine.dispose()
+
+
+def test_very_common_terms_are_pruned_from_the_fulltext_query(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At scale a word in most articles costs the most and ranks the least: it is dropped."""
+    import bot.index.fulltext as fulltext_module
+    from bot.index.fulltext import FtsQuery
+    from bot.text import index_terms
+
+    monkeypatch.setattr(fulltext_module, "_PRUNE_MIN_DOCS", 1)
+    items = [
+        Item(f"a{n}", RawArticle(title=f"Market report {n}", body=f"Markets moved on day {n}."))
+        for n in range(9)
+    ] + [Item("q", RawArticle(title="Qwen tops downloads", body="Markets cheered Qwen."))]
+    core.ingester.ingest(items)
+    market, qwen = index_terms("markets", "en"), index_terms("Qwen", "en")  # stored forms
+    with core.engine.connect() as conn:
+        pruned = core.fulltext._prune(conn, FtsQuery((market, qwen)))
+        alone = core.fulltext._prune(conn, FtsQuery((market,)))
+    assert pruned.terms == (qwen,)
+    assert alone.terms == (market,), "the last alternative always stays"
+    hits = core.fulltext.search(FtsQuery((market, qwen)), 5)
+    assert len(hits) == 1
