@@ -92,12 +92,18 @@ def _database(postgres_url: str, name: str) -> str:
 
 
 @contextmanager
-def fresh_postgres_database(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A new, migrated Postgres database on the session's server; dropped afterwards."""
+def fresh_postgres_database(
+    request: pytest.FixtureRequest, *, migrated: bool = True
+) -> Iterator[str]:
+    """A new database on the session's server, dropped afterwards: migrated (a copy of the
+    template) or, with ``migrated=False``, empty, as on a first deploy."""
     server = request.getfixturevalue("postgres_url")
-    template = request.getfixturevalue("postgres_template")
     name = f"t_{uuid.uuid4().hex[:16]}"
-    _admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
+    if migrated:
+        template = request.getfixturevalue("postgres_template")
+        _admin(server, f"CREATE DATABASE {name} TEMPLATE {template}")
+    else:
+        _admin(server, f"CREATE DATABASE {name}")
     try:
         yield _database(server, name)
     finally:

@@ -35,7 +35,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,11 +43,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEEDS, make_settings
+from conftest import SEEDS, fresh_postgres_database, make_settings
 from fakes.slack import TEAM_ID, FakeSlackAPI, http_request, sign_request
 from fakes.slack import slash_command_body as slash
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from bot.core import Core
@@ -74,21 +72,13 @@ POST = "chat.postMessage"
 
 
 @pytest.fixture
-def pg_database(postgres_url: str) -> Iterator[str]:
+def pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, empty database on the session's Postgres server, dropped afterwards.
 
     Empty, not a copy of the migrated template: the first replica migrates and seeds it,
     as on a first deploy."""
-    name = f"failover_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database(request, migrated=False) as url:
+        yield url
 
 
 class SlowSlack(FakeSlackAPI):

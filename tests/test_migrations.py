@@ -11,12 +11,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from conftest import fresh_postgres_database
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, event, inspect, text
 from sqlmodel import Session, SQLModel, select
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
@@ -39,15 +41,17 @@ def fresh_postgres(url: str) -> Engine:
     return engine
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database: a new SQLite file, or the emptied PostgreSQL test database."""
-    if request.param == "sqlite":
-        made = make_engine(f"sqlite:///{tmp_path / 'ainews.db'}")
-    else:
-        made = fresh_postgres(request.getfixturevalue("postgres_url"))
-    yield made
-    made.dispose()
+@pytest.fixture
+def engine(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database of the test's backend: a new SQLite file, or a new Postgres one."""
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'ainews.db'}"
+        else:
+            url = stack.enter_context(fresh_postgres_database(request, migrated=False))
+        made = make_engine(url)
+        yield made
+        made.dispose()
 
 
 def schema_diff(engine: Engine) -> list[Any]:
