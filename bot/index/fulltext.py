@@ -136,17 +136,18 @@ class FullTextIndex:
             self._total = (now, int(total))
         return self._total[1]
 
-    def _doc_freqs(self, conn: Connection, terms: list[str]) -> dict[str, int]:
-        """Articles containing each single term, cached for ``_DF_TTL`` seconds."""
+    def _doc_freqs(self, conn: Connection, keys: list[str]) -> dict[str, int]:
+        """Articles matching each key, cached for ``_DF_TTL`` seconds. A key is a single term,
+        or on Postgres any tsquery alternative (``'a' <-> 'b'``)."""
         now = time.monotonic()
         out: dict[str, int] = {}
         missing = []
-        for term in terms:
-            cached = self._df.get(term)
+        for key in keys:
+            cached = self._df.get(key)
             if cached is None or now - cached[0] > _DF_TTL:
-                missing.append(term)
+                missing.append(key)
             else:
-                out[term] = cached[1]
+                out[key] = cached[1]
         if not missing:
             return out
         if len(self._df) > _DF_CACHE:
@@ -165,37 +166,18 @@ class FullTextIndex:
             sql = sql.bindparams(bindparam("t", expanding=True))
             found = {str(t): int(d) for t, d in conn.execute(sql, {"t": missing})}
         else:
+            sql = text("SELECT count(*) FROM article_fts WHERE tsv @@ to_tsquery('simple', :p)")
             found = {
-                term: int(
-                    conn.execute(
-                        text(
-                            "SELECT count(*) FROM article_fts WHERE tsv @@ to_tsquery('simple', :p)"
-                        ),
-                        {"p": f"'{term}'"},
-                    ).scalar_one()
-                )
-                for term in missing
+                key: int(conn.execute(sql, {"p": key if "'" in key else f"'{key}'"}).scalar_one())
+                for key in missing
             }
-        for term in missing:
-            out[term] = found.get(term, 0)
-            self._df[term] = (now, out[term])
+        for key in missing:
+            out[key] = found.get(key, 0)
+            self._df[key] = (now, out[key])
         return out
 
     def _idf(self, conn: Connection, parts: list[str]) -> list[float]:
         """BM25 IDF of each tsquery alternative, from (cached) document counts."""
-        now = time.monotonic()
         n = self._total_docs(conn)
-        out = []
-        for part in parts:
-            cached = self._df.get(part)
-            if cached is None or now - cached[0] > _DF_TTL:
-                df = conn.execute(
-                    text("SELECT count(*) FROM article_fts WHERE tsv @@ to_tsquery('simple', :p)"),
-                    {"p": part},
-                ).scalar_one()
-                if len(self._df) > _DF_CACHE:
-                    self._df.clear()
-                cached = self._df[part] = (now, int(df))
-            df = cached[1]
-            out.append(math.log(1.0 + (n - df + 0.5) / (df + 0.5)))
-        return out
+        df = self._doc_freqs(conn, parts)
+        return [math.log(1.0 + (n - df[p] + 0.5) / (df[p] + 0.5)) for p in parts]
