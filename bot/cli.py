@@ -238,6 +238,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     stats = core.stats()
     stats.pop("indexed_vectors")
     stats.pop("vector_index_mb")
+    stats.pop("fulltext_index_mb")
     stats["embedding_model"] = settings.embedding_model
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))

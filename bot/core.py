@@ -18,6 +18,7 @@ from bot.entities import EntityExtractor, Gazetteer
 from bot.index.embedder import Embedder, SentenceTransformerEmbedder
 from bot.index.fulltext import FullTextIndex
 from bot.index.hybrid import HybridSearcher, QueryExpander
+from bot.index.postings import PhraseSet
 from bot.index.vectors import VectorIndex
 from bot.ingest.pipeline import Ingester
 from bot.lexicon import Lexicon
@@ -60,18 +61,20 @@ class Core:
             if eager_model or not real.dim:
                 real.load()
             embedder = real
-        vectors = VectorIndex(embedder.dim)
-        if load_vectors:
-            vectors.refresh(engine)
-        fulltext = FullTextIndex(engine)
         lexicon = Lexicon.load(settings.lexicon_path)
         gazetteer = Gazetteer.load(settings.gazetteer_path)
+        expander = QueryExpander(lexicon, gazetteer)
+        fulltext = FullTextIndex(engine, phrases=PhraseSet(expander.known_phrases()))
+        vectors = VectorIndex(embedder.dim)
+        if load_vectors:  # full text first: its load's temporaries never meet the vectors'
+            fulltext.refresh()
+            vectors.refresh(engine)
         searcher = HybridSearcher(
             engine=engine,
             embedder=embedder,
             vectors=vectors,
             fulltext=fulltext,
-            expander=QueryExpander(lexicon, gazetteer),
+            expander=expander,
             max_query_chars=settings.max_query_chars,
             recency_weight=settings.recency_weight,
             recency_half_life_days=settings.recency_half_life_days,
@@ -101,7 +104,9 @@ class Core:
         )
 
     def refresh(self) -> int:
-        """Pick up passages stored by other processes (replicas, the CLI)."""
+        """Pick up articles stored by other processes (replicas, the CLI); returns passages."""
+        if self.fulltext.in_memory:
+            self.fulltext.refresh()
         return self.vectors.refresh(self.engine)
 
     def stats(self) -> dict[str, Any]:
@@ -126,6 +131,7 @@ class Core:
                 "newest": newest.isoformat() if newest else None,
                 "indexed_vectors": len(self.vectors),
                 "vector_index_mb": round(self.vectors.nbytes / 1e6, 1),
+                "fulltext_index_mb": round(self.fulltext.memory.nbytes / 1e6, 1),
                 "database": redacted_url(self.engine),
                 "embedding_model": self.embedder.name,
                 "lexicon_entries": len(self.lexicon),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, bindparam, text
 
+from bot.index.postings import PhraseSet, Postings
 from bot.store import is_sqlite
 from bot.text import index_terms
 
@@ -50,13 +51,26 @@ class FullTextIndex:
     is BM25-shaped: each alternative's ``ts_rank_cd`` with normalization 32
     (``rank / (rank + 1)``, a saturating term frequency) weighted by its BM25 IDF,
     from document counts cached per process (``_DF_TTL``).
+
+    Once ``refresh()`` has loaded it, a long-running process answers from
+    ``Postings``, an in-memory copy ranking exactly as FTS5 does (~2 ms instead of
+    ~45 ms at 100k articles, and the same ranking on Postgres). One-shot commands that
+    never call ``refresh()`` query the database.
     """
 
-    def __init__(self, engine: Engine, *, title_weight: float = 2.0, max_df: float = 0.2) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        title_weight: float = 2.0,
+        max_df: float = 0.2,
+        phrases: PhraseSet | None = None,
+    ) -> None:
         self.engine = engine
         self.sqlite = is_sqlite(engine)
         self.title_weight = title_weight
         self.max_df = max_df
+        self.memory = Postings(title_weight=title_weight, phrases=phrases)
         self._df: dict[str, tuple[float, int]] = {}  # tsquery -> (when counted, documents)
         self._total: tuple[float, int] = (0.0, 0)
 
@@ -78,10 +92,26 @@ class FullTextIndex:
             )
         conn.execute(text(sql), params)
 
+    @property
+    def in_memory(self) -> bool:
+        return self.memory.loaded
+
+    def refresh(self) -> int:
+        """Load, or catch up, the in-memory index; returns how many articles it added."""
+        return self.memory.refresh(self.engine)
+
     def search(self, query: FtsQuery, limit: int = 100) -> list[tuple[int, float]]:
         """Best ``(article_id, score)`` first; higher score is better on both backends."""
         if not query:
             return []
+        if self.in_memory:
+            return self.memory.search(
+                query.terms,
+                query.phrases,
+                limit,
+                max_df=self.max_df,
+                prune_min_docs=_PRUNE_MIN_DOCS,
+            )
         with self.engine.connect() as conn:
             query = self._prune(conn, query)
             if self.sqlite:

@@ -75,13 +75,26 @@ class QueryExpander:
         terms = dict.fromkeys(query_terms(query))
         phrases: dict[tuple[str, ...], None] = {}
         for variant in self.variants(query) if expand else []:
-            words = [w for w in tokens(variant) if not is_stopword(w)]
-            if len(words) == 1:
+            if _is_phrase(variant):
+                phrases.update(dict.fromkeys(_phrase_forms(variant)))
+            else:
                 terms.update(dict.fromkeys(query_terms(variant)))
-            elif len(words) > 1:
-                for lang in ("es", "en"):
-                    phrases[phrase_stems(variant, lang)] = None
         return FtsQuery(tuple(t for t in terms if t), tuple(phrases))
+
+    def known_phrases(self) -> set[tuple[str, ...]]:
+        """Every phrase ``build`` can ask for: the multi-word lexicon variants and aliases."""
+        variants = [v for spanish, english in self.lexicon.entries for v in spanish + english]
+        variants += [a for name in self.gazetteer.entities for a in self.gazetteer.aliases(name)]
+        return {form for v in variants if _is_phrase(v) for form in _phrase_forms(v)}
+
+
+def _is_phrase(variant: str) -> bool:
+    return sum(not is_stopword(w) for w in tokens(variant)) > 1
+
+
+def _phrase_forms(variant: str) -> tuple[tuple[str, ...], ...]:
+    """A phrase as each language's stemmer would have indexed it."""
+    return tuple(phrase_stems(variant, lang) for lang in ("es", "en"))
 
 
 class HybridSearcher:
