@@ -23,8 +23,10 @@ from sqlalchemy import Engine, text
 Vectors = NDArray[np.float32]
 
 COARSE_MIN_ROWS = 50_000
-COARSE_DIMS = 128
-COARSE_CANDIDATES = 1_000
+# 151k passages: 128 dims / 1,000 rows scanned in ~6 ms at recall@100 0.992; 96 / 2,000 in
+# ~5 ms at 0.990 (64 / 3,000: ~4.5 ms but 0.979)
+COARSE_DIMS = 96
+COARSE_CANDIDATES = 2_000
 _FIT_SAMPLE = 20_000
 
 
@@ -186,6 +188,14 @@ class VectorIndex:
                 self._fit_if_due()
         return added
 
+    def _allowed(self, langs: frozenset[str] | None) -> NDArray[np.bool_] | None:
+        """A lookup table by language code (``table[codes]`` is ~20x faster than ``np.isin``)."""
+        if langs is None:
+            return None
+        table = np.zeros(256, dtype=bool)
+        table[[self._lang_codes[lang] for lang in langs if lang in self._lang_codes]] = True
+        return table
+
     def vectors_of(self, passage_ids: list[int]) -> dict[int, Vectors]:
         """Stored vectors by passage id (ids are ascending, so a binary search finds them)."""
         size = self._size
@@ -210,25 +220,25 @@ class VectorIndex:
             return []
         matrix, articles, passages = self._matrix, self._articles, self._passages
         query = query.reshape(-1)
-        allowed = None
-        if langs is not None:
-            codes = [self._lang_codes[lang] for lang in langs if lang in self._lang_codes]
-            allowed = np.isin(self._langs[:size], codes)
+        allowed = self._allowed(langs)
         coarse = self._coarse
         take = min(size, k * 3)
         if coarse is not None and size > COARSE_CANDIDATES:
             rough = coarse.rows[:size] @ (query @ coarse.basis)
-            if allowed is not None:
-                rough[~allowed] = -np.inf
             rows = np.argpartition(-rough, COARSE_CANDIDATES - 1)[:COARSE_CANDIDATES]
-            rows = rows[rough[rows] > -np.inf]
+            if allowed is not None:  # filter the candidates, not the whole index (~1 ms)
+                rows = rows[allowed[self._langs[rows]]]
+                if len(rows) < take:  # most of the index is in other languages: mask it
+                    rough[~allowed[self._langs[:size]]] = -np.inf
+                    rows = np.argpartition(-rough, COARSE_CANDIDATES - 1)[:COARSE_CANDIDATES]
+                    rows = rows[rough[rows] > -np.inf]
             scores = matrix[rows] @ query
             take = min(len(rows), take)
         else:
             rows = np.arange(size)
             scores = matrix[:size] @ query
             if allowed is not None:
-                scores[~allowed] = -np.inf
+                scores[~allowed[self._langs[:size]]] = -np.inf
         top = (
             np.argpartition(-scores, take - 1)[:take]
             if take < len(scores)
@@ -237,14 +247,17 @@ class VectorIndex:
         top = top[np.argsort(-scores[top])]
         if not len(top):
             return []
-        best: dict[int, tuple[float, int]] = {}
-        for i in top:
-            if scores[i] == -np.inf:
-                break
-            row = rows[i]
-            aid = int(articles[row])
-            if aid not in best:
-                best[aid] = (float(scores[i]), int(passages[row]))
-                if len(best) >= k:
-                    break
-        return [(aid, score, pid) for aid, (score, pid) in best.items()]
+        top = top[scores[top] > -np.inf]
+        # each article once, at its best passage (``top`` is best first; unique keeps the first)
+        owners = articles[rows[top]]
+        _, first = np.unique(owners, return_index=True)
+        first = np.sort(first)[:k]
+        chosen = rows[top[first]]
+        return list(
+            zip(
+                articles[chosen].tolist(),
+                scores[top[first]].astype(float).tolist(),
+                passages[chosen].tolist(),
+                strict=True,
+            )
+        )
