@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, Row, bindparam, text
-from sqlalchemy import select as sql_select
-from sqlmodel import col
+from sqlalchemy import DateTime, Engine, Row, bindparam, text
 
 from bot.entities import Gazetteer
 from bot.i18n import UserError
@@ -24,11 +22,18 @@ from bot.index.embedder import Embedder
 from bot.index.fulltext import FtsQuery, FullTextIndex
 from bot.index.vectors import VectorIndex
 from bot.lexicon import Lexicon
-from bot.models import Article
 from bot.text import fold, is_stopword, phrase_stems, query_terms, tokens
 
 Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
+_ARTICLE_ROWS = (
+    text(
+        "SELECT id, title, url, source_name, published_at, first_seen_at, lang, story_id "
+        "FROM article WHERE id IN :ids"
+    )
+    .bindparams(bindparam("ids", expanding=True))
+    .columns(published_at=DateTime(), first_seen_at=DateTime())
+)
 
 
 class QueryError(UserError):
@@ -139,9 +144,8 @@ class HybridSearcher:
     ) -> list[SearchHit]:
         query = validate_query(query, self.max_query_chars)
         fts_future = None
-        if mode != "dense":
-            fts_query = self.expander.build(query, expand=expand)
-            fts_future = self._pool.submit(self.fulltext.search, fts_query, self.candidates)
+        if mode != "dense":  # beside the query embedding, on the other core
+            fts_future = self._pool.submit(self._lexical, query, expand)
         dense: list[tuple[int, float, int]] = []
         if mode != "bm25":
             vector = self.embedder.encode([query])[0]
@@ -190,6 +194,9 @@ class HybridSearcher:
             for score, aid, row in hits
         ]
 
+    def _lexical(self, query: str, expand: bool) -> list[tuple[int, float]]:
+        return self.fulltext.search(self.expander.build(query, expand=expand), self.candidates)
+
     def _recency(self, when: datetime | None, now: datetime) -> float:
         if when is None or self.recency_weight <= 0:
             return 0.0
@@ -197,19 +204,10 @@ class HybridSearcher:
         return self.recency_weight * math.pow(0.5, age_days / self.half_life)
 
     def _articles(self, ids: list[int]) -> dict[int, Row[Any]]:
-        columns: list[Any] = [
-            Article.id,
-            Article.title,
-            Article.url,
-            Article.source_name,
-            Article.published_at,
-            Article.first_seen_at,
-            Article.lang,
-            Article.story_id,
-        ]
-        sql = sql_select(*columns).where(col(Article.id).in_(ids))
-        with self.engine.connect() as conn:
-            return {int(r.id): r for r in conn.execute(sql)}
+        if not ids:
+            return {}
+        with self.engine.connect() as conn:  # text, not an ORM select: a third of the time
+            return {int(r.id): r for r in conn.execute(_ARTICLE_ROWS, {"ids": ids})}
 
     def _snippets(self, wanted: list[tuple[int, int | None]], query: str) -> dict[int, str]:
         if not wanted:
