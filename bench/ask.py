@@ -23,7 +23,8 @@ def run(ctx: Context) -> Result:
     path = corpus.build_scale_db(10_000, real)
     core = Core.build(corpus.bench_settings(path), embedder=real)
     base = corpus.scale_base()[:2000]
-    topics = corpus.title_queries(base, N_QUESTIONS + 20, seed=7)
+    n = N_QUESTIONS if ctx.full else N_QUESTIONS // 2  # --quick: under 3 minutes in all
+    topics = corpus.title_queries(base, n + 20, seed=7)
     questions = [f"What about {topic}?" for topic in topics]
     for question in questions[:20]:
         answer(core, question, "en")

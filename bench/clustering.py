@@ -302,7 +302,8 @@ def run(ctx: Context) -> Result:
     split: dict[str, list[int]] = {"A": [], "B": []}
     for i, r in enumerate(rows):
         split[half(r.label)].append(i)
-    weights = [0.0, 0.2, 0.3, 0.4] if ctx.full else [0.0, product.keyword_weight]
+    # --quick: the product against the TF-IDF baseline only; the ablations are --full
+    weights = [0.0, 0.2, 0.3, 0.4] if ctx.full else [product.keyword_weight]
 
     def methods(ids: list[int]) -> dict[str, Callable[[float], list[int]]]:
         titles = [rows[i].title for i in ids]
@@ -311,8 +312,9 @@ def run(ctx: Context) -> Result:
         kf = [keyword_feats[i] for i in ids]
         out: dict[str, Callable[[float], list[int]]] = {
             "tfidf (title)": lambda t: run_tfidf(tfidf, t),
-            "keywords only": lambda t: run_product(kf, replace(product, keyword_threshold=t)),
         }
+        if ctx.full:
+            out["keywords only"] = lambda t: run_product(kf, replace(product, keyword_threshold=t))
         for w in weights:
             name = "dense only" if w == 0 else f"product (keyword weight {w})"
             out[name] = lambda t, w=w: run_product(
@@ -329,7 +331,7 @@ def run(ctx: Context) -> Result:
     by_half = {h: methods(ids) for h, ids in split.items()}
     for name, fn in by_half["A"].items():
         log(f"calibrating {name} on half A")
-        swept = sweep(name, labels["A"], fn, GRID)
+        swept = sweep(name, labels["A"], fn, GRID if ctx.full else GRID[::2])
         best = max(swept, key=lambda s: (s["f1"], s["ari"]))
         result.figures[name] = {"sweep_A": swept}
         choices = [("best F1 on A", best["threshold"])]
@@ -360,10 +362,8 @@ def run(ctx: Context) -> Result:
         [t for t, *_ in ai]
     )
     best_product = result.figures[f"product (keyword weight {product.keyword_weight})"]
-    best_kw = result.figures["keywords only"]["best F1 on A"]["threshold"]
     best_tfidf = result.figures["tfidf (title)"]["best F1 on A"]["threshold"]
-    ai_rows = []
-    for label, pred in (
+    ai_runs = [
         (f"product default ({product.threshold})", run_product(ai_dense, product)),
         (
             f"product at UCI-best ({best_product['best F1 on A']['threshold']})",
@@ -371,13 +371,19 @@ def run(ctx: Context) -> Result:
                 ai_dense, replace(product, threshold=best_product["best F1 on A"]["threshold"])
             ),
         ),
-        (f"keywords only default ({product.keyword_threshold})", run_product(ai_kw, product)),
-        (
-            f"keywords only at UCI-best ({best_kw})",
-            run_product(ai_kw, replace(product, keyword_threshold=best_kw)),
-        ),
         (f"tfidf at UCI-best ({best_tfidf})", run_tfidf(ai_tfidf, best_tfidf)),
-    ):
+    ]
+    if "keywords only" in result.figures:
+        best_kw = result.figures["keywords only"]["best F1 on A"]["threshold"]
+        ai_runs[2:2] = [
+            (f"keywords only default ({product.keyword_threshold})", run_product(ai_kw, product)),
+            (
+                f"keywords only at UCI-best ({best_kw})",
+                run_product(ai_kw, replace(product, keyword_threshold=best_kw)),
+            ),
+        ]
+    ai_rows = []
+    for label, pred in ai_runs:
         stats = merge_stats(pred)
         result.figures.setdefault("ai_feeds", {})[label] = stats
         ai_rows.append([label, stats["articles"], stats["in_multi_story_pct"], stats["largest"]])
@@ -387,19 +393,25 @@ def run(ctx: Context) -> Result:
         ai_rows,
     )
 
-    e2e = end_to_end(ctx, rows, product)
     sim = scores([r.label for r in rows], run_product(dense_feats, product))
-    result.figures["end_to_end"] = {"params": str(product), **e2e, "simulated_all": sim}
+    e2e_rows = [
+        ["StoryIndex replay", len(rows)]
+        + [sim[k] for k in ("precision", "recall", "f1", "ari", "stories")]
+        + [None]
+    ]
+    result.figures["end_to_end"] = {"params": str(product), "simulated_all": sim}
+    if ctx.full:  # every headline through the real Ingester: ~30 s, --full only
+        e2e = end_to_end(ctx, rows, product)
+        result.figures["end_to_end"].update(e2e)
+        e2e_rows.insert(
+            0,
+            ["Ingester (SQLite)", e2e["articles"]]
+            + [e2e[k] for k in ("precision", "recall", "f1", "ari", "stories", "seconds")],
+        )
     result.table(
         "end to end: all 6,366 headlines through the ingest pipeline with the product defaults",
         ["run", "articles", "P", "R", "F1", "ARI", "stories (true 87)", "seconds"],
-        [
-            ["Ingester (SQLite)", e2e["articles"]]
-            + [e2e[k] for k in ("precision", "recall", "f1", "ari", "stories", "seconds")],
-            ["StoryIndex replay", len(rows)]
-            + [sim[k] for k in ("precision", "recall", "f1", "ari", "stories")]
-            + [None],
-        ],
+        e2e_rows,
     )
     # The fair comparison: each method at the threshold where it over-merges the AI feeds no
     # more than the product default does, then its figures on the held-out UCI half.
@@ -417,6 +429,8 @@ def run(ctx: Context) -> Result:
     }
     matched = []
     for name, fn in on_ai.items():
+        if name not in by_half["A"]:  # an ablation --quick skips
+            continue
         threshold = next(
             (t for t in MATCH_GRID if merge_stats(fn(t))["in_multi_story_pct"] <= budget_pct),
             MATCH_GRID[-1],

@@ -203,6 +203,8 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
     from sentence_transformers import util
 
     queries, warmup = make_queries()
+    if not ctx.full:  # --quick: half the queries, for a run under 3 minutes in all
+        queries, warmup = queries[: N_QUERIES // 2], warmup[: N_WARMUP // 2]
     sizes = sizes or [1_000, 10_000] + ([100_000] if ctx.full else [])
     summary_rows = []
     for size in sizes:
@@ -252,7 +254,7 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
         ]
         result.table(
             f"latency @ {size:,} articles ({len(core.vectors):,} passages), "
-            f"{N_QUERIES} warm queries, ms (core build {load_s:.1f}s)",
+            f"{len(queries)} warm queries, ms (core build {load_s:.1f}s)",
             ["operation", "p50", "p95", "p99", "mean"],
             rows,
         )
@@ -279,6 +281,7 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
                 "<=",
                 note="" if size == 100_000 else "target is for 100k (--full)",
             )
+        if size == sizes[-1] and ctx.full:  # what-ifs and the profile: --full only
             threads = thread_experiment(core, real, queries[:100])
             threads.update(thread_experiment(core, real, queries[100:], busy=True))
             dense_parts = vector_experiment(core, vectors)
@@ -294,9 +297,9 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
             )
             result.figures["threads"] = threads
             result.figures["dense_parts"] = dense_parts
-            log(f"profiling {N_QUERIES} hybrid searches at {size:,}")
+            log(f"profiling {len(queries)} hybrid searches at {size:,}")
             result.table(
-                f"pyinstrument, {N_QUERIES} hybrid searches @ {size:,}: top 5 frames by self "
+                f"pyinstrument, {len(queries)} hybrid searches @ {size:,}: top 5 frames by self "
                 "time, then bot/ functions incl. the library calls they make (main thread "
                 "only: full text runs in a pool thread and shows as waiting in result())",
                 ["by", "frame", "s", "% time"],
