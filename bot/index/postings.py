@@ -9,8 +9,10 @@ The score is FTS5's ``bm25()``, term for term: k1 = 1.2, b = 0.75, a term freque
 weighted per column (title ``title_weight``, body 1), the document length over both
 columns, IDF ``log((N - n + 0.5) / (n + 0.5))`` floored at 1e-6. So ranking does not
 depend on which path answered, nor on the backend (Postgres has no BM25 of its own).
-Positions are not kept: a phrase alternative (a lexicon variant such as "open models")
-matches the articles holding all of its stems, at their smallest weighted frequency.
+Positions are not kept. The phrases a query can hold are known in advance (multi-word
+lexicon variants and entity aliases, ``PhraseSet``), so each is found at indexing and
+counted as a term of its own: exact phrase frequencies. Any other phrase matches the
+articles holding all of its stems, at their smallest weighted frequency.
 
 The database stays the source of truth. Like ``VectorIndex`` this mirrors it and catches
 up with ``refresh()`` (articles with a larger id). Postings live in segments of at most
