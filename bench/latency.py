@@ -157,7 +157,7 @@ def vector_experiment(core: Core, vectors: dict[str, Any]) -> dict[str, dict[str
 
     index = core.vectors
     n = len(index)
-    matrix = index._matrix[:n]
+    matrix = np.asarray(index._matrix[:n], dtype=np.float32)  # float16 past the coarse threshold
     tensor = torch.from_numpy(matrix)
     half = tensor.to(torch.float16)
     langs = core.searcher.dense_languages
@@ -215,7 +215,7 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
         load_s = time.perf_counter() - t0
         import torch
 
-        matrix = core.vectors._matrix[: len(core.vectors)]
+        matrix = np.asarray(core.vectors._matrix[: len(core.vectors)], dtype=np.float32)
         corpus_tensor = torch.from_numpy(np.ascontiguousarray(matrix))
         bm25, bm25_build = bm25_reference(core)
         log(f"{size:,}: {len(core.vectors):,} passages; rank_bm25 built in {bm25_build:.1f}s")

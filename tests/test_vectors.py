@@ -62,6 +62,8 @@ def test_two_stage_search_matches_exact_search(monkeypatch: pytest.MonkeyPatch) 
     for q in rows[rng.choice(12_000, 30, replace=False)]:
         got = index.search(q, 10, langs=frozenset({"en"}))
         want = exact.search(q, 10, langs=frozenset({"en"}))
-        assert got[0] == want[0]
+        # the same best article and passage; two-stage scores come from float16 vectors
+        assert (got[0][0], got[0][2]) == (want[0][0], want[0][2])
+        assert got[0][1] == pytest.approx(want[0][1], abs=2e-3)
         overlap.append(len({h[0] for h in got} & {h[0] for h in want}) / 10)
     assert np.mean(overlap) >= 0.95

@@ -9,7 +9,8 @@ query (220k passages: ~20 ms on one core, memory-bound), so search becomes
 two-stage: a scan of a PCA projection to ``COARSE_DIMS`` dimensions picks
 ``COARSE_CANDIDATES`` rows, which are then scored exactly. The projection is
 fitted on a sample when the index crosses the threshold and refitted each
-time it doubles; rows added in between are projected on arrival.
+time it doubles; rows added in between are projected on arrival. From then on
+the full vectors are held as float16: only the candidates are scored on them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Engine, text
 
 Vectors = NDArray[np.float32]
+Stored = NDArray[np.float32] | NDArray[np.float16]
 
 COARSE_MIN_ROWS = 50_000
 # 151k passages: 128 dims / 1,000 rows scanned in ~6 ms at recall@100 0.992; 96 / 2,000 in
@@ -33,7 +35,7 @@ _FIT_SAMPLE = 20_000
 class _Projection:
     """A PCA basis (``dim x COARSE_DIMS``) and the rows projected on it."""
 
-    def __init__(self, matrix: Vectors, capacity: int) -> None:
+    def __init__(self, matrix: Stored, capacity: int) -> None:
         # PCA from the covariance, accumulated in chunks: a 384x384 matrix instead of an SVD
         # of a sample (which held ~250 MB of float64 temporaries at 150k passages).
         dim = matrix.shape[1]
@@ -55,8 +57,8 @@ class _Projection:
             part = matrix[start : start + _FIT_SAMPLE]
             self.rows[start : start + len(part)] = self.project(part)
 
-    def project(self, vectors: Vectors) -> Vectors:
-        return (vectors - self.mean.astype(np.float32)) @ self.basis
+    def project(self, vectors: Stored) -> Vectors:
+        return (vectors.astype(np.float32) - self.mean.astype(np.float32)) @ self.basis
 
     def grow(self, capacity: int, size: int) -> None:
         rows = np.zeros((capacity, COARSE_DIMS), dtype=np.float32)
@@ -69,7 +71,7 @@ class VectorIndex:
 
     def __init__(self, dim: int) -> None:
         self.dim = dim
-        self._matrix: Vectors = np.zeros((0, dim), dtype=np.float32)
+        self._matrix: Stored = np.zeros((0, dim), dtype=np.float32)
         self._articles = np.zeros(0, dtype=np.int64)
         self._passages = np.zeros(0, dtype=np.int64)
         self._langs = np.zeros(0, dtype=np.uint8)  # codes into self._lang_codes
@@ -96,7 +98,10 @@ class VectorIndex:
         if needed <= len(self._matrix):
             return
         capacity = needed if exact else max(needed, int(len(self._matrix) * 1.5), 1024)
-        matrix = np.zeros((capacity, self.dim), dtype=np.float32)
+        # Two-stage search scores only its candidates exactly, and float16 serves that (top-100
+        # overlap 0.995 with float32), at half the memory: 116 MB less at 151k passages.
+        half = self._coarse is not None or (exact and needed >= COARSE_MIN_ROWS)
+        matrix = np.zeros((capacity, self.dim), dtype=np.float16 if half else np.float32)
         matrix[: self._size] = self._matrix[: self._size]
         articles = np.zeros(capacity, dtype=np.int64)
         articles[: self._size] = self._articles[: self._size]
@@ -146,6 +151,8 @@ class VectorIndex:
         size, coarse = self._size, self._coarse
         if size >= COARSE_MIN_ROWS and (coarse is None or size >= 2 * coarse.fitted_rows):
             self._coarse = _Projection(self._matrix[:size], len(self._matrix))
+            if self._matrix.dtype != np.float16:
+                self._matrix = self._matrix.astype(np.float16)
 
     def refresh(self, engine: Engine, *, chunk: int = 20_000) -> int:
         """Load passages newer than the last one held; returns how many were added."""
@@ -205,7 +212,7 @@ class VectorIndex:
         out: dict[int, Vectors] = {}
         for pid, i in zip(passage_ids, at, strict=True):
             if i < size and held[i] == pid:
-                out[pid] = self._matrix[i]
+                out[pid] = self._matrix[i].astype(np.float32)
         return out
 
     def search(
@@ -232,7 +239,7 @@ class VectorIndex:
                     rough[~allowed[self._langs[:size]]] = -np.inf
                     rows = np.argpartition(-rough, COARSE_CANDIDATES - 1)[:COARSE_CANDIDATES]
                     rows = rows[rough[rows] > -np.inf]
-            scores = matrix[rows] @ query
+            scores = matrix[rows].astype(np.float32) @ query
             take = min(len(rows), take)
         else:
             rows = np.arange(size)
