@@ -8,6 +8,7 @@ a fake embedder and an in-memory database.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +52,11 @@ class Core:
         engine: Engine | None = None,
         load_vectors: bool = True,
         eager_model: bool = True,
+        fulltext_in_background: bool = False,
     ) -> Core:
+        """``fulltext_in_background`` (``ainews run``): the first answers come from the
+        database's full-text index while the in-memory one loads (~3 s at 100k articles),
+        so a cold start waits for the model and the vectors only."""
         engine = engine or make_engine(settings.resolved_database_url)
         init_schema(engine)
         if embedder is None:
@@ -66,9 +71,14 @@ class Core:
         expander = QueryExpander(lexicon, gazetteer)
         fulltext = FullTextIndex(engine, phrases=PhraseSet(expander.known_phrases()))
         vectors = VectorIndex(embedder.dim)
-        if load_vectors:  # full text first: its load's temporaries never meet the vectors'
-            fulltext.refresh()
+        if load_vectors and not fulltext_in_background:
+            fulltext.refresh()  # before the vectors: its temporaries never meet theirs
+        if load_vectors:
             vectors.refresh(engine)
+        if load_vectors and fulltext_in_background:
+            threading.Thread(
+                target=_load_fulltext, args=(fulltext,), name="fulltext-load", daemon=True
+            ).start()
         searcher = HybridSearcher(
             engine=engine,
             embedder=embedder,
@@ -105,7 +115,7 @@ class Core:
 
     def refresh(self) -> int:
         """Pick up articles stored by other processes (replicas, the CLI); returns passages."""
-        if self.fulltext.in_memory:
+        if self.fulltext.mirrored:
             self.fulltext.refresh()
         return self.vectors.refresh(self.engine)
 
@@ -141,3 +151,11 @@ class Core:
     def ping_database(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+
+def _load_fulltext(fulltext: FullTextIndex) -> None:
+    try:
+        added = fulltext.refresh()
+        log.info("full-text index in memory: %d articles", added)
+    except Exception:  # the database path keeps answering; the next refresh() retries
+        log.exception("loading the in-memory full-text index failed")

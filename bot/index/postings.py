@@ -263,7 +263,8 @@ class Postings:
     def __init__(self, *, title_weight: float = 2.0, phrases: PhraseSet | None = None) -> None:
         self.title_weight = title_weight
         self.phrases = phrases or PhraseSet()
-        self.loaded = False
+        self.started = False  # a load began: later articles must be caught up with refresh()
+        self.loaded = False  # the load finished: searches may use this index
         self._snap = _EMPTY
         self._lock = threading.Lock()
 
@@ -283,6 +284,7 @@ class Postings:
 
     def refresh(self, engine: Engine) -> int:
         """Index articles newer than the last one held; returns how many were added."""
+        self.started = True
         with self._lock:
             before = self._snap.count
             rows = _stored_rows(engine, self.last_article_id)
