@@ -29,6 +29,7 @@ import math
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -267,6 +268,8 @@ class Postings:
         self.loaded = False  # the load finished: searches may use this index
         self._snap = _EMPTY
         self._lock = threading.Lock()
+        self._searches = 0
+        self._quiet = threading.Condition()
 
     def __len__(self) -> int:
         return self._snap.count
@@ -288,13 +291,36 @@ class Postings:
         with self._lock:
             before = self._snap.count
             rows = _stored_rows(engine, self.last_article_id)
-            while built := _build(rows, self._snap.count, self.title_weight, self.phrases):
+            while True:
+                self._let_searches_pass()
+                built = _build(rows, self._snap.count, self.title_weight, self.phrases)
+                if built is None:
+                    break
                 self._append(*built)
             self.loaded = True
             added = self._snap.count - before
         if added >= SEGMENT_DOCS:
             release_freed_memory()
         return added
+
+    @contextmanager
+    def searching(self) -> Iterator[None]:
+        """Mark a search in progress: a background load pauses between segments for it."""
+        with self._quiet:
+            self._searches += 1
+        try:
+            yield
+        finally:
+            with self._quiet:
+                self._searches -= 1
+                self._quiet.notify_all()
+
+    def _let_searches_pass(self) -> None:
+        """A load holds the GIL for ~0.3 s a segment; a user's first question waits at most
+        that long, not for the whole load (at most 1 s per segment, so a stream of searches
+        cannot starve it)."""
+        with self._quiet:
+            self._quiet.wait_for(lambda: self._searches == 0, timeout=1.0)
 
     def _append(self, segment: _Segment, ids: list[int], lengths: NDArray[np.int64]) -> None:
         snap = self._snap
