@@ -144,7 +144,7 @@ async def serve(service: Service, adapters: list[Adapter]) -> None:
 def run(settings: Settings, *, headless: bool = False) -> int:
     if not settings.torch_threads:  # serving: one core for the model, one for everything else
         settings = settings.model_copy(update={"torch_threads": 1})
-    core = Core.build(settings, fulltext_in_background=True)
+    core = Core.build(settings, preload=True)
     seed_if_empty(core)
     service = Service(core, metrics=Metrics())
     adapters = build_adapters(service, settings)

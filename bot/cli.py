@@ -385,7 +385,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core import Core
     from bot.service import Service
 
-    return run_console(Service(Core.build(settings, fulltext_in_background=True)))
+    return run_console(Service(Core.build(settings, preload=True)))
 
 
 def cmd_discord_invite(args: argparse.Namespace, settings: Settings) -> int:

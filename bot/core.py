@@ -7,8 +7,6 @@ a fake embedder and an in-memory database.
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +17,8 @@ from bot.entities import EntityExtractor, Gazetteer
 from bot.index.embedder import Embedder, SentenceTransformerEmbedder
 from bot.index.fulltext import FullTextIndex
 from bot.index.hybrid import HybridSearcher, QueryExpander
-from bot.index.postings import PhraseSet
+from bot.index.postings import TITLE_WEIGHT, PhraseSet
+from bot.index.preload import Preload
 from bot.index.vectors import VectorIndex
 from bot.ingest.pipeline import Ingester
 from bot.lexicon import Lexicon
@@ -27,8 +26,6 @@ from bot.models import Article, ArticleEntity, Entity, Passage, Source
 from bot.settings import Settings
 from bot.store import init_schema, make_engine, redacted_url
 from bot.stories import StoryClusterer
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -52,33 +49,46 @@ class Core:
         engine: Engine | None = None,
         load_vectors: bool = True,
         eager_model: bool = True,
-        fulltext_in_background: bool = False,
+        preload: bool = False,
     ) -> Core:
-        """``fulltext_in_background`` (``ainews run``): the first answers come from the
-        database's full-text index while the in-memory one loads (~3 s at 100k articles),
-        so a cold start waits for the model and the vectors only."""
+        """``preload`` (``ainews run``, ``chat``): a helper process reads the indexes from
+        the database while this one loads the model, so a cold start waits for the slower
+        of the two, not both (``bot.index.preload``)."""
         engine = engine or make_engine(settings.resolved_database_url)
         init_schema(engine)
+        real: SentenceTransformerEmbedder | None = None
         if embedder is None:
             real = SentenceTransformerEmbedder(
                 settings.embedding_model, threads=settings.torch_threads or None
             )
-            if eager_model or not real.dim:
-                real.load()
             embedder = real
-        lexicon = Lexicon.load(settings.lexicon_path)
-        gazetteer = Gazetteer.load(settings.gazetteer_path)
-        expander = QueryExpander(lexicon, gazetteer)
-        fulltext = FullTextIndex(engine, phrases=PhraseSet(expander.known_phrases()))
-        vectors = VectorIndex(embedder.dim)
-        if load_vectors and not fulltext_in_background:
-            fulltext.refresh()  # before the vectors: its temporaries never meet theirs
-        if load_vectors:
-            vectors.refresh(engine)
-        if load_vectors and fulltext_in_background:
-            threading.Thread(
-                target=_load_fulltext, args=(fulltext,), name="fulltext-load", daemon=True
-            ).start()
+        helper = None
+        if load_vectors and preload and embedder.dim:
+            helper = Preload.start(
+                engine,
+                dim=embedder.dim,
+                lexicon_path=settings.lexicon_path,
+                gazetteer_path=settings.gazetteer_path,
+                title_weight=TITLE_WEIGHT,
+            )
+        try:
+            if real is not None and (eager_model or not real.dim):
+                real.load()
+            lexicon = Lexicon.load(settings.lexicon_path)
+            gazetteer = Gazetteer.load(settings.gazetteer_path)
+            expander = QueryExpander(lexicon, gazetteer)
+            phrases = PhraseSet(expander.known_phrases())
+            fulltext = FullTextIndex(engine, title_weight=TITLE_WEIGHT, phrases=phrases)
+            vectors = VectorIndex(embedder.dim)
+            if load_vectors:
+                loaded = helper.collect(phrases) if helper else None
+                if loaded is not None:
+                    vectors, fulltext.memory = loaded
+                fulltext.refresh()  # all of it, or what the helper missed: first, so its
+                vectors.refresh(engine)  # load temporaries never meet the vectors'
+        finally:
+            if helper is not None:
+                helper.cancel()
         searcher = HybridSearcher(
             engine=engine,
             embedder=embedder,
@@ -151,11 +161,3 @@ class Core:
     def ping_database(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-
-
-def _load_fulltext(fulltext: FullTextIndex) -> None:
-    try:
-        added = fulltext.refresh()
-        log.info("full-text index in memory: %d articles", added)
-    except Exception:  # the database path keeps answering; the next refresh() retries
-        log.exception("loading the in-memory full-text index failed")

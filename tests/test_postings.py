@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-import threading
-import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -19,7 +17,6 @@ from bot.index.fulltext import FtsQuery, FullTextIndex
 from bot.index.postings import PhraseSet, Postings, _hash_tokens, phrase_hash, term_hash
 from bot.ingest.files import Item
 from bot.ingest.types import RawArticle
-from bot.settings import Settings
 
 _WORDS = (
     "china qwen downloads model open source chip nvidia export market bank rate cut oil price "
@@ -204,36 +201,3 @@ def test_vectorized_hash_is_the_query_hash() -> None:
     assert columns.tolist() == [0, 0, 0, 0, 1, 1, 1]
     assert phrase_hash(["open", "model"]) != phrase_hash(["model", "open"])
     assert phrase_hash(["open", "model"]) not in {term_hash("open"), term_hash("model")}
-
-
-def test_background_load_answers_from_the_database_meanwhile(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """``ainews run`` does not wait for the in-memory index: the database answers until it
-    is loaded, articles stored meanwhile are not lost, and then memory answers the same."""
-    first = Core.build(settings, embedder=HashingEmbedder())
-    first.ingester.ingest(_corpus(30))
-    first.engine.dispose()
-    gate = threading.Event()
-    load = Postings.refresh
-
-    def held(self: Postings, engine: Engine) -> int:
-        gate.wait(30)
-        return load(self, engine)
-
-    monkeypatch.setattr(Postings, "refresh", held)
-    core = Core.build(settings, embedder=HashingEmbedder(), fulltext_in_background=True)
-    query = core.searcher.expander.build("open models downloads")
-    assert not core.fulltext.in_memory
-    from_database = core.fulltext.search(query, 100)
-    assert from_database
-    raw = RawArticle(title="Zyzzyva beetles", body="A zyzzyva is a weevil.", lang="en")
-    core.ingester.ingest([Item("beetle", raw)])
-    gate.set()
-    deadline = time.monotonic() + 30
-    while not core.fulltext.in_memory and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert core.fulltext.in_memory and len(core.fulltext.memory) == 31
-    assert {a for a, _ in core.fulltext.search(query, 100)} == {a for a, _ in from_database}
-    assert len(core.fulltext.search(FtsQuery(("zyzzyva",)), 5)) == 1
-    core.engine.dispose()

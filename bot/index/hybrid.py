@@ -143,12 +143,6 @@ class HybridSearcher:
         expand: bool = True,
     ) -> list[SearchHit]:
         query = validate_query(query, self.max_query_chars)
-        with self.fulltext.memory.searching():  # a background index load steps aside
-            return self._search(query, limit, mode, now, expand)
-
-    def _search(
-        self, query: str, limit: int, mode: Mode, now: datetime | None, expand: bool
-    ) -> list[SearchHit]:
         fts_future = None
         if mode != "dense":  # beside the query embedding, on the other core
             fts_future = self._pool.submit(self._lexical, query, expand)

@@ -28,9 +28,9 @@ import itertools
 import math
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,6 +39,7 @@ from sqlalchemy import Engine, text
 K1 = 1.2
 B = 0.75
 SEGMENT_DOCS = 10_000
+TITLE_WEIGHT = 2.0  # a title term counts as two body terms (FTS5's bm25() column weight)
 _MAX_SMALL = 8
 _LOAD_CHUNK = 1_000
 _HASH_BYTES = 1 << 18  # text hashed per numpy pass: bounds the temporaries (~35 bytes a byte)
@@ -261,15 +262,15 @@ _EMPTY = _Snapshot((), np.zeros(0, np.int64), np.zeros(0, np.float32), 0, 0.0)
 class Postings:
     """The in-memory BM25 index; ``search`` is thread-safe, ``refresh`` serializes itself."""
 
-    def __init__(self, *, title_weight: float = 2.0, phrases: PhraseSet | None = None) -> None:
+    def __init__(
+        self, *, title_weight: float = TITLE_WEIGHT, phrases: PhraseSet | None = None
+    ) -> None:
         self.title_weight = title_weight
         self.phrases = phrases or PhraseSet()
         self.started = False  # a load began: later articles must be caught up with refresh()
         self.loaded = False  # the load finished: searches may use this index
         self._snap = _EMPTY
         self._lock = threading.Lock()
-        self._searches = 0
-        self._quiet = threading.Condition()
 
     def __len__(self) -> int:
         return self._snap.count
@@ -292,7 +293,6 @@ class Postings:
             before = self._snap.count
             rows = _stored_rows(engine, self.last_article_id)
             while True:
-                self._let_searches_pass()
                 built = _build(rows, self._snap.count, self.title_weight, self.phrases)
                 if built is None:
                     break
@@ -303,24 +303,48 @@ class Postings:
             release_freed_memory()
         return added
 
-    @contextmanager
-    def searching(self) -> Iterator[None]:
-        """Mark a search in progress: a background load pauses between segments for it."""
-        with self._quiet:
-            self._searches += 1
-        try:
-            yield
-        finally:
-            with self._quiet:
-                self._searches -= 1
-                self._quiet.notify_all()
+    def export(self) -> dict[str, NDArray[Any]]:
+        """The index as plain arrays (``restore`` takes them back): how a helper process
+        hands a loaded index over (``bot.index.preload``)."""
+        snap = self._snap
+        arrays: dict[str, NDArray[Any]] = {
+            "articles": snap.articles[: snap.count],
+            "lengths": snap.lengths[: snap.count],
+            "sizes": np.array([s.size for s in snap.segments], dtype=np.int64),
+        }
+        for i, segment in enumerate(snap.segments):
+            arrays[f"keys{i}"] = segment.keys
+            arrays[f"offsets{i}"] = segment.offsets
+            arrays[f"docs{i}"] = segment.docs
+            arrays[f"freqs{i}"] = segment.freqs
+        return arrays
 
-    def _let_searches_pass(self) -> None:
-        """A load holds the GIL for ~0.3 s a segment; a user's first question waits at most
-        that long, not for the whole load (at most 1 s per segment, so a stream of searches
-        cannot starve it)."""
-        with self._quiet:
-            self._quiet.wait_for(lambda: self._searches == 0, timeout=1.0)
+    @classmethod
+    def restore(
+        cls,
+        arrays: Mapping[str, NDArray[Any]],
+        *,
+        title_weight: float = TITLE_WEIGHT,
+        phrases: PhraseSet | None = None,
+    ) -> Postings:
+        """A loaded index holding what ``export`` returned; it must have been built with the
+        same ``title_weight`` and phrases (the helper is given the caller's)."""
+        postings = cls(title_weight=title_weight, phrases=phrases)
+        segments = tuple(
+            _Segment(
+                arrays[f"keys{i}"],
+                arrays[f"offsets{i}"],
+                arrays[f"docs{i}"],
+                arrays[f"freqs{i}"],
+                int(size),
+            )
+            for i, size in enumerate(arrays["sizes"].tolist())
+        )
+        lengths = arrays["lengths"].astype(np.float32)
+        total = float(lengths.sum(dtype=np.float64))
+        postings._snap = _Snapshot(segments, arrays["articles"], lengths, len(lengths), total)
+        postings.started = postings.loaded = True
+        return postings
 
     def _append(self, segment: _Segment, ids: list[int], lengths: NDArray[np.int64]) -> None:
         snap = self._snap

@@ -16,6 +16,8 @@ the full vectors are held as float16: only the candidates are scored on them.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,7 +37,14 @@ _FIT_SAMPLE = 20_000
 class _Projection:
     """A PCA basis (``dim x COARSE_DIMS``) and the rows projected on it."""
 
-    def __init__(self, matrix: Stored, capacity: int) -> None:
+    def __init__(self, mean: Vectors, basis: Vectors, fitted_rows: int, rows: Vectors) -> None:
+        self.mean = mean
+        self.basis = basis
+        self.fitted_rows = fitted_rows
+        self.rows = rows
+
+    @classmethod
+    def fit(cls, matrix: Stored, capacity: int) -> _Projection:
         # PCA from the covariance, accumulated in chunks: a 384x384 matrix instead of an SVD
         # of a sample (which held ~250 MB of float64 temporaries at 150k passages).
         dim = matrix.shape[1]
@@ -46,19 +55,24 @@ class _Projection:
             total += wide.sum(axis=0)
             gram += wide.T @ wide
         n = max(len(matrix), 1)
-        self.mean = total / n
-        covariance = gram / n - np.outer(self.mean, self.mean)
+        mean = total / n
+        covariance = gram / n - np.outer(mean, mean)
         _values, vectors = np.linalg.eigh(covariance)  # ascending eigenvalues
         top = vectors[:, ::-1][:, :COARSE_DIMS]
-        self.basis: Vectors = np.ascontiguousarray(top, dtype=np.float32)
-        self.fitted_rows = len(matrix)
-        self.rows: Vectors = np.zeros((capacity, COARSE_DIMS), dtype=np.float32)
+        projection = cls(
+            mean.astype(np.float32),
+            np.ascontiguousarray(top, dtype=np.float32),
+            len(matrix),
+            np.zeros((capacity, COARSE_DIMS), dtype=np.float32),
+        )
         for start in range(0, len(matrix), _FIT_SAMPLE):  # chunks: no full-size temporaries
             part = matrix[start : start + _FIT_SAMPLE]
-            self.rows[start : start + len(part)] = self.project(part)
+            projection.rows[start : start + len(part)] = projection.project(part)
+        return projection
 
     def project(self, vectors: Stored) -> Vectors:
-        return (vectors.astype(np.float32) - self.mean.astype(np.float32)) @ self.basis
+        centered: Vectors = vectors.astype(np.float32) - self.mean
+        return centered @ self.basis
 
     def grow(self, capacity: int, size: int) -> None:
         rows = np.zeros((capacity, COARSE_DIMS), dtype=np.float32)
@@ -150,7 +164,7 @@ class VectorIndex:
         """(Re)fit the coarse projection past the threshold and at each doubling."""
         size, coarse = self._size, self._coarse
         if size >= COARSE_MIN_ROWS and (coarse is None or size >= 2 * coarse.fitted_rows):
-            self._coarse = _Projection(self._matrix[:size], len(self._matrix))
+            self._coarse = _Projection.fit(self._matrix[:size], len(self._matrix))
             if self._matrix.dtype != np.float16:
                 self._matrix = self._matrix.astype(np.float16)
 
@@ -194,6 +208,50 @@ class VectorIndex:
                 self._bulk = False
                 self._fit_if_due()
         return added
+
+    def export(self) -> dict[str, NDArray[Any]]:
+        """The held rows as plain arrays (``restore`` takes them back): how a helper
+        process hands a loaded index over (``bot.index.preload``)."""
+        with self._lock:
+            size = self._size
+            arrays: dict[str, NDArray[Any]] = {
+                "matrix": self._matrix[:size],
+                "articles": self._articles[:size],
+                "passages": self._passages[:size],
+                "langs": self._langs[:size],
+                "lang_names": np.array(list(self._lang_codes), dtype=str),
+                "lang_codes": np.array(list(self._lang_codes.values()), dtype=np.uint8),
+            }
+            if self._coarse is not None:
+                arrays["coarse_mean"] = self._coarse.mean
+                arrays["coarse_basis"] = self._coarse.basis
+                arrays["coarse_fitted"] = np.array(self._coarse.fitted_rows, dtype=np.int64)
+                arrays["coarse_rows"] = self._coarse.rows[:size]
+        return arrays
+
+    @classmethod
+    def restore(cls, dim: int, arrays: Mapping[str, NDArray[Any]]) -> VectorIndex:
+        """An index holding exactly what ``export`` returned (sized to fit: the first
+        refresh that adds rows grows it)."""
+        index = cls(dim)
+        matrix = arrays["matrix"]
+        if matrix.shape[1:] != (dim,):
+            raise ValueError(f"vectors of dimension {matrix.shape[1:]}, expected {dim}")
+        index._matrix = matrix
+        index._articles = arrays["articles"]
+        index._passages = arrays["passages"]
+        index._langs = arrays["langs"]
+        names, codes = arrays["lang_names"].tolist(), arrays["lang_codes"].tolist()
+        index._lang_codes = dict(zip(names, codes, strict=True))
+        if "coarse_rows" in arrays:
+            index._coarse = _Projection(
+                arrays["coarse_mean"],
+                arrays["coarse_basis"],
+                int(arrays["coarse_fitted"]),
+                arrays["coarse_rows"],
+            )
+        index._size = len(matrix)
+        return index
 
     def _allowed(self, langs: frozenset[str] | None) -> NDArray[np.bool_] | None:
         """A lookup table by language code (``table[codes]`` is ~20x faster than ``np.isin``)."""
