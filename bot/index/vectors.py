@@ -297,7 +297,7 @@ class VectorIndex:
                     rough[~allowed[self._langs[:size]]] = -np.inf
                     rows = np.argpartition(-rough, COARSE_CANDIDATES - 1)[:COARSE_CANDIDATES]
                     rows = rows[rough[rows] > -np.inf]
-            scores = matrix[rows].astype(np.float32) @ query
+            scores = _exact_scores(matrix, rows, query)
             take = min(len(rows), take)
         else:
             rows = np.arange(size)
@@ -326,3 +326,22 @@ class VectorIndex:
                 strict=True,
             )
         )
+
+
+def _exact_scores(matrix: Stored, rows: NDArray[np.intp], query: Vectors) -> Vectors:
+    """Cosines of the candidate rows, in float32 whatever the rows are stored as.
+
+    numpy widens float16 one element at a time on this CPU (~2.2 ms for 2,000 x 384, as
+    long as the coarse scan itself); torch's vectorized cast does it in ~0.3 ms. Widening
+    is exact, so the scores are the same. torch is loaded anyway wherever queries are
+    embedded.
+    """
+    picked = matrix[rows]
+    if picked.dtype == np.float16:
+        import torch
+
+        wide: Vectors = torch.from_numpy(picked).float().numpy()
+    else:
+        wide = picked.astype(np.float32, copy=False)
+    scores: Vectors = wide @ query
+    return scores
