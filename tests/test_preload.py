@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import make_settings
+from sqlalchemy import create_engine
 from test_postings import QUERIES, _assert_same_ranking, _corpus
 
 import bot.index.vectors as vectors_module
@@ -130,3 +131,16 @@ def test_an_orphaned_helper_deletes_its_output(tmp_path: Path) -> None:
     (folder / "job.json").write_text(json.dumps(job))
     done = subprocess.run([sys.executable, "-m", "bot.index.preload", str(folder)], check=False)
     assert done.returncode == 0 and not folder.exists()
+
+
+def test_no_helper_for_an_in_memory_database() -> None:
+    """Another process would open an empty database of its own: load in-process instead."""
+    settings = Settings()
+    helper = preload.Preload.start(
+        create_engine("sqlite://"),
+        dim=8,
+        lexicon_path=settings.lexicon_path,
+        gazetteer_path=settings.gazetteer_path,
+        title_weight=2.0,
+    )
+    assert helper is None

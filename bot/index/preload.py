@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -69,6 +68,8 @@ class Preload:
     ) -> Preload | None:
         """Start the helper (``None``, logged, if it cannot start). It finds the same
         known phrases as the caller from the same lexicon and gazetteer files."""
+        if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+            return None  # another process cannot see an in-memory database
         folder = Path(tempfile.mkdtemp(prefix="ainews-preload-"))  # mode 0700
         job = {
             "database_url": engine.url.render_as_string(hide_password=False),
@@ -152,6 +153,10 @@ def _last_line(path: Path) -> str:
 
 
 def _peak_mb() -> int:
+    try:
+        import resource
+    except ImportError:  # not Unix: the figure is only logged
+        return 0
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)  # KiB on Linux
 
 
