@@ -94,6 +94,7 @@ class Doctor:
         self.quick = quick
         self.commands = commands if commands is not None else available_commands()
         self.facts = Facts()
+        self.schema_problem = ""  # set by the database check: a schema this code cannot run
 
     def run(self) -> list[Check]:
         steps = (
@@ -232,6 +233,10 @@ class Doctor:
             )
         finally:
             engine.dispose()
+        if self.schema_problem:
+            return Check(
+                "database", "fail", f"SQLite at {_rel(path)}, {counts}", [self.schema_problem]
+            )
         return Check("database", "ok", f"SQLite at {_rel(path)}, {counts}", self._postgres_hints())
 
     def _check_postgres(self, url: URL) -> Check:
@@ -271,6 +276,13 @@ class Doctor:
             )
         finally:
             engine.dispose()
+        if self.schema_problem:
+            return Check(
+                "database",
+                "fail",
+                f"PostgreSQL {version} at {shown}, {counts}",
+                [self.schema_problem],
+            )
         major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
         status: Status = "ok" if major >= 15 else "warn"
         hints = [] if major >= 15 else ["ainews is tested on PostgreSQL 15 and later."]
@@ -290,7 +302,26 @@ class Doctor:
             ).one()
         self.facts.articles = articles
         self.facts.sources, self.facts.sources_disabled = int(row[0]), int(row[1] or 0)
-        return f"{articles} articles, {self.facts.sources} feeds"
+        return f"{articles} articles, {self.facts.sources} feeds, {self._schema(engine)}"
+
+    def _schema(self, engine: Engine) -> str:
+        """Where the schema stands against this code's migrations; a database a newer
+        release upgraded is a failure, because ``ainews run`` refuses to start on it."""
+        from bot import migrations
+
+        state = migrations.status(engine)
+        if state.unknown:
+            self.schema_problem = (
+                f"The database is at revision {', '.join(state.unknown)}, newer than this "
+                f"code ({state.head}): run the release that upgraded it, or restore a backup."
+            )
+            return f"schema {', '.join(state.current)} (unknown to this code)"
+        if state.at_head:
+            return f"schema {state.head} (current)"
+        upgrade = f"`ainews run` upgrades it to {state.head}"
+        if state.legacy:
+            return f"schema from before migrations ({upgrade})"
+        return f"schema {', '.join(state.current) or 'empty'} ({upgrade})"
 
     # -- model ------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from pgserver import free_port
 
+from bot import migrations
 from bot.doctor import Check, Doctor, exit_code
 from bot.settings import load_settings
 
@@ -137,8 +139,28 @@ def test_existing_sqlite_counts_and_stays_unchanged(tmp_path: Path) -> None:
     before = (tmp_path / "x.db").stat().st_mtime_ns
     checks, code = checks_for(tmp_path)
     assert code == 0 and "0 articles, 0 feeds" in checks["database"].summary
+    assert f"schema {migrations.head()} (current)" in checks["database"].summary
     assert checks["feeds"].status == "note"
     assert (tmp_path / "x.db").stat().st_mtime_ns == before
+
+
+def test_schema_revision_newer_or_older_than_the_code(tmp_path: Path) -> None:
+    """``ainews run`` refuses a database a newer release upgraded: doctor says so first."""
+    from bot.core import Core
+    from bot.index.embedder import HashingEmbedder
+
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'x.db'}")
+    Core.build(settings, embedder=HashingEmbedder()).engine.dispose()
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    checks, code = checks_for(tmp_path)
+    assert code == 1 and checks["database"].status == "fail"
+    assert "9999_from_the_future (unknown to this code)" in checks["database"].summary
+    assert "newer than this code" in checks["database"].hints[0]
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        conn.execute("DELETE FROM alembic_version")  # as made before migrations existed
+    checks, code = checks_for(tmp_path)
+    assert code == 0 and "schema from before migrations" in checks["database"].summary
 
 
 def test_bad_database_urls(tmp_path: Path) -> None:
