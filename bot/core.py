@@ -125,7 +125,7 @@ class Core:
 
     def refresh(self) -> int:
         """Pick up articles stored by other processes (replicas, the CLI); returns passages."""
-        if self.fulltext.mirrored:
+        if self.fulltext.in_memory:
             self.fulltext.refresh()
         return self.vectors.refresh(self.engine)
 

@@ -55,6 +55,7 @@ class Facts:
     articles: int | None = None
     sources: int | None = None
     sources_disabled: int = 0
+    schema_problem: str = ""  # a schema this code cannot run (a newer release upgraded it)
 
 
 def _is_set(value: object) -> bool:
@@ -94,7 +95,6 @@ class Doctor:
         self.quick = quick
         self.commands = commands if commands is not None else available_commands()
         self.facts = Facts()
-        self.schema_problem = ""  # set by the database check: a schema this code cannot run
 
     def run(self) -> list[Check]:
         steps = (
@@ -165,10 +165,11 @@ class Doctor:
                 [f"Use sqlite:///data/ainews.db or {POSTGRES_EXAMPLE}."],
             )
         backend = url.get_backend_name()
-        if backend == "sqlite":
-            return self._check_sqlite(url)
-        if backend in ("postgresql", "postgres"):
-            return self._check_postgres(url)
+        if backend in ("sqlite", "postgresql", "postgres"):
+            check = self._check_sqlite(url) if backend == "sqlite" else self._check_postgres(url)
+            if self.facts.schema_problem:  # found while counting: ``ainews run`` would refuse
+                return Check("database", "fail", check.summary, [self.facts.schema_problem])
+            return check
         return Check(
             "database",
             "warn",
@@ -233,10 +234,6 @@ class Doctor:
             )
         finally:
             engine.dispose()
-        if self.schema_problem:
-            return Check(
-                "database", "fail", f"SQLite at {_rel(path)}, {counts}", [self.schema_problem]
-            )
         return Check("database", "ok", f"SQLite at {_rel(path)}, {counts}", self._postgres_hints())
 
     def _check_postgres(self, url: URL) -> Check:
@@ -276,13 +273,6 @@ class Doctor:
             )
         finally:
             engine.dispose()
-        if self.schema_problem:
-            return Check(
-                "database",
-                "fail",
-                f"PostgreSQL {version} at {shown}, {counts}",
-                [self.schema_problem],
-            )
         major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
         status: Status = "ok" if major >= 15 else "warn"
         hints = [] if major >= 15 else ["ainews is tested on PostgreSQL 15 and later."]
@@ -311,7 +301,7 @@ class Doctor:
 
         state = migrations.status(engine)
         if state.unknown:
-            self.schema_problem = (
+            self.facts.schema_problem = (
                 f"The database is at revision {', '.join(state.unknown)}, newer than this "
                 f"code ({state.head}): run the release that upgraded it, or restore a backup."
             )

@@ -94,13 +94,7 @@ class FullTextIndex:
 
     @property
     def in_memory(self) -> bool:
-        """Searches are answered from memory (the load has finished)."""
         return self.memory.loaded
-
-    @property
-    def mirrored(self) -> bool:
-        """The in-memory copy is loaded or loading: new articles must be added to it."""
-        return self.memory.started
 
     def refresh(self) -> int:
         """Load, or catch up, the in-memory index; returns how many articles it added."""

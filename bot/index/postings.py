@@ -267,8 +267,7 @@ class Postings:
     ) -> None:
         self.title_weight = title_weight
         self.phrases = phrases or PhraseSet()
-        self.started = False  # a load began: later articles must be caught up with refresh()
-        self.loaded = False  # the load finished: searches may use this index
+        self.loaded = False
         self._snap = _EMPTY
         self._lock = threading.Lock()
 
@@ -288,14 +287,10 @@ class Postings:
 
     def refresh(self, engine: Engine) -> int:
         """Index articles newer than the last one held; returns how many were added."""
-        self.started = True
         with self._lock:
             before = self._snap.count
             rows = _stored_rows(engine, self.last_article_id)
-            while True:
-                built = _build(rows, self._snap.count, self.title_weight, self.phrases)
-                if built is None:
-                    break
+            while built := _build(rows, self._snap.count, self.title_weight, self.phrases):
                 self._append(*built)
             self.loaded = True
             added = self._snap.count - before
@@ -343,7 +338,7 @@ class Postings:
         lengths = arrays["lengths"].astype(np.float32)
         total = float(lengths.sum(dtype=np.float64))
         postings._snap = _Snapshot(segments, arrays["articles"], lengths, len(lengths), total)
-        postings.started = postings.loaded = True
+        postings.loaded = True
         return postings
 
     def _append(self, segment: _Segment, ids: list[int], lengths: NDArray[np.int64]) -> None:

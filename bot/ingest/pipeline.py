@@ -348,7 +348,7 @@ class Ingester:
                         p.label, "new", article_id=article.id, title=article.title, notice=p.notice
                     )
                 )
-        if self.fulltext.mirrored:  # searchable at once, like the vectors below
+        if self.fulltext.in_memory:  # searchable at once, like the vectors below
             self.fulltext.refresh()
         ranked = sorted(range(len(passage_ids)), key=passage_ids.__getitem__)
         self.vectors.add(
