@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -103,6 +104,20 @@ def test_memory_ranks_as_fts5_on_both_backends(
         assert want, query
         # article ids match: both databases numbered the same items in the same order
         _assert_same_ranking(got, want)
+
+
+def test_document_count_is_read_on_a_machine_just_booted(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``time.monotonic()`` counts from boot. In a VM up for less than the counts' cache
+    lifetime, the article count was taken as 0: no pruning, and negative IDF on Postgres."""
+    import bot.index.fulltext as fulltext_module
+
+    monkeypatch.setattr(fulltext_module, "time", SimpleNamespace(monotonic=lambda: 5.0))
+    core.ingester.ingest(_corpus(30))
+    index = _database_path(core.fulltext)
+    with core.engine.connect() as conn:
+        assert index._total_docs(conn) == 30
 
 
 def test_refreshes_in_small_segments_match_one_load(

@@ -72,7 +72,9 @@ class FullTextIndex:
         self.max_df = max_df
         self.memory = Postings(title_weight=title_weight, phrases=phrases)
         self._df: dict[str, tuple[float, int]] = {}  # tsquery -> (when counted, documents)
-        self._total: tuple[float, int] = (0.0, 0)
+        # None until first counted: time.monotonic() starts near 0 at boot, so a (0, 0)
+        # start looked fresh for the first _DF_TTL seconds of a new machine
+        self._total: tuple[float, int] | None = None
 
     def add(self, conn: Connection, rows: Sequence[tuple[int, str, str, str]]) -> None:
         """Index ``(article_id, title, body, lang)`` rows inside the caller's transaction."""
@@ -161,7 +163,7 @@ class FullTextIndex:
 
     def _total_docs(self, conn: Connection) -> int:
         now = time.monotonic()
-        if now - self._total[0] > _DF_TTL:
+        if self._total is None or now - self._total[0] > _DF_TTL:
             total = conn.execute(text("SELECT count(*) FROM article_fts")).scalar_one()
             self._total = (now, int(total))
         return self._total[1]
