@@ -67,3 +67,21 @@ def test_two_stage_search_matches_exact_search(monkeypatch: pytest.MonkeyPatch) 
         assert got[0][1] == pytest.approx(want[0][1], abs=2e-3)
         overlap.append(len({h[0] for h in got} & {h[0] for h in want}) / 10)
     assert np.mean(overlap) >= 0.95
+
+
+@pytest.mark.parametrize("n", [1, 300, 2_000, 9_999])
+def test_top_picks_what_argpartition_picks(n: int) -> None:
+    """The sampled-threshold selection returns exactly the n largest scores, including
+    when the sample is unlucky (its threshold lets too few through) and with masked rows."""
+    rng = np.random.default_rng(n)
+    scores = rng.permutation(50_000).astype(np.float32)
+    unlucky = scores.copy()
+    unlucky[:: vectors_module._SAMPLE_STRIDE] += 100_000  # every sampled score is a top one
+    masked = scores.copy()
+    masked[rng.random(50_000) < 0.9] = -np.inf
+    for case in (scores, unlucky, masked):
+        got = vectors_module._top(case, n)
+        want = np.argpartition(-case, n - 1)[:n]
+        assert len(got) == n
+        assert np.array_equal(np.sort(case[got]), np.sort(case[want]))
+    assert np.array_equal(np.sort(vectors_module._top(scores[:50], 80)), np.arange(50))

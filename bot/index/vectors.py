@@ -290,12 +290,12 @@ class VectorIndex:
         take = min(size, k * 3)
         if coarse is not None and size > COARSE_CANDIDATES:
             rough = coarse.rows[:size] @ (query @ coarse.basis)
-            rows = np.argpartition(-rough, COARSE_CANDIDATES - 1)[:COARSE_CANDIDATES]
+            rows = _top(rough, COARSE_CANDIDATES)
             if allowed is not None:  # filter the candidates, not the whole index (~1 ms)
                 rows = rows[allowed[self._langs[rows]]]
                 if len(rows) < take:  # most of the index is in other languages: mask it
                     rough[~allowed[self._langs[:size]]] = -np.inf
-                    rows = np.argpartition(-rough, COARSE_CANDIDATES - 1)[:COARSE_CANDIDATES]
+                    rows = _top(rough, COARSE_CANDIDATES)
                     rows = rows[rough[rows] > -np.inf]
             scores = _exact_scores(matrix, rows, query)
             take = min(len(rows), take)
@@ -304,11 +304,7 @@ class VectorIndex:
             scores = matrix[:size] @ query
             if allowed is not None:
                 scores[~allowed[self._langs[:size]]] = -np.inf
-        top = (
-            np.argpartition(-scores, take - 1)[:take]
-            if take < len(scores)
-            else np.arange(len(scores))
-        )
+        top = _top(scores, take)
         top = top[np.argsort(-scores[top])]
         if not len(top):
             return []
@@ -326,6 +322,30 @@ class VectorIndex:
                 strict=True,
             )
         )
+
+
+_SAMPLE_STRIDE = 16
+
+
+def _top(scores: Vectors, n: int) -> NDArray[np.intp]:
+    """Indexes of the ``n`` largest scores, in no order: the set ``argpartition`` picks.
+
+    ``argpartition`` over 151k coarse scores costs ~2.2 ms, as long as the scan that
+    made them. A threshold taken from every ``_SAMPLE_STRIDE``-th score, one that about
+    1.5 n scores pass, costs ~0.1 ms, and only the scores that pass are partitioned.
+    If fewer than ``n`` pass (an unlucky sample), the whole array is partitioned.
+    """
+    size = len(scores)
+    if n >= size:
+        return np.arange(size)
+    sample = scores[::_SAMPLE_STRIDE]
+    want = (3 * n) // (2 * _SAMPLE_STRIDE) + 1
+    if len(sample) > 4 * want:
+        threshold = np.partition(sample, len(sample) - want)[len(sample) - want]
+        passed = np.flatnonzero(scores >= threshold)
+        if len(passed) >= n:
+            return passed[np.argpartition(-scores[passed], n - 1)[:n]]
+    return np.argpartition(-scores, n - 1)[:n]
 
 
 def _exact_scores(matrix: Stored, rows: NDArray[np.intp], query: Vectors) -> Vectors:
