@@ -145,12 +145,15 @@ def run(settings: Settings, *, headless: bool = False) -> int:
     if not settings.torch_threads:  # serving: one core for the model, one for everything else
         settings = settings.model_copy(update={"torch_threads": 1})
     core = Core.build(settings, preload=True)
-    seed_if_empty(core)
-    service = Service(core, metrics=Metrics())
-    adapters = build_adapters(service, settings)
-    if not adapters and not headless:
-        from adapters.console import run_console
+    try:
+        seed_if_empty(core)
+        service = Service(core, metrics=Metrics())
+        adapters = build_adapters(service, settings)
+        if not adapters and not headless:
+            from adapters.console import run_console
 
-        return run_console(service)
-    asyncio.run(serve(service, adapters))
-    return 0
+            return run_console(service)
+        asyncio.run(serve(service, adapters))
+        return 0
+    finally:
+        core.close()

@@ -385,7 +385,11 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core import Core
     from bot.service import Service
 
-    return run_console(Service(Core.build(settings, preload=True)))
+    core = Core.build(settings, preload=True)
+    try:
+        return run_console(Service(core))
+    finally:
+        core.close()
 
 
 def cmd_discord_invite(args: argparse.Namespace, settings: Settings) -> int:

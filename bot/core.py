@@ -15,9 +15,10 @@ from sqlmodel import Session, select
 
 from bot.entities import EntityExtractor, Gazetteer
 from bot.index.embedder import Embedder, SentenceTransformerEmbedder
+from bot.index.ftserver import RemotePostings
 from bot.index.fulltext import FullTextIndex
 from bot.index.hybrid import HybridSearcher, QueryExpander
-from bot.index.postings import TITLE_WEIGHT, PhraseSet
+from bot.index.postings import TITLE_WEIGHT, PhraseSet, Postings
 from bot.index.preload import Preload
 from bot.index.vectors import VectorIndex
 from bot.ingest.pipeline import Ingester
@@ -62,11 +63,12 @@ class Core:
                 settings.embedding_model, threads=settings.torch_threads or None
             )
             embedder = real
-        helper = None
-        if load_vectors and preload and embedder.dim:
-            helper = Preload.start(
+        helper = server = None
+        if load_vectors and preload:  # both load while the model does; the server stays
+            if embedder.dim:
+                helper = Preload.start(engine, dim=embedder.dim)
+            server = RemotePostings.start(
                 engine,
-                dim=embedder.dim,
                 lexicon_path=settings.lexicon_path,
                 gazetteer_path=settings.gazetteer_path,
                 title_weight=TITLE_WEIGHT,
@@ -79,13 +81,20 @@ class Core:
             expander = QueryExpander(lexicon, gazetteer)
             phrases = PhraseSet(expander.known_phrases())
             fulltext = FullTextIndex(engine, title_weight=TITLE_WEIGHT, phrases=phrases)
+            if server is not None:
+                local = Postings(title_weight=TITLE_WEIGHT, phrases=phrases)
+                fulltext.memory = server.falling_back_to(local)
             vectors = VectorIndex(embedder.dim)
             if load_vectors:
-                loaded = helper.collect(phrases) if helper else None
+                loaded = helper.collect() if helper else None
                 if loaded is not None:
-                    vectors, fulltext.memory = loaded
+                    vectors = loaded
                 fulltext.refresh()  # all of it, or what the helper missed: first, so its
                 vectors.refresh(engine)  # load temporaries never meet the vectors'
+        except BaseException:
+            if server is not None:
+                server.close()
+            raise
         finally:
             if helper is not None:
                 helper.cancel()
@@ -122,6 +131,12 @@ class Core:
             searcher=searcher,
             ingester=ingester,
         )
+
+    def close(self) -> None:
+        """Stop the full-text helper, if any, and close the database connections."""
+        if isinstance(self.fulltext.memory, RemotePostings):
+            self.fulltext.memory.close()
+        self.engine.dispose()
 
     def refresh(self) -> int:
         """Pick up articles stored by other processes (replicas, the CLI); returns passages."""

@@ -1,10 +1,11 @@
-"""A helper process loads the indexes while the model loads; what it hands over is exact."""
+"""Helper processes load the indexes while the model loads; what they answer is exact."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ import bot.index.vectors as vectors_module
 from bot.core import Core
 from bot.index import preload
 from bot.index.embedder import HashingEmbedder
+from bot.index.ftserver import RemotePostings
 from bot.index.vectors import VectorIndex
 from bot.ingest.files import Item
 from bot.ingest.types import RawArticle
@@ -71,19 +73,21 @@ def test_ainews_run_preload_equals_loading_in_process(
     first.ingester.ingest(_corpus(60))
     collect = preload.Preload.collect
 
-    def late_article(self: preload.Preload, phrases: object) -> object:
+    def late_article(self: preload.Preload) -> object:
         self._proc.wait()  # the helper has read everything it will read
         raw = RawArticle(title="Zyzzyva beetles", body="A zyzzyva is a weevil.", lang="en")
         first.ingester.ingest([Item("beetle", raw)])
-        return collect(self, phrases)  # type: ignore[arg-type]
+        return collect(self)
 
     with pytest.MonkeyPatch.context() as patch, caplog.at_level(logging.INFO):
         patch.setattr(preload.Preload, "collect", late_article)
         core = Core.build(settings, embedder=HashingEmbedder(), preload=True)
-    assert "indexes loaded by a helper process" in caplog.text
+    assert "vectors loaded by a helper process" in caplog.text
     reference = Core.build(settings, embedder=HashingEmbedder())
     _same_vectors(core.vectors, reference.vectors)
-    assert len(core.fulltext.memory) == 61 and core.fulltext.in_memory
+    memory = core.fulltext.memory
+    assert isinstance(memory, RemotePostings) and memory.remote  # full text: its own helper
+    assert len(memory) == 61 and core.fulltext.in_memory
     for query in [*QUERIES, "zyzzyva weevil"]:
         fts_query = core.searcher.expander.build(query)
         _assert_same_ranking(
@@ -94,7 +98,7 @@ def test_ainews_run_preload_equals_loading_in_process(
         assert [h.article_id for h in got] == [h.article_id for h in want], query
     assert core.searcher.search("zyzzyva weevil", limit=1)[0].title == "Zyzzyva beetles"
     for built in (first, core, reference):
-        built.engine.dispose()
+        built.close()
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -107,10 +111,11 @@ def test_a_failed_helper_falls_back_to_loading_in_process(
     with caplog.at_level(logging.WARNING):
         core = Core.build(settings, embedder=HashingEmbedder(), preload=True)
     assert "index helper failed (exit 1" in caplog.text
+    assert re.search("full-text helper (did not start|failed)", caplog.text)
     assert len(core.fulltext.memory) == 20 and len(core.vectors) == len(first.vectors)
     assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("ainews-preload-*/job.json"))
     for built in (first, core):
-        built.engine.dispose()
+        built.close()
 
 
 def test_an_orphaned_helper_deletes_its_output(tmp_path: Path) -> None:
@@ -122,9 +127,6 @@ def test_an_orphaned_helper_deletes_its_output(tmp_path: Path) -> None:
     job = {
         "database_url": settings.database_url,
         "dim": 8,
-        "lexicon": str(settings.lexicon_path),
-        "gazetteer": str(settings.gazetteer_path),
-        "title_weight": 2.0,
         "parent": -1,  # not this helper's parent
     }
     Core.build(settings, embedder=HashingEmbedder(8)).engine.dispose()
@@ -136,11 +138,12 @@ def test_an_orphaned_helper_deletes_its_output(tmp_path: Path) -> None:
 def test_no_helper_for_an_in_memory_database() -> None:
     """Another process would open an empty database of its own: load in-process instead."""
     settings = Settings()
-    helper = preload.Preload.start(
-        create_engine("sqlite://"),
-        dim=8,
+    engine = create_engine("sqlite://")
+    assert preload.Preload.start(engine, dim=8) is None
+    server = RemotePostings.start(
+        engine,
         lexicon_path=settings.lexicon_path,
         gazetteer_path=settings.gazetteer_path,
         title_weight=2.0,
     )
-    assert helper is None
+    assert server is None

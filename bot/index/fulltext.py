@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, bindparam, text
 
-from bot.index.postings import PhraseSet, Postings
+from bot.index.postings import PhraseSet, Postings, PostingsIndex
 from bot.store import is_sqlite
 from bot.text import index_terms
 
@@ -70,7 +70,7 @@ class FullTextIndex:
         self.sqlite = is_sqlite(engine)
         self.title_weight = title_weight
         self.max_df = max_df
-        self.memory = Postings(title_weight=title_weight, phrases=phrases)
+        self.memory: PostingsIndex = Postings(title_weight=title_weight, phrases=phrases)
         self._df: dict[str, tuple[float, int]] = {}  # tsquery -> (when counted, documents)
         # None until first counted: time.monotonic() starts near 0 at boot, so a (0, 0)
         # start looked fresh for the first _DF_TTL seconds of a new machine

@@ -28,9 +28,9 @@ import itertools
 import math
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -259,6 +259,37 @@ class _Snapshot:
 _EMPTY = _Snapshot((), np.zeros(0, np.int64), np.zeros(0, np.float32), 0, 0.0)
 
 
+class PostingsIndex(Protocol):
+    """What ``FullTextIndex`` needs of its in-memory index: ``Postings`` here, or
+    ``bot.index.ftserver.RemotePostings`` in a helper process."""
+
+    @property
+    def title_weight(self) -> float: ...
+
+    @property
+    def phrases(self) -> PhraseSet: ...
+
+    @property
+    def loaded(self) -> bool: ...
+
+    @property
+    def nbytes(self) -> int: ...
+
+    def __len__(self) -> int: ...
+
+    def refresh(self, engine: Engine) -> int: ...
+
+    def search(
+        self,
+        terms: Sequence[str],
+        phrases: Sequence[Sequence[str]] = (),
+        limit: int = 100,
+        *,
+        max_df: float = 1.0,
+        prune_min_docs: int = 0,
+    ) -> list[tuple[int, float]]: ...
+
+
 class Postings:
     """The in-memory BM25 index; ``search`` is thread-safe, ``refresh`` serializes itself."""
 
@@ -297,49 +328,6 @@ class Postings:
         if added >= SEGMENT_DOCS:
             release_freed_memory()
         return added
-
-    def export(self) -> dict[str, NDArray[Any]]:
-        """The index as plain arrays (``restore`` takes them back): how a helper process
-        hands a loaded index over (``bot.index.preload``)."""
-        snap = self._snap
-        arrays: dict[str, NDArray[Any]] = {
-            "articles": snap.articles[: snap.count],
-            "lengths": snap.lengths[: snap.count],
-            "sizes": np.array([s.size for s in snap.segments], dtype=np.int64),
-        }
-        for i, segment in enumerate(snap.segments):
-            arrays[f"keys{i}"] = segment.keys
-            arrays[f"offsets{i}"] = segment.offsets
-            arrays[f"docs{i}"] = segment.docs
-            arrays[f"freqs{i}"] = segment.freqs
-        return arrays
-
-    @classmethod
-    def restore(
-        cls,
-        arrays: Mapping[str, NDArray[Any]],
-        *,
-        title_weight: float = TITLE_WEIGHT,
-        phrases: PhraseSet | None = None,
-    ) -> Postings:
-        """A loaded index holding what ``export`` returned; it must have been built with the
-        same ``title_weight`` and phrases (the helper is given the caller's)."""
-        postings = cls(title_weight=title_weight, phrases=phrases)
-        segments = tuple(
-            _Segment(
-                arrays[f"keys{i}"],
-                arrays[f"offsets{i}"],
-                arrays[f"docs{i}"],
-                arrays[f"freqs{i}"],
-                int(size),
-            )
-            for i, size in enumerate(arrays["sizes"].tolist())
-        )
-        lengths = arrays["lengths"].astype(np.float32)
-        total = float(lengths.sum(dtype=np.float64))
-        postings._snap = _Snapshot(segments, arrays["articles"], lengths, len(lengths), total)
-        postings.loaded = True
-        return postings
 
     def _append(self, segment: _Segment, ids: list[int], lengths: NDArray[np.int64]) -> None:
         snap = self._snap

@@ -1,12 +1,13 @@
-"""Load the search indexes in a helper process while the model loads: the cold start.
+"""Load the vector index in a helper process while the model loads: the cold start.
 
-At 100k articles, reading 151k passage vectors and building the full-text postings
-takes ~6 s, and importing sentence-transformers and loading the model ~8.5 s. Both
-are mostly Python holding the GIL, so in one process they add up, and threads only
-make them fight (measured: vectors beside the model import took 11.6 s instead of
-3.3 s). A helper process does the reading on the other core and hands the arrays
-over as ``.npz`` files, which load in a fraction of a second; ``ainews run`` then
-waits for whichever of the two is slower instead of their sum.
+At 100k articles, reading 151k passage vectors takes ~3 s, and importing
+sentence-transformers and loading the model ~8.5 s. Both are mostly Python holding
+the GIL, so in one process they add up, and threads only make them fight (measured:
+vectors beside the model import took 11.6 s instead of 3.3 s). A helper process does
+the reading on the other core and hands the arrays over as an ``.npz`` file, which
+loads in a fraction of a second; ``ainews run`` then waits for whichever of the two
+is slower instead of their sum. (The full-text postings load in a helper of their
+own, which stays to answer searches: ``bot.index.ftserver``.)
 
 The helper only reads the database. Whatever was stored after it read is caught up
 by the caller's ``refresh()``, as for any replica. If the helper fails, the caller
@@ -34,49 +35,32 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Engine
 
-from bot.index.postings import PhraseSet, Postings
 from bot.index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
 _VECTORS = "vectors.npz"
-_POSTINGS = "postings.npz"
 _DONE = "done.json"
 
 
 class Preload:
-    """A running helper; ``collect()`` returns its indexes, or ``None`` if it failed."""
+    """A running helper; ``collect()`` returns its index, or ``None`` if it failed."""
 
-    def __init__(
-        self, proc: subprocess.Popen[bytes], folder: Path, dim: int, title_weight: float
-    ) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], folder: Path, dim: int) -> None:
         self._proc = proc
         self._folder = folder
         self._dim = dim
-        self._title_weight = title_weight
         self._started = time.perf_counter()
 
     @classmethod
-    def start(
-        cls,
-        engine: Engine,
-        *,
-        dim: int,
-        lexicon_path: Path,
-        gazetteer_path: Path,
-        title_weight: float,
-    ) -> Preload | None:
-        """Start the helper (``None``, logged, if it cannot start). It finds the same
-        known phrases as the caller from the same lexicon and gazetteer files."""
+    def start(cls, engine: Engine, *, dim: int) -> Preload | None:
+        """Start the helper (``None``, logged, if it cannot start)."""
         if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
             return None  # another process cannot see an in-memory database
         folder = Path(tempfile.mkdtemp(prefix="ainews-preload-"))  # mode 0700
         job = {
             "database_url": engine.url.render_as_string(hide_password=False),
             "dim": dim,
-            "lexicon": str(lexicon_path),
-            "gazetteer": str(gazetteer_path),
-            "title_weight": title_weight,
             "parent": os.getpid(),
         }
         try:
@@ -92,9 +76,9 @@ class Preload:
             log.warning("index helper did not start (%s): loading in this process", exc)
             shutil.rmtree(folder, ignore_errors=True)
             return None
-        return cls(proc, folder, dim, title_weight)
+        return cls(proc, folder, dim)
 
-    def collect(self, phrases: PhraseSet) -> tuple[VectorIndex, Postings] | None:
+    def collect(self) -> VectorIndex | None:
         """Wait for the helper and load what it wrote; ``None`` (logged) if it failed."""
         try:
             code = self._proc.wait()
@@ -108,20 +92,14 @@ class Preload:
                 return None
             with np.load(self._folder / _VECTORS, allow_pickle=False) as arrays:
                 vectors = VectorIndex.restore(self._dim, _read(arrays))
-            with np.load(self._folder / _POSTINGS, allow_pickle=False) as arrays:
-                postings = Postings.restore(
-                    _read(arrays), title_weight=self._title_weight, phrases=phrases
-                )
             report = json.loads(done.read_text())
             log.info(
-                "indexes loaded by a helper process in %.1f s (helper peak RSS %d MB): "
-                "%d passages, %d articles",
+                "vectors loaded by a helper process in %.1f s (helper peak RSS %d MB): %d passages",
                 time.perf_counter() - self._started,
                 report["peak_mb"],
                 len(vectors),
-                len(postings),
             )
-            return vectors, postings
+            return vectors
         except Exception as exc:  # a damaged hand-over: the in-process load is still right
             log.warning("index helper's output unreadable (%s): loading in this process", exc)
             return None
@@ -161,10 +139,7 @@ def _peak_mb() -> int:
 
 
 def build(folder: Path) -> None:
-    """The helper's work: both indexes from the database, written to ``folder``."""
-    from bot.entities import Gazetteer
-    from bot.index.hybrid import QueryExpander
-    from bot.lexicon import Lexicon
+    """The helper's work: the vector index from the database, written to ``folder``."""
     from bot.store import make_engine
 
     job = json.loads((folder / "job.json").read_text())
@@ -172,21 +147,11 @@ def build(folder: Path) -> None:
     vectors = VectorIndex(int(job["dim"]))
     vectors.refresh(engine)
     _save(folder / _VECTORS, vectors.export())
-    passages = len(vectors)
-    del vectors  # the postings load need not stack on the vectors' memory
-    expander = QueryExpander(
-        Lexicon.load(Path(job["lexicon"])), Gazetteer.load(Path(job["gazetteer"]))
-    )
-    postings = Postings(
-        title_weight=float(job["title_weight"]), phrases=PhraseSet(expander.known_phrases())
-    )
-    postings.refresh(engine)
-    _save(folder / _POSTINGS, postings.export())
     engine.dispose()
     if os.getppid() != job["parent"]:  # the caller died: nobody will read or delete this
         shutil.rmtree(folder, ignore_errors=True)
         return
-    report = {"passages": passages, "articles": len(postings), "peak_mb": _peak_mb()}
+    report = {"passages": len(vectors), "peak_mb": _peak_mb()}
     (folder / _DONE).write_text(json.dumps(report))
 
 

@@ -1,0 +1,308 @@
+"""The in-memory full text held by a helper process, so it ranks beside the query embedding.
+
+A hybrid search embeds the query (the floor, ~15-25 ms) while the full-text stage
+ranks in a pool thread (~3 ms at 100k articles). Both are mostly Python holding the
+GIL, so in one process the thread does not overlap the embedding at all (measured:
+the same p50 as running one after the other). Here the postings live in a helper
+process: the pool thread sends the query terms down a pipe and waits with the GIL
+released while the other core ranks.
+
+``ainews run`` and ``chat`` start it (``Core.build(preload=True)``). It loads the
+postings from the database itself, while the caller loads the model, and catches up
+on ``refresh()`` like every in-memory index. Requests are length-prefixed pickles
+on its stdin and stdout, one at a time (~0.1 ms each), between this process and the
+child it started. If the helper dies, hangs or answers nonsense, the caller logs it,
+loads the postings in-process and goes on: slower, never wrong. The helper exits
+when its stdin closes, so it never outlives its parent.
+
+Run as ``python -m bot.index.ftserver``; the first frame on stdin is the job (the
+database URL goes there, not on the command line: ``ps`` would show a password).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Engine
+
+from bot.index.postings import PhraseSet, Postings
+
+log = logging.getLogger(__name__)
+
+_HEADER = struct.Struct("<I")
+LOAD_TIMEOUT = 600.0  # seconds for the helper's first load (100k articles: ~3 s)
+CALL_TIMEOUT = 10.0  # seconds for one search or refresh (a large catch-up: ~1 s)
+
+
+class HelperGone(Exception):
+    """The helper failed; the caller has switched to the in-process postings."""
+
+
+class RemotePostings:
+    """A ``Postings`` whose index lives in a helper process; same methods, same answers."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], engine: Engine, title_weight: float) -> None:
+        self._proc: subprocess.Popen[bytes] | None = proc
+        self._engine = engine
+        self._local = Postings(title_weight=title_weight)  # used once the helper is gone
+        self._lock = threading.Lock()
+        self._ready = False
+        self._count = 0
+        self._nbytes = 0
+
+    @classmethod
+    def start(
+        cls,
+        engine: Engine,
+        *,
+        lexicon_path: Path,
+        gazetteer_path: Path,
+        title_weight: float,
+    ) -> RemotePostings | None:
+        """Start the helper (``None``, logged, if it cannot start). It finds the same known
+        phrases as the caller from the same lexicon and gazetteer files."""
+        if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+            return None  # another process cannot see an in-memory database
+        job = {
+            "database_url": engine.url.render_as_string(hide_password=False),
+            "lexicon": str(lexicon_path),
+            "gazetteer": str(gazetteer_path),
+            "title_weight": title_weight,
+        }
+        proc = None
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "bot.index.ftserver"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            assert proc.stdin is not None
+            write_frame(proc.stdin, job)
+        except OSError as exc:  # no interpreter, or it exited at once (a broken pipe)
+            log.warning("full-text helper did not start (%s): indexing in this process", exc)
+            if proc is not None:
+                close(proc)
+            return None
+        return cls(proc, engine, title_weight)
+
+    def falling_back_to(self, local: Postings) -> RemotePostings:
+        """Use ``local`` (the caller's empty ``Postings``, with its phrases) if the helper
+        fails."""
+        self._local = local
+        return self
+
+    # -- the Postings interface -------------------------------------------------------------
+
+    @property
+    def loaded(self) -> bool:
+        return True  # the helper loads at start; without it, ``_local`` is loaded
+
+    @property
+    def title_weight(self) -> float:
+        return self._local.title_weight
+
+    @property
+    def phrases(self) -> PhraseSet:
+        return self._local.phrases
+
+    @property
+    def remote(self) -> bool:
+        """Whether the helper answers (False once it failed and ``_local`` took over)."""
+        return self._proc is not None
+
+    def __len__(self) -> int:
+        return self._count if self.remote else len(self._local)
+
+    @property
+    def nbytes(self) -> int:
+        return self._nbytes if self.remote else self._local.nbytes
+
+    def refresh(self, engine: Engine) -> int:
+        """Catch up with the database (the helper reads it with its own connection)."""
+        if self.remote:
+            try:
+                return int(self._call("refresh"))
+            except HelperGone:
+                return len(self._local)
+        return self._local.refresh(engine)
+
+    def search(
+        self,
+        terms: Sequence[str],
+        phrases: Sequence[Sequence[str]] = (),
+        limit: int = 100,
+        *,
+        max_df: float = 1.0,
+        prune_min_docs: int = 0,
+    ) -> list[tuple[int, float]]:
+        if self.remote:
+            try:
+                hits = self._call(
+                    "search",
+                    tuple(terms),
+                    tuple(tuple(p) for p in phrases),
+                    limit,
+                    max_df,
+                    prune_min_docs,
+                )
+                return [(int(a), float(s)) for a, s in hits]
+            except HelperGone:
+                pass
+        return self._local.search(
+            terms, phrases, limit, max_df=max_df, prune_min_docs=prune_min_docs
+        )
+
+    # -- the pipe ---------------------------------------------------------------------------
+
+    def _call(self, op: str, *args: Any) -> Any:
+        with self._lock:
+            proc = self._proc
+            if proc is None:
+                raise HelperGone
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                if not self._ready:
+                    self._reply(proc.stdout, LOAD_TIMEOUT)
+                    self._ready = True
+                write_frame(proc.stdin, (op, args))
+                return self._reply(proc.stdout, CALL_TIMEOUT)
+            except Exception as exc:  # died, hung, or garbled: the in-process index is right
+                self._fail(exc)
+                raise HelperGone from exc
+
+    def _reply(self, stdout: IO[bytes], timeout: float) -> Any:
+        status, value, count, nbytes = read_frame(stdout, timeout)
+        if status != "ok":
+            raise RuntimeError(f"helper error: {value}")
+        self._count, self._nbytes = int(count), int(nbytes)
+        return value
+
+    def _fail(self, exc: BaseException) -> None:
+        """Called with the lock held: later callers wait for the in-process load."""
+        proc, self._proc = self._proc, None
+        log.warning(
+            "full-text helper failed (%s: %s): indexing in this process",
+            type(exc).__name__,
+            exc,
+        )
+        if proc is not None:
+            close(proc)
+        self._local.refresh(self._engine)
+
+    def close(self) -> None:
+        """Stop the helper (at shutdown: later searches find nothing)."""
+        with self._lock:
+            proc, self._proc = self._proc, None
+        if proc is not None:
+            close(proc)
+
+
+def close(proc: subprocess.Popen[bytes]) -> None:
+    """Close the helper's stdin (it exits), then make sure it has."""
+    try:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        proc.wait(timeout=2)
+    except (OSError, subprocess.TimeoutExpired):
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+def write_frame(stream: IO[bytes], value: Any) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def read_frame(stream: IO[bytes], timeout: float | None = None) -> Any:
+    """One frame; ``EOFError`` at a clean end, ``TimeoutError`` if it takes longer."""
+    header = _read_exact(stream, _HEADER.size, timeout)
+    (size,) = _HEADER.unpack(header)
+    return pickle.loads(_read_exact(stream, size, timeout))
+
+
+def _read_exact(stream: IO[bytes], n: int, timeout: float | None) -> bytes:
+    fd = stream.fileno()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    chunks: list[bytes] = []
+    while n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError(f"no answer within {timeout:.0f} s")
+        chunk = os.read(fd, n)  # unbuffered: select() must see what is still to come
+        if not chunk:
+            raise EOFError("the helper closed its output")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    """The helper's loop: load the postings, then answer until stdin closes."""
+    from bot.entities import Gazetteer
+    from bot.index.hybrid import QueryExpander
+    from bot.lexicon import Lexicon
+    from bot.store import make_engine
+
+    job = read_frame(stdin)
+    engine = make_engine(job["database_url"])
+    expander = QueryExpander(
+        Lexicon.load(Path(job["lexicon"])), Gazetteer.load(Path(job["gazetteer"]))
+    )
+    postings = Postings(
+        title_weight=float(job["title_weight"]), phrases=PhraseSet(expander.known_phrases())
+    )
+    postings.refresh(engine)
+    write_frame(stdout, ("ok", None, len(postings), postings.nbytes))
+    while True:
+        try:
+            op, args = read_frame(stdin)
+        except EOFError:
+            break
+        try:
+            if op == "search":
+                terms, phrases, limit, max_df, prune_min_docs = args
+                value: Any = postings.search(
+                    terms, phrases, limit, max_df=max_df, prune_min_docs=prune_min_docs
+                )
+            elif op == "refresh":
+                value = postings.refresh(engine)
+            else:
+                raise ValueError(f"unknown request {op!r}")
+            reply = ("ok", value, len(postings), postings.nbytes)
+        except Exception as exc:  # one bad request must not end the helper
+            reply = ("error", f"{type(exc).__name__}: {exc}", len(postings), postings.nbytes)
+        write_frame(stdout, reply)
+    engine.dispose()
+
+
+def claim_stdout() -> IO[bytes]:
+    """The helper's stdout for replies only: from here on fd 1 (and ``print``) is its
+    stderr, so a library's stray output cannot garble the protocol."""
+    replies = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return replies
+
+
+def main() -> int:
+    serve(sys.stdin.buffer, claim_stdout())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""The full-text helper process: same answers as in-process, and a dead or hung helper costs
+nothing but speed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+from test_postings import QUERIES, _assert_same_ranking, _corpus
+
+import bot.index.ftserver as ftserver
+from bot.core import Core
+from bot.index.embedder import HashingEmbedder
+from bot.index.ftserver import RemotePostings
+from bot.ingest.files import Item
+from bot.ingest.types import RawArticle
+from bot.settings import Settings
+
+
+@pytest.fixture
+def served(settings: Settings) -> Iterator[tuple[Core, Core]]:
+    """A core whose full text is answered by a helper, and one that answers in-process,
+    over the same 80 articles."""
+    reference = Core.build(settings, embedder=HashingEmbedder())
+    reference.ingester.ingest(_corpus(80))
+    core = Core.build(settings, embedder=HashingEmbedder(), preload=True)
+    yield core, reference
+    core.close()
+    reference.close()
+
+
+def _helper(core: Core) -> subprocess.Popen[bytes]:
+    memory = core.fulltext.memory
+    assert isinstance(memory, RemotePostings) and memory._proc is not None
+    return memory._proc
+
+
+def _same_answers(core: Core, reference: Core) -> None:
+    for query in QUERIES:
+        fts_query = core.searcher.expander.build(query)
+        _assert_same_ranking(
+            core.fulltext.search(fts_query, 20), reference.fulltext.search(fts_query, 40)
+        )
+        got = [h.article_id for h in core.searcher.search(query, limit=10)]
+        assert got == [h.article_id for h in reference.searcher.search(query, limit=10)], query
+
+
+def test_the_helper_ranks_as_in_process_and_sees_new_articles(
+    served: tuple[Core, Core],
+) -> None:
+    core, reference = served
+    memory = core.fulltext.memory
+    assert isinstance(memory, RemotePostings) and memory.remote and len(memory) == 80
+    _same_answers(core, reference)
+    raw = RawArticle(title="Zyzzyva beetles", body="A zyzzyva is a weevil.", lang="en")
+    core.ingester.ingest([Item("beetle", raw)])  # searchable at once, as in-process
+    assert core.searcher.search("zyzzyva weevil", limit=1)[0].title == "Zyzzyva beetles"
+    assert memory.remote and len(memory) == 81 and memory.nbytes > 0
+
+
+def test_a_killed_helper_falls_back_to_the_same_answers(
+    served: tuple[Core, Core], caplog: pytest.LogCaptureFixture
+) -> None:
+    core, reference = served
+    core.searcher.search("modelos abiertos", limit=3)  # the helper has loaded and answers
+    helper = _helper(core)
+    helper.kill()
+    helper.wait()
+    with caplog.at_level(logging.WARNING):
+        _same_answers(core, reference)
+    assert "full-text helper failed (BrokenPipeError" in caplog.text
+    assert not core.fulltext.memory.remote  # type: ignore[attr-defined]
+    assert len(core.fulltext.memory) == 80
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_hung_helper_times_out_and_falls_back(
+    served: tuple[Core, Core],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    core, reference = served
+    core.searcher.search("modelos abiertos", limit=3)
+    helper = _helper(core)
+    monkeypatch.setattr(ftserver, "CALL_TIMEOUT", 0.5)
+    os.kill(helper.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING):
+            _same_answers(core, reference)
+        assert time.monotonic() - started < 10
+    finally:
+        if helper.poll() is None:
+            os.kill(helper.pid, signal.SIGCONT)
+    assert "full-text helper failed (TimeoutError: no answer within 0 s)" in caplog.text
+    assert helper.poll() is not None  # stopped for good, not left behind
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_helper_exits_when_its_parent_goes(served: tuple[Core, Core]) -> None:
+    """Its stdin closes when the parent dies (even by SIGKILL): nothing is left running."""
+    helper = _helper(served[0])
+    assert helper.stdin is not None
+    helper.stdin.close()
+    assert helper.wait(timeout=10) == 0
+
+
+def test_stray_output_of_the_helper_stays_out_of_the_protocol() -> None:
+    code = (
+        "import os; from bot.index import ftserver as f\n"
+        "out = f.claim_stdout(); print('noise'); os.write(1, b'more noise')\n"
+        "f.write_frame(out, ('ok', 1, 2, 3))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+    assert ftserver.pickle.loads(done.stdout[ftserver._HEADER.size :]) == ("ok", 1, 2, 3)
+    assert b"noise" in done.stderr and b"more noise" in done.stderr
