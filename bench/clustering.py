@@ -202,6 +202,13 @@ def encode(ctx: Context, rows: list[Row], ledes: list[Any] | None = None) -> np.
     return vectors
 
 
+def warm(ctx: Context) -> None:
+    """Encode (into the vector cache) what ``run`` encodes: for ``--prepare``."""
+    encode(ctx, load_rows())
+    ai = ai_feed_rows()
+    encode(ctx, [Row(t, d or FEED_EPOCH, "", "") for t, _, _, d in ai], ai)
+
+
 def end_to_end(ctx: Context, rows: list[Row], params: Any) -> dict[str, Any]:
     """All headlines through ``Core.build(...).ingester`` on SQLite; stories read back."""
     from sqlmodel import Session, select
