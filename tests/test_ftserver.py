@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from test_postings import QUERIES, _assert_same_ranking, _corpus
@@ -120,3 +121,35 @@ def test_stray_output_of_the_helper_stays_out_of_the_protocol() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
     assert ftserver.pickle.loads(done.stdout[ftserver._HEADER.size :]) == ("ok", 1, 2, 3)
     assert b"noise" in done.stderr and b"more noise" in done.stderr
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_concurrent_searches_each_get_their_own_answer(served: tuple[Core, Core]) -> None:
+    """Requests are pipelined: threads submit, embed, then read in any order."""
+    core, reference = served
+    queries = QUERIES * 4
+    want = {q: [h.article_id for h in reference.searcher.search(q, limit=10)] for q in QUERIES}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda q: [h.article_id for h in core.searcher.search(q)], queries))
+    assert got == [want[q] for q in queries]
+    assert core.fulltext.memory.remote  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_helper_dying_while_it_ranks_a_query_falls_back(
+    served: tuple[Core, Core], caplog: pytest.LogCaptureFixture
+) -> None:
+    core, reference = served
+    memory = core.fulltext.memory
+    assert isinstance(memory, RemotePostings)
+    memory.refresh(core.engine)  # loaded
+    helper = _helper(core)
+    os.kill(helper.pid, signal.SIGSTOP)  # so that it cannot answer before it dies
+    pending = core.fulltext.rank_in_helper("modelos abiertos", expand=True, limit=20)
+    assert pending is not None
+    os.kill(helper.pid, signal.SIGKILL)
+    helper.wait()
+    with caplog.at_level(logging.WARNING), pytest.raises(ftserver.HelperGone):
+        pending()
+    assert core.fulltext.rank_in_helper("modelos", expand=True, limit=20) is None
+    _same_answers(core, reference)

@@ -9,11 +9,13 @@ released while the other core ranks.
 
 ``ainews run`` and ``chat`` start it (``Core.build(preload=True)``). It loads the
 postings from the database itself, while the caller loads the model, and catches up
-on ``refresh()`` like every in-memory index. Requests are length-prefixed pickles
-on its stdin and stdout, one at a time (~0.1 ms each), between this process and the
-child it started. If the helper dies, hangs or answers nonsense, the caller logs it,
-loads the postings in-process and goes on: slower, never wrong. The helper exits
-when its stdin closes, so it never outlives its parent.
+on ``refresh()`` like every in-memory index. A search sends the raw query before it
+embeds it and reads the ranking after: the helper builds the full-text query from
+the same lexicon and gazetteer, so the caller's only full-text work is two small
+pickles (length-prefixed, on the helper's stdin and stdout, between this process
+and the child it started). If the helper dies, hangs or answers nonsense, the
+caller logs it, loads the postings in-process and goes on: slower, never wrong.
+The helper exits when its stdin closes, so it never outlives its parent.
 
 Run as ``python -m bot.index.ftserver``; the first frame on stdin is the job (the
 database URL goes there, not on the command line: ``ps`` would show a password).
@@ -30,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -49,15 +52,35 @@ class HelperGone(Exception):
     """The helper failed; the caller has switched to the in-process postings."""
 
 
+class Reply:
+    """One request's answer, set by whichever caller reads it off the pipe."""
+
+    __slots__ = ("done", "value")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.value: Any = None
+
+
 class RemotePostings:
-    """A ``Postings`` whose index lives in a helper process; same methods, same answers."""
+    """A ``Postings`` whose index lives in a helper process; same methods, same answers.
+
+    Requests are pipelined: ``submit_query`` writes one and returns at once, so a search
+    can embed its query meanwhile and read the answer after (``result``). The helper
+    answers in order; whoever reads hands each answer to its request, so threads never
+    wait for each other's embedding, only for the pipe.
+    """
 
     def __init__(self, proc: subprocess.Popen[bytes], engine: Engine, title_weight: float) -> None:
         self._proc: subprocess.Popen[bytes] | None = proc
         self._engine = engine
         self._local = Postings(title_weight=title_weight)  # used once the helper is gone
-        self._lock = threading.Lock()
-        self._ready = False
+        self._send_lock = threading.Lock()  # a frame at a time, in ``_queue``'s order
+        self._read_lock = threading.Lock()  # one reader at a time
+        self._state_lock = threading.Lock()
+        self._local_lock = threading.Lock()
+        self._queue: deque[Reply] = deque([Reply()])  # the first frame says it has loaded
+        self._loading = True
         self._count = 0
         self._nbytes = 0
 
@@ -71,7 +94,8 @@ class RemotePostings:
         title_weight: float,
     ) -> RemotePostings | None:
         """Start the helper (``None``, logged, if it cannot start). It finds the same known
-        phrases as the caller from the same lexicon and gazetteer files."""
+        phrases, and builds the same queries, as the caller from the same lexicon and
+        gazetteer files."""
         if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
             return None  # another process cannot see an in-memory database
         job = {
@@ -105,16 +129,16 @@ class RemotePostings:
     # -- the Postings interface -------------------------------------------------------------
 
     @property
-    def loaded(self) -> bool:
-        return True  # the helper loads at start; without it, ``_local`` is loaded
-
-    @property
     def title_weight(self) -> float:
         return self._local.title_weight
 
     @property
     def phrases(self) -> PhraseSet:
         return self._local.phrases
+
+    @property
+    def loaded(self) -> bool:
+        return True  # the helper loads at start; without it, ``_local`` is loaded on demand
 
     @property
     def remote(self) -> bool:
@@ -130,12 +154,10 @@ class RemotePostings:
 
     def refresh(self, engine: Engine) -> int:
         """Catch up with the database (the helper reads it with its own connection)."""
-        if self.remote:
-            try:
-                return int(self._call("refresh"))
-            except HelperGone:
-                return len(self._local)
-        return self._local.refresh(engine)
+        try:
+            return int(self.result(self._submit("refresh")))
+        except HelperGone:
+            return self._in_process().refresh(engine)
 
     def search(
         self,
@@ -146,63 +168,86 @@ class RemotePostings:
         max_df: float = 1.0,
         prune_min_docs: int = 0,
     ) -> list[tuple[int, float]]:
-        if self.remote:
-            try:
-                hits = self._call(
-                    "search",
-                    tuple(terms),
-                    tuple(tuple(p) for p in phrases),
-                    limit,
-                    max_df,
-                    prune_min_docs,
-                )
-                return [(int(a), float(s)) for a, s in hits]
-            except HelperGone:
-                pass
-        return self._local.search(
-            terms, phrases, limit, max_df=max_df, prune_min_docs=prune_min_docs
-        )
+        try:
+            args = (tuple(terms), tuple(tuple(p) for p in phrases), limit, max_df, prune_min_docs)
+            return self.result(self._submit("search", *args))
+        except HelperGone:
+            return self._in_process().search(
+                terms, phrases, limit, max_df=max_df, prune_min_docs=prune_min_docs
+            )
+
+    # -- a query ranked beside the caller's work --------------------------------------------
+
+    def submit_query(
+        self, query: str, *, expand: bool, limit: int, max_df: float, prune_min_docs: int
+    ) -> Reply:
+        """Have the helper build ``query``'s full-text query (as ``QueryExpander.build``)
+        and rank it; ``result()`` reads the answer. Raises ``HelperGone``."""
+        return self._submit("query", query, expand, limit, max_df, prune_min_docs)
+
+    def result(self, reply: Reply) -> Any:
+        """The answer to a submitted request, reading the pipe as needed; ``HelperGone``
+        if the helper failed first (callers then answer in-process)."""
+        with self._read_lock:
+            while not reply.done:
+                proc = self._proc
+                if proc is None:
+                    raise HelperGone
+                assert proc.stdout is not None
+                try:
+                    frame = read_frame(proc.stdout, LOAD_TIMEOUT if self._loading else CALL_TIMEOUT)
+                    status, value, count, nbytes = frame
+                    if status != "ok":
+                        raise RuntimeError(f"helper error: {value}")
+                except Exception as exc:  # died, hung, or garbled: the in-process index is right
+                    self._fail(exc)
+                    raise HelperGone from exc
+                self._loading = False
+                self._count, self._nbytes = int(count), int(nbytes)
+                answered = self._queue.popleft()
+                answered.value, answered.done = value, True
+        return reply.value
 
     # -- the pipe ---------------------------------------------------------------------------
 
-    def _call(self, op: str, *args: Any) -> Any:
-        with self._lock:
+    def _submit(self, op: str, *args: Any) -> Reply:
+        reply = Reply()
+        with self._send_lock:
             proc = self._proc
             if proc is None:
                 raise HelperGone
-            assert proc.stdin is not None and proc.stdout is not None
+            assert proc.stdin is not None
+            self._queue.append(reply)
             try:
-                if not self._ready:
-                    self._reply(proc.stdout, LOAD_TIMEOUT)
-                    self._ready = True
                 write_frame(proc.stdin, (op, args))
-                return self._reply(proc.stdout, CALL_TIMEOUT)
-            except Exception as exc:  # died, hung, or garbled: the in-process index is right
+            except Exception as exc:
                 self._fail(exc)
                 raise HelperGone from exc
-
-    def _reply(self, stdout: IO[bytes], timeout: float) -> Any:
-        status, value, count, nbytes = read_frame(stdout, timeout)
-        if status != "ok":
-            raise RuntimeError(f"helper error: {value}")
-        self._count, self._nbytes = int(count), int(nbytes)
-        return value
+        return reply
 
     def _fail(self, exc: BaseException) -> None:
-        """Called with the lock held: later callers wait for the in-process load."""
-        proc, self._proc = self._proc, None
+        with self._state_lock:
+            proc, self._proc = self._proc, None
+        if proc is None:
+            return  # another caller saw it first
         log.warning(
             "full-text helper failed (%s: %s): indexing in this process",
             type(exc).__name__,
             exc,
         )
-        if proc is not None:
-            close(proc)
-        self._local.refresh(self._engine)
+        proc.kill()  # a blocked reader or writer of the pipe wakes up and sees it gone
+        proc.wait()
+
+    def _in_process(self) -> Postings:
+        """The local postings, loaded (once, whoever asks first) from the database."""
+        with self._local_lock:
+            if not self._local.loaded:
+                self._local.refresh(self._engine)
+        return self._local
 
     def close(self) -> None:
         """Stop the helper (at shutdown: later searches find nothing)."""
-        with self._lock:
+        with self._state_lock:
             proc, self._proc = self._proc, None
         if proc is not None:
             close(proc)
@@ -278,6 +323,20 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
                 terms, phrases, limit, max_df, prune_min_docs = args
                 value: Any = postings.search(
                     terms, phrases, limit, max_df=max_df, prune_min_docs=prune_min_docs
+                )
+            elif op == "query":
+                query, expand, limit, max_df, prune_min_docs = args
+                built = expander.build(query, expand=expand)
+                value = (
+                    postings.search(
+                        built.terms,
+                        built.phrases,
+                        limit,
+                        max_df=max_df,
+                        prune_min_docs=prune_min_docs,
+                    )
+                    if built
+                    else []
                 )
             elif op == "refresh":
                 value = postings.refresh(engine)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, bindparam, text
 
+from bot.index.ftserver import HelperGone, RemotePostings
 from bot.index.postings import PhraseSet, Postings, PostingsIndex
 from bot.store import is_sqlite
 from bot.text import index_terms
@@ -101,6 +102,27 @@ class FullTextIndex:
     def refresh(self) -> int:
         """Load, or catch up, the in-memory index; returns how many articles it added."""
         return self.memory.refresh(self.engine)
+
+    def rank_in_helper(
+        self, query: str, *, expand: bool, limit: int
+    ) -> Callable[[], list[tuple[int, float]]] | None:
+        """Start ranking ``query`` in the full-text helper process, if one answers, and
+        return at once; calling the result gives the answer (``HelperGone`` if the helper
+        failed meanwhile: rank in-process then). ``None`` without a helper."""
+        memory = self.memory
+        if not isinstance(memory, RemotePostings) or not memory.remote:
+            return None
+        try:
+            reply = memory.submit_query(
+                query,
+                expand=expand,
+                limit=limit,
+                max_df=self.max_df,
+                prune_min_docs=_PRUNE_MIN_DOCS,
+            )
+        except HelperGone:
+            return None
+        return lambda: [(int(a), float(s)) for a, s in memory.result(reply)]
 
     def search(self, query: FtsQuery, limit: int = 100) -> list[tuple[int, float]]:
         """Best ``(article_id, score)`` first; higher score is better on both backends."""

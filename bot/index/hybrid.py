@@ -1,8 +1,10 @@
 """Hybrid search: BM25 over stemmed terms + dense passage vectors, fused by reciprocal rank.
 
-Full text and the query embedding run concurrently (SQLite releases the GIL
-while it searches), so the fused search costs little more than embedding the
-query, which is the floor.
+Full text and the query embedding run concurrently, so the fused search costs
+little more than embedding the query, which is the floor: in ``ainews run`` the
+full-text helper process ranks the query while this one embeds it
+(``bot.index.ftserver``); without it (one-shot commands), a thread queries the
+database, which releases the GIL while it searches.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import DateTime, Engine, Row, bindparam, text
 from bot.entities import Gazetteer
 from bot.i18n import UserError
 from bot.index.embedder import Embedder
+from bot.index.ftserver import HelperGone
 from bot.index.fulltext import FtsQuery, FullTextIndex
 from bot.index.vectors import VectorIndex
 from bot.lexicon import Lexicon
@@ -143,14 +146,21 @@ class HybridSearcher:
         expand: bool = True,
     ) -> list[SearchHit]:
         query = validate_query(query, self.max_query_chars)
-        fts_future = None
+        fts_future = helper = None
         if mode != "dense":  # beside the query embedding, on the other core
-            fts_future = self._pool.submit(self._lexical, query, expand)
+            helper = self.fulltext.rank_in_helper(query, expand=expand, limit=self.candidates)
+            if helper is None:  # in a thread: the database path releases the GIL
+                fts_future = self._pool.submit(self._lexical, query, expand)
         dense: list[tuple[int, float, int]] = []
         if mode != "bm25":
             vector = self.embedder.encode([query])[0]
             dense = self.vectors.search(vector, self.candidates, langs=self.dense_languages)
         lexical = fts_future.result() if fts_future else []
+        if helper is not None:
+            try:
+                lexical = helper()
+            except HelperGone:
+                lexical = self._lexical(query, expand)
         if mode == "hybrid":  # weak semantic-only matches are noise to a reader
             matched = {aid for aid, _ in lexical}
             dense = [d for d in dense if d[0] in matched or d[1] >= self.min_dense_score]
