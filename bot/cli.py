@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.blas import quiet_blas_threads
 from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -579,6 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _quiet_ml_libraries()
+    quiet_blas_threads()  # before anything imports numpy
     args = build_parser().parse_args(argv)
     settings = load_settings()
     from bot.logs import setup_logging  # human or JSON lines (AINEWS_LOG_JSON), secrets masked

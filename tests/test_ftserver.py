@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from test_postings import QUERIES, _assert_same_ranking, _corpus
@@ -104,12 +105,52 @@ def test_a_hung_helper_times_out_and_falls_back(
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_the_helper_exits_when_its_parent_goes(served: tuple[Core, Core]) -> None:
-    """Its stdin closes when the parent dies (even by SIGKILL): nothing is left running."""
-    helper = _helper(served[0])
-    assert helper.stdin is not None
-    helper.stdin.close()
-    assert helper.wait(timeout=10) == 0
+def test_the_helper_exits_when_its_parent_is_killed(settings: Settings) -> None:
+    """A SIGKILLed ``ainews run`` closes nothing cleanly: its helper still goes."""
+    Core.build(settings, embedder=HashingEmbedder()).close()
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _PARENT,
+            settings.database_url,
+            str(settings.lexicon_path),
+            str(settings.gazetteer_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    helper = int(parent.stdout.readline())  # printed once the helper has loaded
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(helper) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(helper)
+
+
+_PARENT = """
+import sys
+from bot.index.ftserver import RemotePostings
+from bot.store import make_engine
+from pathlib import Path
+engine = make_engine(sys.argv[1])
+server = RemotePostings.start(
+    engine, lexicon_path=Path(sys.argv[2]), gazetteer_path=Path(sys.argv[3]), title_weight=2.0
+)
+server.refresh(engine)
+print(server._proc.pid, flush=True)
+__import__("time").sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in state  # a zombie has exited
 
 
 def test_stray_output_of_the_helper_stays_out_of_the_protocol() -> None:
