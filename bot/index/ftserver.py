@@ -4,7 +4,8 @@ A hybrid search embeds the query (the floor, ~12-25 ms) while the full-text stag
 ranks (~2-3 ms at 100k articles). Both are mostly Python holding the GIL, so in one
 process a thread does not overlap the embedding at all (measured: the same p50 as
 running one after the other). Here the postings live in a helper process, which
-ranks on the other core.
+ranks on the other core (for that core to be free, ``bot.blas`` keeps OpenBLAS's
+idle threads from spinning on it).
 
 ``ainews run`` and ``chat`` start it (``Core.build(preload=True)``). It loads the
 postings from the database itself, while the caller loads the model, and catches up
@@ -12,14 +13,9 @@ on ``refresh()`` like every in-memory index. A search sends the raw query before
 embeds it and reads the ranking after: the helper builds the full-text query from
 the same lexicon and gazetteer, so the caller's only full-text work is two small
 pickles (length-prefixed, on the helper's stdin and stdout, between this process
-and the child it started). The helper waits on an eventfd, not on the pipe: a pipe
-write wakes its reader with a *sync* wakeup, which Linux serves by running the
-reader on the writer's core, so the ~2 ms of ranking preempted the search that had
-just asked for it (measured at 100k: 1.7 ms mean, 3.1 ms p95 per request); an
-eventfd wakeup lets the scheduler put the helper on the idle core. If the helper dies,
-hangs or answers nonsense, the caller logs it, loads the postings in-process and goes on:
-slower, never wrong. The helper exits when its stdin closes or its parent is gone, so it
-never outlives it.
+and the child it started). If the helper dies, hangs or answers nonsense, the
+caller logs it, loads the postings in-process and goes on: slower, never wrong.
+The helper exits when its stdin closes, so it never outlives its parent.
 
 Run as ``python -m bot.index.ftserver``; the first frame on stdin is the job (the
 database URL goes there, not on the command line: ``ps`` would show a password).
@@ -75,18 +71,11 @@ class RemotePostings:
     wait for each other's embedding, only for the pipe.
     """
 
-    def __init__(
-        self,
-        proc: subprocess.Popen[bytes],
-        engine: Engine,
-        title_weight: float,
-        wake: int | None = None,
-    ) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], engine: Engine, title_weight: float) -> None:
         self._proc: subprocess.Popen[bytes] | None = proc
-        self._wake = wake  # an eventfd the helper waits on, where the OS has them
         self._engine = engine
         self._local = Postings(title_weight=title_weight)  # used once the helper is gone
-        self._send_lock = threading.RLock()  # a frame at a time, in ``_queue``'s order
+        self._send_lock = threading.Lock()  # a frame at a time, in ``_queue``'s order
         self._read_lock = threading.Lock()  # one reader at a time
         self._state_lock = threading.Lock()
         self._local_lock = threading.Lock()
@@ -109,14 +98,11 @@ class RemotePostings:
         gazetteer files."""
         if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
             return None  # another process cannot see an in-memory database
-        wake = _eventfd()
         job = {
             "database_url": engine.url.render_as_string(hide_password=False),
             "lexicon": str(lexicon_path),
             "gazetteer": str(gazetteer_path),
             "title_weight": title_weight,
-            "wake_fd": wake,
-            "parent": os.getpid(),
         }
         proc = None
         try:
@@ -124,18 +110,15 @@ class RemotePostings:
                 [sys.executable, "-m", "bot.index.ftserver"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                pass_fds=() if wake is None else (wake,),
             )
             assert proc.stdin is not None
             write_frame(proc.stdin, job)
         except OSError as exc:  # no interpreter, or it exited at once (a broken pipe)
             log.warning("full-text helper did not start (%s): indexing in this process", exc)
             if proc is not None:
-                close(proc, wake)
-            if wake is not None:
-                os.close(wake)
+                close(proc)
             return None
-        return cls(proc, engine, title_weight, wake)
+        return cls(proc, engine, title_weight)
 
     def falling_back_to(self, local: Postings) -> RemotePostings:
         """Use ``local`` (the caller's empty ``Postings``, with its phrases) if the helper
@@ -237,8 +220,6 @@ class RemotePostings:
             self._queue.append(reply)
             try:
                 write_frame(proc.stdin, (op, args))
-                if self._wake is not None:
-                    os.eventfd_write(self._wake, 1)
             except Exception as exc:
                 self._fail(exc)
                 raise HelperGone from exc
@@ -256,13 +237,6 @@ class RemotePostings:
         )
         proc.kill()  # a blocked reader or writer of the pipe wakes up and sees it gone
         proc.wait()
-        self._close_wake()
-
-    def _close_wake(self) -> None:
-        with self._send_lock:  # no signal is being written to it meanwhile
-            wake, self._wake = self._wake, None
-        if wake is not None:
-            os.close(wake)
 
     def _in_process(self) -> Postings:
         """The local postings, loaded (once, whoever asks first) from the database."""
@@ -276,28 +250,14 @@ class RemotePostings:
         with self._state_lock:
             proc, self._proc = self._proc, None
         if proc is not None:
-            close(proc, self._wake)
-            self._close_wake()
+            close(proc)
 
 
-def _eventfd() -> int | None:
-    """An eventfd (Linux) to wake the helper with, or ``None`` to wake it by the pipe."""
-    make = getattr(os, "eventfd", None)
-    if make is None:
-        return None
-    try:
-        return int(make(0, os.EFD_SEMAPHORE | os.EFD_CLOEXEC))
-    except OSError:
-        return None
-
-
-def close(proc: subprocess.Popen[bytes], wake: int | None = None) -> None:
-    """Close the helper's stdin and wake it (it exits), then make sure it has."""
+def close(proc: subprocess.Popen[bytes]) -> None:
+    """Close the helper's stdin (it exits), then make sure it has."""
     try:
         if proc.stdin is not None:
             proc.stdin.close()
-        if wake is not None:
-            os.eventfd_write(wake, 1)
         proc.wait(timeout=2)
     except (OSError, subprocess.TimeoutExpired):
         proc.kill()
@@ -353,10 +313,7 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     )
     postings.refresh(engine)
     write_frame(stdout, ("ok", None, len(postings), postings.nbytes))
-    wake, parent = job.get("wake_fd"), job.get("parent")
     while True:
-        if wake is not None and not _woken(wake, parent):
-            break  # the parent died: nobody will close the eventfd's other end
         try:
             op, args = read_frame(stdin)
         except EOFError:
@@ -390,16 +347,6 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             reply = ("error", f"{type(exc).__name__}: {exc}", len(postings), postings.nbytes)
         write_frame(stdout, reply)
     engine.dispose()
-
-
-def _woken(wake: int, parent: int | None) -> bool:
-    """Wait for the caller's signal that a request is in the pipe; ``False`` once the
-    parent is gone (checked every second: an eventfd does not close when it dies)."""
-    while not select.select([wake], [], [], 1.0)[0]:
-        if parent is not None and os.getppid() != parent:
-            return False
-    os.eventfd_read(wake)  # a semaphore: one request per signal
-    return True
 
 
 def claim_stdout() -> IO[bytes]:
