@@ -218,9 +218,10 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
         core = Core.build(corpus.bench_settings(path), embedder=real, preload=True)  # as served
         load_s = time.perf_counter() - t0
         remote = core.fulltext.memory
-        local = Postings(title_weight=remote.title_weight, phrases=remote.phrases)
-        if ctx.full:
-            local.refresh(core.engine)  # the before: full text ranked in this process
+        local = None
+        if ctx.full:  # the before: full text ranked in this process
+            local = Postings(title_weight=remote.title_weight, phrases=remote.phrases)
+            local.refresh(core.engine)
         import torch
 
         matrix = np.asarray(core.vectors._matrix[: len(core.vectors)], dtype=np.float32)

@@ -18,7 +18,7 @@ from bot.index.embedder import Embedder, SentenceTransformerEmbedder
 from bot.index.ftserver import RemotePostings
 from bot.index.fulltext import FullTextIndex
 from bot.index.hybrid import HybridSearcher, QueryExpander
-from bot.index.postings import TITLE_WEIGHT, PhraseSet, Postings
+from bot.index.postings import TITLE_WEIGHT, PhraseSet
 from bot.index.preload import Preload
 from bot.index.vectors import VectorIndex
 from bot.ingest.pipeline import Ingester
@@ -82,8 +82,7 @@ class Core:
             phrases = PhraseSet(expander.known_phrases())
             fulltext = FullTextIndex(engine, title_weight=TITLE_WEIGHT, phrases=phrases)
             if server is not None:
-                local = Postings(title_weight=TITLE_WEIGHT, phrases=phrases)
-                fulltext.memory = server.falling_back_to(local)
+                fulltext.memory = server.falling_back_to(fulltext.memory)
             vectors = VectorIndex(embedder.dim)
             if load_vectors:
                 loaded = helper.collect() if helper else None

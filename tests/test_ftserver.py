@@ -132,6 +132,7 @@ def test_the_helper_exits_when_its_parent_is_killed(settings: Settings) -> None:
 
 _PARENT = """
 import sys
+import time
 from bot.index.ftserver import RemotePostings
 from bot.store import make_engine
 from pathlib import Path
@@ -141,7 +142,7 @@ server = RemotePostings.start(
 )
 server.refresh(engine)
 print(server._proc.pid, flush=True)
-__import__("time").sleep(600)
+time.sleep(600)
 """
 
 

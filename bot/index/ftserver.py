@@ -39,7 +39,7 @@ from typing import IO, Any
 
 from sqlalchemy import Engine
 
-from bot.index.postings import PhraseSet, Postings
+from bot.index.postings import PhraseSet, Postings, PostingsIndex
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class RemotePostings:
     def __init__(self, proc: subprocess.Popen[bytes], engine: Engine, title_weight: float) -> None:
         self._proc: subprocess.Popen[bytes] | None = proc
         self._engine = engine
-        self._local = Postings(title_weight=title_weight)  # used once the helper is gone
+        self._local: PostingsIndex = Postings(title_weight=title_weight)  # once it is gone
         self._send_lock = threading.Lock()  # a frame at a time, in ``_queue``'s order
         self._read_lock = threading.Lock()  # one reader at a time
         self._state_lock = threading.Lock()
@@ -120,9 +120,9 @@ class RemotePostings:
             return None
         return cls(proc, engine, title_weight)
 
-    def falling_back_to(self, local: Postings) -> RemotePostings:
-        """Use ``local`` (the caller's empty ``Postings``, with its phrases) if the helper
-        fails."""
+    def falling_back_to(self, local: PostingsIndex) -> RemotePostings:
+        """Use ``local`` (the caller's empty in-process index, with its phrases) if the
+        helper fails."""
         self._local = local
         return self
 
@@ -238,7 +238,7 @@ class RemotePostings:
         proc.kill()  # a blocked reader or writer of the pipe wakes up and sees it gone
         proc.wait()
 
-    def _in_process(self) -> Postings:
+    def _in_process(self) -> PostingsIndex:
         """The local postings, loaded (once, whoever asks first) from the database."""
         with self._local_lock:
             if not self._local.loaded:
