@@ -173,6 +173,11 @@ def vector_experiment(core: Core, vectors: dict[str, Any]) -> dict[str, dict[str
         "torch.mv(float16 matrix, q)": lambda v: torch.mv(half, torch.from_numpy(v).half()),
         "np.isin(langs) mask": lambda v: np.isin(index._langs[:n], [1]),
     }
+    coarse = index._coarse
+    if coarse is not None:  # the coarse stage: int8 codes vs the float32 projection it replaced
+        wide = coarse.rows[:n].astype(np.float32) * coarse.steps
+        ops["coarse scan: int8 codes (simsimd)"] = lambda v: coarse.scores(v, n)
+        ops["coarse scan: float32 projection (numpy, before)"] = lambda v: wide @ (v @ coarse.basis)
     times: dict[str, list[float]] = {k: [] for k in ops}
     for vec in vectors.values():
         for name, fn in ops.items():

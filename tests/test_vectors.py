@@ -69,6 +69,26 @@ def test_two_stage_search_matches_exact_search(monkeypatch: pytest.MonkeyPatch) 
     assert np.mean(overlap) >= 0.95
 
 
+def test_int8_coarse_scores_rank_like_the_float_projection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Quantizing the projection (and the query's) to int8 keeps the candidates it picks."""
+    monkeypatch.setattr(vectors_module, "COARSE_MIN_ROWS", 4_000)
+    monkeypatch.setattr(vectors_module, "COARSE_DIMS", 32)
+    rows = _clustered(6_000)
+    index = _index(rows)
+    coarse = index._coarse
+    assert coarse is not None and coarse.rows.dtype == np.int8
+    projected = (rows - coarse.mean) @ coarse.basis
+    rng = np.random.default_rng(2)
+    kept = []
+    for q in rows[rng.choice(6_000, 20, replace=False)]:
+        wanted = set(np.argsort(-(projected @ (q @ coarse.basis)))[:100].tolist())
+        picked = set(np.argsort(-coarse.scores(q, len(index)))[:110].tolist())
+        kept.append(len(wanted & picked) / 100)
+    assert np.mean(kept) >= 0.995  # a 20x coarser step: 0.92
+
+
 @pytest.mark.parametrize("n", [1, 300, 2_000, 9_999])
 def test_top_picks_what_argpartition_picks(n: int) -> None:
     """The sampled-threshold selection returns exactly the n largest scores, including

@@ -6,11 +6,17 @@ articles become searchable within seconds without a vector database.
 
 Past ``COARSE_MIN_ROWS`` passages an exact scan costs more than embedding the
 query (220k passages: ~20 ms on one core, memory-bound), so search becomes
-two-stage: a scan of a PCA projection to ``COARSE_DIMS`` dimensions picks
-``COARSE_CANDIDATES`` rows, which are then scored exactly. The projection is
-fitted on a sample when the index crosses the threshold and refitted each
-time it doubles; rows added in between are projected on arrival. From then on
-the full vectors are held as float16: only the candidates are scored on them.
+two-stage: a scan of a PCA projection to ``COARSE_DIMS`` dimensions, quantized
+to int8, picks ``COARSE_CANDIDATES`` rows, which are then scored exactly. The
+projection is fitted on a sample when the index crosses the threshold and
+refitted each time it doubles; rows added in between are projected on arrival.
+From then on the full vectors are held as float16: only the candidates are
+scored on them.
+
+The int8 scan runs in simsimd's SIMD kernels (VNNI where the CPU has it): at
+151k passages ~1.0 ms against ~2.8 ms for numpy's float32 product over the same
+projection, at a quarter of its memory (so it also evicts less of the CPU cache
+the steps after it use), with the same recall as the float32 projection.
 """
 
 from __future__ import annotations
@@ -20,26 +26,38 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import simsimd
 from numpy.typing import NDArray
 from sqlalchemy import Engine, text
 
 Vectors = NDArray[np.float32]
 Stored = NDArray[np.float32] | NDArray[np.float16]
+Codes = NDArray[np.int8]
 
 COARSE_MIN_ROWS = 50_000
-# 151k passages: 128 dims / 1,000 rows scanned in ~6 ms at recall@100 0.992; 96 / 2,000 in
-# ~5 ms at 0.990 (64 / 3,000: ~4.5 ms but 0.979)
-COARSE_DIMS = 96
-COARSE_CANDIDATES = 2_000
+# 151k passages, the 200 bench queries, int8 codes: 128 dims / 1,500 candidates search in
+# ~2.4 ms p50 at recall@100 0.995; 128 / 1,000: 2.2 ms, 0.992; 96 / 2,000: 2.3 ms, 0.987
+# (the float32 projection at 96 / 2,000, before: ~7 ms, 0.987)
+COARSE_DIMS = 128
+COARSE_CANDIDATES = 1_500
 _FIT_SAMPLE = 20_000
 
 
 class _Projection:
-    """A PCA basis (``dim x COARSE_DIMS``) and the rows projected on it."""
+    """A PCA basis (``dim x COARSE_DIMS``) and the rows projected on it, as int8 codes.
 
-    def __init__(self, mean: Vectors, basis: Vectors, fitted_rows: int, rows: Vectors) -> None:
+    Each projected dimension has its own quantization step (``steps``), from the
+    largest value the fitted rows reach there: the leading components spread far
+    wider than the trailing ones, and one step for all would spend the int8
+    range on the first few. Values of later rows beyond the fitted range clip.
+    """
+
+    def __init__(
+        self, mean: Vectors, basis: Vectors, steps: Vectors, fitted_rows: int, rows: Codes
+    ) -> None:
         self.mean = mean
         self.basis = basis
+        self.steps = steps
         self.fitted_rows = fitted_rows
         self.rows = rows
 
@@ -55,27 +73,45 @@ class _Projection:
             total += wide.sum(axis=0)
             gram += wide.T @ wide
         n = max(len(matrix), 1)
-        mean = total / n
-        covariance = gram / n - np.outer(mean, mean)
+        mean = (total / n).astype(np.float32)
+        covariance = gram / n - np.outer(total / n, total / n)
         _values, vectors = np.linalg.eigh(covariance)  # ascending eigenvalues
-        top = vectors[:, ::-1][:, :COARSE_DIMS]
-        projection = cls(
-            mean.astype(np.float32),
-            np.ascontiguousarray(top, dtype=np.float32),
-            len(matrix),
-            np.zeros((capacity, COARSE_DIMS), dtype=np.float32),
-        )
+        basis = np.ascontiguousarray(vectors[:, ::-1][:, :COARSE_DIMS], dtype=np.float32)
+        reach = np.zeros(COARSE_DIMS, dtype=np.float32)
         for start in range(0, len(matrix), _FIT_SAMPLE):  # chunks: no full-size temporaries
-            part = matrix[start : start + _FIT_SAMPLE]
-            projection.rows[start : start + len(part)] = projection.project(part)
+            part = (matrix[start : start + _FIT_SAMPLE].astype(np.float32) - mean) @ basis
+            reach = np.maximum(reach, np.abs(part).max(axis=0))
+        steps = np.maximum(reach, 1e-12) / 127
+        projection = cls(
+            mean,
+            basis,
+            steps.astype(np.float32),
+            len(matrix),
+            np.zeros((capacity, COARSE_DIMS), dtype=np.int8),
+        )
+        for start in range(0, len(matrix), _FIT_SAMPLE):
+            chunk = matrix[start : start + _FIT_SAMPLE]
+            projection.rows[start : start + len(chunk)] = projection.encode(chunk)
         return projection
 
-    def project(self, vectors: Stored) -> Vectors:
-        centered: Vectors = vectors.astype(np.float32) - self.mean
-        return centered @ self.basis
+    def encode(self, vectors: Stored) -> Codes:
+        """Rows as int8 codes: projected, divided by the step, rounded, clipped."""
+        centered = vectors.astype(np.float32) - self.mean
+        scaled = np.rint((centered @ self.basis) / self.steps)
+        return np.clip(scaled, -127, 127).astype(np.int8)
+
+    def scores(self, query: Vectors, size: int) -> Vectors:
+        """Each row's approximate dot product with ``query``, up to one positive factor
+        (ranks are what the coarse stage needs): the integer dot products of the codes
+        with the query's projection, weighted by the steps and quantized in turn."""
+        weights = (query @ self.basis) * self.steps
+        top = float(np.abs(weights).max()) or 1.0
+        probe = np.rint(weights * (127 / top)).astype(np.int8)
+        out = simsimd.cdist(probe[None], self.rows[:size], metric="dot", out_dtype="float32")
+        return np.asarray(out).reshape(-1)
 
     def grow(self, capacity: int, size: int) -> None:
-        rows = np.zeros((capacity, COARSE_DIMS), dtype=np.float32)
+        rows = np.zeros((capacity, COARSE_DIMS), dtype=np.int8)
         rows[:size] = self.rows[:size]
         self.rows = rows
 
@@ -155,7 +191,7 @@ class VectorIndex:
                 codes = [self._code(lang) for lang in langs]
                 self._langs[self._size : end] = np.asarray(codes, dtype=np.uint8)[keep]
             if self._coarse is not None:
-                self._coarse.rows[self._size : end] = self._coarse.project(vectors[keep])
+                self._coarse.rows[self._size : end] = self._coarse.encode(vectors[keep])
             self._size = end
             if not self._bulk:
                 self._fit_if_due()
@@ -225,6 +261,7 @@ class VectorIndex:
             if self._coarse is not None:
                 arrays["coarse_mean"] = self._coarse.mean
                 arrays["coarse_basis"] = self._coarse.basis
+                arrays["coarse_steps"] = self._coarse.steps
                 arrays["coarse_fitted"] = np.array(self._coarse.fitted_rows, dtype=np.int64)
                 arrays["coarse_rows"] = self._coarse.rows[:size]
         return arrays
@@ -247,6 +284,7 @@ class VectorIndex:
             index._coarse = _Projection(
                 arrays["coarse_mean"],
                 arrays["coarse_basis"],
+                arrays["coarse_steps"],
                 int(arrays["coarse_fitted"]),
                 arrays["coarse_rows"],
             )
@@ -289,7 +327,7 @@ class VectorIndex:
         coarse = self._coarse
         take = min(size, k * 3)
         if coarse is not None and size > COARSE_CANDIDATES:
-            rough = coarse.rows[:size] @ (query @ coarse.basis)
+            rough = coarse.scores(query, size)
             rows = _top(rough, COARSE_CANDIDATES)
             if allowed is not None:  # filter the candidates, not the whole index (~1 ms)
                 rows = rows[allowed[self._langs[rows]]]
