@@ -14,9 +14,9 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal, NamedTuple
 
-from sqlalchemy import DateTime, Engine, Row, bindparam, text
+from sqlalchemy import Engine
 
 from bot.entities import Gazetteer
 from bot.i18n import UserError
@@ -25,18 +25,34 @@ from bot.index.ftserver import HelperGone
 from bot.index.fulltext import FtsQuery, FullTextIndex
 from bot.index.vectors import VectorIndex
 from bot.lexicon import Lexicon
+from bot.store import select_in
 from bot.text import fold, is_stopword, phrase_stems, query_terms, tokens
 
 Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
 _ARTICLE_ROWS = (
-    text(
-        "SELECT id, title, url, source_name, published_at, first_seen_at, lang, story_id "
-        "FROM article WHERE id IN :ids"
-    )
-    .bindparams(bindparam("ids", expanding=True))
-    .columns(published_at=DateTime(), first_seen_at=DateTime())
+    "SELECT id, title, url, source_name, published_at, first_seen_at, lang, story_id "
+    "FROM article WHERE id IN ({ids})"
 )
+_PASSAGES = "SELECT id, article_id, text FROM passage WHERE article_id IN ({ids}) ORDER BY id"
+
+
+class ArticleRow(NamedTuple):
+    """What a hit shows of its article."""
+
+    id: int
+    title: str
+    url: str | None
+    source_name: str
+    published_at: datetime | None
+    first_seen_at: datetime | None
+    lang: str
+    story_id: int | None
+
+
+def _datetime(value: datetime | str | None) -> datetime | None:
+    """A stored timestamp: psycopg gives datetimes, sqlite3 the text SQLAlchemy wrote."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 class QueryError(UserError):
@@ -213,19 +229,21 @@ class HybridSearcher:
         age_days = max(0.0, (now - _aware(when)).total_seconds() / 86400)  # type: ignore[operator]
         return self.recency_weight * math.pow(0.5, age_days / self.half_life)
 
-    def _articles(self, ids: list[int]) -> dict[int, Row[Any]]:
+    def _articles(self, ids: list[int]) -> dict[int, ArticleRow]:
         if not ids:
             return {}
-        with self.engine.connect() as conn:  # text, not an ORM select: a third of the time
-            return {int(r.id): r for r in conn.execute(_ARTICLE_ROWS, {"ids": ids})}
+        rows = select_in(self.engine, _ARTICLE_ROWS, ids)
+        return {
+            int(aid): ArticleRow(
+                int(aid), title, url, source, _datetime(published), _datetime(seen), lang, story
+            )
+            for aid, title, url, source, published, seen, lang, story in rows
+        }
 
     def _snippets(self, wanted: list[tuple[int, int | None]], query: str) -> dict[int, str]:
         if not wanted:
             return {}
-        sql = text("SELECT id, article_id, text FROM passage WHERE article_id IN :ids ORDER BY id")
-        sql = sql.bindparams(bindparam("ids", expanding=True))
-        with self.engine.connect() as conn:
-            rows = conn.execute(sql, {"ids": [aid for aid, _ in wanted]}).all()
+        rows = select_in(self.engine, _PASSAGES, [aid for aid, _ in wanted])
         stems = set(query_terms(query))
         by_article: dict[int, list[tuple[int, str]]] = {}
         for pid, aid, passage in rows:
