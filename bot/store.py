@@ -88,6 +88,9 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # sqlite3; psycopg
+
+
 def select_in(engine: Engine, sql: str, ids: Sequence[int]) -> list[tuple[Any, ...]]:
     """Rows of ``sql``, whose ``{ids}`` stands for ``IN``'s list, for ``ids``; raw tuples.
 
@@ -98,7 +101,11 @@ def select_in(engine: Engine, sql: str, ids: Sequence[int]) -> list[tuple[Any, .
     raised as SQLAlchemy's (``OperationalError`` for a dead database), as ``execute``
     would; values come as the driver gives them (SQLite: datetimes are text).
     """
-    mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"  # sqlite3 / psycopg
+    if not ids:
+        return []
+    mark = _PLACEHOLDERS.get(engine.dialect.paramstyle)
+    if mark is None:
+        raise NotImplementedError(f"select_in: no placeholder for {engine.dialect.paramstyle}")
     statement = sql.format(ids=", ".join([mark] * len(ids)))
     params = [int(i) for i in ids]
     dbapi = engine.dialect.loaded_dbapi

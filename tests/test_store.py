@@ -44,3 +44,4 @@ def test_select_in_raises_sqlalchemy_errors(core: Core) -> None:
         select_in(core.engine, "SELECT id FROM no_such_table WHERE id IN ({ids})", [1, 2])
     assert "no_such_table" in str(caught.value)
     assert select_in(core.engine, "SELECT id FROM article WHERE id IN ({ids})", [1]) == []
+    assert select_in(core.engine, "SELECT id FROM article WHERE id IN ({ids})", []) == []
