@@ -74,8 +74,9 @@ class _Projection:
             total += wide.sum(axis=0)
             gram += wide.T @ wide
         n = max(len(matrix), 1)
-        mean = (total / n).astype(np.float32)
-        covariance = gram / n - np.outer(total / n, total / n)
+        center = total / n
+        covariance = gram / n - np.outer(center, center)
+        mean = center.astype(np.float32)
         _values, vectors = np.linalg.eigh(covariance)  # ascending eigenvalues
         basis = np.ascontiguousarray(vectors[:, ::-1][:, :COARSE_DIMS], dtype=np.float32)
         reach = np.zeros(COARSE_DIMS, dtype=np.float32)
