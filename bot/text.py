@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 import Stemmer  # PyStemmer: Snowball stemmers in C
 
@@ -38,14 +40,6 @@ STOPWORDS: dict[str, frozenset[str]] = {
     ),
 }
 _ALL_STOPWORDS = STOPWORDS["es"] | STOPWORDS["en"]
-_LANG_HINTS = {
-    "es": frozenset(
-        "el la los las de del que y en un una por con para se su al es lo como más".split()
-    ),
-    "en": frozenset("the of and to in a is that for on with as by it at from are was this".split()),
-}
-
-
 _ACCENTS = str.maketrans("áàâäãåéèêëíìîïóòôöõúùûüñçýÿ", "aaaaaaeeeeiiiiooooouuuuncyy")
 
 
@@ -83,14 +77,138 @@ def content_hash(title: str, body: str) -> str:
     return hashlib.sha256(normalized.encode()).hexdigest()
 
 
+# --- Language identification (es/en) ---------------------------------------------------
+#
+# Short messages ("precio Nvidia H20", "modelos abiertos chinos") are mostly names and content
+# words, where stopword counts fail. ``detect_lang`` first drops the tokens that carry no
+# language (names, model numbers, acronyms), then lets unambiguous function words, accents and
+# "¿"/"¡" decide; only when they tie does it ask lingua (n-gram models built for short text,
+# restricted to Spanish and English). Long article text goes through the same steps on its
+# first ``_LANG_SCAN_CHARS`` characters, where function words nearly always decide.
+
+_LANG_SCAN_CHARS = 1000
+_LANG_WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+_LANG_CHUNK = re.compile(r"\S+")
+_SENTENCE_STOPS = (".", "!", "?", "…", ":", ";")
+# Function words that are not also common words of the other language ("a", "no", "me",
+# "con", "sin", "son", "era", "he", "yo", "vs" and "top" are left out on purpose).
+_LANG_FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    "es": frozenset(
+        """de del el en la los las lo un una unos unas y o que qué quien quién quienes cual cuál
+        cuales cuáles como cómo cuando cuándo donde dónde cuanto cuánto cuanta cuánta cuantos
+        cuántos cuantas cuántas por para porque con sobre entre desde hasta hacia segun según se
+        su sus al es está esta están estan este esto estos estas ese eso esos esas hay fue fueron
+        ser ha han muy más mas también tambien ya pero ni nos les hoy ayer algo nada todo todos
+        todas otra otro otras otros""".split()
+    ),
+    "en": frozenset(
+        """the of and to in is are was were be been being that this these those for on with by at
+        from what who whom whose how when where why which about into onto it its do does did
+        done can could will would should has have had having my your our their his her they
+        them we you an not any some there than then just also only over after before up out off
+        i""".split()
+    ),
+}
+# Acronyms that do carry a language (IA = inteligencia artificial); other all-caps tokens
+# (API, GPU, NYT) are names.
+_LANG_ACRONYMS = {"IA": "es", "UE": "es", "AI": "en"}
+# AI-industry names users type in lowercase ("que paso con openai"); capitalised names are
+# dropped by their shape.
+_LANG_NEUTRAL_NAMES = frozenset(
+    """openai nvidia qwen deepseek google meta apple microsoft anthropic mistral gemini claude
+    llama grok xai huawei alibaba baidu tesla amazon perplexity cursor windsurf chatgpt gpt
+    copilot samsung intel amd tsmc ibm siri altman musk bytedance tiktok tencent kimi oracle
+    broadcom qualcomm twitter youtube github huggingface midjourney sora""".split()
+)
+_SPANISH_LETTERS = frozenset("áéíóúñü")
+
+
+def _language_words(text: str) -> tuple[list[str], int, int]:
+    """The words of ``text`` that carry a language, and the votes of the language acronyms.
+
+    Dropped: tokens with digits (H20, GPT-4o), inner capitals (OpenAI, TPUs), all-caps
+    acronyms (API, NYT), capitalised words not at a sentence start (Sam Altman, Nvidia) and
+    known lowercase names (openai). A capitalised first word ("Chinese open models") stays, and
+    so do the capitalised words of a Title Case line.
+    """
+    words: list[str] = []
+    es = en = 0
+    for line in text.splitlines():
+        chunks = _LANG_CHUNK.findall(line)
+        # A Title Case headline ("Asia Worries Send Stocks Sliding"): capitals are style there.
+        capitals = sum(c.lstrip("\"'([¿¡«“‘")[:1].isupper() for c in chunks)
+        title_case = len(chunks) >= 4 and capitals >= 0.75 * len(chunks)
+        at_start = True
+        for chunk in chunks:
+            first, at_start = at_start or title_case, chunk.endswith(_SENTENCE_STOPS)
+            if any(c.isdigit() for c in chunk):
+                continue
+            for word in _LANG_WORD.findall(chunk):
+                if len(word) > 1 and word.isupper():
+                    vote = _LANG_ACRONYMS.get(word)
+                    es, en = es + (vote == "es"), en + (vote == "en")
+                elif word == "I" or not (
+                    any(c.isupper() for c in word[1:])
+                    or (word[0].isupper() and not first)
+                    or fold(word) in _LANG_NEUTRAL_NAMES
+                ):
+                    words.append(word)
+                first = False
+    return words, es, en
+
+
+def _function_word_votes(words: list[str]) -> tuple[int, int]:
+    es = en = 0
+    for word in words:
+        low = word.casefold()
+        if low in _LANG_FUNCTION_WORDS["es"] or not _SPANISH_LETTERS.isdisjoint(low):
+            es += 1
+        elif low in _LANG_FUNCTION_WORDS["en"] or "'" in low or "’" in low:
+            en += 1  # function word, or an English contraction (what's, don't)
+    return es, en
+
+
+_lingua_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _lingua_detector() -> Any:
+    """lingua with only Spanish and English models (~65 MB), built on first use (~0.2 s)."""
+    from lingua import Language, LanguageDetectorBuilder
+
+    builder = LanguageDetectorBuilder.from_languages(Language.SPANISH, Language.ENGLISH)
+    return builder.with_preloaded_language_models().build()
+
+
+def _model_lang(words: str) -> str | None:
+    """lingua's choice between Spanish and English for ``words``; ``None`` if it has none."""
+    with _lingua_lock:  # build once even when two threads ask first
+        detector = _lingua_detector()
+    language = detector.detect_language_of(words)
+    if language is None:
+        return None
+    return "es" if language.name == "SPANISH" else "en"
+
+
 def detect_lang(text: str) -> str:
-    """``es`` or ``en`` by stopword counts; good enough for news prose, cheap at ingest."""
-    words = [w.lower() for w in _TOKEN.findall(text[:4000])]
-    es = sum(w in _LANG_HINTS["es"] for w in words)
-    en = sum(w in _LANG_HINTS["en"] for w in words)
-    if re.search(r"[ñ¿¡áéíóú]", text[:4000].lower()):
-        es += 2
-    return "es" if es > en else "en"
+    """``es`` or ``en`` for a user message or an article (only its first 1000 characters).
+
+    Names, model numbers and acronyms carry no language ("precio Nvidia H20" is Spanish,
+    "search descargas de Qwen" too). Function words, accents and "¿"/"¡" decide; on a tie the
+    lingua model decides on the remaining words; with no word left the answer is ``en``.
+    """
+    head = text[:_LANG_SCAN_CHARS]
+    if head.isupper():  # "QUE PASA CON OPENAI": shouting, not acronyms
+        head = head.lower()
+    words, es, en = _language_words(head)
+    es_words, en_words = _function_word_votes(words)
+    es += es_words + ("¿" in head) + ("¡" in head)
+    en += en_words
+    if es != en:
+        return "es" if es > en else "en"
+    if words:
+        return _model_lang(" ".join(words)) or "en"
+    return "en"
 
 
 _ABBREVIATIONS = re.compile(
