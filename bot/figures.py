@@ -1,18 +1,28 @@
 """Key figures: numbers with their units and subjects, extracted once at ingest.
 
-Spanish writes "15,8 %" and "1.000"; English "15.8%" and "1,000". The article's
-language decides which separator is the decimal one.
+Spanish writes "15,8 %" and "40.000 millones"; English "15.8%" and "1,000". The
+article's language decides which separator is the decimal one, so the stored
+``value`` is a plain float and the reply's language only decides how it is shown
+(``bot.i18n.format_number``).
+
+Digits glued to letters belong to names, not quantities: "H100", "GPT-4",
+"3.5-turbo", "Llama 3.1". A currency code is a unit, not a subject: "US$" is not
+the United States.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.entities import Gazetteer
 from bot.text import split_sentences
 
-_SCALE = {
+_SCALE = {  # written out: "1,5 millones", "$1.5 billion", "40 mil usuarios"
     "mil millones": 1e9,
     "millones": 1e6,
     "millón": 1e6,
@@ -20,16 +30,25 @@ _SCALE = {
     "mil": 1e3,
     "billones": 1e12,
     "billón": 1e12,
+    "billon": 1e12,
     "billion": 1e9,
     "billions": 1e9,
     "million": 1e6,
     "millions": 1e6,
     "thousand": 1e3,
     "trillion": 1e12,
-    "bn": 1e9,
-    "m": 1e6,
-    "k": 1e3,
 }
+_ABBREVIATION = {  # "$13bn", "1.7B€", "700M downloads": glued or spaced, never alone
+    "k": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "bln": 1e9,
+    "tn": 1e12,
+}
+_CURRENCY = {"us$": "usd", "$": "usd", "€": "eur", "usd": "usd", "eur": "eur"}
 _UNITS = {
     "descargas": "downloads",
     "downloads": "downloads",
@@ -50,6 +69,7 @@ _UNITS = {
     "parameters": "parameters",
     "chips": "chips",
     "gpus": "gpus",
+    "gpu": "gpus",  # Spanish leaves the acronym unchanged: "350.000 GPU"
     "empleados": "employees",
     "employees": "employees",
     "acciones": "shares",
@@ -57,20 +77,50 @@ _UNITS = {
     "modelos": "models",
     "models": "models",
 }
-_NUMBER = r"\d{1,3}(?:[.,\s]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
-_SCALES = "|".join(sorted(map(re.escape, _SCALE), key=len, reverse=True))
-_UNIT_WORDS = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
-_FIGURE = re.compile(
-    rf"(?P<cur>US\$|\$|€)?\s?(?P<num>{_NUMBER})"
-    rf"(?:\s?(?P<pct>%|por ciento|percent)"
-    rf"|\s(?P<scale>{_SCALES})\b(?:\s(?:de\s)?(?P<unit>{_UNIT_WORDS})\b)?"
-    rf"|\s(?:de\s)?(?P<unit2>{_UNIT_WORDS})\b)",
-    re.IGNORECASE,
+
+
+def _alternation(words: Mapping[str, object]) -> str:
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
+# One separator throughout the thousands groups, a group never starts a number with 0.
+_NUMBER = (
+    r"[1-9]\d{0,2}(?P<sep>[.,\u00a0\u202f ])\d{3}(?:(?P=sep)\d{3})*(?:[.,]\d+)?"
+    r"|\d+(?:[.,]\d+)?"
 )
+_CHIP = r"(?-i:[A-Z]{1,3}\d{2,4}[A-Z]?)"  # H100, A100, MI300X: a qualifier of the thing counted
+_FIGURE = re.compile(
+    rf"""
+    (?<![\w.,$€/])                    # not the tail of H100, v3.1, A$5
+    (?:(?P<cur>{_alternation(_CURRENCY)})\s?)?
+    (?P<sign>[-\u2212](?=\d))?        # "un -3,2 %" (the "-" of "10-15%" follows a digit)
+    (?P<num>{_NUMBER})
+    (?P<abbr>{_alternation(_ABBREVIATION)})?
+    (?!\w|[.,]\d|-[^\W\d_])           # nor the head of 3.5-turbo, 7B-Instruct
+    (?:\s?(?P<cur_after>€|\$))?
+    (?:
+        \s?(?P<pct>%|por\sciento\b|per\s?cent\b)
+      | (?:\s(?P<scale>{_alternation(_SCALE)}|{_alternation(_ABBREVIATION)})\b)?
+        (?:\s(?:de\s)?(?:(?-i:[A-Z][a-z]+\s)?{_CHIP}\s)?   # 350,000 (Nvidia) H100 GPUs
+           (?P<unit>{_alternation(_UNITS)})(?!\w)
+           (?:\s{_CHIP}(?!\w))?)?                          # 350.000 GPU H100
+    )
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# "US$", "HK$", "USD": what the gazetteer would otherwise read as "US" or "HK".
+_CURRENCY_CODE = re.compile(r"(?<![^\W\d_])[A-Z]{1,3}\$|\b(?:USD|EUR|GBP|CNY|RMB|JPY)\b")
+_VERSIONED = {"model", "chip"}  # kinds whose name a following number belongs to: "Gemini 2.5"
+
+Mention = tuple[str, int, int]
 
 
 @dataclass(frozen=True, slots=True)
 class KeyFigure:
+    """``text`` as written; ``value`` as a plain float (7e8), whatever the article's separators;
+    ``unit`` "%", "usd", "downloads", ... or "" for a bare scaled count; ``subject`` the
+    canonical name of the nearest entity (shown through ``display_subject``)."""
+
     text: str
     value: float
     unit: str
@@ -79,50 +129,124 @@ class KeyFigure:
 
 
 def parse_number(raw: str, lang: str) -> float | None:
-    """``15,8`` (es) -> 15.8; ``1.000`` (es) -> 1000; ``1,000.5`` (en) -> 1000.5.
+    """``15,8`` (es) -> 15.8; ``1.000`` (es) -> 1000; ``1,000.5`` (either) -> 1000.5.
 
-    ``None`` for digit runs that are no number in ``lang`` (``3.801.7`` in an English
-    text, a version or a date): real feeds carry them, and one must not fail an ingest.
+    Only a lone mark before exactly three digits ("1.000", "350,000") is ambiguous;
+    the article's language settles it. Both marks, or a lone mark before fewer or
+    more digits, read the same in any language. ``None`` for digit runs that are no
+    number (``3.801.7``, a version, a date): real feeds carry them, and one must not
+    fail an ingest.
     """
-    raw = raw.replace(" ", "")
-    decimal, thousands = (",", ".") if lang == "es" else (".", ",")
-    if thousands in raw and decimal in raw:
-        raw = raw.replace(thousands, "")
-    elif thousands in raw and re.fullmatch(rf"\d{{1,3}}(?:\{thousands}\d{{3}})+", raw):
-        raw = raw.replace(thousands, "")
-    try:
-        return float(raw.replace(decimal, ".").replace(",", "."))
-    except ValueError:
+    digits = re.sub(r"\s", "", raw)
+    marks = re.findall(r"[.,]", digits)
+    if len(set(marks)) == 2:
+        decimal = marks[-1]
+    elif len(marks) == 1 and (not re.search(r"[.,]\d{3}$", digits) or digits.startswith("0")):
+        decimal = marks[0]
+    else:
+        decimal = "," if lang == "es" else "."
+    thousands = "." if decimal == "," else ","
+    whole, _, fraction = digits.partition(decimal)
+    if decimal in fraction or (fraction and not fraction.isdigit()):
         return None
+    if not re.fullmatch(rf"\d+|[1-9]\d{{0,2}}(?:\{thousands}\d{{3}})+", whole):
+        return None
+    return float(whole.replace(thousands, "") + "." + (fraction or "0"))
+
+
+def _in_a_name(sentence: str, start: int, mentions: list[Mention], gazetteer: Gazetteer) -> bool:
+    """Is the number at ``start`` part of a name ("GPT-4", "Llama 3", "Gemini 2.5")?"""
+    glued = re.split(r"\s", sentence[:start])[-1]  # the text stuck to the number's left
+    if glued.endswith("-") and any(c.isalpha() for c in glued):
+        return True  # "GPT-4", "Qwen2.5-72B"; "10-15%" is a range and stays
+    for name, begin, end in mentions:
+        if begin <= start < end:
+            return True
+        if gazetteer.kind(name) in _VERSIONED and sentence[end:start] == " ":
+            return True
+    return False
+
+
+def _measure(match: re.Match[str], lang: str) -> tuple[float, str] | None:
+    """``(value, unit)`` of a candidate, or ``None`` when it is no figure (a bare number, "7B")."""
+    value = parse_number(match.group("num"), lang)
+    if value is None:
+        return None
+    if match.group("sign"):
+        value = -value
+    if match.group("pct"):
+        return value, "%"
+    currency = match.group("cur") or match.group("cur_after")
+    unit_word = (match.group("unit") or "").lower()
+    abbr = (match.group("abbr") or "").lower()
+    scale = (match.group("scale") or "").lower()
+    if abbr and scale:
+        return None
+    if (abbr or scale in _ABBREVIATION) and not (currency or unit_word):
+        return None  # "Mistral 7B", "10 m": a model size or metres, not an amount
+    if abbr and not currency and unit_word in {"models", "modelos"}:
+        return None  # "7B models" is a size class, not seven billion models
+    factor = _ABBREVIATION.get(abbr) or _ABBREVIATION.get(scale) or _SCALE.get(scale, 1.0)
+    if unit_word:
+        unit = _UNITS[unit_word]
+    elif currency:
+        unit = _CURRENCY[currency.lower()]
+    elif scale:
+        unit = ""  # "1.200 millones": a bare scaled count still says something
+    else:
+        return None  # a bare number: a year, a rank, a page
+    return value * factor, unit
+
+
+def _subject(mentions: list[Mention], start: int, end: int) -> str | None:
+    """Nearest mention outside the figure; in "350,000 H100 GPUs" the chip is the thing counted."""
+    outside = [m for m in mentions if m[2] <= start or m[1] >= end]
+    center = (start + end) / 2
+    nearest = min(outside, key=lambda m: abs((m[1] + m[2]) / 2 - center), default=None)
+    return nearest[0] if nearest else None
 
 
 def extract_figures(text: str, lang: str, gazetteer: Gazetteer) -> list[KeyFigure]:
-    """Figures that carry meaning: percentages, scaled amounts, counted things. Years are not."""
+    """Figures that carry meaning: percentages, money, scaled or counted things. Years are not."""
     figures: list[KeyFigure] = []
     for sentence in split_sentences(text):
-        mentions = gazetteer.positions(sentence)
-        for match in _FIGURE.finditer(sentence):
-            unit_word = match.group("unit") or match.group("unit2")
-            if match.group("pct"):
-                unit = "%"
-            elif unit_word:
-                unit = _UNITS[unit_word.lower()]
-            elif match.group("cur"):
-                unit = _UNITS[match.group("cur").lower()]
-            elif match.group("scale") and match.group("scale").lower() not in {"m", "k"}:
-                unit = ""
-            else:
+        codes = [c.span() for c in _CURRENCY_CODE.finditer(sentence)]
+        mentions = [
+            m
+            for m in gazetteer.positions(sentence)
+            if not any(m[1] < c_end and c_start < m[2] for c_start, c_end in codes)
+        ]
+        position = 0
+        while match := _FIGURE.search(sentence, position):
+            measured = _measure(match, lang)
+            if measured is None or _in_a_name(sentence, match.start("num"), mentions, gazetteer):
+                position = match.start() + 1  # what follows a rejected span may still be a figure
                 continue
-            value = parse_number(match.group("num"), lang)
-            if value is None:
-                continue
-            if match.group("scale"):
-                value *= _SCALE[match.group("scale").lower()]
-            center = (match.start() + match.end()) / 2
-            subject = min(
-                mentions, key=lambda m: abs((m[1] + m[2]) / 2 - center), default=(None, 0, 0)
-            )[0]
+            position = match.end()
+            value, unit = measured
+            subject = _subject(mentions, match.start(), match.end())
             figures.append(
                 KeyFigure(match.group(0).strip(), value, unit, subject, sentence.strip())
             )
     return figures
+
+
+@functools.cache
+def spanish_names(path: Path) -> Mapping[str, str]:
+    """``{canonical name: name_es}`` from ``config/entities.toml``, read once per path.
+
+    Canonical names are English ("United States"); a Spanish reply should say
+    "Estados Unidos". The gazetteer keeps aliases without their language, so the
+    Spanish display name is its own field, set only where it differs.
+    """
+    if not path.is_file():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {row["name"]: row["name_es"] for row in data.get("entity", []) if row.get("name_es")}
+
+
+def display_subject(subject: str | None, lang: str, names_es: Mapping[str, str]) -> str | None:
+    """A figure's subject as the reply's language names it (``names_es`` from ``spanish_names``)."""
+    if subject is None or lang != "es":
+        return subject
+    return names_es.get(subject, subject)

@@ -267,9 +267,14 @@ def format_date(value: datetime | None, lang: str) -> str:
     return f"{value.day} {_MONTHS.get(lang, _MONTHS['en'])[value.month - 1]} {value.year}"
 
 
+# (size, singular, plural). Spanish press writes "40.000 millones", not "40 mil millones".
 _SCALES_OUT = {
-    "en": [(1e12, "trillion"), (1e9, "billion"), (1e6, "million")],
-    "es": [(1e12, "billones"), (1e9, "mil millones"), (1e6, "millones")],
+    "en": [
+        (1e12, "trillion", "trillion"),
+        (1e9, "billion", "billion"),
+        (1e6, "million", "million"),
+    ],
+    "es": [(1e12, "billón", "billones"), (1e6, "millón", "millones")],
 }
 _UNIT_NAMES = {
     "downloads": {"es": "descargas", "en": "downloads"},
@@ -277,29 +282,48 @@ _UNIT_NAMES = {
     "parameters": {"es": "parámetros", "en": "parameters"},
     "employees": {"es": "empleados", "en": "employees"},
     "models": {"es": "modelos", "en": "models"},
+    "gpus": {"es": "GPU", "en": "GPUs"},
+    "chips": {"es": "chips", "en": "chips"},
+    "shares": {"es": "acciones", "en": "shares"},
+    "tokens": {"es": "tokens", "en": "tokens"},
+    "usd": {"es": "dólares", "en": "dollars"},
+    "eur": {"es": "euros", "en": "euros"},
+    "cny": {"es": "yuanes", "en": "yuan"},
 }
+_SYMBOLS = {"en": {"usd": "$", "eur": "€"}}  # English puts the symbol first: "$6.6 billion"
 
 
 def _decimal(value: float, lang: str) -> str:
-    text = f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-    return text.replace(".", ",") if lang == "es" else text
+    """``1,000.5`` in English, ``1.000,5`` in Spanish; at most two decimals, none if zero."""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text.translate(str.maketrans(",.", ".,")) if lang == "es" else text
 
 
 def format_number(value: float, unit: str, original: str, lang: str) -> str:
-    """A figure in the reader's conventions: ``15,8 %`` in Spanish, ``15.8 %`` in English."""
+    """A figure in the reader's conventions, whatever the article's language.
+
+    ``15,8 %`` / ``15.8 %``; ``40.000 millones de dólares`` / ``$40 billion``;
+    ``1.000,5 usuarios`` / ``1,000.5 users``. ``original`` (the span as written) is
+    not reused: its separators follow the article's language, not the reader's.
+    """
+    lang = lang if lang in _SCALES_OUT else "en"
     if unit == "%":
         return f"{_decimal(value, lang)} %"
-    for size, word in _SCALES_OUT[lang if lang in _SCALES_OUT else "en"]:
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    amount, scaled = _decimal(value, lang), False
+    for size, singular, plural in _SCALES_OUT[lang]:
         if value >= size:
-            amount = f"{_decimal(value / size, lang)} {word}"
+            count = _decimal(value / size, lang)
+            amount, scaled = f"{count} {singular if count == '1' else plural}", True
             break
-    else:
-        amount = _decimal(value, lang)
-    if unit in {"usd", "eur", "cny"}:
-        return f"{amount} {unit.upper()}"
+    symbol = _SYMBOLS.get(lang, {}).get(unit)
+    if symbol:
+        return sign + symbol + amount
+    amount = sign + amount
     name = _UNIT_NAMES.get(unit, {}).get(lang, unit)
-    joiner = " de " if lang == "es" and value >= 1e6 and name else " "
-    return (amount + joiner + name).strip() if name else amount
+    if not name:
+        return amount
+    return amount + (" de " if lang == "es" and scaled else " ") + name
 
 
 class UserError(ValueError):
