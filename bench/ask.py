@@ -33,7 +33,7 @@ def run(ctx: Context) -> Result:
     found = 0
     for question in questions[20:]:
         t0 = time.perf_counter()
-        core.embedder.encode([question])
+        core.embedder.query(question)
         embed.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         found += answer(core, question, "en").found

@@ -197,7 +197,7 @@ def encode(ctx: Context, rows: list[Row], ledes: list[Any] | None = None) -> np.
     texts = [f"{r.title}. {r.title}" for r in rows]
     if ledes is not None:
         texts = [f"{t}. {lede}" for t, lede, *_ in ledes]
-    vectors = cached.encode(texts)
+    vectors = cached.passages(texts)
     log(f"vectors: {cached.hits} cached, {cached.misses} encoded")
     return vectors
 

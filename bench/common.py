@@ -245,14 +245,16 @@ class Context:
 
     def embedder(self) -> Any:
         if self._embedder is None:
-            from bot.index.embedder import SentenceTransformerEmbedder
+            from bot.index.embedder import make_embedder
 
             log("loading the embedding model")
             from bot.settings import load_settings
 
-            threads = load_settings().torch_threads or None  # AINEWS_TORCH_THREADS
-            embedder = SentenceTransformerEmbedder(threads=threads)
-            embedder.load()
+            settings = load_settings()  # AINEWS_EMBEDDING_MODEL, AINEWS_EMBEDDING_THREADS
+            embedder = make_embedder(
+                settings.embedding_model, threads=settings.embedding_threads
+            )
+            getattr(embedder, "load", lambda: None)()
             self._embedder = embedder
         return self._embedder
 

@@ -168,7 +168,7 @@ def warm_vectors(embedder: CachingEmbedder, items: list[Item], what: str, chunk:
         texts = passage_texts(items[start : start + chunk])
         before = embedder.misses
         with stopwatch() as t:
-            embedder.encode(texts)
+            embedder.passages(texts)
         done += len(texts)
         encoded = embedder.misses - before
         if encoded:

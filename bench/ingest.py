@@ -90,7 +90,7 @@ def run(ctx: Context, n: int | None = None) -> Result:
     rounds = 1 if ctx.full else 2
     parsed = corpus.jsonl_items("reuters21578.jsonl")[:n]
     copies = [copy.deepcopy(parsed) for _ in range(4 + rounds)]  # ingest mutates its items
-    real.encode(["warm up the model"] * 8)
+    real.passages(["warm up the model"] * 8)
     import torch
 
     folder = corpus.scratch_dir("ingest-")
@@ -102,7 +102,7 @@ def run(ctx: Context, n: int | None = None) -> Result:
         def raw_round() -> None:
             log(f"raw model.encode of the same {len(texts)} texts")
             start = time.perf_counter()
-            real.encode(texts, batch_size=64)
+            real.passages(texts, batch_size=64)
             raw_runs.append(time.perf_counter() - start)
 
         for r in range(rounds):
@@ -128,7 +128,7 @@ def run(ctx: Context, n: int | None = None) -> Result:
         if ctx.full:
             start = time.perf_counter()
             for call_texts, batch_size, _ in recorder.calls:
-                real.encode(call_texts, batch_size=batch_size)
+                real.passages(call_texts, batch_size=batch_size)
             raw_calls_s = time.perf_counter() - start
         threads = torch.get_num_threads()
         raw_1t_s = float("nan")
@@ -136,7 +136,7 @@ def run(ctx: Context, n: int | None = None) -> Result:
             torch.set_num_threads(1)
             try:
                 start = time.perf_counter()
-                real.encode(texts, batch_size=64)
+                real.passages(texts, batch_size=64)
                 raw_1t_s = time.perf_counter() - start
             finally:
                 torch.set_num_threads(threads)

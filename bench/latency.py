@@ -3,7 +3,7 @@
 Per size, for each of 200 distinct title-derived queries (3-6 words of a
 Reuters/HuffPost title), in rotating order so CPU noise hits every column alike:
 
-- ``embed``: ``embedder.encode([q])``, the floor any dense search pays;
+- ``embed``: ``embedder.query(q)``, the floor any dense search pays;
 - ``rank_bm25``: ``BM25Okapi.get_scores`` + top-10 over the same stemmed terms
   the full-text index holds (title + body per article);
 - ``st_search``: ``sentence_transformers.util.semantic_search`` (top 100) over
@@ -140,7 +140,7 @@ def thread_experiment(
             for threads in (default, 1) if i % 2 else (1, default):
                 torch.set_num_threads(threads)
                 for name, fn in (
-                    ("embed", lambda q=q: real.encode([q])),
+                    ("embed", lambda q=q: real.query(q)),
                     ("hybrid", lambda q=q: core.searcher.search(q, limit=10, mode="hybrid")),
                 ):
                     start = time.perf_counter()
@@ -235,7 +235,7 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
         log(f"{size:,}: {len(core.vectors):,} passages; rank_bm25 built in {bm25_build:.1f}s")
 
         def op_embed(q: str, v: Any) -> Any:
-            return real.encode([q])
+            return real.query(q)
 
         def op_rank_bm25(q: str, v: Any, bm25: Any = bm25) -> Any:
             scores = bm25.get_scores(query_terms(q))
@@ -265,7 +265,7 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
         }
         if ctx.full:  # the before of the full-text helper: --full only
             ops["hybrid, full text in-process"] = op_in_process
-        vectors = {q: real.encode([q])[0] for q in queries + warmup}
+        vectors = {q: real.query(q) for q in queries + warmup}
         time_ops(ops, warmup, vectors)  # warm caches, allocator, model
         times = time_ops(ops, queries, vectors)
         stats = {name: summarize_ms(t) for name, t in times.items()}

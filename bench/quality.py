@@ -185,7 +185,7 @@ class Candidates:
         for qid, raw in queries.items():
             query = validate_query(raw, searcher.max_query_chars)
             fts_query = searcher.expander.build(query)
-            vector = core.embedder.encode([query])[0]
+            vector = core.embedder.query(query)
             for depth in depths:
                 for tw, index in indexes.items():
                     self.lex[qid, depth, tw] = index.search(fts_query, depth)

@@ -77,7 +77,8 @@ class VectorCache:
 
 
 class CachingEmbedder:
-    """Wraps a real embedder; same interface (``dim``, ``name``, ``encode``)."""
+    """Wraps a real embedder; same interface (``bot.index.embedder.Embedder``). Passages are
+    cached; queries go to the model (they are what a latency benchmark times)."""
 
     def __init__(
         self, inner, cache: VectorCache, normalize: Callable[[str], str] = strip_replica
@@ -87,11 +88,16 @@ class CachingEmbedder:
         self.normalize = normalize
         self.dim = inner.dim
         self.name = inner.name
+        self.languages = inner.languages
+        self.min_score = inner.min_score
         self.hits = 0
         self.misses = 0
         self.encode_seconds = 0.0
 
-    def encode(self, texts: list[str], *, batch_size: int = 64) -> Vectors:
+    def query(self, text: str) -> Vectors:
+        return self.inner.query(text)
+
+    def passages(self, texts: list[str], *, batch_size: int = 64) -> Vectors:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         keys = [self.cache.key(self.normalize(t)) for t in texts]
@@ -102,7 +108,9 @@ class CachingEmbedder:
             for k, t in zip(keys, texts, strict=True):
                 first_text.setdefault(k, self.normalize(t))
             start = time.perf_counter()
-            vectors = self.inner.encode([first_text[k] for k in missing], batch_size=batch_size)
+            vectors = self.inner.passages(
+                [first_text[k] for k in missing], batch_size=batch_size
+            )
             self.encode_seconds += time.perf_counter() - start
             new = [
                 (k, np.asarray(v, dtype=np.float32).tobytes())
@@ -123,12 +131,17 @@ class RecordingEmbedder:
         self.inner = inner
         self.dim = inner.dim
         self.name = inner.name
+        self.languages = inner.languages
+        self.min_score = inner.min_score
         self.calls: list[tuple[list[str], int, float]] = []
         self.outputs: dict[str, Vectors] = {}
 
-    def encode(self, texts: list[str], *, batch_size: int = 64) -> Vectors:
+    def query(self, text: str) -> Vectors:
+        return self.inner.query(text)
+
+    def passages(self, texts: list[str], *, batch_size: int = 64) -> Vectors:
         start = time.perf_counter()
-        out = self.inner.encode(texts, batch_size=batch_size)
+        out = self.inner.passages(texts, batch_size=batch_size)
         self.calls.append((list(texts), batch_size, time.perf_counter() - start))
         self.outputs.update(zip(texts, out, strict=True))
         return out
@@ -149,8 +162,14 @@ class ReplayEmbedder:
         self.outputs = recorded.outputs
         self.dim = recorded.dim
         self.name = recorded.name
+        self.languages = recorded.languages
+        self.min_score = recorded.min_score
+        self.inner = recorded.inner
 
-    def encode(self, texts: list[str], *, batch_size: int = 64) -> Vectors:
+    def query(self, text: str) -> Vectors:
+        return self.inner.query(text)
+
+    def passages(self, texts: list[str], *, batch_size: int = 64) -> Vectors:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self.outputs[t] for t in texts])

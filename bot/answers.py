@@ -140,11 +140,11 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = 5) -> 
             session.execute(select(Figure).where(col(Figure.article_id).in_(ids))).scalars().all()
         )
     wants_quantity = bool(_QUANTITY.search(question))
-    dense_ok = core.settings.dense_languages
+    dense_ok = core.searcher.dense_languages
     qvec = None
     pvecs = {}
     if any(dense_ok is None or articles[a].lang in dense_ok for a in ids):
-        qvec = core.embedder.encode([question])[0]
+        qvec = core.embedder.query(question)
         pvecs = core.vectors.vectors_of([int(p.id) for p in passages])
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 

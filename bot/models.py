@@ -154,3 +154,12 @@ class Delivery(SQLModel, table=True):
     until: datetime | None = None
     stories: int = 0
     error: str | None = None
+
+
+class IndexMeta(SQLModel, table=True):
+    """Facts about the stored index, e.g. which embedding model made ``Passage.embedding``."""
+
+    __tablename__ = "index_meta"
+
+    key: str = Field(primary_key=True)
+    value: str

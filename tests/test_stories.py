@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.core import Core
-from bot.index.embedder import SentenceTransformerEmbedder
+from bot.index.embedder import Embedder
 from bot.ingest.files import Item
 from bot.ingest.types import RawArticle
 from bot.models import Article, Story
@@ -205,7 +205,7 @@ def test_every_article_gets_a_story_and_counts_add_up(core: Core) -> None:
 
 @pytest.mark.model
 def test_real_model_joins_translations_and_separates_same_topic(
-    settings: Settings, real_embedder: SentenceTransformerEmbedder
+    settings: Settings, real_embedder: Embedder
 ) -> None:
     core = Core.build(settings, embedder=real_embedder)
     try:

@@ -169,7 +169,7 @@ class HybridSearcher:
                 fts_future = self._pool.submit(self._lexical, query, expand)
         dense: list[tuple[int, float, int]] = []
         if mode != "bm25":
-            vector = self.embedder.encode([query])[0]
+            vector = self.embedder.query(query)
             dense = self.vectors.search(vector, self.candidates, langs=self.dense_languages)
         lexical = fts_future.result() if fts_future else []
         if helper is not None:

@@ -24,6 +24,7 @@ from bot.entities import EntityExtractor
 from bot.figures import extract_figures
 from bot.index.embedder import Embedder, Vectors
 from bot.index.fulltext import FullTextIndex
+from bot.index.space import claim, embedding_text
 from bot.index.vectors import VectorIndex
 from bot.ingest.files import Item
 from bot.ingest.types import IngestError, RawArticle
@@ -152,6 +153,7 @@ class Ingester:
         slowest step by far, so the database, story and entity work mostly hides
         behind it (measured in bench/ingest.py).
         """
+        claim(self.engine, self.embedder.name)  # vectors of two models never mix
         report = IngestReport()
         batch: list[_Prepared] = []
         pending: _Screened | None = None
@@ -241,8 +243,8 @@ class Ingester:
                 if prepared.url:
                     mine_urls.add(prepared.url)
                 mine_digests.add(prepared.digest)
-        texts = [f"{p.raw.title}. {passage}" for p in fresh for passage in p.passages]
-        vectors = pool.submit(self.embedder.encode, texts) if fresh else None
+        texts = [embedding_text(p.raw.title, passage) for p in fresh for passage in p.passages]
+        vectors = pool.submit(self.embedder.passages, texts) if fresh else None
         return _Screened(batch, outcomes, fresh, vectors, mine_urls, mine_digests)
 
     def _finish(

@@ -1,0 +1,110 @@
+"""Which model made the stored vectors, and re-embedding them with another one.
+
+Cosines between vectors of two models mean nothing, so a database remembers the model
+that embedded its passages (``index_meta``) and the bot refuses to start with another
+one until ``ainews reindex`` has re-embedded every passage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from sqlalchemy import Engine, func, update
+from sqlmodel import Session, col, select
+
+from bot.i18n import UserError
+from bot.index.embedder import Embedder
+from bot.models import Article, IndexMeta, Passage
+from bot.settings import MINILM_MODEL
+
+KEY = "embedding_model"
+
+
+class ModelMismatch(UserError):
+    """The database's vectors come from another model than the configured one."""
+
+
+def embedding_text(title: str, passage: str) -> str:
+    """What is embedded for a passage: its article's title gives every passage context."""
+    return f"{title}. {passage}"
+
+
+def stored_model(engine: Engine) -> str | None:
+    """The model that embedded the stored passages; ``None`` for an empty index."""
+    with Session(engine) as session:
+        row = session.get(IndexMeta, KEY)
+        if row is not None:
+            return row.value
+        has_passages = session.execute(select(Passage.id).limit(1)).first() is not None
+    # Passages from before the model was recorded were made by the previous default.
+    return MINILM_MODEL if has_passages else None
+
+
+def _record(engine: Engine, name: str) -> None:
+    with Session(engine) as session:
+        row = session.get(IndexMeta, KEY)
+        if row is None:
+            session.add(IndexMeta(key=KEY, value=name))
+        else:
+            row.value = name
+        session.commit()
+
+
+def claim(engine: Engine, name: str) -> None:
+    """Record ``name`` as the index's model, or refuse if the vectors are another model's."""
+    stored = stored_model(engine)
+    if stored is not None and stored != name:
+        raise ModelMismatch("model_mismatch", stored=stored, configured=name)
+    if stored is None:
+        try:
+            _record(engine, name)
+        except Exception:  # another replica recorded it first: check what it recorded
+            if stored_model(engine) != name:
+                raise ModelMismatch(
+                    "model_mismatch", stored=stored_model(engine) or "?", configured=name
+                ) from None
+
+
+def reindex(
+    engine: Engine,
+    embedder: Embedder,
+    *,
+    batch: int = 256,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Re-embed every passage with ``embedder`` and record it as the index's model.
+
+    Committed batch by batch, in passage-id order: an interrupted run is resumed by running
+    it again (it starts over; the model is recorded only once every passage is done).
+    """
+    with Session(engine) as session:
+        total = int(session.execute(select(func.count()).select_from(Passage)).scalar_one())
+    done, last = 0, 0
+    if progress:
+        progress(0, total)
+    while True:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(Passage.id, Passage.text, Article.title)
+                .join(Article, col(Article.id) == col(Passage.article_id))
+                .where(col(Passage.id) > last)
+                .order_by(col(Passage.id))
+                .limit(batch)
+            ).all()
+            if not rows:
+                break
+            vectors = embedder.passages([embedding_text(t, p) for _i, p, t in rows])
+            for (pid, _p, _t), vector in zip(rows, vectors, strict=True):
+                session.execute(
+                    update(Passage)
+                    .where(col(Passage.id) == pid)
+                    .values(embedding=np.asarray(vector, dtype=np.float32).tobytes())
+                )
+            session.commit()
+        last = int(rows[-1][0])
+        done += len(rows)
+        if progress:
+            progress(done, total)
+    _record(engine, embedder.name)
+    return done
