@@ -1,14 +1,21 @@
 """Parse what a user typed (any platform, Spanish or English) into a ``Command``.
 
 One grammar for every platform: adapters strip their own syntax (``/ainews``,
-the bot mention) and pass the rest here. Free text with no known verb is ``ask``.
+the bot mention) and pass the rest here.
+
+A verb is a command only when what follows fits its arguments: ``story 12`` is a
+story, "story of DeepSeek's founding" is a question. Requests for the newest
+stories about something ("noticias sobre Qwen", "what's new with Mistral", "lo
+último de OpenAI") become ``latest`` with the topic. Anything else is ``ask`` with
+the whole text, so a natural sentence never gets a usage error.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from bot.text import detect_lang, fold
+from bot.text import STOPWORDS, detect_lang, fold
 
 VERBS: dict[str, tuple[str, str]] = {
     # alias -> (verb, language the alias implies; "" = either)
@@ -55,27 +62,351 @@ VERBS: dict[str, tuple[str, str]] = {
     "estadisticas": ("stats", "es"),
 }
 MAX_COMMAND_CHARS = 2000
+LATEST_MAX = 20  # ``latest [n]``: at most this many stories
+MAX_TOPIC_WORDS = 8
+MAX_TOPIC_CHARS = 100
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
     verb: str
-    args: str
+    args: str  # for ``latest``: ``[n] [topic]``, e.g. "3 Qwen", "Qwen", "3" or ""
     lang: str  # language of the user's text
     raw: str = ""
 
 
 def parse(text: str) -> Command:
-    """First word is the verb if known (case- and accent-insensitive); free text is ``ask``."""
+    """First word is the verb if known (case- and accent-insensitive) and the rest fits it;
+    a request for news about something is ``latest``; anything else is ``ask``."""
     stripped = " ".join(text.split())
     if not stripped:
         return Command("empty", "", "en", text)
     head, _, rest = stripped.partition(" ")
-    known = VERBS.get(fold(head).strip("/¿?¡!.,:") or head)
-    if known is None:
-        return Command("ask", stripped, detect_lang(stripped), text)
-    verb, implied = known
-    lang = implied or (detect_lang(rest) if rest else "en")
-    if implied == "en" and rest and detect_lang(rest) == "es":
-        lang = "es"  # "search descargas de Qwen": the user writes Spanish
-    return Command(verb, rest, lang, text)
+    alias = fold(head).strip("/¿?¡!.,:") or head
+    known = VERBS.get(alias)
+    if known is not None:
+        verb, implied = known
+        args = _fit(verb, alias, rest)
+        if args is not None:
+            lang = implied or (detect_lang(rest) if rest else "en")
+            if implied == "en" and rest and detect_lang(rest) == "es":
+                lang = "es"  # "search descargas de Qwen": the user writes Spanish
+            return Command(verb, args, lang, text)
+    natural = _news_request(stripped.split())
+    if natural is not None:
+        topic, lang = natural
+        return Command("latest", topic, lang, text)
+    return Command("ask", stripped, detect_lang(stripped), text)
+
+
+def latest_parts(args: str) -> tuple[str, str]:
+    """``latest`` arguments as ``(count, topic)``: "3 Qwen" -> ("3", "Qwen"), "Qwen" ->
+    ("", "Qwen"), "500" -> ("500", "") (a bad count, for the handler to refuse). A leading
+    number outside 1..LATEST_MAX with words after it is part of the topic ("2025 models")."""
+    head, _, rest = args.strip().partition(" ")
+    if head.isascii() and head.isdigit() and (not rest or 1 <= int(head) <= LATEST_MAX):
+        return head, rest.strip()
+    return "", args.strip()
+
+
+# -- argument shapes -------------------------------------------------------------------------
+
+# Words that make a phrase a sentence rather than a name: pronouns, auxiliaries, question
+# words. A topic ("Qwen", "Hugging Face", "chips de Nvidia") has none of them.
+_SENTENCE_WORDS = frozenset(
+    """i you he she we they it me him them my your our their its mine yours is are was were
+    be been being am do does did have has had can could will would should might must shall
+    what how why who whom whose when where which whether if than because not there that this
+    these those don doesn didn isn aren wasn weren won wouldn shouldn couldn haven hasn
+    yo tu usted ustedes nosotros vosotros ellos ellas te se nos les le es son fue fueron era
+    eran ser sido estar esta estan estaba estaban estoy hemos habia hay hubo tiene tienen
+    tenia tengo puede pueden podria puedo va van voy hace hacen hizo hicieron sabe saben que
+    como cuando donde quien quienes cual cuales cuanto cuanta cuantos cuantas porque si
+    ni""".split()
+)
+_ALL_STOPWORDS = STOPWORDS["es"] | STOPWORDS["en"]
+_POLITE = frozenset("please pls plz por favor now ahora".split())
+
+
+def _words(text: str) -> frozenset[str]:
+    return _POLITE | frozenset(text.split())
+
+
+# What may follow a verb that takes no arguments ("cancelar la suscripción", "resumen de hoy").
+_FILLERS: dict[str, frozenset[str]] = {
+    "help": _words("me"),
+    "digest": _words("today hoy de del dia preview vista previa daily diario this channel the"),
+    "unsubscribe": _words(
+        "me us this channel the from digest my subscription daily la el mi este esta canal"
+        " resumen suscripcion de del al diario"
+    ),
+    "subscriptions": _words("this server este servidor de del the"),
+    "history": _words("this channel este canal de del the"),
+    "stats": _POLITE,
+    "trending": _words(
+        "topics temas today hoy this week esta semana de la in en ai ia days day dias dia"
+    ),
+}
+# Dropped from ``subscribe``'s arguments, so "subscribe to Qwen" subscribes to "Qwen".
+_SUBSCRIBE_FILLERS = _words(
+    "me us this channel to the for daily digest news este canal al a el resumen diario noticias"
+)
+_SOURCE_ACTIONS = frozenset(
+    {"add", "agregar", "anadir", "remove", "quitar", "borrar", "list", "ver", "lista", "listar"}
+)
+_LANG_NAMES = {
+    "es": "es",
+    "en": "en",
+    "espanol": "es",
+    "castellano": "es",
+    "spanish": "es",
+    "english": "en",
+    "ingles": "en",
+}
+_APOSTROPHES = str.maketrans({c: "'" for c in "’‘`´"})
+
+
+def _key(word: str) -> str:
+    """A word as the grammar compares it: folded, apostrophes unified, edge punctuation off."""
+    return fold(word).translate(_APOSTROPHES).lstrip("¿¡\"'«“(").rstrip("?!.,;:…\"'»”)")
+
+
+def _fit(verb: str, alias: str, rest: str) -> str | None:
+    """``rest`` as ``verb``'s arguments (possibly normalized), or None when it does not fit."""
+    words = rest.split()
+    keys = [_key(w) for w in words]
+    if verb in {"search", "ask"}:
+        return rest
+    if verb == "latest":
+        return _latest_args(words)
+    if verb == "story":
+        if re.fullmatch(r"#?\d+", rest):
+            return rest
+        # "story abc": the canonical verb and one word is a command; its usage explains ids.
+        if alias in {"story", "historia"} and len(words) <= 1:
+            return rest
+        return None  # "more about X", "story of DeepSeek's founding", a bare "more"
+    if verb == "trending":
+        numbers = [k for k in keys if k not in _FILLERS["trending"]]
+        if not numbers:
+            return ""
+        if len(numbers) == 1 and (numbers[0].isdigit() or len(words) == 1):
+            return numbers[0] if numbers[0].isdigit() else rest  # "trending abc": usage
+        return None
+    if verb == "lang":
+        if not words:
+            return ""
+        if len(words) == 1 and (keys[0] in _LANG_NAMES or alias != "language"):
+            return _LANG_NAMES.get(keys[0], rest)
+        return None
+    if verb == "sources":
+        if not words:
+            return ""
+        if keys[0] in _SOURCE_ACTIONS and len(words) <= 2:
+            return rest
+        return None
+    if verb == "subscribe":
+        return _subscribe_args(words)
+    if verb == "help" and len(words) == 1:
+        return rest  # "help search"
+    fillers = _FILLERS.get(verb)
+    if fillers is not None:
+        return "" if all(k in fillers for k in keys) else None
+    return rest
+
+
+def _subscribe_args(words: list[str]) -> str | None:
+    """Times, timezones, options and topic words; a sentence ("subscribe me to the news?")
+    is not a subscription. Courtesy words are dropped."""
+    kept = []
+    for word in words:
+        key = _key(word)
+        if key in _SUBSCRIBE_FILLERS:
+            continue
+        if "?" in word:
+            return None
+        if not (key[:1].isdigit() or "/" in word or "=" in word):
+            if key in _ALL_STOPWORDS or key in _SENTENCE_WORDS:
+                return None
+            if not re.fullmatch(r"[\w.+-]+", key):
+                return None
+        kept.append(word)
+    return " ".join(kept)
+
+
+# -- latest and requests for news ------------------------------------------------------------
+
+_EN_ABOUT = r"(?:on|about|from|for|regarding|re|with|at|in|around|concerning)"
+_ES_ABOUT = (
+    r"(?:sobre|de|del|acerca de|acerca del|en torno a|en torno al|respecto a|respecto al"
+    r"|respecto de|respecto del|con|en|desde)"
+)
+# After a ``latest`` verb: "latest [n] [news] [on] <topic>".
+_LATEST_NOUN = re.compile(
+    r"(?:news|stories|headlines|updates|noticias|novedades|historias|titulares)(?= |$)"
+)
+_LATEST_ABOUT = re.compile(rf"(?:{_EN_ABOUT}|{_ES_ABOUT})(?= |$)")
+_ARTICLES = frozenset({"the", "el", "la", "los", "las"})
+_TRAILING = (
+    ("today",),
+    ("now",),
+    ("please",),
+    ("pls",),
+    ("this", "week"),
+    ("this", "morning"),
+    ("hoy",),
+    ("ahora",),
+    ("por", "favor"),
+    ("esta", "semana"),
+    ("de", "hoy"),
+    ("del", "dia"),
+    ("de", "esta", "semana"),
+)
+
+_WHATS = r"(?:what's|whats|what is|what are)"
+_TELL_ME = r"(?:tell|show|give) me"
+_ES_TELL_ME = r"(?:cuentame|cuentanos|dime|hablame|muestrame|dame|ensename)"
+# Full requests with no topic: the newest stories.
+_BARE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), lang)
+    for p, lang in (
+        (rf"(?:{_WHATS} )?(?:the )?(?:new|latest|newest)(?: news| stories)?", "en"),
+        (r"(?:is there )?(?:any|anything) (?:news|new)", "en"),
+        (r"(?:the )?(?:recent|latest) (?:news|stories|headlines)", "en"),
+        (r"more(?: news| stories| headlines)?", "en"),
+        (rf"{_TELL_ME}(?: the)? (?:news|latest|latest news|newest stories)", "en"),
+        (r"(?:que )?hay (?:de nuevo|novedades|noticias)", "es"),
+        (r"(?:que )?novedades hay", "es"),
+        (r"(?:lo )?(?:ultimo|mas reciente|mas nuevo)", "es"),
+        (r"(?:alguna |algunas )?(?:novedad|novedades|noticia)", "es"),
+        (r"(?:las )?ultimas(?: noticias| novedades| historias)?", "es"),
+        (r"mas(?: noticias| novedades| historias)?", "es"),
+        (rf"{_ES_TELL_ME}(?: lo ultimo| las ultimas| las ultimas noticias| las noticias)", "es"),
+        (rf"{_ES_TELL_ME}(?: las)?(?: ultimas)? (?:noticias|novedades)", "es"),
+    )
+)
+# Prefixes asking for news about what follows ("noticias sobre <topic>").
+_ABOUT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p + r"(?= )"), lang)
+    for p, lang in (
+        (
+            r"(?:any |the |some )?(?:latest|newest|recent|last|fresh)"
+            rf"(?: news| stories| headlines| updates)? {_EN_ABOUT}",
+            "en",
+        ),
+        (rf"(?:any |the |some )?(?:news|stories|headlines|updates) {_EN_ABOUT}", "en"),
+        (
+            rf"{_WHATS}(?: the)? (?:new|latest|newest|news|happening|going on)"
+            rf"(?: news| stories)? {_EN_ABOUT}",
+            "en",
+        ),
+        (rf"(?:is there )?(?:anything|something) (?:new|recent|fresh) {_EN_ABOUT}", "en"),
+        (
+            rf"{_TELL_ME}(?: more| the latest| the latest news| the news| some news| news"
+            r"| the newest stories| everything)? (?:about|on|regarding)",
+            "en",
+        ),
+        (r"more(?: news| stories| headlines| articles)? (?:about|on|regarding|from)", "en"),
+        (
+            rf"(?:las |los )?(?:ultimas|ultimos)(?: noticias| novedades| historias)? {_ES_ABOUT}",
+            "es",
+        ),
+        (
+            r"(?:las |alguna |algunas |hay |que )?(?:noticia|noticias|novedad|novedades)"
+            rf" {_ES_ABOUT}",
+            "es",
+        ),
+        (
+            r"que hay(?: de nuevo (?:sobre|de|del|con|en|acerca de|acerca del)"
+            r"| (?:sobre|de|del|con|acerca de|acerca del))",
+            "es",
+        ),
+        (rf"(?:que )?(?:novedades|noticias) hay {_ES_ABOUT}", "es"),
+        (rf"(?:lo )?(?:ultimo|mas reciente|mas nuevo) {_ES_ABOUT}", "es"),
+        (
+            rf"{_ES_TELL_ME}(?: mas| algo| lo ultimo| lo mas reciente| las ultimas noticias"
+            r"| las ultimas| las noticias| noticias| novedades)?"
+            r" (?:sobre|de|del|acerca de|acerca del)",
+            "es",
+        ),
+        (
+            r"mas(?: noticias| novedades| informacion| info| historias)?"
+            r" (?:sobre|acerca de|acerca del)"
+            r"|mas (?:noticias|novedades|historias) (?:de|del)",
+            "es",
+        ),
+        (r"que se sabe (?:de|del|sobre|acerca de|acerca del)", "es"),
+    )
+)
+
+
+def _eat(keys: list[str], start: int, pattern: re.Pattern[str]) -> int:
+    """Index after the words ``pattern`` matches at ``keys[start:]`` (``start`` if none)."""
+    match = pattern.match(" ".join(keys[start:]))
+    return start + len(match.group(0).split()) if match else start
+
+
+def _latest_args(words: list[str]) -> str | None:
+    """``[n] [news] [on|sobre] [topic]`` -> "n topic", or None when the topic is a sentence."""
+    words = [w for w in words if _key(w)]
+    keys = [_key(w) for w in words]
+    count = ""
+    i = 0
+    if keys and keys[0].isascii() and keys[0].isdigit():
+        count, i = keys[0], 1
+    i = _eat(keys, i, _LATEST_NOUN)
+    i = _eat(keys, i, _LATEST_ABOUT)
+    topic = _topic(words[i:])
+    if topic is None:
+        return None
+    return f"{count} {topic}".strip()  # "latest 2025 models": latest_parts reads a topic
+
+
+def _news_request(words: list[str]) -> tuple[str, str] | None:
+    """("topic", lang) when the text asks for the newest stories (about something)."""
+    words = [w for w in words if _key(w)]
+    keys = [_key(w) for w in words]
+    keys, words = _drop_trailing(keys, words, keep=1)
+    phrase = " ".join(keys)
+    for pattern, lang in _BARE:
+        if pattern.fullmatch(phrase):
+            return "", lang
+    for pattern, lang in _ABOUT:
+        match = pattern.match(phrase)
+        if match is None:
+            continue
+        topic = _topic(words[len(match.group(0).split()) :])
+        return (topic, lang) if topic else None
+    return None
+
+
+def _drop_trailing(
+    keys: list[str], words: list[str], *, keep: int = 0
+) -> tuple[list[str], list[str]]:
+    """Without closing courtesy and time words ("… today", "… por favor"); ``keep`` words stay."""
+    changed = True
+    while changed and keys:
+        changed = False
+        for tail in _TRAILING:
+            if len(keys) >= len(tail) + keep and tuple(keys[-len(tail) :]) == tail:
+                keys, words = keys[: -len(tail)], words[: -len(tail)]
+                changed = True
+    return keys, words
+
+
+def _topic(words: list[str]) -> str | None:
+    """``words`` (as typed) as a topic: "" when there are none, None when they read as a
+    sentence ("is overrated, right?") or are too long to be a topic."""
+    keys = [_key(w) for w in words]
+    keys, words = _drop_trailing(keys, words)
+    while keys and keys[0] in _ARTICLES:
+        keys, words = keys[1:], words[1:]
+    if not keys:
+        return ""
+    if len(keys) > MAX_TOPIC_WORDS or any("?" in w for w in words[:-1]):
+        return None
+    tokens = re.findall(r"\w+", " ".join(keys))
+    if not tokens or any(t in _SENTENCE_WORDS for t in tokens):
+        return None
+    topic = " ".join(words).strip("¿¡?!.,;:… ")
+    return topic if 0 < len(topic) <= MAX_TOPIC_CHARS else None

@@ -53,7 +53,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "*ainews* — noticias de la industria de la IA. Comandos:\n"
             "• `buscar <consulta>` busca artículos\n"
             "• `preguntar <pregunta>` respuesta con citas (o escribe la pregunta sin más)\n"
-            "• `ultimas [n]` las últimas noticias · `tendencias [días]` qué sube\n"
+            "• `ultimas [n] [tema]` las últimas noticias («noticias sobre Qwen» también funciona) · `tendencias [días]` qué sube\n"
             "• `historia <id>` los artículos de una historia y otros parecidos\n"
             "• `resumen` vista previa del resumen diario de este canal\n"
             "• `suscribir [HH:MM] [zona horaria] [temas...] [laborables] [min=N] [omitir-vacios]`\n"
@@ -64,7 +64,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "*ainews* — AI-industry news. Commands:\n"
             "• `search <query>` find articles\n"
             "• `ask <question>` an answer with citations (or just type the question)\n"
-            "• `latest [n]` the newest stories · `trending [days]` what is rising\n"
+            "• `latest [n] [topic]` the newest stories (“news about Qwen” works too) · `trending [days]` what is rising\n"
             "• `story <id>` the articles of one story and similar ones\n"
             "• `digest` preview this channel's daily digest\n"
             "• `subscribe [HH:MM] [timezone] [topics...] [weekdays] [min=N] [skip-empty]`\n"
@@ -97,6 +97,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No articles yet. Add sources with `sources add <url>`.",
     },
     "latest_header": {"es": "Las {n} últimas historias:", "en": "The {n} latest stories:"},
+    "latest_topic_header": {
+        "es": "Lo último sobre «{topic}»:",
+        "en": "The latest on “{topic}”:",
+    },
+    "latest_topic_empty": {
+        "es": "No hay nada reciente sobre «{topic}». Prueba `buscar {topic}` o `ultimas`.",
+        "en": "Nothing recent about “{topic}”. Try `search {topic}` or `latest`.",
+    },
     "trending_header": {
         "es": "En tendencia (últimos {days} días frente a los {days} anteriores):",
         "en": "Trending (last {days} days vs the {days} before):",

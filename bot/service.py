@@ -178,16 +178,79 @@ class Service:
         )
 
     def _cmd_latest(self, args: str, lang: str, ctx: Context) -> Reply:
-        n = _int_arg(args, default=5, low=1, high=20, code="invalid_count")
+        """``latest [n] [topic]``: the newest stories, one card each; with a topic, the newest
+        stories whose articles name it."""
+        from bot.commands import LATEST_MAX, latest_parts
+        from bot.digest import _matches_topics  # the digest's topic rule, not a second one
+        from bot.text import STOPWORDS, fold
+
+        count, topic = latest_parts(args)
+        n = _int_arg(count, default=5, low=1, high=LATEST_MAX, code="invalid_count")
         when = func.coalesce(Article.published_at, Article.first_seen_at)
         with Session(self.core.engine) as session:
-            rows = (
-                session.execute(select(Article).order_by(when.desc()).limit(n * 3)).scalars().all()
+            if not topic:
+                rows = (
+                    session.execute(select(Article).order_by(when.desc()).limit(n * 3))
+                    .scalars()
+                    .all()
+                )
+                cards = self._story_cards(session, rows, n)
+                if not cards:
+                    return Reply(text=t("no_articles", lang), lang=lang)
+                return Reply(text=t("latest_header", lang, n=len(cards)), lang=lang, cards=cards)
+            # Candidates: what the hybrid search finds for the topic, plus the newest articles
+            # (by relevance alone, today's mention of a common name can rank below old ones).
+            # Search also returns near neighbours that never name the topic, so an article
+            # counts only when it names the topic, an alias of it, or all its words.
+            recent = session.execute(select(Article.id).order_by(when.desc()).limit(300))
+            ids = list(dict.fromkeys(recent.scalars().all()))
+            if not ids:
+                return Reply(text=t("no_articles", lang), lang=lang)
+            found = self.core.searcher.search(topic, limit=50)
+            ids = list(dict.fromkeys([*(hit.article_id for hit in found), *ids]))
+            articles = (
+                session.execute(select(Article).where(col(Article.id).in_(ids))).scalars().all()
             )
+            names: dict[int, set[str]] = {}
+            for aid, name in session.execute(
+                select(ArticleEntity.article_id, Entity.name)
+                .join(Entity, col(Entity.id) == col(ArticleEntity.entity_id))
+                .where(col(ArticleEntity.article_id).in_(ids))
+            ):
+                names.setdefault(aid, set()).add(name)
+            # The topic itself, or each of its words, in any of the forms search expands it to
+            # (entity aliases, the Spanish/English lexicon): "Chinese developers" finds
+            # "desarrolladores chinos". A multi-word topic's own variants would include each
+            # word's ("open source models" -> "modelos"), so only a known name's aliases count.
+            variants = self.core.searcher.expander.variants
+            gazetteer = self.core.gazetteer
+            phrase = " ".join(fold(topic).split())
+            words = [w for w in phrase.split() if w not in STOPWORDS["es"] | STOPWORDS["en"]]
+            whole = [phrase]
+            if len(phrase.split()) == 1:
+                whole += [fold(v) for v in variants(topic)]
+            for name in gazetteer.find(topic):
+                aliases = [fold(a) for a in gazetteer.aliases(name)]
+                whole += aliases if phrase in aliases else []
+            each = [[w, *(fold(v) for v in variants(w))] for w in words]
+
+            def about(article: Article) -> bool:
+                known = names.get(article.id or 0, set())
+                if _matches_topics(article, known, whole):
+                    return True
+                return len(each) > 1 and all(_matches_topics(article, known, f) for f in each)
+
+            def newest(article: Article) -> datetime:
+                at = article.published_at or article.first_seen_at
+                return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+            rows = sorted(filter(about, articles), key=newest, reverse=True)
             cards = self._story_cards(session, rows, n)
         if not cards:
-            return Reply(text=t("no_articles", lang), lang=lang)
-        return Reply(text=t("latest_header", lang, n=len(cards)), lang=lang, cards=cards)
+            return Reply(text=t("latest_topic_empty", lang, topic=topic), lang=lang)
+        return Reply(
+            text=t("latest_topic_header", lang, n=len(cards), topic=topic), lang=lang, cards=cards
+        )
 
     def _cmd_trending(self, args: str, lang: str, ctx: Context) -> Reply:
         days = _int_arg(args, default=7, low=1, high=90, code="invalid_days")

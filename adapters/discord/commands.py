@@ -93,6 +93,11 @@ def subscribe_args(
     return " ".join(" ".join(parts).split())
 
 
+def latest_args(n: int | None = None, topic: str | None = None) -> str:
+    """The ``latest [n] [topic]`` arguments (``bot.commands.latest_parts`` reads them back)."""
+    return " ".join(f"{'' if n is None else n} {topic or ''}".split())
+
+
 # -- autocomplete ----------------------------------------------------------------------------
 
 
@@ -200,11 +205,18 @@ class AinewsGroup(
         await self._run(interaction, "ask", question)
 
     @app_commands.command(description=_("The newest stories", "Las últimas historias"))
-    @app_commands.describe(n=_("How many (1-20)", "Cuántas (1-20)"))
+    @app_commands.describe(
+        n=_("How many (1-20)", "Cuántas (1-20)"),
+        topic=_("Only stories about this, e.g. Qwen", "Solo historias sobre esto, p. ej. Qwen"),
+    )
+    @app_commands.autocomplete(topic=topics_autocomplete)
     async def latest(
-        self, interaction: discord.Interaction, n: app_commands.Range[int, 1, 20] | None = None
+        self,
+        interaction: discord.Interaction,
+        n: app_commands.Range[int, 1, 20] | None = None,
+        topic: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        await self._run(interaction, "latest", "" if n is None else str(n))
+        await self._run(interaction, "latest", latest_args(n, topic))
 
     @app_commands.command(description=_("What is rising", "Qué está subiendo"))
     @app_commands.describe(
@@ -409,6 +421,7 @@ __all__ = [
     "SlashRunner",
     "SpanishTranslator",
     "command_text",
+    "latest_args",
     "match_timezones",
     "match_topics",
     "subscribe_args",

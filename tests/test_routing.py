@@ -1,0 +1,197 @@
+"""Routing: a verb is a command only when what follows fits it; news requests are ``latest``.
+
+Issue #19: "noticias sobre Qwen" answered "Give a number between 1 and 20" and "more about
+Mistral" answered with ``story``'s usage. A natural sentence must never become a usage error.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.commands import parse
+from bot.core import Core
+from bot.models import ChannelSettings, Subscription
+from bot.service import Service
+
+Route = tuple[str, str, str, str | None]  # text, verb, args, lang (None: the detector's)
+
+# The newest stories (about something), in English ...
+NEWS: list[Route] = [
+    ("news on Alibaba", "latest", "Alibaba", "en"),
+    ("news about Qwen", "latest", "Qwen", "en"),
+    ("News: Nvidia", "latest", "Nvidia", "en"),
+    ("latest on OpenAI", "latest", "OpenAI", "en"),
+    ("latest 3 anthropic", "latest", "3 anthropic", "en"),
+    ("what's new with Anthropic?", "latest", "Anthropic", "en"),
+    ("What’s new on DeepSeek", "latest", "DeepSeek", "en"),
+    ("what is new with Hugging Face?", "latest", "Hugging Face", "en"),
+    ("more about Mistral", "latest", "Mistral", "en"),
+    ("more on Mistral", "latest", "Mistral", "en"),
+    ("tell me about Hugging Face", "latest", "Hugging Face", "en"),
+    ("what's the latest on the Qwen models?", "latest", "Qwen models", "en"),
+    ("any news about OpenAI this week?", "latest", "OpenAI", "en"),
+    ("what's new?", "latest", "", "en"),
+    ("more", "latest", "", "en"),  # not a story without an id
+    # ... and in Spanish.
+    ("noticias sobre Qwen", "latest", "Qwen", "es"),
+    ("últimas de OpenAI", "latest", "OpenAI", "es"),
+    ("ultimas 5 sobre Qwen", "latest", "5 Qwen", "es"),
+    ("¿Qué hay de Qwen?", "latest", "Qwen", "es"),
+    ("qué hay de nuevo sobre Nvidia", "latest", "Nvidia", "es"),
+    ("¿qué hay de nuevo?", "latest", "", "es"),
+    ("lo último de OpenAI", "latest", "OpenAI", "es"),
+    ("Novedades de Meta", "latest", "Meta", "es"),
+    ("¿Hay novedades de Qwen?", "latest", "Qwen", "es"),
+    ("más sobre Mistral", "latest", "Mistral", "es"),
+    ("cuéntame sobre Hugging Face", "latest", "Hugging Face", "es"),
+    ("las últimas noticias de la IA en China", "latest", "IA en China", "es"),
+    ("dame las últimas noticias", "latest", "", "es"),
+]
+# Commands stay commands.
+COMMANDS: list[Route] = [
+    ("subscribe 09:00 Europe/Madrid", "subscribe", "09:00 Europe/Madrid", "en"),
+    (
+        "suscribir 08:30 America/Argentina/Buenos_Aires nvidia qwen",
+        "subscribe",
+        "08:30 America/Argentina/Buenos_Aires nvidia qwen",
+        "es",
+    ),
+    ("latest 5", "latest", "5", "en"),
+    ("latest 500", "latest", "500", "en"),  # a bad count is still refused with the range
+    ("story 3", "story", "3", "en"),
+    ("more 12", "story", "12", "en"),
+    ("sources", "sources", "", "en"),
+    ("lang es", "lang", "es", "es"),
+    ("search descargas de Qwen", "search", "descargas de Qwen", "es"),
+    ("buscar Nvidia", "search", "Nvidia", "es"),
+    ("tendencias 14", "trending", "14", "es"),
+    ("ayuda", "help", "", "es"),
+    ("cancelar", "unsubscribe", "", "es"),
+    ("resumen", "digest", "", "es"),
+    ("historial", "history", "", "es"),
+]
+# Sentences that start with a verb but do not fit it are questions.
+QUESTIONS: list[Route] = [
+    ("more people use Qwen than Llama?", "ask", "more people use Qwen than Llama?", "en"),
+    ("story of DeepSeek's founding", "ask", "story of DeepSeek's founding", "en"),
+    ("history of OpenAI", "ask", "history of OpenAI", "en"),
+    ("news is overrated, right?", "ask", "news is overrated, right?", "en"),
+    ("language models from China?", "ask", "language models from China?", None),
+    ("tell me why Qwen is popular", "ask", "tell me why Qwen is popular", "en"),
+    (
+        "noticias falsas sobre IA son un problema?",
+        "ask",
+        "noticias falsas sobre IA son un problema?",
+        "es",
+    ),
+    (
+        "cancelar es lo que hizo OpenAI con Sora?",
+        "ask",
+        "cancelar es lo que hizo OpenAI con Sora?",
+        "es",
+    ),
+    ("¿qué hay en el informe del MIT?", "ask", "¿qué hay en el informe del MIT?", "es"),
+    (
+        "¿Cuántas descargas superaron los modelos Qwen?",
+        "ask",
+        "¿Cuántas descargas superaron los modelos Qwen?",
+        "es",
+    ),
+]
+
+ROUTES = NEWS + COMMANDS + QUESTIONS
+USAGE_ERRORS = ("Give a number", "Indica un número", "Usage:", "Uso:", "Did you mean")
+
+
+def test_the_routing_list_covers_both_languages() -> None:
+    assert len(ROUTES) >= 40
+    assert {lang for *_rest, lang in ROUTES} >= {"es", "en"}
+
+
+@pytest.mark.parametrize(("text", "verb", "args", "lang"), ROUTES)
+def test_route(text: str, verb: str, args: str, lang: str | None) -> None:
+    command = parse(text)
+    assert (command.verb, command.args) == (verb, args)
+    if lang is not None:
+        assert command.lang == lang
+    assert command.raw == text
+
+
+def test_discord_latest_takes_an_optional_topic() -> None:
+    from adapters.discord.commands import AinewsGroup, command_text, latest_args
+
+    latest = AinewsGroup(runner=None).get_command("latest")  # type: ignore[arg-type]
+    assert latest is not None
+    options = {p.name: p for p in latest.parameters}  # type: ignore[union-attr]
+    assert list(options) == ["n", "topic"]
+    assert not options["topic"].required and options["topic"].autocomplete
+    assert latest_args(None, None) == ""
+    assert latest_args(3, None) == "3"
+    assert latest_args(None, "Hugging Face") == "Hugging Face"
+    assert latest_args(3, "Qwen") == "3 Qwen"
+    text = command_text("latest", latest_args(3, "sobre Qwen"), "es")
+    assert (parse(text).verb, parse(text).args) == ("latest", "3 Qwen")
+
+
+# -- through the service, with the real model over the seeds ---------------------------------
+
+
+@pytest.fixture
+def service(seeded_core: Core) -> Service:
+    with Session(seeded_core.engine) as session:  # each test starts with no channel state
+        for model in (Subscription, ChannelSettings):
+            for row in session.exec(select(model)).all():
+                session.delete(row)
+        session.commit()
+    return Service(seeded_core)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("text", [route[0] for route in NEWS + QUESTIONS])
+def test_no_natural_sentence_gets_a_usage_error(service: Service, text: str) -> None:
+    reply = service.handle_text(text)
+    assert not any(usage in reply.text for usage in USAGE_ERRORS), reply.text
+
+
+@pytest.mark.model
+def test_news_about_a_topic_lists_its_newest_stories(service: Service) -> None:
+    es = service.handle_text("noticias sobre Qwen")
+    assert es.text == "Lo último sobre «Qwen»:" and not es.error
+    assert es.cards and all(c.url and c.url.endswith("004_cfe0271cdde873fb.txt") for c in es.cards)
+
+    en = service.handle_text("news on Alibaba")
+    assert en.text == "The latest on “Alibaba”:" and len(en.cards) == 3
+    dates = [c.published_at for c in en.cards]
+    assert all(dates) and dates == sorted(dates, reverse=True)  # type: ignore[type-var]
+    assert len({c.story_id for c in en.cards}) == len(en.cards)  # one card per story
+
+    one = service.handle_text("latest 1 Alibaba")
+    assert len(one.cards) == 1 and one.cards[0].title == en.cards[0].title
+
+
+@pytest.mark.model
+def test_a_topic_matches_across_languages_and_aliases(service: Service) -> None:
+    # The seeds are Spanish: "desarrolladores chinos", and Alibaba's models "Qwen".
+    reply = service.handle_text("tell me about the Chinese developers")
+    assert reply.text == "The latest on “Chinese developers”:"
+    assert any(c.url and c.url.endswith("002_4cd47c3990649ad3.txt") for c in reply.cards)
+    assert service.handle_text("latest on Tongyi Qianwen").cards  # an alias of Qwen
+
+
+@pytest.mark.model
+def test_nothing_recent_about_a_topic_says_so(service: Service) -> None:
+    for text in ("latest on Mistral", "more about Mistral"):
+        reply = service.handle_text(text)
+        assert reply.text.startswith("Nothing recent about “Mistral”.") and not reply.cards
+        assert not reply.error
+    es = service.handle_text("últimas 3 sobre Mistral")
+    assert es.text.startswith("No hay nada reciente sobre «Mistral».")
+
+
+@pytest.mark.model
+def test_latest_without_topic_and_bad_counts_are_unchanged(service: Service) -> None:
+    assert service.handle_text("latest 2").text == "The 2 latest stories:"
+    assert service.handle_text("ultimas").text == "Las 3 últimas historias:"
+    refused = service.handle_text("latest 500")
+    assert refused.error and "Give a number between 1 and 20" in refused.text
