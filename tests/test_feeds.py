@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from conftest import DATASETS as SHARED_DATASETS
 from conftest import needs_datasets
 
 from bot.ingest.feeds import (
+    FEED_ITEM,
     FeedError,
     ParsedFeed,
     html_to_text,
@@ -296,6 +298,51 @@ def test_reused_guids_are_made_unique_and_exact_repeats_dropped() -> None:
     guids = [i.guid for i in parse(content).items]
     assert len(guids) == 2 and len(set(guids)) == 2
     assert all(g is not None and g.startswith("g#") for g in guids)
+
+
+def test_links_keep_the_fragment_that_names_each_entry() -> None:
+    """A changelog links every release to an anchor of one page: the links stay distinct."""
+    item = (
+        "<item><title>Windsurf {v}</title><link>https://windsurf.com/changelog#{v}</link>"
+        '<guid isPermaLink="false">https://windsurf.com/changelog#{v}#{v}</guid>'
+        "<description>Bug fixes.</description></item>"
+    )
+    items = parse(rss(item.format(v="2.3.15") + item.format(v="2.3.9"))).items
+    assert [i.url for i in items] == [
+        "https://windsurf.com/changelog#2.3.15",
+        "https://windsurf.com/changelog#2.3.9",
+    ]
+    assert len({i.guid for i in items}) == 2
+    # The page behind an anchor is the whole changelog, not this entry's full text.
+    assert all("teaser" not in i.extra for i in items)
+
+
+def test_feed_items_are_marked_as_such() -> None:
+    """The pipeline keys feed items by their GUID; only feed items carry the mark."""
+    xml = parse(rss("<item><title>t</title><link>http://example.com/a</link></item>")).items
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "J",
+        "items": [{"id": "1", "title": "t"}],
+    }
+    json_items = parse(json.dumps(feed).encode()).items
+    assert [i.extra[FEED_ITEM] for i in xml + json_items] == ["1", "1"]
+    assert xml[0].extra["teaser"] == "1"  # a short body behind a plain link still is a teaser
+
+
+def test_changelog_feeds_have_one_guid_per_entry() -> None:
+    """The two Windsurf changelogs: every entry its own GUID and its own anchor link."""
+    for name, entries, guids in (
+        ("feed_windsurf_changelog.xml", 118, 115),
+        ("feed_windsurf_next_changelog.xml", 147, 147),
+    ):
+        content = (SHARED_DATASETS / "feeds/ai" / name).read_bytes()
+        assert content.count(b"<item>") == entries
+        # Three releases reuse a GUID (and link) for other dates and notes.
+        assert len(set(re.findall(rb"<guid[^>]*>([^<]*)</guid>", content))) == guids
+        items = parse(content).items
+        assert len(items) == len({i.guid for i in items}) == entries
+        assert all(i.url and "#" in i.url for i in items)
 
 
 def test_items_without_title_or_body_are_skipped() -> None:

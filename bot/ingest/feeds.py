@@ -31,6 +31,11 @@ from bot.ingest.types import IngestError, RawArticle
 #: Bodies shorter than this are probably a teaser; the caller may fetch the page.
 TEASER_MAX_CHARS = 400
 
+#: ``RawArticle.extra`` key set on every feed item: its GUID is its identity within its
+#: source, and the fragment of its link is kept (``page#2.3.15`` names one entry of a
+#: changelog page). The ingest pipeline keys feed items by both.
+FEED_ITEM = "feed_item"
+
 _BLOCK_TAGS = frozenset(
     "address article aside blockquote dd details div dl dt figcaption figure footer form "
     "h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody thead "
@@ -351,8 +356,11 @@ def _article(
 ) -> RawArticle:
     if not title:
         title = _title_from_body(body)
-    if is_teaser(body):
+    # A link with a fragment points into a page shared with other entries (a changelog):
+    # fetching it would give the whole page, not this item's full text.
+    if is_teaser(body) and not (url and urlsplit(url).fragment):
         extra["teaser"] = "1"
+    extra[FEED_ITEM] = "1"
     return RawArticle(
         title=title,
         body=body,

@@ -2,6 +2,23 @@
 
 Work is done in batches; each batch is one transaction, so an interrupted run
 loses at most the batch in flight and re-running it only finds duplicates.
+
+What makes two items the same article, in this order:
+
+* a feed item is its source's GUID: the same GUID from the same source is the
+  item seen again (the feed polled twice), whatever its link or text now say;
+* the same canonical URL (tracking parameters, default port and trailing slash
+  dropped) is the same page. A feed item's link keeps its fragment, because
+  ``changelog#2.3.15`` and ``changelog#2.3.9`` are two entries of one page;
+* the same text is the same article, from any source (a post syndicated to
+  another site), except that a feed item titled differently from an entry of
+  the same source or site that has the same text is its own entry: release
+  notes that all read "Minor improvements and bug fixes", a series of posts
+  sharing one summary.
+
+The ``url`` and ``content_hash`` columns are unique, so an entry that shares
+its link with another entry of its feed is stored without a link, and one that
+shares its text with a differently titled entry is keyed by its title and text.
 """
 
 from __future__ import annotations
@@ -26,20 +43,40 @@ from bot.index.embedder import Embedder, Vectors
 from bot.index.fulltext import FullTextIndex
 from bot.index.space import claim, embedding_text
 from bot.index.vectors import VectorIndex
+from bot.ingest.feeds import FEED_ITEM
 from bot.ingest.files import Item
 from bot.ingest.types import IngestError, RawArticle
 from bot.lexicon import Lexicon
 from bot.models import Article, ArticleEntity, Entity, Figure, Passage
 from bot.settings import CONFIG_DIR
 from bot.stories import StoryClusterer
-from bot.text import clean_whitespace, content_hash, detect_lang, split_passages
+from bot.text import (
+    clean_whitespace,
+    content_hash,
+    detect_lang,
+    fold,
+    is_stopword,
+    split_passages,
+)
 
 log = logging.getLogger(__name__)
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|cmpid)$", re.IGNORECASE)
+#: Fragments that only track the click (``#xtor=RSS-3208``, ``#utm_source=feed``).
+_TRACKING_FRAGMENT = re.compile(r"^(xtor|utm_\w+)$", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+#: Spanish and English prose is 25-50 % function words ("the", "of", "de", "que"), German
+#: almost none of theirs: from this share on, the text overrules a declared language.
+LANG_FUNCTION_SHARE = 0.15
 
 
-def canonical_url(url: str | None) -> str | None:
-    """Same page, same key: drop fragments, tracking parameters, default ports, trailing slash."""
+def canonical_url(url: str | None, *, keep_fragment: bool = False) -> str | None:
+    """Same page, same key: drop tracking parameters, default ports, trailing slash.
+
+    The fragment is dropped too, unless ``keep_fragment`` (feed items, whose
+    fragment can name one entry of a shared page); a fragment of tracking
+    parameters only is dropped either way.
+    """
     if not url or not url.strip():
         return None
     url = url.strip()
@@ -51,7 +88,34 @@ def canonical_url(url: str | None) -> str | None:
         host = f"{host}:{parts.port}"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)])
     path = parts.path.rstrip("/") or "/"
-    return urlunsplit((parts.scheme.lower(), host, path, query, ""))
+    fragment = parts.fragment if keep_fragment and not _tracking_only(parts.fragment) else ""
+    return urlunsplit((parts.scheme.lower(), host, path, query, fragment))
+
+
+def _tracking_only(fragment: str) -> bool:
+    if "=" not in fragment:
+        return not fragment
+    pairs = parse_qsl(fragment, keep_blank_values=True)
+    return bool(pairs) and all(_TRACKING.match(k) or _TRACKING_FRAGMENT.match(k) for k, _v in pairs)
+
+
+def article_lang(declared: str | None, text: str) -> str:
+    """The language to store for ``text``: a declared language is checked, not believed.
+
+    Feeds declare one language for the whole channel, sometimes wrongly (``de`` on
+    an English podcast, ``en`` on a Spanish blog). ``detect_lang`` answers "es" or
+    "en", so it decides whenever the text reads as Spanish or English, i.e. when
+    their function words ("the", "of", "de", "que") are a fair share of its words.
+    A declaration stands only for text without that evidence: a bare title such as
+    "Windsurf 2.3.15", or text in another language (a German feed keeps ``de``).
+    """
+    declared = (declared or "")[:2].lower()
+    if declared:
+        words = _LETTERS.findall(text[:4000])
+        function_words = sum(is_stopword(w) for w in words)
+        if function_words < 2 or function_words < LANG_FUNCTION_SHARE * len(words):
+            return declared
+    return detect_lang(text)
 
 
 @dataclass
@@ -88,6 +152,58 @@ class IngestReport:
         return [o for o in self.outcomes if o.notice]
 
 
+#: Whose items an article is: its source's id, else (items ingested without a source) its name.
+_Scope = tuple[int | None, str]
+
+
+def _scope(source_id: int | None, source_name: str | None) -> _Scope:
+    return (source_id, "") if source_id is not None else (None, source_name or "")
+
+
+def _title_key(title: str) -> str:
+    return " ".join(_WORD.findall(fold(title)))
+
+
+def _host(url: str | None) -> str:
+    if not url:
+        return ""
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
+@dataclass(slots=True, frozen=True)
+class _Held:
+    """What the duplicate check needs to know of an article stored or being stored."""
+
+    scope: _Scope
+    guid: str | None
+    digest: str
+    title: str  # _title_key
+    host: str
+
+
+@dataclass(slots=True)
+class _Known:
+    """Keys of articles: feed items (scope, GUID), canonical URLs and text digests."""
+
+    guids: set[tuple[_Scope, str]] = field(default_factory=set)
+    urls: dict[str, _Held] = field(default_factory=dict)
+    digests: dict[str, _Held] = field(default_factory=dict)
+
+    def add(self, url: str | None, guid: str | None, held: _Held) -> None:
+        if guid is not None:
+            self.guids.add((held.scope, guid))
+        if url:
+            self.urls.setdefault(url, held)
+        self.digests.setdefault(held.digest, held)
+
+    def update(self, other: _Known) -> None:
+        self.guids |= other.guids
+        for url, held in other.urls.items():
+            self.urls.setdefault(url, held)
+        for digest, held in other.digests.items():
+            self.digests.setdefault(digest, held)
+
+
 @dataclass(slots=True)
 class _Screened:
     """A batch past the duplicate check, its vectors being computed."""
@@ -96,8 +212,7 @@ class _Screened:
     outcomes: list[Outcome]  # the duplicates
     fresh: list[_Prepared]
     vectors: Future[Vectors] | None
-    urls: set[str]
-    digests: set[str]
+    known: _Known  # the keys of ``fresh``
 
 
 @dataclass(slots=True)
@@ -108,6 +223,13 @@ class _Prepared:
     digest: str
     passages: list[str]
     notice: str | None
+    scope: _Scope
+    guid: str | None  # feed items only: the item's identity within its source
+    titled: str  # digest of title and text, for an entry whose text another entry has
+
+    def held(self) -> _Held:
+        title = _title_key(self.raw.title)
+        return _Held(self.scope, self.guid, self.digest, title, _host(self.url))
 
 
 class Ingester:
@@ -165,7 +287,7 @@ class Ingester:
                         progress(1)
                     continue
                 try:
-                    batch.append(self._prepare(item))
+                    batch.append(self._prepare(item, source_id))
                 except IngestError as exc:
                     report.outcomes.append(Outcome(item.label, "failed", str(exc)))
                     if progress:
@@ -185,37 +307,87 @@ class Ingester:
                 report.outcomes += self._finish(pending, source_id, progress)
         return report
 
-    def _prepare(self, item: Item) -> _Prepared:
+    def _prepare(self, item: Item, source_id: int | None) -> _Prepared:
         raw = item.result
         assert isinstance(raw, RawArticle)
         raw.title = clean_whitespace(raw.title).replace("\n", " ")[:500]
         raw.body = clean_whitespace(raw.body)
         if not raw.body and not raw.title:
             raise IngestError("empty article")
-        raw.lang = (raw.lang or detect_lang(f"{raw.title}\n{raw.body}"))[:2].lower()
+        raw.lang = article_lang(raw.lang, f"{raw.title}\n{raw.body}")
         passages = split_passages(raw.body or raw.title, self.passage_max_chars) or [raw.title]
+        feed_item = raw.extra.get(FEED_ITEM) == "1"
         return _Prepared(
             label=item.label,
             raw=raw,
-            url=canonical_url(raw.url),
+            url=canonical_url(raw.url, keep_fragment=feed_item),
             digest=content_hash(raw.title, raw.body),
             passages=passages,
             notice=item.notice,
+            scope=_scope(source_id, raw.source_name),
+            guid=raw.guid if feed_item and raw.guid else None,
+            # Short texts are hashed with their title already: then this equals ``digest``.
+            titled=content_hash("", f"{raw.title}\n{raw.body}"),
         )
 
-    def _existing(self, batch: list[_Prepared]) -> tuple[set[str], set[str]]:
-        urls = [p.url for p in batch if p.url]
-        digests = [p.digest for p in batch]
+    def _existing(self, batch: list[_Prepared]) -> _Known:
+        """The stored articles that share a feed GUID, URL or digest with ``batch``."""
+        known = _Known()
+        keys = {
+            "guid": sorted({p.guid for p in batch if p.guid}),
+            "url": sorted({p.url for p in batch if p.url}),
+            "content_hash": sorted({d for p in batch for d in (p.digest, p.titled)}),
+        }
         with self.engine.connect() as conn:
-            found_urls = set()
-            if urls:
-                sql = text("SELECT url FROM article WHERE url IN :u")
-                sql = sql.bindparams(bindparam("u", expanding=True))
-                found_urls = {r[0] for r in conn.execute(sql, {"u": urls})}
-            sql = text("SELECT content_hash FROM article WHERE content_hash IN :h")
-            sql = sql.bindparams(bindparam("h", expanding=True))
-            found_digests = {r[0] for r in conn.execute(sql, {"h": digests})}
-        return found_urls, found_digests
+            for column, values in keys.items():
+                if not values:
+                    continue
+                sql = text(
+                    "SELECT url, guid, content_hash, title, source_id, source_name "
+                    f"FROM article WHERE {column} IN :v"
+                ).bindparams(bindparam("v", expanding=True))
+                for url, guid, digest, title, source_id, source_name in conn.execute(
+                    sql, {"v": values}
+                ):
+                    held = _Held(
+                        _scope(source_id, source_name), guid, digest, _title_key(title), _host(url)
+                    )
+                    known.add(url, guid, held)
+        return known
+
+    @staticmethod
+    def _duplicate(prepared: _Prepared, known: _Known) -> str | None:
+        """Why ``prepared`` is already in ``known``, or None when it is new.
+
+        A new feed entry that shares its link with another entry of its source,
+        or its text with a differently titled entry of its source or site, is
+        new: its keys are changed here (no link; the titled digest).
+        """
+        p = prepared
+        if p.guid is not None and (p.scope, p.guid) in known.guids:
+            return "same feed item already stored"
+        if p.url and (held := known.urls.get(p.url)) is not None:
+            shared_link = (
+                p.guid is not None
+                and held.scope == p.scope
+                and held.guid != p.guid
+                and held.digest not in (p.digest, p.titled)
+            )
+            if not shared_link:
+                return "same URL already stored"
+            p.url = None  # the feed gives this link to several entries: it names none of them
+        if (held := known.digests.get(p.digest)) is not None:
+            own_entry = (
+                p.guid is not None
+                and held.title != _title_key(p.raw.title)
+                and (held.scope == p.scope or (held.host != "" and held.host == _host(p.url)))
+            )
+            if not own_entry or p.titled in known.digests:
+                return "same text already stored"
+            p.digest = p.titled
+        elif p.titled != p.digest and p.titled in known.digests:
+            return "same text already stored"
+        return None
 
     def _screen(
         self, batch: list[_Prepared], pending: _Screened | None, pool: ThreadPoolExecutor
@@ -226,26 +398,23 @@ class Ingester:
         written, not yet committed) holds, and what comes twice in ``batch``.
         """
         outcomes: list[Outcome] = []
-        urls, digests = self._existing(batch)
+        known = self._existing(batch)
         if pending is not None:
-            urls |= pending.urls
-            digests |= pending.digests
+            known.update(pending.known)
         fresh: list[_Prepared] = []
-        mine_urls: set[str] = set()
-        mine_digests: set[str] = set()
+        mine = _Known()
         for prepared in batch:
-            if prepared.url and (prepared.url in urls or prepared.url in mine_urls):
-                outcomes.append(self._dup(prepared, "same URL already stored"))
-            elif prepared.digest in digests or prepared.digest in mine_digests:
-                outcomes.append(self._dup(prepared, "same text already stored"))
-            else:
-                fresh.append(prepared)
-                if prepared.url:
-                    mine_urls.add(prepared.url)
-                mine_digests.add(prepared.digest)
+            reason = self._duplicate(prepared, known)
+            if reason is not None:
+                outcomes.append(self._dup(prepared, reason))
+                continue
+            fresh.append(prepared)
+            held = prepared.held()
+            known.add(prepared.url, prepared.guid, held)
+            mine.add(prepared.url, prepared.guid, held)
         texts = [embedding_text(p.raw.title, passage) for p in fresh for passage in p.passages]
         vectors = pool.submit(self.embedder.passages, texts) if fresh else None
-        return _Screened(batch, outcomes, fresh, vectors, mine_urls, mine_digests)
+        return _Screened(batch, outcomes, fresh, vectors, mine)
 
     def _finish(
         self,
