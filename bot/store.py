@@ -32,9 +32,9 @@ from sqlmodel import Session
 from bot import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 #: Tables of the shared database that are not SQLModel models: the Slack adapter's OAuth
-#: installations and states (``adapters/slack/store.py`` reads and writes them). They are
-#: defined here, not in the adapter, so the migrations see every table without ``bot``
-#: importing ``adapters``.
+#: installations and states and its replay guard (``adapters/slack/store.py`` reads and
+#: writes them). They are defined here, not in the adapter, so the migrations see every
+#: table without ``bot`` importing ``adapters``.
 platform_metadata = MetaData()
 
 slack_installation = Table(
@@ -55,6 +55,16 @@ slack_oauth_state = Table(
     platform_metadata,
     Column("state", String(64), primary_key=True),
     Column("expires_at", Float, nullable=False),
+)
+
+#: Signed Slack requests (and event ids) already handled by some replica, until they expire:
+#: ``digest`` is a SHA-256 hex digest (see ``adapters.slack.guard``), ``expires_at`` epoch
+#: seconds. Rows live a few minutes; the guard deletes expired ones as it goes.
+slack_replay = Table(
+    "slack_replay",
+    platform_metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("expires_at", Float, nullable=False, index=True),
 )
 
 

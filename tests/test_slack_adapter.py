@@ -371,6 +371,15 @@ def test_forged_stale_and_replayed_requests_get_401_and_nothing_runs(bot: Bot) -
     assert bot.fake.calls("chat.postMessage") == []
 
 
+def test_a_slash_command_mentioning_payload_is_still_a_command(bot: Bot) -> None:
+    """Bolt's own parser takes any form containing the word "payload" for a button click's
+    ``payload=`` and loses the command; the adapter parses the body itself."""
+    res = bot.command("search payload Qwen", name="payload")
+    assert res.status == 200
+    post = bot.answer("payload")
+    assert QWEN_TITLE in texts(post.blocks)
+
+
 def test_hostile_article_text_renders_inert(bot: Bot) -> None:
     bot.command("search zebrafish", name="z")
     slash = bot.answer("z")

@@ -7,10 +7,15 @@ then runs ``service.handle_text`` in a worker thread and answers later: through 
 event loop only ever waits on I/O, which keeps acks fast under load.
 
 Modes: Socket Mode when ``SLACK_APP_TOKEN`` is set; otherwise an aiohttp server on
-``AINEWS_HTTP_HOST:AINEWS_HTTP_PORT`` with ``/slack/events`` (bolt checks the request
-signature against ``SLACK_SIGNING_SECRET``) and, when ``SLACK_CLIENT_ID``/``SECRET`` are
-set, ``/slack/install`` + ``/slack/oauth_redirect`` storing installations in the project's
-database so one deployment serves many workspaces.
+``AINEWS_HTTP_HOST:AINEWS_HTTP_PORT`` with ``/slack/events`` and, when
+``SLACK_CLIENT_ID``/``SECRET`` are set, ``/slack/install`` + ``/slack/oauth_redirect``
+storing installations in the project's database so one deployment serves many workspaces.
+
+``/slack/events`` checks, in this order and before bolt sees anything: the signature
+against ``SLACK_SIGNING_SECRET`` on the raw bytes (else 401), that no replica has seen the
+request before (the shared ``slack_replay`` table; else 401), that the body is a Slack
+payload (else 400). Each refusal is one WARNING line, never a traceback. Bolt then checks
+the signature once more, as it always does.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import contextlib
 import contextvars
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -30,16 +36,24 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.slack.delivery import delivery_error, make_client
-from adapters.slack.guard import REPLAY_WINDOW_SECONDS, RecentKeys
-from adapters.slack.inbound import clean
+from adapters.slack.guard import (
+    EVENT_WINDOW_SECONDS,
+    check_signature,
+    digest,
+    expected_signature,
+    replay_digest,
+    replay_expiry,
+)
+from adapters.slack.inbound import MalformedRequest, clean, is_ssl_check, parse_body
 from adapters.slack.permissions import Managers
 from adapters.slack.render import ACTION_IDS, Message, parse_next_value, render, render_all
-from adapters.slack.store import InstallationStore, StateStore
+from adapters.slack.store import InstallationStore, SeenStore, StateStore
 from bot.commands import parse
 from bot.i18n import t
 from bot.ports import DeliveryError
@@ -99,6 +113,7 @@ class SlackAdapter:
         self.bot_token = _secret(settings.slack_bot_token)
         self.app_token = _secret(settings.slack_app_token)
         signing_secret = _secret(settings.slack_signing_secret)
+        self.signing_secret = signing_secret or ""
         self.oauth = bool(settings.slack_client_id and settings.slack_client_secret)
         self.socket_mode = bool(self.app_token)
         if not self.socket_mode and not signing_secret:
@@ -141,15 +156,14 @@ class SlackAdapter:
             signing_secret=signing_secret or "",
             oauth_settings=oauth_settings,
             installation_store=self.installations,
-            before_authorize=self._replay_guard,
             # Bolt skips the signature check for Socket Mode envelopes by itself; HTTP
-            # requests are always checked.
+            # requests are always checked (by ``_http_events`` first, then by bolt).
         )
         if self.oauth:
             self.app.enable_token_revocation_listeners()
         self.managers = Managers(settings)
-        self._signatures = RecentKeys(REPLAY_WINDOW_SECONDS)
-        self._events = RecentKeys(600)
+        # Signatures and event ids already handled, by this replica or any other.
+        self._seen = SeenStore(service.core.engine)
         self._inflight: set[asyncio.Task[Any]] = set()
         self._pool = ThreadPoolExecutor(CORE_THREADS, thread_name_prefix="ainews-slack")
         self._runner: web.AppRunner | None = None
@@ -227,7 +241,38 @@ class SlackAdapter:
         return web_app
 
     async def _http_events(self, request: web.Request) -> web.Response:
-        response = await self.app.async_dispatch(await to_bolt_request(request))
+        """Signature, then replay, then shape; only then bolt (see the module docstring)."""
+        raw = await request.read()
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        signature = request.headers.get("X-Slack-Signature")
+        if timestamp is None and signature is None and is_ssl_check(raw):
+            return web.Response(text="")  # Slack's unsigned certificate probe: nothing runs
+        problem = check_signature(self.signing_secret, timestamp, signature, raw)
+        if problem is not None or timestamp is None:
+            return _refuse(request, 401, problem or "unsigned")
+        key = replay_digest(expected_signature(self.signing_secret, timestamp, raw))
+        try:
+            fresh = await self._seen.async_first_sighting(key, replay_expiry(timestamp))
+        except SQLAlchemyError as exc:  # cannot tell a replay: refuse; Slack retries events
+            log.error("slack request refused (503): replay check failed: %s", _short(exc))
+            return web.Response(status=503)
+        if not fresh:
+            return _refuse(request, 401, "replayed request")
+        try:
+            text, payload = parse_body(raw, request.content_type)
+            bolt_request = AsyncBoltRequest(
+                body=text,
+                query=request.query_string,
+                headers=request.headers,  # type: ignore[arg-type]  # as bolt's adapter does
+            )
+            if bolt_request.body != payload:  # bolt's parser lost a form (see parse_body)
+                bolt_request.body = payload
+                bolt_request.context = build_async_context(bolt_request.context, payload)
+        except MalformedRequest as exc:
+            return _refuse(request, 400, f"signed, but {exc}")
+        except Exception as exc:  # bolt could not read a payload of an unexpected shape
+            return _refuse(request, 400, f"signed, but unreadable ({type(exc).__name__})")
+        response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     async def _http_oauth(self, request: web.Request) -> web.Response:
@@ -242,16 +287,6 @@ class SlackAdapter:
 
     async def _http_health(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
-
-    async def _replay_guard(
-        self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[Any]]
-    ) -> Any:
-        """Runs right after bolt's signature check: a signature seen before is a replay."""
-        signature = req.headers.get("x-slack-signature", [""])[0]
-        if signature and not self._signatures.add(signature):
-            log.warning("rejected a replayed slack request")
-            return BoltResponse(status=401, body="")
-        return await next()
 
     # -- listeners ----------------------------------------------------------------------------
 
@@ -301,8 +336,10 @@ class SlackAdapter:
         context: AsyncBoltContext,
     ) -> None:
         async with self._work():
-            if not self._events.add(str(body.get("event_id") or event.get("event_ts"))):
-                return  # Slack redelivered an event we already answered
+            event_id = str(body.get("event_id") or event.get("event_ts"))
+            key, until = digest("event", event_id), time.time() + EVENT_WINDOW_SECONDS
+            if not await self._seen.async_first_sighting(key, until):
+                return  # Slack redelivered an event that some replica already answered
             text = clean(event.get("text") or "", bot_user_id=context.bot_user_id)
             channel, user = event.get("channel", ""), event.get("user", "")
             ctx = await self._context(client, context, channel, user, text)
@@ -354,10 +391,8 @@ class SlackAdapter:
                 if parsed is None:
                     return
                 text, page = parsed
-            channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-                "channel_id", ""
-            )
-            user = (body.get("user") or {}).get("id", "")
+            channel = _id(body.get("channel")) or _id(body.get("container"), "channel_id")
+            user = _id(body.get("user"))
             ctx = await self._context(client, context, channel, user, text)
             reply = await self._handle(text, ctx)
             if audience != "as_replied":
@@ -392,6 +427,9 @@ class SlackAdapter:
             return Reply(text=t("internal_error", lang), lang=lang, error=True, ephemeral=True)
 
     async def _respond(self, respond: AsyncRespond, reply: Reply, message: Message) -> None:
+        if not respond.response_url:  # e.g. a click in a modal: there is nowhere to answer
+            log.warning("slack request had no response_url; the answer was dropped")
+            return
         await respond(
             text=message.text,
             blocks=message.blocks or None,
@@ -437,6 +475,26 @@ class SlackAdapter:
                 )
             except Exception as exc:  # Slack errors, connection errors after the retries
                 raise delivery_error(exc) from exc
+
+
+def _id(ref: Any, key: str = "id") -> str:
+    """A Slack reference's id: ``"C1"`` or ``{"id": "C1", ...}`` (or ``{key: "C1"}``)."""
+    if isinstance(ref, str) and key == "id":
+        return ref
+    value = ref.get(key) if isinstance(ref, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _refuse(request: web.Request, status: int, reason: str) -> web.Response:
+    """One WARNING line, nothing from the body in it, and an empty answer."""
+    log.warning("slack request refused (%d): %s, from %s", status, reason, request.remote)
+    return web.Response(status=status)
+
+
+def _short(exc: BaseException) -> str:
+    """An exception's class and first line, without the SQL and parameters after it."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first[:200]}" if first else type(exc).__name__
 
 
 def _extra(text: str, reply: Reply) -> list[Button]:

@@ -1,8 +1,8 @@
-"""Slack installations and OAuth states in the project's own database.
+"""Slack installations, OAuth states and the replay guard in the project's own database.
 
 slack_sdk ships SQLAlchemy stores, but importing them pulls in ``sqlalchemy.ext.asyncio``,
 which needs ``greenlet`` (not a dependency here), and bolt's ``AsyncApp`` wants async
-stores anyway. So: two small tables on the core's engine (SQLite or Postgres, whatever
+stores anyway. So: small tables on the core's engine (SQLite or Postgres, whatever
 ``AINEWS_DATABASE_URL`` says), written with plain synchronous SQLAlchemy and called from
 the event loop through ``asyncio.to_thread``.
 
@@ -26,13 +26,19 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
-from sqlalchemy import Engine, and_, delete, insert, select
+from sqlalchemy import Connection, Engine, and_, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.store import init_schema
 from bot.store import slack_installation as installations
 from bot.store import slack_oauth_state as oauth_states
+from bot.store import slack_replay as seen
 
 log = logging.getLogger(__name__)
+
+#: ``INSERT .. ON CONFLICT`` per backend.
+_UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def create_tables(engine: Engine) -> None:
@@ -215,3 +221,59 @@ class StateStore(AsyncOAuthStateStore):
 
     async def async_consume(self, state: str) -> bool:
         return await asyncio.to_thread(self.consume, state)
+
+
+class SeenStore:
+    """Keys seen by any replica until they expire (``slack_replay``): the replay guard.
+
+    :meth:`first_sighting` is one statement, atomic on both backends: an insert that does
+    nothing when the key is already there and still live (``INSERT .. ON CONFLICT DO
+    UPDATE .. WHERE expires_at < now .. RETURNING``, PostgreSQL and SQLite alike), so of
+    two replicas that get the same request at the same moment exactly one gets a row back.
+    Expired rows are deleted at most once every ``purge_every`` seconds per process, by a
+    range delete on the ``expires_at`` index.
+    """
+
+    def __init__(self, engine: Engine, *, purge_every: float = 60.0) -> None:
+        self.engine = engine
+        self.purge_every = purge_every
+        self._last_purge = float("-inf")
+        create_tables(engine)
+
+    def first_sighting(self, key: str, expires_at: float, now: float | None = None) -> bool:
+        """Record ``key`` until ``expires_at``; ``False`` if it is already recorded (and not
+        expired) by this process or any other."""
+        now = time.time() if now is None else now
+        with self.engine.begin() as conn:
+            fresh = self._claim(conn, key, expires_at, now)
+        if time.monotonic() - self._last_purge >= self.purge_every:
+            self._last_purge = time.monotonic()
+            self.purge(now)
+        return fresh
+
+    def _claim(self, conn: Connection, key: str, expires_at: float, now: float) -> bool:
+        dialect = conn.dialect.name
+        if dialect not in _UPSERTS:  # the project runs on these two
+            raise NotImplementedError(f"slack replay guard: no upsert for {dialect}")
+        upsert = _UPSERTS[dialect](seen)
+        statement = upsert.values(digest=key, expires_at=expires_at).on_conflict_do_update(
+            index_elements=[seen.c.digest],
+            set_={"expires_at": upsert.excluded.expires_at},
+            where=seen.c.expires_at < now,  # an expired row counts as unseen
+        )
+        # A row comes back only when this statement inserted (or revived) the key. Not
+        # ``rowcount``: through SQLAlchemy 2.1 + psycopg 3 it reads -1 for this statement.
+        return conn.execute(statement.returning(seen.c.digest)).first() is not None
+
+    def purge(self, now: float | None = None) -> int:
+        """Delete expired keys; how many. Best effort: a failure is logged, not raised."""
+        now = time.time() if now is None else now
+        try:
+            with self.engine.begin() as conn:
+                return int(conn.execute(delete(seen).where(seen.c.expires_at < now)).rowcount)
+        except SQLAlchemyError as exc:
+            log.warning("could not delete expired slack replay keys: %s", type(exc).__name__)
+            return 0
+
+    async def async_first_sighting(self, key: str, expires_at: float) -> bool:
+        return await asyncio.to_thread(self.first_sighting, key, expires_at)
