@@ -1,15 +1,17 @@
-"""Extractive answers: the best sentences of the best passages, cited and dated.
+"""Extractive answers: the best sentences of the best articles, cited and dated.
 
-Nothing is generated: every sentence shown is quoted from an article, in the
-article's language, framed in the asker's language. When no sentence covers
-enough of the question (a threshold calibrated on answerable and unanswerable
-questions, see tests/test_answers.py), the answer says nothing was found.
+Nothing is generated: every quoted sentence comes from an article (its title counts),
+in the article's language, framed in the asker's language and marked when it is in
+the other one. When the evidence carries a figure that answers a "how many / how much"
+question, a one-line direct answer leads, built from that figure, its subject and the
+article's date. When no sentence covers the question's specific content (its names
+alone are not enough), the answer says nothing was found.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +19,7 @@ import numpy as np
 from sqlmodel import Session, col, select
 
 from bot.core import Core
+from bot.figures import display_subject, spanish_names
 from bot.i18n import format_date, format_number, t
 from bot.index.hybrid import validate_query
 from bot.models import Article, Figure, Passage
@@ -30,13 +33,42 @@ from bot.text import (
     tokens,
 )
 
-MIN_COVERAGE = 0.5  # share of the question's content words a cited sentence must match
+#: Share of the question's specific (non-name) content a cited sentence must cover.
+MIN_COVERAGE = 0.5
 MAX_CITATIONS = 3
+#: Where a "how many" question's figure may sit, relative to the sentence that matches it.
+_NEAR = (0, 1, -1, 2, -2)
+ARTICLES_READ = 6
 _QUANTITY = re.compile(
-    r"\b(cu[aá]nt[oa]s?|how (many|much)|what (share|percentage|proportion|fraction)|"
-    r"porcentaje|proporci[oó]n|cuota|share|percentage|qu[eé] parte)\b",
+    r"\b(cu[aá]nt[oa]s?|how (many|much|big|large)|what (share|percentage|proportion|fraction|"
+    r"price|valuation)|porcentaje|proporci[oó]n|cuota|share|percentage|qu[eé] parte|"
+    r"precio|price|cost[oó]?|costs?|valuation|valoraci[oó]n|how often|con qu[eé] frecuencia)\b",
     re.IGNORECASE,
 )
+#: Words that make a question but say nothing about what it asks: never "content".
+_QUESTION_WORDS = {
+    fold(w)
+    for w in (
+        "how many much often big large what which who whom whose when where why does did do "
+        "is are was were has have had will would could should can tell me about know say said "
+        "cuántos cuántas cuánto cuánta cuál cuáles qué quién quiénes cuándo dónde por porque "
+        "cómo dice dicen dijo sabe sabes hay tiene tienen tuvo ha han según segun "
+        "number número cantidad amount pasa pasó ocurre ocurrió sucede sucedió happening "
+        "happened going up new nuevo nueva novedades news noticias"
+    ).split()
+}
+_UNIT_WORDS = {  # question words that name a figure's unit
+    "downloads": {"download", "descarg"},
+    "usd": {"dollar", "dolar", "fund", "financ", "raise", "raised", "recaud", "invest", "inver"},
+    "eur": {"euro", "fund", "financ", "invest", "inver"},
+    "%": {"share", "percent", "porcentaj", "cuot", "proporcion", "part"},
+    "gpus": {"gpu", "chip"},
+    "chips": {"chip", "gpu"},
+    "users": {"user", "usuari"},
+    "employees": {"employe", "emple", "staff", "plantill"},
+    "parameters": {"parameter", "parametr"},
+    "tokens": {"token"},
+}
 
 
 @dataclass(slots=True)
@@ -60,11 +92,13 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    direct: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
             "question": self.question,
             "answer": self.text,
+            "direct": self.direct,
             "found": self.found,
             "citations": [
                 {
@@ -73,6 +107,7 @@ class Answer:
                     "title": c.title,
                     "url": c.url,
                     "sentence": c.sentence,
+                    "lang": c.lang,
                 }
                 for c in self.citations
             ],
@@ -81,7 +116,7 @@ class Answer:
 
 @dataclass(slots=True)
 class _Concept:
-    """One content word of the question with every stem that counts as matching it."""
+    """One word of the question with every stem (either language) that counts as it."""
 
     stems: set[str]
     phrases: list[tuple[str, ...]]
@@ -91,12 +126,20 @@ class _Concept:
         return bool(self.stems & terms) or any(set(p) <= terms for p in self.phrases)
 
 
+@dataclass(slots=True)
+class _Sentence:
+    article_id: int
+    index: int  # -1 for the title, then body order
+    text: str
+    passage_id: int | None
+
+
 def _concepts(core: Core, question: str) -> list[_Concept]:
     concepts = []
     names = {fold(a) for n in core.gazetteer.find(question) for a in core.gazetteer.aliases(n)}
     original = re.findall(r"\w+", question)
     for position, (word, raw) in enumerate(zip(tokens(question), original, strict=False)):
-        if is_stopword(word) or len(word) < 2:
+        if is_stopword(word) or len(word) < 2 or fold(word) in _QUESTION_WORDS:
             continue
         is_name = (position > 0 and raw[:1].isupper()) or fold(raw) in names
         stems = set(query_terms(word))
@@ -112,12 +155,12 @@ def _concepts(core: Core, question: str) -> list[_Concept]:
     return concepts
 
 
-def _sentence_terms(sentence: str) -> set[str]:
-    words = tokens(sentence)
+def _terms(text: str) -> set[str]:
+    words = tokens(text)
     return set(stem_tokens(words, "es")) | set(stem_tokens(words, "en"))
 
 
-def answer(core: Core, question: str, lang: str, *, limit_articles: int = 5) -> Answer:
+def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICLES_READ) -> Answer:
     """Answer ``question`` from the index, or say plainly that nothing answers it."""
     question = validate_query(question, core.settings.max_query_chars)
     hits = core.searcher.search(question, limit=limit_articles)
@@ -131,63 +174,145 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = 5) -> 
             a.id: a
             for a in session.execute(select(Article).where(col(Article.id).in_(ids))).scalars()
         }
-        passages = session.execute(
-            select(Passage.id, Passage.article_id, Passage.text).where(
-                col(Passage.article_id).in_(ids)
-            )
-        ).all()
+        passages: list[tuple[int, int, str]] = [
+            (int(pid), int(aid), text)
+            for pid, aid, text in session.execute(
+                select(Passage.id, Passage.article_id, Passage.text)
+                .where(col(Passage.article_id).in_(ids))
+                .order_by(col(Passage.id))
+            ).all()
+        ]
         figures = (
             session.execute(select(Figure).where(col(Figure.article_id).in_(ids))).scalars().all()
         )
+    sentences = _sentences(articles, passages)
     wants_quantity = bool(_QUANTITY.search(question))
-    dense_ok = core.searcher.dense_languages
-    qvec = None
-    pvecs = {}
-    if any(dense_ok is None or articles[a].lang in dense_ok for a in ids):
-        qvec = core.embedder.query(question)
-        pvecs = core.vectors.vectors_of([int(p.id) for p in passages])
+    dense = _dense_scores(core, question, articles, passages)
+
+    names = [c for c in concepts if c.is_name]
+    content = [c for c in concepts if not c.is_name] or names
+    article_terms: dict[int, set[str]] = {}
+    for s in sentences:
+        article_terms.setdefault(s.article_id, set()).update(_terms(s.text))
+    eligible = {aid for aid, terms in article_terms.items() if all(c.matched(terms) for c in names)}
+    with_number = {(s.article_id, s.index) for s in sentences if re.search(r"\d", s.text)}
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 
-    article_terms: dict[int, set[str]] = {}
-    for _pid, aid, text in passages:
-        article_terms.setdefault(aid, set()).update(_sentence_terms(text))
-    named = [c for c in concepts if c.is_name]
-    eligible = {aid for aid, terms in article_terms.items() if all(c.matched(terms) for c in named)}
+    scored: list[tuple[float, float, _Sentence]] = []
+    for s in sentences:
+        if s.article_id not in eligible:
+            continue
+        terms = _terms(s.text)
+        specific = sum(c.matched(terms) for c in content) / len(content)
+        overall = sum(c.matched(terms) for c in concepts) / len(concepts)
+        coverage = min(specific, overall)  # the bar: names alone never clear it
+        if wants_quantity and not any((s.article_id, s.index + d) in with_number for d in _NEAR):
+            continue  # "how many" is not answered by a sentence without a number near it
+        score = (
+            overall
+            + 0.3 * dense.get(s.passage_id, 0.0)
+            + 0.05 / (1 + rank[s.article_id])
+            + 0.1 / (2 + s.index)  # news puts the key fact first: title, then the lede
+        )
+        if wants_quantity and (s.article_id, s.text) in figure_sentences:
+            score += 0.25
+        scored.append((score, coverage, s))
+    scored.sort(key=lambda x: x[0], reverse=True)
 
-    scored: list[tuple[float, float, int, str]] = []
-    for pid, aid, text in passages:
-        if aid not in eligible:
-            continue
-        article = articles[aid]
-        dense = 0.0
-        if qvec is not None and pid in pvecs and (dense_ok is None or article.lang in dense_ok):
-            dense = float(np.dot(pvecs[pid], qvec))
-        for sentence in split_sentences(text):
-            terms = _sentence_terms(sentence)
-            coverage = sum(c.matched(terms) for c in concepts) / len(concepts)
-            score = coverage + 0.3 * dense + 0.05 / (1 + rank[aid])
-            if wants_quantity and (aid, sentence) in figure_sentences:
-                score += 0.25
-            scored.append((score, coverage, aid, sentence))
-    scored.sort(key=lambda s: s[0], reverse=True)
-
-    chosen: list[tuple[int, str]] = []
-    per_article: dict[int, int] = {}
-    for _score, coverage, aid, sentence in scored:
-        if coverage < MIN_COVERAGE or len(chosen) >= MAX_CITATIONS:
-            continue
-        if per_article.get(aid, 0) >= 2 or (aid, sentence) in chosen:
-            continue
-        if per_article.get(aid) and len(per_article) < len(ids) and len(chosen) >= 1:
-            # prefer a different article when another one also clears the bar
-            others = [s for s in scored if s[2] not in per_article and s[1] >= MIN_COVERAGE]
-            if others and others[0][0] >= _score:
-                continue
-        chosen.append((aid, sentence))
-        per_article[aid] = per_article.get(aid, 0) + 1
+    chosen = _choose(scored, len(ids))
     if not chosen:
         return _not_found(question, lang)
-    return _compose(question, lang, chosen, articles, figures)
+    if wants_quantity:
+        chosen = _distinct([_with_neighbour_figure(s, sentences, with_number) for s in chosen])
+    names_es = spanish_names(core.settings.gazetteer_path)
+    return _compose(core, question, lang, chosen, articles, figures, names_es, wants_quantity)
+
+
+def _sentences(
+    articles: Mapping[int | None, Article], passages: Sequence[tuple[int, int, str]]
+) -> list[_Sentence]:
+    """Each article's title, then its body sentences in order (titles carry facts too)."""
+    out: list[_Sentence] = []
+    counters: dict[int, int] = {}
+    first_passage: dict[int, int] = {}
+    for pid, aid, text in passages:
+        first_passage.setdefault(aid, pid)
+        for sentence in split_sentences(text):
+            index = counters.get(aid, 0)
+            counters[aid] = index + 1
+            out.append(_Sentence(aid, index, sentence, pid))
+    for key, article in articles.items():
+        if key is not None and article.title:
+            out.append(_Sentence(key, -1, article.title.strip(), first_passage.get(key)))
+    return out
+
+
+def _dense_scores(
+    core: Core,
+    question: str,
+    articles: Mapping[int | None, Article],
+    passages: Sequence[tuple[int, int, str]],
+) -> dict[int | None, float]:
+    """Cosine of the question with each passage, where the model understands its language."""
+    allowed = core.searcher.dense_languages
+    wanted = [
+        pid for pid, aid, _text in passages if allowed is None or articles[aid].lang in allowed
+    ]
+    if not wanted:
+        return {}
+    qvec = core.searcher.query_vector(question)
+    return {pid: float(np.dot(v, qvec)) for pid, v in core.vectors.vectors_of(wanted).items()}
+
+
+def _choose(scored: list[tuple[float, float, _Sentence]], articles: int) -> list[_Sentence]:
+    """Up to three sentences that clear the bar, preferring a second article to a second
+    sentence of the first when it scores as well."""
+    chosen: list[_Sentence] = []
+    per_article: dict[int, int] = {}
+    for score, coverage, s in scored:
+        if coverage < MIN_COVERAGE or len(chosen) >= MAX_CITATIONS:
+            continue
+        aid = s.article_id
+        if per_article.get(aid, 0) >= 2 or any(c.text == s.text for c in chosen):
+            continue
+        if per_article.get(aid) and len(per_article) < articles and chosen:
+            others = [
+                x for x in scored if x[2].article_id not in per_article and x[1] >= MIN_COVERAGE
+            ]
+            if others and others[0][0] >= score:
+                continue
+        chosen.append(s)
+        per_article[aid] = per_article.get(aid, 0) + 1
+    return chosen
+
+
+def _with_neighbour_figure(
+    s: _Sentence, sentences: list[_Sentence], with_number: set[tuple[int, int]]
+) -> _Sentence:
+    """A sentence whose figure is a sentence or two away is quoted with that sentence."""
+    if (s.article_id, s.index) in with_number or s.index < 0:
+        return s
+    by_index = {x.index: x for x in sentences if x.article_id == s.article_id}
+    for d in _NEAR[1:]:
+        other = by_index.get(s.index + d)
+        if other is None or other.index < 0 or (s.article_id, other.index) not in with_number:
+            continue
+        gap = " " if abs(d) == 1 else " … "
+        first, second = (s, other) if d > 0 else (other, s)
+        return _Sentence(s.article_id, s.index, f"{first.text}{gap}{second.text}", s.passage_id)
+    return s
+
+
+def _distinct(chosen: list[_Sentence]) -> list[_Sentence]:
+    """Drop a quote that another (joined with its neighbour) already contains."""
+    return [
+        s
+        for i, s in enumerate(chosen)
+        if not any(
+            i != j and s.text in o.text and (len(o.text) > len(s.text) or j < i)
+            for j, o in enumerate(chosen)
+        )
+    ]
 
 
 def _not_found(question: str, lang: str) -> Answer:
@@ -195,53 +320,105 @@ def _not_found(question: str, lang: str) -> Answer:
 
 
 def _compose(
+    core: Core,
     question: str,
     lang: str,
-    chosen: list[tuple[int, str]],
-    articles: dict[int | None, Article],
+    chosen: list[_Sentence],
+    articles: Mapping[int | None, Article],
     figures: Sequence[Figure],
+    names_es: Mapping[str, str],
+    wants_quantity: bool,
 ) -> Answer:
     numbers: dict[int, int] = {}
     citations: list[Citation] = []
     lines: list[str] = []
-    for aid, sentence in chosen:
-        article = articles[aid]
-        if aid not in numbers:
-            numbers[aid] = len(numbers) + 1
-        n = numbers[aid]
+    for s in chosen:
+        article = articles[s.article_id]
+        n = numbers.setdefault(s.article_id, len(numbers) + 1)
         when = article.published_at or article.first_seen_at
         citations.append(
             Citation(
                 n,
-                aid,
+                s.article_id,
                 article.title,
                 article.url,
                 article.source_name,
                 when,
-                sentence,
+                s.text,
                 article.lang,
             )
         )
-        lines.append(t("answer_quote", lang, sentence=sentence, n=n, date=format_date(when, lang)))
-    cited = {(c.article_id, c.sentence) for c in citations}
-    shown = [f for f in figures if (f.article_id, f.sentence) in cited]
-    figure_notes = [
-        f"{format_number(f.value, f.unit, f.text, lang)}" + (f" ({f.subject})" if f.subject else "")
-        for f in shown
+        other = "" if article.lang == lang else " " + t(f"in_lang_{article.lang}", lang)
+        lines.append(
+            t("answer_quote", lang, sentence=s.text, n=n, date=format_date(when, lang)) + other
+        )
+    shown = [
+        f
+        for f in figures
+        if any(f.article_id == c.article_id and f.sentence in c.sentence for c in citations)
     ]
-    conflicts = _conflicts(shown, numbers, lang)
+
+    def note(f: Figure) -> str:
+        subject = display_subject(f.subject, lang, names_es)
+        return format_number(f.value, f.unit, f.text, lang) + (f" ({subject})" if subject else "")
+
+    figure_notes = list(dict.fromkeys(note(f) for f in shown))
+    conflicts = _conflicts(shown, numbers, lang, names_es)
+    direct = (
+        _direct(core, question, lang, shown, citations, articles, names_es)
+        if wants_quantity
+        else None
+    )
     header = t("answer_header", lang, count=len(numbers))
-    text = "\n".join([header, *lines])
+    text = "\n".join([*([direct] if direct else []), header, *lines])
     if figure_notes:
-        text += "\n" + t("answer_figures", lang, figures=", ".join(dict.fromkeys(figure_notes)))
+        text += "\n" + t("answer_figures", lang, figures=", ".join(figure_notes))
     if conflicts:
         text += "\n" + "\n".join(conflicts)
-    return Answer(
-        question, True, text, lang, citations, list(dict.fromkeys(figure_notes)), conflicts
+    return Answer(question, True, text, lang, citations, figure_notes, conflicts, direct)
+
+
+def _direct(
+    core: Core,
+    question: str,
+    lang: str,
+    shown: Sequence[Figure],
+    citations: list[Citation],
+    articles: Mapping[int | None, Article],
+    names_es: Mapping[str, str],
+) -> str | None:
+    """One line that answers a quantity question: the best figure of the cited evidence."""
+    if not shown:
+        return None
+    stems = set(query_terms(question))
+    asked = set(core.gazetteer.find(question))
+    order = {c.article_id: i for i, c in enumerate(citations)}
+
+    def fit(f: Figure) -> tuple[int, int, int]:
+        unit = any(
+            s.startswith(w) or w.startswith(s) for s in stems for w in _UNIT_WORDS.get(f.unit, ())
+        )
+        return (int(unit), int(f.subject in asked), -order.get(f.article_id, 9))
+
+    best = max(shown, key=fit)
+    if fit(best)[0] == 0 and len(shown) > 1:
+        return None  # several figures and none of them of the kind asked: let quotes speak
+    article = articles[best.article_id]
+    n = next(c.n for c in citations if c.article_id == best.article_id)
+    subject = display_subject(best.subject, lang, names_es)
+    return t(
+        "answer_direct",
+        lang,
+        figure=format_number(best.value, best.unit, best.text, lang),
+        subject=f"{subject}, " if subject else "",
+        date=format_date(article.published_at or article.first_seen_at, lang),
+        n=n,
     )
 
 
-def _conflicts(figures: Sequence[Figure], numbers: dict[int, int], lang: str) -> list[str]:
+def _conflicts(
+    figures: Sequence[Figure], numbers: dict[int, int], lang: str, names_es: Mapping[str, str]
+) -> list[str]:
     """Same subject and unit, different values, different articles: say the sources differ."""
     out = []
     by_key: dict[tuple[str | None, str], list[Figure]] = {}
@@ -258,5 +435,6 @@ def _conflicts(figures: Sequence[Figure], numbers: dict[int, int], lang: str) ->
         low, high = min(f.value for f in figs), max(f.value for f in figs)
         if high and (high - low) / high > 0.01:
             detail = "; ".join(f"[{numbers[f.article_id]}] {f.text}" for f in figs)
-            out.append(t("answer_conflict", lang, subject=subject, detail=detail))
+            shown = display_subject(subject, lang, names_es)
+            out.append(t("answer_conflict", lang, subject=shown, detail=detail))
     return out

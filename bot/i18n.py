@@ -249,6 +249,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "• «{sentence}» [{n}] (a {date})",
         "en": "• “{sentence}” [{n}] (as of {date})",
     },
+    "answer_direct": {
+        "es": "En resumen: {figure} ({subject}{date}) [{n}].",
+        "en": "In short: {figure} ({subject}{date}) [{n}].",
+    },
+    "in_lang_es": {"es": "(en español)", "en": "(in Spanish)"},
+    "in_lang_en": {"es": "(en inglés)", "en": "(in English)"},
     "answer_figures": {"es": "Cifras clave: {figures}", "en": "Key figures: {figures}"},
     "answer_conflict": {
         "es": "Ojo: las fuentes dan cifras distintas para {subject}: {detail}.",

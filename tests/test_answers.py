@@ -84,7 +84,7 @@ def test_cli_ask_json_and_chat_session(tmp_path: Path) -> None:
         _ainews(tmp_path, "ask", "¿Cuántas descargas superaron los modelos Qwen?", "--json").stdout
     )
     assert found["found"] is True and "700 millones" in found["answer"]
-    assert set(found["citations"][0]) == {"n", "id", "title", "url", "sentence"}
+    assert set(found["citations"][0]) == {"n", "id", "title", "url", "sentence", "lang"}
     assert found["citations"][0]["url"] == "seeds/004_cfe0271cdde873fb.txt"
     missing = json.loads(_ainews(tmp_path, "ask", "receta de paella valenciana", "--json").stdout)
     assert missing["found"] is False and missing["citations"] == []

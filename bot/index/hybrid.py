@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, NamedTuple
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Engine
 
 from bot.entities import Gazetteer
@@ -30,6 +33,10 @@ from bot.text import fold, is_stopword, phrase_stems, query_terms, tokens
 
 Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
+#: Reciprocal-rank fusion ties (each list's first is the other's second) are common with
+#: two lists; they go to the full-text side, which holds the query's exact names. Small
+#: enough never to reorder anything that is not a tie (recency moves ranks, this does not).
+LEXICAL_TIE_BREAK = 0.02
 _ARTICLE_ROWS = (
     "SELECT id, title, url, source_name, published_at, first_seen_at, lang, story_id "
     "FROM article WHERE id IN ({ids})"
@@ -151,6 +158,8 @@ class HybridSearcher:
         self.dense_languages = dense_languages
         self.min_dense_score = min_dense_score
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fts")
+        self._recent: dict[str, NDArray[np.float32]] = {}
+        self._recent_lock = threading.Lock()
 
     def search(
         self,
@@ -169,7 +178,7 @@ class HybridSearcher:
                 fts_future = self._pool.submit(self._lexical, query, expand)
         dense: list[tuple[int, float, int]] = []
         if mode != "bm25":
-            vector = self.embedder.query(query)
+            vector = self.query_vector(query)
             dense = self.vectors.search(vector, self.candidates, langs=self.dense_languages)
         lexical = fts_future.result() if fts_future else []
         if helper is not None:
@@ -183,7 +192,7 @@ class HybridSearcher:
 
         fused: dict[int, float] = {}
         for rank, (aid, _score) in enumerate(lexical):
-            fused[aid] = fused.get(aid, 0.0) + 1.0 / (RRF_K + rank + 1)
+            fused[aid] = fused.get(aid, 0.0) + (1.0 + LEXICAL_TIE_BREAK) / (RRF_K + rank + 1)
         for rank, (aid, _score, _pid) in enumerate(dense):
             fused[aid] = fused.get(aid, 0.0) + 1.0 / (RRF_K + rank + 1)
         if not fused:
@@ -219,6 +228,19 @@ class HybridSearcher:
             )
             for score, aid, row in hits
         ]
+
+    def query_vector(self, query: str) -> NDArray[np.float32]:
+        """The query's embedding; ``ask`` reuses the one its search just made."""
+        with self._recent_lock:
+            cached = self._recent.get(query)
+        if cached is not None:
+            return cached
+        vector = self.embedder.query(query)
+        with self._recent_lock:
+            self._recent[query] = vector
+            while len(self._recent) > 32:
+                self._recent.pop(next(iter(self._recent)))
+        return vector
 
     def _lexical(self, query: str, expand: bool) -> list[tuple[int, float]]:
         return self.fulltext.search(self.expander.build(query, expand=expand), self.candidates)
