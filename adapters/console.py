@@ -7,9 +7,10 @@ from typing import TextIO
 
 from bot.i18n import t
 from bot.reply import Reply
-from bot.service import Service
+from bot.service import Context, Service
 
 QUIT = {"quit", "exit", "salir", "q", ":q"}
+SESSION = Context(conversation="console")  # one conversation: follow-ups ("source?") work
 
 
 def render(reply: Reply) -> str:
@@ -49,4 +50,5 @@ def run_console(service: Service, *, stdin: TextIO = sys.stdin, stdout: TextIO =
             return 0
         if not line.strip():
             continue
-        print(render(service.handle_text(line)) + "\n", file=stdout, flush=True)
+        reply = service.handle_text(line, SESSION)
+        print(render(reply) + "\n", file=stdout, flush=True)

@@ -278,6 +278,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "también publicado por {n} fuente(s) más",
         "en": "also reported by {n} other source(s)",
     },
+    # Follow-ups ("source?", "more") in a conversation (bot/conversation.py).
+    "followup_sources": {
+        "es": "Fuentes de la respuesta a «{question}»:",
+        "en": "Sources of the answer to “{question}”:",
+    },
+    "followup_no_sources": {
+        "es": "La respuesta a «{question}» no citó ninguna fuente.",
+        "en": "The answer to “{question}” cited no sources.",
+    },
+    "followup_no_more": {
+        "es": "No hay más resultados para «{question}».",
+        "en": "There are no more results for “{question}”.",
+    },
 }
 
 _MONTHS = {

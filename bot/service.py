@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func
@@ -20,6 +21,7 @@ from sqlmodel import Session, col, select
 from bot import ledger
 from bot.answers import answer
 from bot.commands import VERBS, Command, parse
+from bot.conversation import Conversations, Followup, no_more_reply, sources_reply
 from bot.core import Core
 from bot.digest import Digest, build_digest
 from bot.i18n import UserError, format_date, t
@@ -40,6 +42,10 @@ class Context:
     user: str = "user"
     can_manage: bool = True
     refusal: str = "needs_permission"  # i18n key explaining why when can_manage is False
+    # Which conversation a message belongs to, for follow-ups (see bot.conversation);
+    # None: no memory. Console "console", Slack "slack:team:channel:thread", Discord
+    # "discord:channel".
+    conversation: str | None = None
 
 
 def card(hit: SearchHit | Article, *, snippet: str = "", also: int = 0) -> Card:
@@ -80,6 +86,8 @@ class Service:
         self.metrics = metrics
         # Set by the composition root so a subscription change re-derives scheduler jobs now.
         self.on_subscriptions_changed: Callable[[], None] | None = None
+        # Each conversation's last question, for follow-ups ("and Meta?", "source?", "more").
+        self.conversations = Conversations(core.gazetteer)
 
     def _changed(self) -> None:
         if self.on_subscriptions_changed is not None:
@@ -91,22 +99,28 @@ class Service:
     # -- entry points -------------------------------------------------------------------------
 
     def handle_text(self, text: str, ctx: Context | None = None) -> Reply:
-        command = parse(text)
+        ctx = ctx or Context()
+        # A follow-up of the conversation's live last question comes before the grammar.
+        followup = self.conversations.rewrite(ctx.conversation, text)
+        command = followup.command if followup else parse(text)
         started = time.perf_counter()
-        reply = self.handle(command, ctx or Context())
+        reply = self._followup(followup, ctx) if followup else self.handle(command, ctx)
+        self.conversations.remember(ctx.conversation, command, reply, followup)
         if self.metrics is not None:
             self.metrics.commands.labels(command.verb, "error" if reply.error else "ok").inc()
             self.metrics.latency.labels(command.verb).observe(time.perf_counter() - started)
         return reply
 
-    def handle(self, command: Command, ctx: Context) -> Reply:
+    def handle(
+        self, command: Command, ctx: Context, *, handler: Callable[..., Reply] | None = None
+    ) -> Reply:
         try:
             lang = self._channel_lang(ctx) or command.lang
         except OperationalError:
             return Reply(
                 text=t("database_unavailable", command.lang), lang=command.lang, error=True
             )
-        handler = getattr(self, f"_cmd_{command.verb}", None)
+        handler = handler or getattr(self, f"_cmd_{command.verb}", None)
         if handler is None:
             return Reply(text=t("help", lang), lang=lang)
         try:
@@ -116,6 +130,26 @@ class Service:
             return Reply(text=exc.message(lang), lang=lang, error=True)
         except OperationalError:
             return Reply(text=t("database_unavailable", lang), lang=lang, error=True)
+
+    def _followup(self, followup: Followup, ctx: Context) -> Reply:
+        """A follow-up's reply: the sources shown before, or new results only for "more"."""
+        command = followup.command
+        if followup.kind == "sources":
+            try:
+                lang = self._channel_lang(ctx) or command.lang
+            except OperationalError:
+                lang = command.lang
+            return sources_reply(followup, lang)
+        if followup.kind == "more" and command.verb == "search":
+            limit = len(followup.turn.shown) + 5
+            reply = self.handle(command, ctx, handler=partial(self._cmd_search, limit=limit))
+        else:
+            reply = self.handle(command, ctx)
+        if followup.kind == "more" and command.verb in {"search", "latest"} and not reply.error:
+            reply.cards = [c for c in reply.cards if c.article_id not in followup.turn.shown]
+            if not reply.cards:
+                return no_more_reply(followup, reply.lang)
+        return reply
 
     # -- commands -----------------------------------------------------------------------------
 

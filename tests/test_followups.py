@@ -1,0 +1,144 @@
+"""Follow-ups (issue #19): "and the US?", "source?", "more" read in the context of the
+conversation's last question; per conversation, bounded, expiring. Console, Slack, Discord."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import Session, select
+
+from adapters.console import run_console
+from bot.commands import Command
+from bot.conversation import Conversations
+from bot.core import Core
+from bot.models import ChannelSettings, Subscription
+from bot.reply import Card, Reply
+from bot.service import Context, Service
+
+pytestmark = pytest.mark.model
+
+QWEN_URL = "004_cfe0271cdde873fb.txt"  # a path under the seeds directory
+SHARE = "What share of model downloads do Chinese developers have?"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def service(seeded_core: Core) -> Iterator[Service]:
+    with Session(seeded_core.engine) as session:  # no channel language left by other tests
+        for model in (Subscription, ChannelSettings):
+            for row in session.exec(select(model)).all():
+                session.delete(row)
+        session.commit()
+    yield Service(seeded_core)
+
+
+def convo(name: str = "t") -> Context:
+    return Context(conversation=name)
+
+
+# --------------------------------------------------------------------------- core + console
+
+
+def test_and_the_us_asks_the_last_question_about_the_us(service: Service) -> None:
+    first = service.handle_text(SHARE, convo())
+    assert "17 %" in first.text
+    reply = service.handle_text("and the US?", convo())
+    assert not reply.error, reply.text
+    assert "15.8 %" in reply.text and "United States" in reply.text
+    assert reply.cards and reply.cards[0].url and "002_" in reply.cards[0].url
+
+
+def test_spanish_follow_up_and_entity_replacement(service: Service) -> None:
+    service.handle_text("How many downloads do Qwen models have?", convo())
+    followup = service.conversations.rewrite("t", "and Meta?")
+    assert followup is not None
+    assert followup.command.args == "How many downloads do Meta models have?"
+    reply = service.handle_text("¿y Estados Unidos?", convo())
+    assert reply.lang == "es" and not reply.error, reply.text
+    assert "15,8 %" in reply.text
+
+
+def test_source_lists_the_last_answers_citations(service: Service) -> None:
+    answer = service.handle_text("How many downloads do Qwen models have?", convo())
+    assert answer.cards
+    for text in ("source?", "¿fuente?", "sources?", "link?"):
+        reply = service.handle_text(text, convo())
+        assert [c.url for c in reply.cards] == [c.url for c in answer.cards], text
+        assert (reply.cards[0].url or "").endswith(QWEN_URL)
+    assert service.handle_text("¿fuente?", convo()).lang == "es"
+
+
+def test_more_after_an_answer_shows_its_story_and_after_a_search_the_next_results(
+    service: Service,
+) -> None:
+    answer = service.handle_text("How many downloads do Qwen models have?", convo())
+    story = next(b.value for b in answer.buttons if b.action == "more_like_this")
+    more = service.handle_text("more", convo())
+    assert str(story) in more.text or any(c.story_id == int(story) for c in more.cards)
+
+    first = service.handle_text("search modelos", convo("s"))
+    assert 0 < len(first.cards)
+    shown = {c.article_id for c in first.cards}
+    nxt = service.handle_text("más", convo("s"))
+    assert not shown & {c.article_id for c in nxt.cards}
+    assert nxt.lang == "es"
+
+
+def test_without_a_previous_turn_nothing_changes(service: Service) -> None:
+    # "more" alone is the newest stories; "sources?" the feed list; no conversation, no memory.
+    assert service.handle_text("more", convo("fresh")).text == service.handle_text("more").text
+    service.handle_text("How many downloads do Qwen models have?")  # no conversation key
+    plain = service.handle_text("and Meta?").text
+    assert plain == service.handle_text("and Meta?", convo("x")).text
+    # Another conversation does not see this one's question.
+    service.handle_text("How many downloads do Qwen models have?", convo("a"))
+    assert service.conversations.rewrite("b", "source?") is None
+    assert service.conversations.rewrite("a", "¿qué hay de nuevo?") is None  # the news
+
+
+def test_chat_session_answers_source_with_the_qwen_article(service: Service) -> None:
+    out = io.StringIO()
+    stdin = io.StringIO("How many downloads do Qwen models have?\nsource?\n")
+    assert run_console(service, stdin=stdin, stdout=out) == 0
+    first, second = out.getvalue().split("\n\n")[-3:-1]
+    assert "700 million" in first
+    assert "Sources of the answer" in second and QWEN_URL in second
+
+
+# --------------------------------------------------------------------------- expiry and bound
+
+
+def test_follow_up_after_the_ttl_is_a_new_message(service: Service) -> None:
+    clock = Clock()
+    service.conversations = Conversations(service.core.gazetteer, ttl=60, clock=clock)
+    service.handle_text("How many downloads do Qwen models have?", convo())
+    clock.now += 59
+    assert service.conversations.rewrite("t", "source?") is not None
+    clock.now += 61
+    assert service.conversations.rewrite("t", "source?") is None
+    # As today: "more" alone is the newest stories again.
+    assert service.handle_text("more", convo()).text == service.handle_text("more").text
+
+
+def test_memory_never_exceeds_its_bound() -> None:
+    clock = Clock()
+    memory = Conversations(size=3, clock=clock)
+    reply = Reply(cards=[Card(1, "t", "https://x.example/1", "X", None)])
+    for n in range(10):
+        memory.remember(f"c{n}", Command("ask", f"question {n}?", "en"), reply)
+        assert len(memory) <= 3
+    assert memory.get("c0") is None and memory.get("c9") is not None
+    memory.get("c7")  # recently used: kept over c8
+    memory.remember("c10", Command("ask", "q?", "en"), reply)
+    assert memory.get("c7") is not None and memory.get("c8") is None
+    memory.remember("c10", Command("help", "", "en"), reply)  # not a question: forgotten
+    assert memory.get("c10") is None
