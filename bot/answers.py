@@ -144,7 +144,9 @@ def _concepts(core: Core, question: str) -> list[_Concept]:
         is_name = (position > 0 and raw[:1].isupper()) or fold(raw) in names
         stems = set(query_terms(word))
         phrases: list[tuple[str, ...]] = []
-        for variant in core.searcher.expander.variants(word):
+        # The word as typed too: "US" is a name with aliases, the folded "us" has none.
+        variants = core.searcher.expander.variants
+        for variant in dict.fromkeys([*variants(word), *variants(raw)]):
             words = [w for w in tokens(variant) if not is_stopword(w)]
             if len(words) == 1:
                 stems.update(query_terms(variant))
