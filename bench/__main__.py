@@ -37,6 +37,8 @@ BENCHMARKS = (
     "ask",
     "fanout",
     "clustering",
+    "langid",
+    "answers",
 )
 
 
@@ -62,6 +64,9 @@ def prepare(ctx: Context) -> None:
     from bench import clustering
 
     clustering.warm(ctx)
+    from bench import answers
+
+    answers.answers_db(ctx)
     base = corpus.scale_base()
     corpus.warm_vectors(cached, base[:11_000], "scale corpus (10k prefix)", chunk=1000)
     for size in (1_000, 10_000):
