@@ -4,7 +4,11 @@ conversation's last question; per conversation, bounded, expiring. Console, Slac
 from __future__ import annotations
 
 import io
+import json
+import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -20,6 +24,7 @@ from bot.service import Context, Service
 pytestmark = pytest.mark.model
 
 QWEN_URL = "004_cfe0271cdde873fb.txt"  # a path under the seeds directory
+QWEN_TITLE = "Alibaba se dispara en bolsa"
 SHARE = "What share of model downloads do Chinese developers have?"
 
 
@@ -142,3 +147,65 @@ def test_memory_never_exceeds_its_bound() -> None:
     assert memory.get("c7") is not None and memory.get("c8") is None
     memory.remember("c10", Command("help", "", "en"), reply)  # not a question: forgotten
     assert memory.get("c10") is None
+
+
+# --------------------------------------------------------------------------- Slack
+
+
+@pytest.fixture
+def slack(seeded_core: Core, tmp_path: Path) -> Iterator[Any]:
+    from fakes.slack import FakeSlackAPI
+    from test_slack_adapter import start_bot
+
+    with FakeSlackAPI() as fake:
+        yield from start_bot(seeded_core, fake, tmp_path)
+
+
+def slack_message(text: str, *, ts: str, thread_ts: str | None = None) -> str:
+    """A ``message`` event as Slack sends it for a user's message in a channel (thread)."""
+    from fakes.slack import CHANNEL_ID, TEAM_ID, USER_ID, event_callback
+
+    event = {
+        "type": "message",
+        "channel": CHANNEL_ID,
+        "user": USER_ID,
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "team": TEAM_ID,
+        "channel_type": "channel",
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return json.dumps(event_callback(event))
+
+
+def test_slack_follow_up_in_the_thread_is_answered_in_context(slack: Any) -> None:
+    from fakes.slack import app_mention_event
+
+    fake = slack.fake
+    slack.post(json.dumps(app_mention_event("How many downloads do Qwen models have?", ts="100.1")))
+    answer = fake.wait_for("chat.postMessage", timeout=20)
+    assert "thread_ts" not in answer.params and "700 million" in answer.params["text"]
+    answer_ts = fake.messages()[-1]["ts"]
+
+    # In the thread of the question: its sources.
+    since = len(fake.calls())
+    assert slack.post(slack_message("source?", ts="100.2", thread_ts="100.1")).status == 200
+    sources = fake.wait_for("chat.postMessage", timeout=20, since=since)
+    assert sources.params["thread_ts"] == "100.1"
+    assert "Sources of the answer" in sources.params["text"]
+    assert QWEN_TITLE in json.dumps(sources.blocks, ensure_ascii=False)  # file URLs: no link
+
+    # In the thread of the bot's answer: the same question about the US.
+    since = len(fake.calls())
+    slack.post(slack_message("¿y Estados Unidos?", ts="100.3", thread_ts=answer_ts))
+    us = fake.wait_for("chat.postMessage", timeout=20, since=since)
+    assert us.params["thread_ts"] == answer_ts and "15,8 %" in us.params["text"]
+
+    # Chatter in another thread, or at the channel root, is not for the bot.
+    since = len(fake.calls())
+    slack.post(slack_message("source?", ts="200.2", thread_ts="200.1"))
+    slack.post(slack_message("more", ts="200.3"))
+    time.sleep(0.5)
+    assert [c.method for c in fake.calls()[since:] if c.method.startswith("chat.")] == []

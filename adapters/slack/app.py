@@ -66,7 +66,17 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-BOT_SCOPES = ["commands", "app_mentions:read", "chat:write", "chat:write.public", "users:read"]
+BOT_SCOPES = [
+    "commands",
+    "app_mentions:read",
+    "chat:write",
+    "chat:write.public",
+    "users:read",
+    # Follow-ups without a mention: replies in a thread the bot answered, and DMs.
+    "channels:history",
+    "groups:history",
+    "im:history",
+]
 DRAIN_SECONDS = 10.0
 # Threads for the CPU-bound core. Its own pool, not asyncio's default one: bolt's OAuth
 # authorize step (installation lookups) runs in the default pool before each ack, and must
@@ -293,6 +303,7 @@ class SlackAdapter:
     def _register(self) -> None:
         self.app.command("/ainews")(self._on_command)
         self.app.event("app_mention")(self._on_mention)
+        self.app.event("message")(self._on_message)
         for action in ACTION_IDS.values():
             self.app.action(action)(self._on_action)
 
@@ -341,28 +352,72 @@ class SlackAdapter:
             if not await self._seen.async_first_sighting(key, until):
                 return  # Slack redelivered an event that some replica already answered
             text = clean(event.get("text") or "", bot_user_id=context.bot_user_id)
-            channel, user = event.get("channel", ""), event.get("user", "")
-            ctx = await self._context(client, context, channel, user, text)
-            reply = await self._handle(text, ctx)
-            message = render(reply, command=text, public=True, extra=_extra(text, reply))
-            thread_ts = event.get("thread_ts")  # asked in a thread: answer in that thread
-            if reply.error and reply.ephemeral:  # refusals and usage hints: only the asker
-                await client.chat_postEphemeral(
-                    channel=channel,
-                    user=user,
-                    text=message.text,
-                    blocks=message.blocks or None,
-                    thread_ts=thread_ts,
-                )
+            await self._answer(event, text, client, context)
+
+    async def _on_message(
+        self,
+        event: dict[str, Any],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        """A follow-up without a mention: a reply in a thread whose conversation has a live
+        question (the bot answered in it or under it), or a DM. Anything else is not for us,
+        and a message mentioning the bot is answered as the ``app_mention`` it also is."""
+        async with self._work():
+            if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+                return  # edits, joins, bots (this one included)
+            raw = event.get("text") or ""
+            if context.bot_user_id and f"<@{context.bot_user_id}>" in raw:
                 return
-            await client.chat_postMessage(
+            dm = event.get("channel_type") == "im"
+            if not (dm or event.get("thread_ts")):
+                return
+            key = _conversation(context, event)
+            if not dm and self.service.conversations.get(key) is None:
+                return
+            event_id = str(body.get("event_id") or event.get("event_ts"))
+            seen, until = digest("event", event_id), time.time() + EVENT_WINDOW_SECONDS
+            if not await self._seen.async_first_sighting(seen, until):
+                return
+            await self._answer(event, clean(raw, bot_user_id=context.bot_user_id), client, context)
+
+    async def _answer(
+        self,
+        event: dict[str, Any],
+        text: str,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        """Answer a mention or a follow-up message where it was written."""
+        channel, user = event.get("channel", ""), event.get("user", "")
+        key = _conversation(context, event)
+        ctx = await self._context(client, context, channel, user, text, conversation=key)
+        reply = await self._handle(text, ctx)
+        message = render(reply, command=text, public=True, extra=_extra(text, reply))
+        thread_ts = event.get("thread_ts")  # asked in a thread: answer in that thread
+        if reply.error and reply.ephemeral:  # refusals and usage hints: only the asker
+            await client.chat_postEphemeral(
                 channel=channel,
+                user=user,
                 text=message.text,
                 blocks=message.blocks or None,
                 thread_ts=thread_ts,
-                unfurl_links=False,
-                unfurl_media=False,
             )
+            return
+        posted = await client.chat_postMessage(
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks or None,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        if not thread_ts and event.get("channel_type") != "im":
+            # Answered at the channel root: a reply in the thread of that answer continues
+            # the conversation as much as one in the thread of the question does.
+            answer = {"channel": channel, "ts": posted.get("ts")}
+            self.service.conversations.link(key, _conversation(context, answer))
 
     async def _on_action(
         self,
@@ -403,7 +458,14 @@ class SlackAdapter:
     # -- helpers ------------------------------------------------------------------------------
 
     async def _context(
-        self, client: AsyncWebClient, context: AsyncBoltContext, channel: str, user: str, text: str
+        self,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        channel: str,
+        user: str,
+        text: str,
+        *,
+        conversation: str | None = None,
     ) -> Context:
         workspace = context.team_id or context.enterprise_id or ""
         allowed = await self.managers.can_manage(client, workspace, user, text)
@@ -414,6 +476,7 @@ class SlackAdapter:
             user=user,
             can_manage=allowed,
             refusal="needs_slack_admin",
+            conversation=conversation,
         )
 
     async def _handle(self, text: str, ctx: Context) -> Reply:
@@ -483,6 +546,16 @@ def _id(ref: Any, key: str = "id") -> str:
         return ref
     value = ref.get(key) if isinstance(ref, dict) else None
     return value if isinstance(value, str) else ""
+
+
+def _conversation(context: AsyncBoltContext, event: dict[str, Any]) -> str:
+    """A message's conversation: its thread (``thread_ts``, or its own ``ts`` when it starts
+    one); a DM is one conversation."""
+    team = context.team_id or context.enterprise_id or ""
+    channel = event.get("channel", "")
+    if event.get("channel_type") == "im" and not event.get("thread_ts"):
+        return f"slack:{team}:{channel}"
+    return f"slack:{team}:{channel}:{event.get('thread_ts') or event.get('ts') or ''}"
 
 
 def _refuse(request: web.Request, status: int, reason: str) -> web.Response:
