@@ -209,3 +209,36 @@ def test_slack_follow_up_in_the_thread_is_answered_in_context(slack: Any) -> Non
     slack.post(slack_message("more", ts="200.3"))
     time.sleep(0.5)
     assert [c.method for c in fake.calls()[since:] if c.method.startswith("chat.")] == []
+
+
+# --------------------------------------------------------------------------- Discord
+
+
+async def test_discord_follow_ups_in_the_channel_are_answered_in_context(
+    seeded_core: Core, tmp_path: Path
+) -> None:
+    from fakes.discord import MEMBER_USER, FakeDiscord, dm_channel_id
+    from test_discord_adapter import adapter_for, mention, running, text_of
+
+    service = Service(seeded_core)
+    async with FakeDiscord(patch_discord_py=False) as fake:
+        async with running(adapter_for(service, fake, tmp_path)):
+            first = await mention(fake, "How many downloads do Qwen models have?")
+            assert "700 million" in text_of(first.json)
+
+            meta = await mention(fake, "and Meta?")  # = the question about Meta
+            full = service.handle_text("How many downloads do Meta models have?")
+            assert meta.json["embeds"][0]["description"] == full.text
+            assert "and Meta" not in full.text
+
+            source = await mention(fake, "source?")
+            assert "Sources of the answer to" in text_of(source.json)
+
+            await mention(fake, SHARE)
+            us = await mention(fake, "¿y Estados Unidos?")
+            assert "15,8 %" in text_of(us.json)
+
+            # Another channel (a thread is one too) has no previous question: as today.
+            dm = dm_channel_id(MEMBER_USER)
+            other = await mention(fake, "source?", guild_id=None, channel_id=dm)
+            assert "Sources of the answer" not in text_of(other.json)

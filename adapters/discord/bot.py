@@ -12,6 +12,7 @@ content - an article title with ``@everyone`` included - can ping anyone.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 from collections import OrderedDict
@@ -160,7 +161,9 @@ class AINewsClient(discord.Client):
         text = self.addressed_text(message)
         if text is None:
             return
-        ctx = context.from_message(message)
+        # A channel (threads are channels) or a DM is one conversation, for follow-ups.
+        conversation = f"{context.PLATFORM}:{message.channel.id}"
+        ctx = dataclasses.replace(context.from_message(message), conversation=conversation)
         try:
             await message.channel.typing()
         except discord.HTTPException:
