@@ -36,6 +36,10 @@ from bot.text import (
 #: Share of the question's specific (non-name) content a cited sentence must cover.
 MIN_COVERAGE = 0.5
 MAX_CITATIONS = 3
+#: A passage this far above the model's dense floor vouches for a sentence that covers part
+#: of the question's content. On the dev set (bench --only answers): 0.06 raised answerable
+#: 41 -> 51 % with declines unchanged (81 %); 0.04 and 0.02 answer more but decline less.
+DENSE_VOUCH_MARGIN = 0.06
 #: Where a "how many" question's figure may sit, relative to the sentence that matches it.
 _NEAR = (0, 1, -1, 2, -2)
 ARTICLES_READ = 6
@@ -200,6 +204,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     with_number = {(s.article_id, s.index) for s in sentences if re.search(r"\d", s.text)}
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 
+    strong = core.searcher.min_dense_score + DENSE_VOUCH_MARGIN
     scored: list[tuple[float, float, _Sentence]] = []
     for s in sentences:
         if s.article_id not in eligible:
@@ -208,6 +213,10 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         specific = sum(c.matched(terms) for c in content) / len(content)
         overall = sum(c.matched(terms) for c in concepts) / len(concepts)
         coverage = min(specific, overall)  # the bar: names alone never clear it
+        if coverage < MIN_COVERAGE and specific > 0 and dense.get(s.passage_id, 0.0) >= strong:
+            # Across languages the lexicon cannot link every paraphrase; a passage the model
+            # puts very close to the question vouches for the rest of its content.
+            coverage = MIN_COVERAGE
         if wants_quantity and not any((s.article_id, s.index + d) in with_number for d in _NEAR):
             continue  # "how many" is not answered by a sentence without a number near it
         score = (
