@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,6 +118,19 @@ def test_chat_session_answers_source_with_the_qwen_article(service: Service) -> 
     first, second = out.getvalue().split("\n\n")[-3:-1]
     assert "700 million" in first
     assert "Sources of the answer" in second and QWEN_URL in second
+
+
+def test_ainews_chat_answers_source_with_the_qwen_article(tmp_path: Path) -> None:
+    from conftest import SEEDS
+    from test_answers import _ainews
+
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    assert _ainews(tmp_path, "ingest", "seeds/").returncode == 0
+    chat = _ainews(tmp_path, "chat", stdin="How many downloads do Qwen models have?\nsource?\n")
+    assert chat.returncode == 0, chat.stderr
+    answer, sources = chat.stdout.split("\n\n")[-3:-1]
+    assert "700 million" in answer
+    assert "Sources of the answer" in sources and f"seeds/{QWEN_URL}" in sources
 
 
 # --------------------------------------------------------------------------- expiry and bound
