@@ -20,7 +20,7 @@ from bot.i18n import t
 from bot.ingest.files import iter_path
 from bot.leader import Leadership
 from bot.metrics import Metrics
-from bot.ports import Adapter
+from bot.ports import Adapter, Sender
 from bot.scheduler import DigestRunner, Scheduler
 from bot.service import Service
 from bot.settings import Settings
@@ -53,12 +53,26 @@ def build_adapters(service: Service, settings: Settings) -> list[Adapter]:
     return adapters
 
 
+def digest_sender(adapter: Adapter) -> Sender:
+    """What posts digests for ``adapter``: on Slack, a sender that tags each digest with its
+    key in the message metadata and can find it again (a send interrupted by a crash)."""
+    if adapter.platform == "slack":
+        from adapters.slack.digests import SlackDigestSender
+
+        return SlackDigestSender(adapter)
+    return adapter
+
+
 def build_scheduler(service: Service, adapters: list[Adapter]) -> Scheduler:
     settings = service.core.settings
     runner = DigestRunner(
         core=service.core,
-        senders={adapter.platform: adapter for adapter in adapters},
+        senders={adapter.platform: digest_sender(adapter) for adapter in adapters},
         grace=timedelta(minutes=settings.digest_grace_minutes),
+        lease=timedelta(seconds=settings.digest_lease_seconds),
+        # Only the leader runs this: a claim of any other worker is its dead predecessor's.
+        exclusive=True,
+        metrics=service.metrics,
     )
     poll = None
     try:
@@ -124,7 +138,7 @@ async def serve(service: Service, adapters: list[Adapter]) -> None:
                 scheduler = build_scheduler(service, adapters)
                 scheduler.start()
             elif not leading and scheduler is not None:
-                scheduler.shutdown()
+                await scheduler.stop(0)  # the new leader takes the claims over
                 scheduler = None
             try:
                 await asyncio.to_thread(core.refresh)
@@ -133,8 +147,9 @@ async def serve(service: Service, adapters: list[Adapter]) -> None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=settings.supervise_seconds)
     finally:
-        if scheduler is not None:
-            scheduler.shutdown()
+        if scheduler is not None:  # stop claiming, finish or release what is held
+            with contextlib.suppress(Exception):
+                await scheduler.stop(settings.shutdown_seconds)
         await asyncio.to_thread(leadership.release)
         for adapter in reversed(adapters):
             await adapter.stop()

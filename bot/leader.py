@@ -26,24 +26,44 @@ class Leadership:
         self.is_leader = is_sqlite(engine)
 
     def check(self) -> bool:
-        """Keep, lose or gain leadership; call every few seconds."""
+        """Keep, lose or gain leadership; call every few seconds.
+
+        The lock is session-level, taken on a dedicated connection in autocommit mode, so
+        that connection never sits "idle in transaction" (a server's
+        ``idle_in_transaction_session_timeout`` would end it, and leadership with it). The
+        keepalive asks the server whether this session still holds the lock.
+        """
         if is_sqlite(self.engine):
             return True
         if self._conn is not None:
             try:
-                self._conn.execute(text("SELECT 1"))
-                return True
+                held = self._conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND pid = pg_backend_pid() AND granted "
+                        "AND ((classid::bigint << 32) | objid::bigint) = :k"
+                    ),
+                    {"k": self.key},
+                ).scalar()
+                if held:
+                    return True
+                log.warning("lost the scheduler lock (no longer held by this session)")
             except Exception:  # the connection (and with it the lock) is gone
                 log.warning("lost the scheduler lock (database connection dropped)")
-                self._drop()
+            self._drop()
         try:
-            conn = self.engine.connect()
+            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except Exception as exc:
+            log.warning("cannot reach the database to take the scheduler lock: %s", exc)
+            return False
+        try:
             got = bool(
                 conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
             )
-            conn.commit()
         except Exception as exc:
             log.warning("cannot reach the database to take the scheduler lock: %s", exc)
+            conn.invalidate()
+            conn.close()
             return False
         if got:
             self._conn = conn

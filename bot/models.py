@@ -150,6 +150,9 @@ class Delivery(SQLModel, table=True):
     claimed_by: str = ""
     claimed_at: datetime = Field(default_factory=utcnow)
     attempts: int = 1
+    # When the send began (written just before the post): a claim taken over with this set
+    # and no outcome may have reached the platform, so it is checked before it is resent.
+    started_at: datetime | None = None
     sent_at: datetime | None = None
     until: datetime | None = None
     stories: int = 0

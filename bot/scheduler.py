@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +25,7 @@ from sqlmodel import Session, select
 from bot import ledger
 from bot.core import Core
 from bot.digest import Digest, build_digest
+from bot.metrics import Metrics
 from bot.models import Subscription
 from bot.ports import DeliveryError, Sender
 from bot.service import digest_reply
@@ -101,11 +103,38 @@ class FanoutReport:
     failed: int = 0
     paused: int = 0
     distinct_digests: int = 0
+    # Taken over mid-send from a previous holder: found already posted, resent under the
+    # platform's deduplication, or resent blind (a possible double).
+    confirmed: int = 0
+    deduplicated: int = 0
+    possible_doubles: int = 0
+    released: int = 0  # given back unsent at shutdown
+    # Live claims of another worker left alone, and when the first of their leases ends.
+    busy: int = 0
+    retry_at: datetime | None = None
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Claim:
+    sub: Subscription
+    day: date
+    id: int
+    in_flight_since: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"ainews-digest-{self.sub.id}-{self.day.isoformat()}"
+
+
 class DigestRunner:
-    """Claims, builds and delivers digests. The only reader of the clock is ``clock``."""
+    """Claims, builds and delivers digests. The only reader of the clock is ``clock``.
+
+    Sends go out through one lane per rate limit (a Slack workspace, Discord's bot), each
+    with its own workers and pacing, so no platform or workspace waits behind another.
+    Claims are leased for ``lease`` and renewed every third of it while held; ``stop()``
+    stops claiming, lets sends finish for a bounded time and releases the rest.
+    """
 
     def __init__(
         self,
@@ -113,13 +142,16 @@ class DigestRunner:
         core: Core,
         senders: Mapping[str, Sender],
         grace: timedelta = timedelta(hours=1),
-        lease: timedelta = timedelta(minutes=10),
+        lease: timedelta = timedelta(seconds=15),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rates: Mapping[str, float] | None = None,
-        concurrency: int = 32,
+        concurrency: int = 8,
+        max_parallel: int = 64,
         retry_delays: tuple[float, ...] = (1.0, 4.0),
         worker: str | None = None,
         flush_every: int = 50,
+        exclusive: bool = False,
+        metrics: Metrics | None = None,
     ) -> None:
         self.core = core
         self.senders = dict(senders)
@@ -128,12 +160,22 @@ class DigestRunner:
         self.clock = clock
         self.retry_delays = retry_delays
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.exclusive = exclusive
+        self.metrics = metrics
         self._rates = {**DEFAULT_RATES, **(rates or {})}
         self._limiters: dict[str, RateLimiter] = {}
-        self._concurrency = concurrency
+        self._concurrency = max(1, concurrency)
+        self._parallel = asyncio.Semaphore(max(1, max_parallel))
         self.flush_every = flush_every
         self._pending: list[dict[str, object]] = []
         self._writing = False
+        self._starts: list[tuple[int, asyncio.Future[None]]] = []
+        self._starting = False
+        # Claims this runner holds (renewed by the heartbeat) until their outcome is written.
+        self._held: set[int] = set()
+        self._runs: set[asyncio.Task[object]] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
+        self.stopping = False
         # A digest job and the catch-up sweep can run at once in this process, under one
         # worker name, and the ledger tells claims apart by worker: claim one run at a time.
         self._claiming = asyncio.Lock()
@@ -166,52 +208,96 @@ class DigestRunner:
 
     async def run_due(self, key: ScheduleKey | None = None) -> FanoutReport:
         """Deliver every digest due now (one schedule, or all: the catch-up sweep)."""
-        now = self.clock()
         report = FanoutReport()
-        due = self.due_subscriptions(now, key)
-        report.due = len(due)
-        if not due:
+        if self.stopping:
             return report
-        async with self._claiming:
-            claimed = await asyncio.to_thread(self._claim_all, due, now)
-        report.claimed = len(claimed)
-        digests = await asyncio.to_thread(self._build_all, claimed, now)
-        report.distinct_digests = len({id(d) for d in digests.values()})
-        semaphore = asyncio.Semaphore(self._concurrency)
-
-        async def deliver(sub: Subscription, local_date: date, delivery_id: int) -> None:
-            async with semaphore:
-                await self._deliver(sub, local_date, delivery_id, digests[delivery_id], now, report)
-
+        task = asyncio.current_task()
+        if task is not None:
+            self._runs.add(task)
+        claimed: list[_Claim] = []
         try:
-            await asyncio.gather(*(deliver(s, d, i) for s, d, i in claimed))
+            now = self.clock()
+            due = await asyncio.to_thread(self.due_subscriptions, now, key)
+            report.due = len(due)
+            if not due:
+                return report
+            async with self._claiming:
+                if self.stopping:
+                    return report
+                busy: list[datetime] = []
+                claimed = await asyncio.to_thread(self._claim_all, due, now, busy)
+                self._held.update(c.id for c in claimed)
+            report.busy, report.retry_at = len(busy), min(busy, default=None)
+            report.claimed = len(claimed)
+            if not claimed:
+                return report
+            self._ensure_heartbeat()
+            digests = await asyncio.to_thread(self._build_all, claimed, now)
+            report.distinct_digests = len({id(d) for d in digests.values()})
+            lanes: dict[str, deque[_Claim]] = {}
+            for claim in claimed:
+                lanes.setdefault(self._lane(claim.sub), deque()).append(claim)
+            await asyncio.gather(
+                *(self._run_lane(lane, digests, now, report) for lane in lanes.values())
+            )
         finally:
+            if task is not None:
+                self._runs.discard(task)
             await self._flush()
+            leftover = [c.id for c in claimed if c.id in self._held and not self._is_queued(c.id)]
+            if leftover and self.stopping:
+                report.released += await asyncio.to_thread(self._release, leftover)
         return report
 
+    async def _run_lane(
+        self,
+        lane: deque[_Claim],
+        digests: Mapping[int, Digest],
+        now: datetime,
+        report: FanoutReport,
+    ) -> None:
+        async def worker() -> None:
+            while lane and not self.stopping:
+                claim = lane.popleft()
+                await self._deliver(claim, digests[claim.id], now, report)
+
+        await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(lane)))))
+
     def _claim_all(
-        self, due: list[tuple[Subscription, date]], now: datetime
-    ) -> list[tuple[Subscription, date, int]]:
+        self,
+        due: list[tuple[Subscription, date]],
+        now: datetime,
+        busy: list[datetime] | None = None,
+    ) -> list[_Claim]:
         wanted = [(sub.id, day.isoformat()) for sub, day in due if sub.id is not None]
         with Session(self.core.engine) as session:
-            ids = ledger.claim_many(session, wanted, now, self.worker, self.lease)
+            rows = ledger.claim_many(
+                session,
+                wanted,
+                now,
+                self.worker,
+                self.lease,
+                held=set(self._held),
+                exclusive=self.exclusive,
+                busy=busy,
+            )
             session.commit()
-        return [
-            (sub, day, ids[(sub.id, day.isoformat())])
-            for sub, day in due
-            if sub.id is not None and (sub.id, day.isoformat()) in ids
-        ]
+        out = []
+        for sub, day in due:
+            row = rows.get((sub.id, day.isoformat())) if sub.id is not None else None
+            if row is not None:
+                out.append(_Claim(sub, day, row.id, row.in_flight_since))
+        return out
 
-    def _build_all(
-        self, claimed: list[tuple[Subscription, date, int]], now: datetime
-    ) -> dict[int, Digest]:
+    def _build_all(self, claimed: list[_Claim], now: datetime) -> dict[int, Digest]:
         """One digest per distinct (since, topics, language, minimum sources, timezone)."""
         built: dict[tuple[object, ...], Digest] = {}
         out: dict[int, Digest] = {}
         max_stories = self.core.settings.digest_max_stories
         with Session(self.core.engine) as session:
-            starts = ledger.last_until_many(session, [s.id for s, _d, _i in claimed if s.id])
-            for sub, _day, delivery_id in claimed:
+            starts = ledger.last_until_many(session, [c.sub.id for c in claimed if c.sub.id])
+            for claim in claimed:
+                sub = claim.sub
                 assert sub.id is not None
                 since = starts.get(sub.id) or now - timedelta(hours=24)
                 signature = (since, sub.topics, sub.lang, sub.min_sources, sub.timezone)
@@ -219,33 +305,39 @@ class DigestRunner:
                     built[signature] = build_digest(
                         session, sub, now, since=since, max_stories=max_stories
                     )
-                out[delivery_id] = built[signature]
+                out[claim.id] = built[signature]
         return out
 
     async def _deliver(
-        self,
-        sub: Subscription,
-        local_date: date,
-        delivery_id: int,
-        digest: Digest,
-        now: datetime,
-        report: FanoutReport,
+        self, claim: _Claim, digest: Digest, now: datetime, report: FanoutReport
     ) -> None:
+        sub = claim.sub
         assert sub.id is not None
         if not digest.stories and sub.skip_empty:
-            await self._record(delivery_id, "empty", now, 0, None)
+            await self._record(claim.id, "empty", now, 0, None)
             report.empty += 1
             return
         reply = digest_reply(digest)
         sender = self.senders[sub.platform]
-        key = f"ainews-digest-{sub.id}-{local_date.isoformat()}"
+        key = claim.key
+        if claim.in_flight_since is not None and await self._already_posted(claim, report):
+            await self._record(claim.id, "sent", now, len(digest.stories), None)
+            report.sent += 1
+            return
         error: DeliveryError | None = None
+        started = False
         for attempt, delay in enumerate((0.0, *self.retry_delays)):
             if delay:
                 await asyncio.sleep(error.retry_after if error and error.retry_after else delay)
             await self._limiter(sub).acquire()
+            if self.stopping and not started:
+                return  # not begun: released for the next holder
+            if not started:
+                await self._mark_started(claim.id)
+                started = True
             try:
-                await sender.send(sub.workspace, sub.channel, reply, idempotency_key=key)
+                async with self._parallel:
+                    await sender.send(sub.workspace, sub.channel, reply, idempotency_key=key)
                 error = None
                 break
             except DeliveryError as exc:
@@ -257,24 +349,106 @@ class DigestRunner:
                     attempt + 1,
                     exc.reason,
                 )
-                if exc.permanent:
+                if exc.permanent or self.stopping:
                     break
         if error is None:
-            await self._record(delivery_id, "sent", now, len(digest.stories), None)
+            await self._record(claim.id, "sent", now, len(digest.stories), None)
             report.sent += 1
+            self._count("sent")
             return
         report.failed += 1
         report.errors.append(f"{sub.platform}/{sub.channel}: {error.reason}")
-        await self._record(delivery_id, "failed", now, 0, error.reason)
+        self._count("failed")
+        await self._record(claim.id, "failed", now, 0, error.reason)
         if error.permanent:
             await asyncio.to_thread(self._pause, sub.id, error.reason)
             report.paused += 1
 
+    async def _already_posted(self, claim: _Claim, report: FanoutReport) -> bool:
+        """A send taken over mid-flight: is it on the platform already? False = send it.
+
+        Discord: inside its nonce window the resend carries the same nonce, and the platform
+        answers it with the first message. Slack: the channel's history is searched for the
+        bot's message with the digest's key in its metadata. Elsewhere the digest is resent
+        once and counted as a possible double.
+        """
+        sub = claim.sub
+        since = claim.in_flight_since
+        assert since is not None
+        sender = self.senders[sub.platform]
+        window = float(getattr(sender, "dedup_window", 0.0) or 0.0)
+        age = (self.clock() - since).total_seconds()
+        if window and age < window - self.lease.total_seconds():
+            report.deduplicated += 1
+            log.info("digest %s was in flight: resent under the platform's nonce", claim.key)
+            return False
+        find = getattr(sender, "find_digest", None)
+        if find is not None:
+            try:
+                found = await find(sub.workspace, sub.channel, claim.key, since)
+            except Exception as exc:
+                log.warning("could not check whether digest %s was posted: %s", claim.key, exc)
+                found = None
+            if found is True:
+                report.confirmed += 1
+                self._count("confirmed")
+                log.info("digest %s was in flight and had been posted: not resent", claim.key)
+                return True
+            if found is False:
+                log.info("digest %s was in flight and is not posted: sending it", claim.key)
+                return False
+        report.possible_doubles += 1
+        self._count("possible_double")
+        log.warning(
+            "digest %s was in flight when its sender stopped and %s cannot tell whether it "
+            "was posted: resending it (possibly a double)",
+            claim.key,
+            sub.platform,
+        )
+        return False
+
+    def _count(self, result: str) -> None:
+        if self.metrics is not None:
+            self.metrics.digests.labels(result=result).inc()
+
+    def _lane(self, sub: Subscription) -> str:
+        return f"{sub.platform}:{sub.workspace}" if sub.platform in PER_WORKSPACE else sub.platform
+
     def _limiter(self, sub: Subscription) -> RateLimiter:
-        key = f"{sub.platform}:{sub.workspace}" if sub.platform in PER_WORKSPACE else sub.platform
+        key = self._lane(sub)
         if key not in self._limiters:
             self._limiters[key] = RateLimiter(self._rates.get(sub.platform, 100.0))
         return self._limiters[key]
+
+    # -- the ledger -----------------------------------------------------------------------------
+
+    async def _mark_started(self, delivery_id: int) -> None:
+        """Write "send begun" before the post; concurrent sends share one write."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._starts.append((delivery_id, future))
+        if not self._starting:
+            self._starting = True
+            try:
+                while self._starts:
+                    batch, self._starts = self._starts, []
+                    try:
+                        await asyncio.to_thread(self._write_starts, [i for i, _f in batch])
+                    except Exception as exc:
+                        for _i, f in batch:
+                            if not f.done():
+                                f.set_exception(exc)
+                        continue
+                    for _i, f in batch:
+                        if not f.done():
+                            f.set_result(None)
+            finally:
+                self._starting = False
+        await future
+
+    def _write_starts(self, ids: list[int]) -> None:
+        with Session(self.core.engine) as session:
+            ledger.mark_started(session, ids, self.worker, self.clock())
+            session.commit()
 
     async def _record(
         self, delivery_id: int, status: str, now: datetime, stories: int, error: str | None
@@ -284,8 +458,8 @@ class DigestRunner:
         Outcomes that come in while a write is under way go in the next one (group commit,
         at most ``flush_every`` per transaction), so big fan-outs need few ledger writes, yet
         a digest is recorded about one write after the platform answered. A crash leaves
-        "sending" only what was in flight or not yet written; those rows are resent after
-        the lease with the same idempotency key (Slack has none: those few may show twice).
+        "sending" (with ``started_at``) only what was in flight or not yet written; the next
+        holder checks those on the platform before resending them.
         """
         sent_at = self.clock() if status in ledger.DONE else None
         self._pending.append(
@@ -306,11 +480,15 @@ class DigestRunner:
         finally:
             self._writing = False
 
+    def _is_queued(self, delivery_id: int) -> bool:
+        return any(o["id"] == delivery_id for o in self._pending)
+
     async def _flush(self) -> None:
         while self._pending:
             batch = self._pending[: self.flush_every]
             del self._pending[: len(batch)]
             await asyncio.to_thread(self._write_outcomes, batch)
+            self._held.difference_update(int(str(o["id"])) for o in batch)
 
     def _write_outcomes(self, batch: list[dict[str, object]]) -> None:
         with Session(self.core.engine) as session:
@@ -321,6 +499,65 @@ class DigestRunner:
         with Session(self.core.engine) as session:
             ledger.pause(session, sub_id, reason)
             session.commit()
+
+    def _release(self, ids: list[int]) -> int:
+        try:
+            with Session(self.core.engine) as session:
+                count = ledger.release(session, ids, self.worker)
+                session.commit()
+        except Exception as exc:  # the database is gone: the lease frees them instead
+            log.warning("could not release %d digest claims: %s", len(ids), exc)
+            return 0
+        finally:
+            self._held.difference_update(ids)
+        if count:
+            log.info("released %d unsent digest claims for the next scheduler", count)
+        return count
+
+    # -- leases and shutdown --------------------------------------------------------------------
+
+    def _ensure_heartbeat(self) -> None:
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.create_task(self._renew_forever(), name="digest-lease")
+
+    async def _renew_forever(self) -> None:
+        period = max(0.05, self.lease.total_seconds() / 3)
+        while True:
+            await asyncio.sleep(period)
+            if not self._held:
+                if not self._runs:
+                    self._heartbeat = None
+                    return
+                continue
+            try:
+                await asyncio.to_thread(self._renew, list(self._held))
+            except Exception as exc:  # the database blinked: the next beat tries again
+                log.warning("could not renew digest claims: %s", exc)
+
+    def _renew(self, ids: list[int]) -> None:
+        with Session(self.core.engine) as session:
+            ledger.renew(session, ids, self.worker, self.clock())
+            session.commit()
+
+    async def stop(self, timeout: float) -> None:
+        """Stop claiming; let sends under way finish for up to ``timeout`` s; release the rest."""
+        self.stopping = True
+        runs = {t for t in self._runs if t is not asyncio.current_task()}
+        if runs:
+            _done, pending = await asyncio.wait(runs, timeout=max(0.0, timeout))
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+        try:
+            await self._flush()
+        except Exception as exc:
+            log.warning("could not record digest outcomes at shutdown: %s", exc)
+        if self._held:
+            await asyncio.to_thread(self._release, list(self._held))
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None
 
 
 class Scheduler:
@@ -369,6 +606,32 @@ class Scheduler:
     def shutdown(self) -> None:
         if self.aps.running:
             self.aps.shutdown(wait=False)
+
+    async def stop(self, timeout: float) -> None:
+        """Graceful: no new claims, sends under way finish (up to ``timeout`` s), the rest
+        is released for the next leader; then the jobs stop."""
+        try:
+            await self.runner.stop(timeout)
+        finally:
+            self.shutdown()
+
+    def _retry_later(self, report: FanoutReport) -> None:
+        """Claims of another worker were live: look again when the first lease ends."""
+        from apscheduler.triggers.date import DateTrigger
+
+        if report.retry_at is None or self.runner.stopping or not self.aps.running:
+            return
+        at = max(report.retry_at, datetime.now(UTC)) + timedelta(seconds=1)
+        existing = self.aps.get_job("retry")
+        if existing is not None and existing.next_run_time and existing.next_run_time <= at:
+            return
+        self.aps.add_job(self._retry, DateTrigger(run_date=at), id="retry", replace_existing=True)
+
+    async def _retry(self) -> None:
+        try:
+            self._retry_later(await self.runner.run_due())
+        except asyncio.CancelledError:
+            log.info("digest retry interrupted by shutdown")
 
     def sync_jobs(self) -> None:
         """Make the digest jobs match the subscriptions in the database (add, change, remove)."""
@@ -419,7 +682,7 @@ class Scheduler:
         """Every minute: pick up subscription changes (any replica) and anything still due."""
         self.sync_jobs()
         try:
-            await self.runner.run_due()
+            self._retry_later(await self.runner.run_due())
         except asyncio.CancelledError:
             log.info("catch-up sweep interrupted by shutdown")
 
@@ -433,6 +696,6 @@ class Scheduler:
 
     async def _digests(self, key: ScheduleKey) -> None:
         try:
-            await self.runner.run_due(key)
-        except asyncio.CancelledError:  # claimed rows are resent after the lease
+            self._retry_later(await self.runner.run_due(key))
+        except asyncio.CancelledError:  # claimed rows are released, or resent after the lease
             log.info("digest fan-out for %s interrupted by shutdown", key.job_id)

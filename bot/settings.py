@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     digest_max_stories: int = 5
     # How often a replica re-checks scheduler leadership and pulls new passages into its index.
     supervise_seconds: float = 5.0
+    # A digest claim's lease: renewed every third of it while its sender works, so a claim
+    # whose holder died is free again this long after (a new leader takes it at once).
+    digest_lease_seconds: float = 15.0
+    # On SIGTERM: stop claiming, let the digests in flight finish (at most this long),
+    # release the rest for the next leader, then exit.
+    shutdown_seconds: float = 8.0
 
     # Platform secrets use the names each platform documents, not the AINEWS_ prefix.
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")

@@ -90,6 +90,10 @@ def writes(seen: list[str]) -> list[str]:
     return [s for s in seen if s.startswith(verbs)]
 
 
+#: Columns of today's models that revisions after 0001 added (0004_digest_send).
+LATER_COLUMNS = (("delivery", "started_at"),)
+
+
 def create_the_old_way(engine: Engine) -> None:
     """What ``init_schema`` did before migrations: create_all plus raw full-text DDL.
 
@@ -99,6 +103,8 @@ def create_the_old_way(engine: Engine) -> None:
     old = [t for name, t in SQLModel.metadata.tables.items() if name != "index_meta"]
     SQLModel.metadata.create_all(engine, tables=old)
     with engine.begin() as conn:
+        for table, column in LATER_COLUMNS:  # columns later revisions added
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         if engine.dialect.name == "sqlite":
             conn.execute(
                 text(

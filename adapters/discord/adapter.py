@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 import discord
+from discord.http import handle_message_parameters
 
 from adapters.discord.bot import NO_MENTIONS, AINewsClient
 from adapters.discord.endpoints import Endpoints
@@ -107,6 +108,11 @@ class DiscordAdapter:
                 self._endpoints.restore()
                 self._endpoints = None
 
+    #: Seconds during which Discord answers a resend with the same nonce with the first
+    #: message ("the past few minutes"; kept short of that): the scheduler relies on it to
+    #: resend a digest that was in flight when its sender stopped.
+    dedup_window: float = 120.0
+
     async def send(
         self, workspace: str, channel: str, reply: Reply, *, idempotency_key: str | None = None
     ) -> None:
@@ -120,15 +126,20 @@ class DiscordAdapter:
             raise DeliveryError("the Discord adapter is not running", permanent=False)
         if not channel.isdigit():
             raise DeliveryError(f"not a Discord channel id: {channel!r}", permanent=True)
-        target = client.get_partial_messageable(int(channel))
         try:
             for number, page in enumerate(render(reply)):
-                await target.send(
+                with handle_message_parameters(
                     embeds=page.embeds,
                     view=build_view(page.buttons),
                     allowed_mentions=NO_MENTIONS,
+                    previous_allowed_mentions=client.allowed_mentions,
                     nonce=nonce(idempotency_key or secrets.token_hex(8), number),
-                )
+                ) as params:
+                    # discord.py has no argument for it: Discord answers a second message
+                    # with the same nonce (inside its window) with the first, not a new one.
+                    if params.payload is not None:
+                        params.payload["enforce_nonce"] = True
+                    await client.http.send_message(int(channel), params=params)
         except (discord.NotFound, discord.Forbidden) as exc:
             raise DeliveryError(reason(exc), permanent=True) from exc
         except discord.RateLimited as exc:
