@@ -437,6 +437,145 @@ def cmd_discord_invite(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+PLATFORMS = ("slack", "discord")
+IMPORT_FIELDS = ("platform", "workspace", "channel", "time", "timezone", "lang")
+
+
+def _subscribe_text(entry: dict[str, Any]) -> str:
+    """An import line as the ``subscribe`` command a channel would type (same validation)."""
+    missing = [k for k in IMPORT_FIELDS if not isinstance(entry.get(k), str) or not entry[k]]
+    if missing:
+        raise ValueError(f"missing or not a string: {', '.join(missing)}")
+    if entry["platform"] not in PLATFORMS:
+        raise ValueError(f"platform must be slack or discord, not {entry['platform']!r}")
+    for k in ("workspace", "channel", "time", "timezone", "lang"):
+        if any(c.isspace() for c in entry[k]):
+            raise ValueError(f"{k} has spaces: {entry[k]!r}")
+    topics = entry.get("topics") or []
+    if isinstance(topics, str):
+        topics = topics.split()
+    if not isinstance(topics, list) or not all(isinstance(x, str) for x in topics):
+        raise ValueError("topics must be a list of strings")
+    words = [entry["time"], entry["timezone"], f"lang={entry['lang']}", *topics]
+    return "subscribe " + " ".join(words)
+
+
+def _subscription_json(sub: Any) -> dict[str, Any]:
+    return {
+        "id": sub.id,
+        "platform": sub.platform,
+        "workspace": sub.workspace,
+        "channel": sub.channel,
+        "time": sub.local_time,
+        "timezone": sub.timezone,
+        "lang": sub.lang,
+        "topics": sub.topics.split() if sub.topics else [],
+        "weekdays_only": sub.weekdays_only,
+        "paused": sub.paused,
+        "paused_reason": sub.paused_reason,
+    }
+
+
+def cmd_subscriptions(args: argparse.Namespace, settings: Settings) -> int:
+    """Digest subscriptions for admins: list, add, remove, bulk import (JSON lines).
+
+    ``add`` and ``import`` go through ``subscribe`` itself (bot/service.py), so they check
+    and answer exactly as ``/ainews subscribe`` does in the channel."""
+    from sqlmodel import Session, col, select
+
+    from bot.models import Subscription
+    from bot.service import Context, Service
+
+    core = _core(settings, eager_model=False, load_vectors=False)
+    service = Service(core)
+
+    def context(platform: str, workspace: str, channel: str) -> Context:
+        return Context(platform=platform, workspace=workspace, channel=channel, user="cli")
+
+    if args.action == "list":
+        with Session(core.engine) as session:
+            subs = session.execute(select(Subscription).order_by(col(Subscription.id))).scalars()
+            rows = [_subscription_json(s) for s in subs]
+        if args.json:
+            print(json.dumps({"subscriptions": rows}, ensure_ascii=False, indent=2))
+        else:
+            for r in rows:
+                topics = " ".join(r["topics"]) or "all topics"
+                state = f" PAUSED: {r['paused_reason']}" if r["paused"] else ""
+                print(
+                    f"{r['id']:>5}. {r['platform']}/{r['workspace']}/{r['channel']} "
+                    f"{r['time']} {r['timezone']} {r['lang']} ({topics}){state}"
+                )
+            print(f"{len(rows)} subscriptions")
+        return 0
+    if args.action == "remove":
+        reply = service.handle_text(
+            "unsubscribe", context(args.platform, args.workspace, args.channel)
+        )
+        print(reply.text if not args.json else json.dumps({"ok": not reply.error}))
+        return 1 if reply.error else 0
+    if args.action == "add":
+        entries: list[tuple[str, Any]] = [
+            (
+                "arguments",
+                {
+                    "platform": args.platform,
+                    "workspace": args.workspace,
+                    "channel": args.channel,
+                    "time": args.time,
+                    "timezone": args.timezone,
+                    "lang": args.lang,
+                    "topics": args.topics,
+                },
+            )
+        ]
+    else:
+        try:
+            lines = Path(args.file).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        entries = []
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                entries.append((f"line {number}", json.loads(line)))
+            except (ValueError, RecursionError) as exc:
+                entries.append((f"line {number}", f"not JSON: {exc}"))
+    added, skipped = 0, []
+    for label, entry in entries:
+        try:
+            if not isinstance(entry, dict):
+                raise ValueError(entry if isinstance(entry, str) else "not a JSON object")
+            text = _subscribe_text(entry)
+        except ValueError as exc:
+            skipped.append({"line": label, "reason": str(exc)})
+            continue
+        try:
+            reply = service.handle_text(
+                text, context(entry["platform"], entry["workspace"], entry["channel"])
+            )
+        except Exception as exc:  # one bad line never stops the import
+            log.warning("subscribe %r failed", text, exc_info=True)
+            skipped.append({"line": label, "reason": f"could not subscribe ({type(exc).__name__})"})
+            continue
+        if reply.error:
+            skipped.append({"line": label, "reason": reply.text})
+        else:
+            added += 1
+            if not args.json and args.action == "add":
+                print(reply.text)
+    if args.json:
+        print(json.dumps({"added": added, "skipped": skipped}, ensure_ascii=False))
+    else:
+        for item in skipped:
+            print(f"skipped {item['line']}: {item['reason']}", file=sys.stderr)
+        if args.action == "import":
+            print(f"{added} subscriptions added or updated, {len(skipped)} skipped")
+    return 1 if skipped else 0
+
+
 def _revision_text(status: Status) -> str:
     """The database's revision, or what is off and the command that fixes it."""
     if status.legacy:
@@ -600,6 +739,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="fill it with the differences between the models and the database (at head)",
     )
     p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("subscriptions", help="digest subscriptions: list, add, remove, import")
+    actions = p.add_subparsers(dest="action")
+    a = actions.add_parser("list", help="every subscription")
+    a.add_argument("--json", action="store_true")
+    for action, text in (("add", "subscribe a channel"), ("remove", "unsubscribe a channel")):
+        a = actions.add_parser(action, help=text)
+        a.add_argument("platform", choices=PLATFORMS)
+        a.add_argument("workspace", help="Slack team id, Discord guild id")
+        a.add_argument("channel", help="channel id")
+        if action == "add":
+            a.add_argument("time", help="HH:MM, local")
+            a.add_argument("timezone", help="IANA name, e.g. Europe/Madrid")
+            a.add_argument("topics", nargs="*")
+            a.add_argument("--lang", default="en", help="es or en")
+        a.add_argument("--json", action="store_true")
+    a = actions.add_parser(
+        "import",
+        help='JSON lines: {"platform","workspace","channel","time","timezone","lang"} '
+        "+ optional topics; a bad line is named and skipped",
+    )
+    a.add_argument("file", metavar="FILE.jsonl")
+    a.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_subscriptions, action="list", json=False)
 
     p = sub.add_parser("reindex", help="re-embed every passage with the configured model")
     p.add_argument("--json", action="store_true")
