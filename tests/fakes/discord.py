@@ -1116,6 +1116,12 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self._restore: Callable[[], None] | None = None
         self.port = 0
+        #: Seconds each message create takes before it is answered (and stored).
+        self.post_delay = 0.0
+        #: How long a nonce sent with ``enforce_nonce`` deduplicates ("a few minutes").
+        self.nonce_window = 300.0
+        self.nonce_hits = 0
+        self._nonces: dict[str, tuple[float, int]] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -2037,12 +2043,24 @@ class FakeDiscord:
         channel = self._channel(request)
         call = self._call(request)
         payload = call.json if isinstance(call.json, dict) else {}
+        if self.post_delay:  # Discord's latency; the message exists when the answer goes out
+            await asyncio.sleep(self.post_delay)
+        nonce = payload.get("nonce")
+        if payload.get("enforce_nonce") and nonce is not None:
+            # "checked for uniqueness in the past few minutes": the same author's message
+            # with that nonce is returned, no new one is created.
+            seen = self._nonces.get(str(nonce))
+            if seen is not None and time.monotonic() - seen[0] < self.nonce_window:
+                self.nonce_hits += 1
+                return self._respond(self.messages[seen[1]])
         needed = Perm.SEND_MESSAGES | (Perm.ATTACH_FILES if call.files else 0)
         if payload.get("message_reference"):
             needed |= Perm.READ_MESSAGE_HISTORY
         self._require(channel, needed)
         msg = self._build_message(channel, payload, call.files)
         self.messages[int(msg["id"])] = msg
+        if payload.get("enforce_nonce") and nonce is not None:
+            self._nonces[str(nonce)] = (time.monotonic(), int(msg["id"]))
         channel["last_message_id"] = msg["id"]
         await self._echo("MESSAGE_CREATE", msg)
         return self._respond(msg)

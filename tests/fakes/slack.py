@@ -308,6 +308,8 @@ class FakeSlackAPI:
 
         self._server: _FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        #: Seconds each ``chat.postMessage`` takes before it is answered (and stored).
+        self.post_delay = 0.0
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -672,6 +674,10 @@ class FakeSlackAPI:
         self, http_method: str, raw_path: str, headers: dict[str, str], body: bytes
     ) -> _Reply:
         path, _, query = raw_path.partition("?")
+        if self.post_delay and path == "/api/chat.postMessage":
+            # Slack's latency, concurrently (outside the lock); the message exists only when
+            # the answer goes out, so a request whose sender died meanwhile still posts.
+            time.sleep(self.post_delay)
         ctype = _header(headers, "content-type") or ""
         params: JSONDict = dict(parse_qsl(query, keep_blank_values=True))
         parsed: JSONDict | None
@@ -869,6 +875,43 @@ class FakeSlackAPI:
             message["metadata"] = metadata
         self._messages[(ch["id"], ts)] = {"channel": ch["id"], **message}
         return {"ok": True, "channel": ch["id"], "ts": ts, "message": message}
+
+    def _m_conversations_history(self, params: JSONDict, ws: Workspace) -> JSONDict:
+        """Newest first; ``oldest``/``latest`` exclusive; ``metadata`` only with
+        ``include_all_metadata``; ``cursor`` pagination (``has_more``, ``next_cursor``)."""
+        ch = self._resolve(params.get("channel"))
+        oldest = float(_str_or_none(params.get("oldest")) or 0)
+        latest = float(_str_or_none(params.get("latest")) or "inf")
+        limit = max(1, min(999, int(_str_or_none(params.get("limit")) or 100)))
+        include = str(params.get("include_all_metadata", "")).lower() in {"1", "true"}
+        cursor = _str_or_none(params.get("cursor"))
+        start = int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
+        found = sorted(
+            (
+                m
+                for (cid, ts), m in self._messages.items()
+                if cid == ch["id"]
+                and oldest < float(ts) < latest
+                and m.get("thread_ts") in (None, m["ts"])
+            ),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        page = []
+        for m in found[start : start + limit]:
+            item = {k: copy.deepcopy(v) for k, v in m.items() if k != "channel"}
+            if not include:
+                item.pop("metadata", None)
+            page.append(item)
+        more = start + limit < len(found)
+        next_cursor = base64.b64encode(f"next_ts:{start + limit}".encode()).decode() if more else ""
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": next_cursor},
+        }
 
     def _m_chat_postEphemeral(self, params: JSONDict, ws: Workspace) -> JSONDict:  # noqa: N802
         ch = self._resolve(params.get("channel"))
