@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.text import STOPWORDS, detect_lang, fold
+from bot.text import STOPWORDS, clean_text, detect_lang, fold
 
 VERBS: dict[str, tuple[str, str]] = {
     # alias -> (verb, language the alias implies; "" = either)
@@ -78,7 +78,7 @@ class Command:
 def parse(text: str) -> Command:
     """First word is the verb if known (case- and accent-insensitive) and the rest fits it;
     a request for news about something is ``latest``; anything else is ``ask``."""
-    stripped = " ".join(text.split())
+    stripped = " ".join(clean_text(text).split())  # adapters parse raw text too
     if not stripped:
         return Command("empty", "", "en", text)
     head, _, rest = stripped.partition(" ")
@@ -191,7 +191,10 @@ def _fit(verb: str, alias: str, rest: str) -> str | None:
         if not numbers:
             return ""
         if len(numbers) == 1 and (numbers[0].isdigit() or len(words) == 1):
-            return numbers[0] if numbers[0].isdigit() else rest  # "trending abc": usage
+            typed = words[keys.index(numbers[0])]
+            # "²" folds to "2"; only digits as typed are a count ("trending ²": usage).
+            superscript = any(c.isdigit() and not c.isdecimal() for c in typed)
+            return numbers[0] if numbers[0].isdigit() and not superscript else rest
         return None
     if verb == "lang":
         if not words:

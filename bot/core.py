@@ -120,6 +120,7 @@ class Core:
             fulltext=fulltext,
             extractor=EntityExtractor(gazetteer),
             passage_max_chars=settings.passage_max_chars,
+            max_article_chars=settings.max_article_chars,
             batch_size=settings.embedding_batch_size,
             stories=StoryClusterer.from_settings(
                 settings,

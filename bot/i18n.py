@@ -209,6 +209,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "That source already exists (id {id}).",
     },
     "source_unknown": {"es": "No existe la fuente «{ref}».", "en": "There is no source “{ref}”."},
+    "source_url_too_long": {
+        "es": "La URL es demasiado larga (máximo {limit} caracteres).",
+        "en": "That URL is too long (at most {limit} characters).",
+    },
     "lang_usage": {"es": "Uso: `idioma es` o `idioma en`.", "en": "Usage: `lang es` or `lang en`."},
     "lang_set": {
         "es": "Responderé en español en este canal.",
@@ -368,7 +372,7 @@ def format_number(value: float, unit: str, original: str, lang: str) -> str:
 class UserError(ValueError):
     """Bad input we refuse with a localized message: ``t(err.code, lang, **err.params)``."""
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: str, /, **params: Any) -> None:
         super().__init__(code)
         self.code = code
         self.params = params
@@ -377,8 +381,11 @@ class UserError(ValueError):
         return t(self.code, lang, **self.params)
 
 
-def t(code: str, lang: Lang = "en", **params: Any) -> str:
-    """The message ``code`` in ``lang`` (English if missing), formatted with ``params``."""
+def t(code: str, lang: Lang = "en", /, **params: Any) -> str:
+    """The message ``code`` in ``lang`` (English if missing), formatted with ``params``.
+
+    ``code`` and ``lang`` are positional-only, so a message may take a ``lang`` or ``code``
+    parameter of its own (``invalid_lang`` names the language the user asked for)."""
     table = MESSAGES.get(code)
     if table is None:
         return code

@@ -26,10 +26,15 @@ from bot.core import Core
 from bot.digest import Digest, build_digest
 from bot.i18n import UserError, format_date, t
 from bot.index.hybrid import QueryError, SearchHit
+from bot.ingest.types import public_reason
 from bot.metrics import Metrics
 from bot.models import Article, ArticleEntity, ChannelSettings, Entity, Source, Story, Subscription
 from bot.reply import Button, Card, Reply
 from bot.subscriptions import parse_subscribe
+from bot.text import clean_text
+
+#: Ids are 32-bit integers in the database: a larger number names nothing.
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,7 @@ class Service:
 
     def handle_text(self, text: str, ctx: Context | None = None) -> Reply:
         ctx = ctx or Context()
+        text = clean_text(text)  # no NUL or lone surrogate reaches a query, a row or a reply
         # A follow-up of the conversation's live last question comes before the grammar.
         followup = self.conversations.rewrite(ctx.conversation, text)
         command = followup.command if followup else parse(text)
@@ -297,9 +303,13 @@ class Service:
         return Reply(text=t("trending_header", lang, days=days), lang=lang, fields=fields)
 
     def _cmd_story(self, args: str, lang: str, ctx: Context) -> Reply:
-        if not args.strip().lstrip("#").isdigit():
+        ref = args.strip().lstrip("#")
+        # isdecimal, not isdigit: "²" is a digit int() refuses; past MAX_ID no story exists.
+        if not ref.isdecimal():
             return Reply(text=t("story_usage", lang), lang=lang, error=True, ephemeral=True)
-        story_id = int(args.strip().lstrip("#"))
+        if len(ref) > 10 or int(ref) > MAX_ID:
+            return Reply(text=t("story_unknown", lang, id=ref[:40]), lang=lang, error=True)
+        story_id = int(ref)
         with Session(self.core.engine) as session:
             story = session.get(Story, story_id)
             if story is None:
@@ -609,11 +619,14 @@ def _lede(body: str) -> str:
 
 
 def _int_arg(args: str, *, default: int, low: int, high: int, code: str) -> int:
-    if not args.strip():
+    value = args.strip()
+    if not value:
         return default
-    if not args.strip().isdigit() or not low <= int(args.strip()) <= high:
+    # isdecimal, not isdigit ("²" passes isdigit, not int()); a bound on the length before
+    # int(), which refuses numbers of more than 4,300 digits.
+    if not value.isdecimal() or len(value) > 9 or not low <= int(value) <= high:
         raise QueryError(code, low=low, high=high)
-    return int(args.strip())
+    return int(value)
 
 
 def _sub_fields(sub: Subscription, lang: str) -> dict[str, object]:
@@ -630,8 +643,9 @@ def _sub_fields(sub: Subscription, lang: str) -> dict[str, object]:
 
 def _source_state(source: Source, lang: str) -> str:
     if not source.enabled:
-        return t("source_disabled", lang, reason=source.disabled_reason or "-")
+        return t("source_disabled", lang, reason=public_reason(source.disabled_reason or "-"))
     if source.last_error:
-        return t("source_failing", lang, error=source.last_error, n=source.consecutive_failures)
+        error = public_reason(source.last_error)  # rows written before errors were shortened
+        return t("source_failing", lang, error=error, n=source.consecutive_failures)
     ok = format_date(source.last_success_at, lang) if source.last_success_at else "-"
     return t("source_ok", lang, url=source.url, when=ok)

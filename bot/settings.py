@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     max_query_chars: int = 500
     passage_max_chars: int = 600
+    # Longer article bodies are cut (at a paragraph or sentence end) before they are split,
+    # embedded and indexed; the ingest report notes each cut. A 10 MB text is ~17k passages.
+    max_article_chars: int = 200_000
     recency_half_life_days: float = 30.0
     # Mild on purpose: at RRF k=60 consecutive ranks differ by ~1.6 %, so 0.05 lets a fresh
     # article climb about three places, never past a clearly better match (docs/benchmarks.md).

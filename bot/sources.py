@@ -19,7 +19,13 @@ from sqlmodel import Session, col, select
 
 from bot.core import Core
 from bot.i18n import UserError
+from bot.ingest.types import public_reason
 from bot.models import Article, Source
+
+#: Ids are 32-bit integers in the database: a larger number names no source.
+MAX_ID = 2**31 - 1
+#: Longer URLs are refused (a unique index entry has a size limit on Postgres).
+MAX_URL_CHARS = 2048
 
 
 class SourceError(UserError):
@@ -65,11 +71,17 @@ def add_source(
     lang: str | None = None,
     full_text: bool = False,
 ) -> Source:
-    parts = urlsplit(url.strip().strip("<>"))
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    if len(url) > MAX_URL_CHARS:
+        raise SourceError("source_url_too_long", limit=MAX_URL_CHARS)
+    try:
+        parts = urlsplit(url.strip().strip("<>"))
+        hostname, _port = parts.hostname, parts.port  # a bad port ("x:99999999") raises
+    except ValueError:
+        raise SourceError("source_bad_url", url=url) from None
+    if parts.scheme not in {"http", "https"} or not hostname:
         raise SourceError("source_bad_url", url=url)
     url = parts.geturl()
-    if not core.settings.allow_private_networks and resolves_to_private(parts.hostname):
+    if not core.settings.allow_private_networks and resolves_to_private(hostname):
         raise SourceError("source_private", url=url)
     with Session(core.engine) as session:
         existing = session.execute(select(Source).where(Source.url == url)).scalar_one_or_none()
@@ -78,7 +90,7 @@ def add_source(
         source = Source(
             kind=kind,
             url=url,
-            name=name or parts.hostname,
+            name=name or hostname,
             lang=lang,
             full_text=full_text,
         )
@@ -90,7 +102,16 @@ def add_source(
 
 def _find(session: Session, ref: str) -> Source:
     ref = ref.strip().strip("<>").lstrip("#")
-    query = select(Source).where(Source.id == int(ref) if ref.isdigit() else Source.url == ref)
+    if not ref:
+        raise SourceError("source_unknown", ref=ref)
+    # isdecimal, not isdigit: "²" is a digit that int() refuses. An id past the column's
+    # range (or a 5,000-digit number, which int() refuses too) names no source.
+    if ref.isdecimal():
+        if len(ref) > 10 or int(ref) > MAX_ID:
+            raise SourceError("source_unknown", ref=ref[:40])
+        query = select(Source).where(Source.id == int(ref))
+    else:
+        query = select(Source).where(Source.url == ref)
     source = session.execute(query).scalar_one_or_none()
     if source is None:
         raise SourceError("source_unknown", ref=ref)
@@ -163,9 +184,10 @@ def health(source: Source, now: datetime | None = None) -> str:
     """One readable line: state, last success, failures and the last error or disable reason."""
     now = now or datetime.now(UTC)
     if not source.enabled:
-        state = f"DISABLED ({source.disabled_reason or 'no reason recorded'})"
+        reason = public_reason(source.disabled_reason or "") or "no reason recorded"
+        state = f"DISABLED ({reason})"
     elif source.last_error:
-        state = f"FAILING x{source.consecutive_failures}: {source.last_error}"
+        state = f"FAILING x{source.consecutive_failures}: {public_reason(source.last_error)}"
     elif source.last_success_at:
         state = "ok"
     else:
@@ -176,7 +198,7 @@ def health(source: Source, now: datetime | None = None) -> str:
     if source.enabled and source.last_error is None and source.consecutive_failures:
         parts.append(f"{source.consecutive_failures} failure(s)")
     if not source.enabled and source.last_error:
-        parts.append(f"last error: {source.last_error}")
+        parts.append(f"last error: {public_reason(source.last_error)}")
     return " · ".join(parts)
 
 

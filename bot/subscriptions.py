@@ -76,7 +76,7 @@ def parse_subscribe(args: str) -> SubscribeRequest:
                     raise SubscribeError("invalid_lang", lang=value)
                 request.lang = value
             else:
-                if not value.isdigit() or not 1 <= int(value) <= 20:
+                if not value.isdecimal() or len(value) > 2 or not 1 <= int(value) <= 20:
                     raise SubscribeError("invalid_min_sources", value=value)
                 request.min_sources = int(value)
         else:

@@ -69,6 +69,40 @@ def clean_whitespace(text: str) -> str:
     return "\n".join(line.strip() for line in text.split("\n")).strip()
 
 
+#: What no stored text may hold: NUL (Postgres refuses it), lone surrogates (not encodable as
+#: UTF-8: the driver, the tokenizer and JSON APIs fail on them), and other C0/C1 controls.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_DROPPED = re.compile("[\x00\ud800-\udfff]")
+_LINE_BREAKS = dict.fromkeys("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028", "\n") | {"\u2029": "\n\n"}
+
+
+def _safe_char(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char == "\x00" or "\ud800" <= char <= "\udfff":
+        return ""
+    return _LINE_BREAKS.get(char, " ")
+
+
+def scrub(text: str) -> tuple[str, int]:
+    """``text`` safe to store and encode, and how many characters were dropped.
+
+    NUL and lone surrogates are dropped; CR, CRLF, vertical tab, form feed and the
+    Unicode line/paragraph separators become line breaks; other control characters
+    (C0, DEL, C1) become spaces. Tabs and newlines stay. Text that needs none of this
+    is returned as is (one regex search).
+    """
+    if _UNSAFE.search(text) is None:
+        return text, 0
+    dropped = len(_DROPPED.findall(text))
+    return _UNSAFE.sub(_safe_char, text.replace("\r\n", "\n")), dropped
+
+
+def clean_text(text: str) -> str:
+    """Text from outside (files, feeds, pages, commands) made safe once, at the boundary:
+    see :func:`scrub`."""
+    return scrub(text)[0]
+
+
 def content_hash(title: str, body: str) -> str:
     """Hash of the normalized text: the same story text is one article whatever its URL."""
     normalized = " ".join(_TOKEN.findall(fold(f"{body}")))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,14 +43,14 @@ def test_binary_and_unreadable_files_fail_clearly_and_others_survive(
     (folder / "c_broken.txt").symlink_to(folder / "missing-target.txt")
     locked = folder / "d_locked.md"
     locked.write_text("# T\n\nbody text here.", encoding="utf-8")
-    real_read = Path.read_bytes
+    real_open = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "d_locked.md":  # root ignores chmod 000, so simulate EACCES
+    def open_file(path: str | os.PathLike[str], flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path).name == "d_locked.md":  # root ignores chmod 000, so simulate EACCES
             raise PermissionError(13, "Permission denied")
-        return real_read(self)
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", open_file)
     report = _ingest(core, folder)
     reasons = {Path(o.label).name: o.reason for o in report.failed}
     assert reasons["b_binary.txt"] == "binary file, not text"

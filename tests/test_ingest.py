@@ -73,8 +73,12 @@ def test_a_failed_batch_leaves_nothing_half_written(
         raise RuntimeError("crash mid-write")
 
     monkeypatch.setattr(core.fulltext, "add", boom)
-    with pytest.raises(RuntimeError):
-        core.ingester.ingest(iter_path(str(SEEDS)))
+    report = core.ingester.ingest(iter_path(str(SEEDS)))
+    # The batch, then each article alone, failed: each is named; none is half written.
+    assert [o.status for o in report.outcomes] == ["failed"] * 3
+    assert all(
+        o.reason == "could not store it: RuntimeError: crash mid-write" for o in report.failed
+    )
     assert (_count(core, Article), _count(core, Passage)) == (0, 0)
     monkeypatch.undo()
     assert len(core.ingester.ingest(iter_path(str(SEEDS))).new) == 3

@@ -271,7 +271,8 @@ def test_validators_saved_only_after_the_items_are_stored(pcore: Core, server: L
     pcore.ingester.on_stored = crash
     with fetcher() as f:
         report = Poller(pcore, f).poll_all()
-        assert report.failed and "disk full" in (report.sources[0].error or "")
+        [poll] = report.sources  # the item failed, named; the source did not
+        assert poll.error is None and poll.failed_items == 1 and "disk full" in poll.notes[0]
         assert source_row(pcore, sid).etag is None
         pcore.ingester.on_stored = None
         report = Poller(pcore, f).poll_all()

@@ -7,7 +7,6 @@ given HTML we fetched ourselves so that it never touches the network.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -17,8 +16,10 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
+from bot.ingest import safejson
 from bot.ingest.feeds import normalize_lang, root_element, to_ascii_view
 from bot.ingest.types import IngestError, RawArticle
+from bot.text import clean_text
 
 FEED_CONTENT_TYPES = frozenset(
     {
@@ -61,6 +62,8 @@ def extract_article(html: bytes | str, *, url: str) -> RawArticle:
     Raises :class:`IngestError` when the page has no recognisable article
     text (a login wall, an index page, an app shell rendered by JavaScript).
     """
+    if isinstance(html, str):
+        html = clean_text(html)  # lxml refuses NULs in text
     tree = load_html(html)
     if tree is None:
         raise IngestError(f"no article text found at {url}")
@@ -137,8 +140,8 @@ def _published_at(tree: HtmlElement) -> datetime | None:
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
             continue
         try:
-            data = json.loads(script.text)
-        except ValueError:
+            data = safejson.loads(script.text)
+        except (ValueError, IngestError):  # invalid, or nested too deep to parse safely
             continue
         if parsed := _parse_datetime(_find_key(data, "datePublished")):
             return parsed
@@ -204,9 +207,9 @@ def _text_of(text: object) -> str:
     """trafilatura puts one paragraph per line; make them ``\\n\\n``-separated like feeds."""
     if not isinstance(text, str):
         return ""
-    lines = (re.sub(r"\s+", " ", line).strip() for line in text.splitlines())
+    lines = (re.sub(r"\s+", " ", line).strip() for line in clean_text(text).splitlines())
     return "\n\n".join(line for line in lines if line)
 
 
 def _clean_line(value: object) -> str:
-    return re.sub(r"\s+", " ", value).strip() if isinstance(value, str) else ""
+    return re.sub(r"\s+", " ", clean_text(value)).strip() if isinstance(value, str) else ""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -26,7 +25,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 from lxml import etree, html
 
+from bot.ingest import safejson
 from bot.ingest.types import IngestError, RawArticle
+from bot.text import clean_text
 
 #: Bodies shorter than this are probably a teaser; the caller may fetch the page.
 TEASER_MAX_CHARS = 400
@@ -260,8 +261,8 @@ def _plausible_date_string(raw: str) -> bool:
 
 def _parse_json_feed(content: bytes, *, url: str) -> ParsedFeed:
     try:
-        data = json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = safejson.loads(content)
+    except (ValueError, UnicodeDecodeError, IngestError) as exc:
         raise FeedError(f"not a feed: could not parse the JSON ({_short(str(exc))})") from exc
     version = data.get("version") if isinstance(data, dict) else None
     if not isinstance(version, str) or "jsonfeed.org/version/" not in version:
@@ -333,8 +334,9 @@ def _iso_date(value: object) -> datetime | None:
 
 
 def _str(value: object) -> str:
+    """A JSON value as text, made safe (``\\u0000`` and lone surrogates decode fine)."""
     if isinstance(value, str):
-        return value
+        return clean_text(_fix_c1(value))
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return ""
@@ -362,13 +364,13 @@ def _article(
         extra["teaser"] = "1"
     extra[FEED_ITEM] = "1"
     return RawArticle(
-        title=title,
-        body=body,
-        url=url,
+        title=clean_text(title),
+        body=clean_text(body),
+        url=clean_text(url) if url else url,
         published_at=published_at,
         lang=lang,
         source_name=source_name,
-        guid=guid,
+        guid=clean_text(guid),
         extra=extra,
     )
 
@@ -447,13 +449,14 @@ def _clean_text(value: object) -> str:
     """One-line text (titles, names): strip tags if any, collapse all whitespace."""
     if not isinstance(value, str):
         return ""
+    value = clean_text(_fix_c1(value))
     text = _clean_html(value) if "<" in value or "&" in value else value
     return _WS.sub(" ", _fix_c1(text)).strip()
 
 
 def _clean_plain(value: str) -> str:
     """Plain text keeps paragraph breaks; other whitespace runs become one space."""
-    text = _fix_c1(value.replace("\r\n", "\n").replace("\xa0", " "))
+    text = clean_text(_fix_c1(value.replace("\r\n", "\n").replace("\xa0", " ")))
     paragraphs = (_WS.sub(" ", p).strip() for p in re.split(r"\n\s*\n", text))
     return "\n\n".join(p for p in paragraphs if p)
 
@@ -466,6 +469,7 @@ def html_to_text(markup: str) -> str:
     """
     if not markup or not markup.strip():
         return ""
+    markup = clean_text(_fix_c1(markup))  # lxml refuses NULs; lone surrogates cannot be encoded
     try:
         root = html.document_fromstring(markup)
     except ValueError:  # str with an XML encoding declaration

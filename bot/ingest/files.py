@@ -1,22 +1,33 @@
 """Local inputs: single files or folders of ``.txt``, ``.md``, ``.html`` and ``.jsonl``.
 
 Every input yields ``(label, RawArticle | IngestError)`` so one bad file (or one
-bad JSONL line) is reported by name while the rest is still ingested.
+bad JSONL line) is reported by name while the rest is still ingested: no input
+here may raise out of :func:`iter_path`, whatever its bytes.
+
+Only regular files are read (a named pipe called ``x.txt`` would block the
+reader forever). Text is made safe where it comes in (:func:`bot.text.scrub`:
+NUL and lone surrogates dropped, control characters normalised), and a JSONL
+line nested deeper than :data:`bot.ingest.safejson.MAX_JSON_DEPTH` is refused.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.ingest import safejson
 from bot.ingest.seeds import derive_title, parse_page_text
-from bot.ingest.types import IngestError, RawArticle
-from bot.text import clean_whitespace, detect_lang
+from bot.ingest.types import IngestError, RawArticle, short_error
+from bot.text import clean_whitespace, detect_lang, scrub
+
+log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -36,8 +47,12 @@ class Item:
 
 
 def decode(data: bytes) -> tuple[str, str | None]:
-    """Decode text; returns ``(text, notice)`` where notice names a non-UTF-8 encoding."""
-    if b"\x00" in data[:8192]:
+    """Decode text; returns ``(text, notice)`` where notice names a non-UTF-8 encoding.
+
+    A stray NUL does not make a file binary (it is dropped later, with a note); many do.
+    """
+    head = data[:8192]
+    if head.count(b"\x00") > max(2, len(head) // 100):
         raise IngestError("binary file, not text")
     try:
         return data.decode("utf-8-sig"), None
@@ -51,16 +66,61 @@ def decode(data: bytes) -> tuple[str, str | None]:
 
 
 def _read(path: Path) -> bytes:
+    """The bytes of a regular file. Anything else is refused before a byte is read: opening
+    is non-blocking (a named pipe with no writer would block a plain open), and the type is
+    checked on the opened file, so a file swapped meanwhile cannot slip through."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise IngestError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise IngestError("is a directory")
+            if not stat.S_ISREG(info.st_mode):
+                raise IngestError(f"not a regular file ({_kind(info.st_mode)}): not read")
+            if info.st_size > MAX_FILE_BYTES:
+                raise IngestError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            return handle.read()
     except PermissionError as exc:
         raise IngestError("cannot read the file: permission denied") from exc
     except IsADirectoryError as exc:
         raise IngestError("is a directory") from exc
     except OSError as exc:
         raise IngestError(f"cannot read the file: {exc.strerror or exc}") from exc
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def removed_note(count: int) -> str | None:
+    """The note for text that had NULs or lone surrogates removed."""
+    if not count:
+        return None
+    return f"{count} invalid character(s) removed (NUL or lone surrogate)"
+
+
+def join_notes(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None
+
+
+def display_label(text: str) -> str:
+    """A path as the user gave it, printable and storable: bytes that are not UTF-8 in a
+    file name (kept by Python as lone surrogates) become U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:  # the name's own bytes, as the file system holds them
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a lone surrogate that never was a byte
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def parse_date(value: object) -> datetime | None:
@@ -115,15 +175,28 @@ def _html(text: str, label: str) -> RawArticle:
     return article
 
 
+#: The fields of a JSONL row that are read; each string is scrubbed before use.
+_JSONL_FIELDS = ("title", "body", "text", "url", "date", "published_at", "lang", "source", "id")
+
+
 def _jsonl(text: str, label: str) -> Iterator[Item]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only: JSON strings may hold U+2028 and other characters that
+    # str.splitlines() would break a line at.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"{label}:{number}"
         try:
-            row = json.loads(line)
+            # strict=False: a raw control character inside a string is scrubbed below
+            # rather than failing the line.
+            row = safejson.loads(line, strict=False)
             if not isinstance(row, dict):
                 raise IngestError("each line must be a JSON object")
+            dropped = 0
+            for key in _JSONL_FIELDS:
+                if isinstance(value := row.get(key), str):
+                    row[key], count = scrub(value)
+                    dropped += count
             body = clean_whitespace(_null(row.get("body")) or _null(row.get("text")) or "")
             title = _null(row.get("title")) or (derive_title(body) if body else None)
             if not title:
@@ -139,11 +212,15 @@ def _jsonl(text: str, label: str) -> Iterator[Item]:
                     source_name=_null(row.get("source")),
                     guid=_null(row.get("id")),
                 ),
+                removed_note(dropped),
             )
         except json.JSONDecodeError as exc:
             yield Item(where, IngestError(f"invalid JSON ({exc.msg})"))
         except IngestError as exc:
             yield Item(where, exc)
+        except Exception as exc:  # one unreadable line never ends the ingest
+            log.exception("could not read %s", where)
+            yield Item(where, IngestError(f"could not read the line: {short_error(exc)}"))
 
 
 def load_file(path: Path, label: str) -> Iterator[Item]:
@@ -156,9 +233,11 @@ def load_file(path: Path, label: str) -> Iterator[Item]:
         text, notice = decode(_read(path))
         if suffix in JSONL_SUFFIXES:
             for item in _jsonl(text, label):
-                item.notice = item.notice or notice
+                item.notice = join_notes(notice, item.notice)
                 yield item
             return
+        text, dropped = scrub(text)
+        notice = join_notes(notice, removed_note(dropped))
         if suffix in MARKDOWN_SUFFIXES:
             article = _markdown(text, label)
         elif suffix in HTML_SUFFIXES:
@@ -168,21 +247,40 @@ def load_file(path: Path, label: str) -> Iterator[Item]:
         yield Item(label, article, notice)
     except IngestError as exc:
         yield Item(label, exc)
+    except Exception as exc:  # a parser bug on hostile input: this file fails, not the run
+        log.exception("could not read %s", label)
+        yield Item(label, IngestError(f"could not read the file: {short_error(exc)}"))
 
 
 def iter_path(given: str) -> Iterator[Item]:
-    """Files under ``given`` (a file or a folder), labelled with the path as the user gave it."""
+    """Files under ``given`` (a file or a folder), labelled with the path as the user gave it.
+
+    Entries with a supported suffix that are not regular files (named pipes, sockets,
+    devices) are named and skipped; so are folders that cannot be listed.
+    """
     root = Path(given)
+    label = display_label(given)
     if not root.exists():
-        yield Item(given, IngestError("no such file or folder"))
+        yield Item(label, IngestError("no such file or folder"))
         return
-    if root.is_file():
-        yield from load_file(root, given)
+    if not root.is_dir():
+        yield from load_file(root, label)  # a regular file, or refused by _read
         return
-    for dirpath, dirnames, filenames in os.walk(root):
+    unreadable: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable.append):
+        for error in unreadable:
+            where = display_label(str(error.filename or dirpath))
+            reason = error.strerror or str(error)
+            yield Item(where, IngestError(f"cannot read the folder: {reason}"))
+        unreadable.clear()
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith(".") or Path(name).suffix.lower() not in SUPPORTED:
                 continue
             path = Path(dirpath) / name
-            yield from load_file(path, os.path.join(given, str(path.relative_to(root))))
+            yield from load_file(
+                path, display_label(os.path.join(given, str(path.relative_to(root))))
+            )
+    for error in unreadable:
+        where = display_label(str(error.filename or given))
+        yield Item(where, IngestError(f"cannot read the folder: {error.strerror or error}"))

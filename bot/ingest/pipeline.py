@@ -19,10 +19,16 @@ What makes two items the same article, in this order:
 The ``url`` and ``content_hash`` columns are unique, so an entry that shares
 its link with another entry of its feed is stored without a link, and one that
 shares its text with a differently titled entry is keyed by its title and text.
+
+One bad item never costs its batch: an item that cannot be prepared, encoded or
+written is reported as failed, by its label and a short reason, and the others
+are stored. Only trouble with the database itself (connection lost, locked) still
+stops the run, so a poll is retried rather than its items reported lost.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -34,7 +40,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy import Engine, bindparam, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
 from bot.entities import EntityExtractor
@@ -44,18 +50,20 @@ from bot.index.fulltext import FullTextIndex
 from bot.index.space import claim, embedding_text
 from bot.index.vectors import VectorIndex
 from bot.ingest.feeds import FEED_ITEM
-from bot.ingest.files import Item
-from bot.ingest.types import IngestError, RawArticle
+from bot.ingest.files import Item, join_notes, removed_note
+from bot.ingest.types import IngestError, RawArticle, short_error
 from bot.lexicon import Lexicon
 from bot.models import Article, ArticleEntity, Entity, Figure, Passage
 from bot.settings import CONFIG_DIR
 from bot.stories import StoryClusterer
 from bot.text import (
+    clean_text,
     clean_whitespace,
     content_hash,
     detect_lang,
     fold,
     is_stopword,
+    scrub,
     split_passages,
 )
 
@@ -68,6 +76,44 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 #: Spanish and English prose is 25-50 % function words ("the", "of", "de", "que"), German
 #: almost none of theirs: from this share on, the text overrules a declared language.
 LANG_FUNCTION_SHARE = 0.15
+#: Article bodies longer than this are cut (``AINEWS_MAX_ARTICLE_CHARS``).
+MAX_ARTICLE_CHARS = 200_000
+#: Longer links are not kept (a unique index entry has a size limit on Postgres, ~2.7 kB).
+MAX_URL_CHARS = 2048
+#: Longer GUIDs are stored as their SHA-256 (the column is indexed).
+MAX_GUID_CHARS = 500
+#: Operational errors that concern the whole database, not one item (SQLite: another writer
+#: holds the file, the disk is full, the file is read-only).
+_SYSTEMIC = ("locked", "disk", "read-only", "readonly", "unable to open", "no space")
+
+
+def _scrub_article(raw: RawArticle) -> int:
+    """Make every text field of ``raw`` safe to store (:func:`bot.text.scrub`); returns how
+    many characters (NULs, lone surrogates) were dropped."""
+    dropped = 0
+    for name in ("title", "body", "url", "lang", "section", "source_name", "guid"):
+        value = getattr(raw, name)
+        if isinstance(value, str):
+            value, count = scrub(value)
+            setattr(raw, name, value)
+            dropped += count
+    if raw.extra:
+        raw.extra = {clean_text(k): clean_text(v) for k, v in raw.extra.items()}
+    return dropped
+
+
+def cap_text(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at the last paragraph break, else the
+    last sentence end, else the last space in the final fifth; a hard cut otherwise."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    floor = limit * 4 // 5
+    for mark in ("\n\n", "\n", ". ", "? ", "! ", " "):
+        at = head.rfind(mark, floor)
+        if at > 0:
+            return head[: at + (1 if mark in (". ", "? ", "! ") else 0)].rstrip()
+    return head
 
 
 def canonical_url(url: str | None, *, keep_fragment: bool = False) -> str | None:
@@ -126,6 +172,8 @@ class Outcome:
     article_id: int | None = None
     title: str = ""
     notice: str | None = None
+    # A failed write (not bad input): the same item may be stored on a later try.
+    retry: bool = False
 
 
 @dataclass
@@ -244,6 +292,7 @@ class Ingester:
         fulltext: FullTextIndex,
         extractor: EntityExtractor,
         passage_max_chars: int = 600,
+        max_article_chars: int = MAX_ARTICLE_CHARS,
         batch_size: int = 64,
         on_stored: Callable[[Session, list[int]], None] | None = None,
         stories: StoryClusterer | None = None,
@@ -254,6 +303,7 @@ class Ingester:
         self.fulltext = fulltext
         self.extractor = extractor
         self.passage_max_chars = passage_max_chars
+        self.max_article_chars = max(1, max_article_chars)
         self.batch_size = batch_size
         self.on_stored = on_stored
         # Core.build passes one configured from settings; the default uses the bundled lexicon.
@@ -288,8 +338,11 @@ class Ingester:
                     continue
                 try:
                     batch.append(self._prepare(item, source_id))
-                except IngestError as exc:
-                    report.outcomes.append(Outcome(item.label, "failed", str(exc)))
+                except Exception as exc:  # IngestError, or a parser bug on hostile text
+                    if not isinstance(exc, IngestError):
+                        log.exception("could not prepare %s", item.label)
+                    reason = str(exc) if isinstance(exc, IngestError) else short_error(exc)
+                    report.outcomes.append(Outcome(item.label, "failed", reason))
                     if progress:
                         progress(1)
                     continue
@@ -310,10 +363,24 @@ class Ingester:
     def _prepare(self, item: Item, source_id: int | None) -> _Prepared:
         raw = item.result
         assert isinstance(raw, RawArticle)
+        # Inputs are cleaned where they come in; this catches any caller that did not.
+        notes = [item.notice, removed_note(_scrub_article(raw))]
         raw.title = clean_whitespace(raw.title).replace("\n", " ")[:500]
         raw.body = clean_whitespace(raw.body)
         if not raw.body and not raw.title:
             raise IngestError("empty article")
+        if len(raw.body) > self.max_article_chars:
+            full = len(raw.body)
+            raw.body = cap_text(raw.body, self.max_article_chars)
+            notes.append(
+                f"text cut to {len(raw.body):,} of {full:,} characters "
+                f"(AINEWS_MAX_ARTICLE_CHARS={self.max_article_chars:,})"
+            )
+        if raw.url and len(raw.url) > MAX_URL_CHARS:
+            notes.append(f"link longer than {MAX_URL_CHARS:,} characters not kept")
+            raw.url = None
+        if raw.guid and len(raw.guid) > MAX_GUID_CHARS:
+            raw.guid = "sha256:" + hashlib.sha256(raw.guid.encode()).hexdigest()
         raw.lang = article_lang(raw.lang, f"{raw.title}\n{raw.body}")
         passages = split_passages(raw.body or raw.title, self.passage_max_chars) or [raw.title]
         feed_item = raw.extra.get(FEED_ITEM) == "1"
@@ -323,7 +390,7 @@ class Ingester:
             url=canonical_url(raw.url, keep_fragment=feed_item),
             digest=content_hash(raw.title, raw.body),
             passages=passages,
-            notice=item.notice,
+            notice=join_notes(*notes),
             scope=_scope(source_id, raw.source_name),
             guid=raw.guid if feed_item and raw.guid else None,
             # Short texts are hashed with their title already: then this equals ``digest``.
@@ -422,27 +489,85 @@ class Ingester:
         source_id: int | None,
         progress: Callable[[int], None] | None,
     ) -> list[Outcome]:
-        """Write a screened batch once its vectors are ready."""
+        """Write a screened batch once its vectors are ready.
+
+        When the batch fails (another process stored some of these meanwhile, or one
+        item's text breaks the encoder or the write), its items are tried one at a
+        time: each bad one is reported, the rest stored.
+        """
         outcomes = screened.outcomes
         fresh = screened.fresh
         if screened.vectors is not None:
-            vectors = screened.vectors.result()
             try:
-                outcomes += self._write(fresh, vectors, source_id)
-            except IntegrityError:
-                # Another process stored some of these meanwhile: fall back to one at a time.
-                offset = 0
-                for prepared in fresh:
-                    count = len(prepared.passages)
-                    try:
-                        part = vectors[offset : offset + count]
-                        outcomes += self._write([prepared], part, source_id)
-                    except IntegrityError:
-                        outcomes.append(self._dup(prepared, "stored concurrently"))
-                    offset += count
+                vectors: Vectors | None = screened.vectors.result()
+            except Exception:
+                log.exception("encoding a batch of %d failed; encoding one at a time", len(fresh))
+                vectors = None
+            if vectors is None:
+                outcomes += self._one_by_one(fresh, None, source_id)
+            else:
+                try:
+                    outcomes += self._write(fresh, vectors, source_id)
+                except Exception as exc:
+                    if self._systemic(exc):
+                        raise
+                    if not isinstance(exc, IntegrityError):
+                        log.warning("writing a batch failed (%s); one at a time", short_error(exc))
+                    outcomes += self._one_by_one(fresh, vectors, source_id)
         if progress:
             progress(len(screened.batch))
         return self._in_input_order(screened.batch, outcomes)
+
+    def _one_by_one(
+        self, fresh: list[_Prepared], vectors: Vectors | None, source_id: int | None
+    ) -> list[Outcome]:
+        """Encode (when ``vectors`` is None) and write each item alone."""
+        outcomes: list[Outcome] = []
+        offset = 0
+        for prepared in fresh:
+            count = len(prepared.passages)
+            try:
+                if vectors is None:
+                    texts = [embedding_text(prepared.raw.title, p) for p in prepared.passages]
+                    part = self.embedder.passages(texts)
+                else:
+                    part = vectors[offset : offset + count]
+                outcomes += self._write([prepared], part, source_id)
+            except IntegrityError:
+                outcomes.append(self._dup(prepared, "stored concurrently"))
+            except Exception as exc:
+                if self._systemic(exc):
+                    raise
+                reason = short_error(exc)
+                log.warning("could not store %s: %s", prepared.label, reason)
+                outcomes.append(
+                    Outcome(
+                        prepared.label,
+                        "failed",
+                        f"could not store it: {reason}",
+                        title=prepared.raw.title,
+                        retry=True,
+                    )
+                )
+            offset += count
+        return outcomes
+
+    def _systemic(self, exc: BaseException) -> bool:
+        """True when the database itself is in trouble rather than one item's data: the run
+        then stops (and a poll is retried) instead of reporting every item as failed."""
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+        if not isinstance(exc, OperationalError | InterfaceError):
+            return False
+        message = str(exc.orig).lower()
+        if any(marker in message for marker in _SYSTEMIC):
+            return True
+        try:  # an operational error on one item only (a Postgres size limit), or the server?
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return True
+        return False
 
     @staticmethod
     def _in_input_order(batch: list[_Prepared], outcomes: list[Outcome]) -> list[Outcome]:

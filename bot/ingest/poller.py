@@ -29,9 +29,10 @@ from bot.ingest.feeds import parse_feed
 from bot.ingest.fetch import Fetcher, FetchResult
 from bot.ingest.files import Item
 from bot.ingest.pipeline import canonical_url
-from bot.ingest.types import IngestError, RawArticle
+from bot.ingest.types import IngestError, RawArticle, public_reason, short_error
 from bot.models import Source
 from bot.settings import Settings
+from bot.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class Poller:
                     fetched = future.result()
                 except Exception as exc:  # a bug in one source's parsing
                     log.exception("polling %s failed", source.url)
-                    fetched = _Fetched(error=f"internal error: {type(exc).__name__}: {exc}")
+                    fetched = _Fetched(error=f"internal error: {short_error(exc)}")
                 report.sources.append(self._store(source, fetched))
         return report
 
@@ -128,7 +129,7 @@ class Poller:
             fetched = self._fetch(source)
         except Exception as exc:
             log.exception("polling %s failed", source.url)
-            fetched = _Fetched(error=f"internal error: {type(exc).__name__}: {exc}")
+            fetched = _Fetched(error=f"internal error: {short_error(exc)}")
         return self._store(source, fetched)
 
     # ------------------------------------------------------------------ worker side
@@ -179,7 +180,7 @@ class Poller:
 
     def _stored_urls(self, urls: Sequence[str]) -> set[str]:
         """Already-stored URLs, so unchanged teasers do not cost a page fetch every poll."""
-        canon = [u for u in (canonical_url(x) for x in urls) if u]
+        canon = [u for u in (canonical_url(clean_text(x)) for x in urls) if u]
         if not canon:
             return set()
         sql = text("SELECT url FROM article WHERE url IN :u").bindparams(
@@ -194,6 +195,9 @@ class Poller:
         assert source.id is not None
         poll = SourcePoll(source.id, source.name, notes=fetched.notes)
         error = fetched.error
+        # An item whose write failed (not one that is bad input) is offered again: the
+        # validators are not saved, so the next poll is a full fetch, not a 304.
+        retry = False
         if error is None and fetched.result is not None and fetched.result.not_modified:
             poll.not_modified = True
         elif error is None:
@@ -203,12 +207,17 @@ class Poller:
                 poll.duplicates = len(report.duplicates)
                 poll.failed_items = len(report.failed)
                 poll.notes += [f"{o.label}: {o.reason}" for o in report.failed]
+                poll.notes += [f"{o.label}: {o.notice}" for o in report.notices]
+                retry = any(o.retry for o in report.failed)
             except Exception as exc:  # database trouble: the source is fine, retry next time
                 log.exception("storing items of %s failed", source.url)
-                error = f"could not store the items: {type(exc).__name__}: {exc}"
+                error = f"could not store the items: {short_error(exc)}"
+        if error is not None:
+            error = public_reason(error, MAX_ERROR_CHARS)  # one line, never SQL
         poll.error = error
         try:
-            poll.disabled = self._record(source.id, fetched.result, error)
+            result = None if retry else fetched.result
+            poll.disabled = self._record(source.id, result, error)
         except Exception:
             log.exception("could not record the health of source %s", source.id)
         return poll
@@ -230,7 +239,7 @@ class Poller:
                     if result.url != row.url:
                         log.info("source %s now answers from %s", row.url, result.url)
             else:
-                row.last_error = error[:MAX_ERROR_CHARS]
+                row.last_error = public_reason(error, MAX_ERROR_CHARS)
                 row.consecutive_failures += 1
                 if row.enabled and row.consecutive_failures >= self.max_failures:
                     row.enabled = False
