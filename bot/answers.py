@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import numpy as np
 from sqlmodel import Session, col, select
@@ -75,6 +76,29 @@ _UNIT_WORDS = {  # question words that name a figure's unit
 }
 
 
+#: Kinds of figure a question can ask for, and what evidence of that kind looks like. A
+#: "what percentage" question is not answered by a download count from the same article.
+_ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        re.compile(r"\b(porcentaje|percentage|percent|por ciento|qu[eé] parte|what share)\b", re.I),
+        re.compile(r"\d\s?%|\bpor ciento\b|\bper ?cent\b", re.I),
+    ),
+    (
+        re.compile(
+            r"\b(dinero|money|d[oó]lares|dollars|euros|valuation|valoraci[oó]n|"
+            r"how much (did|does|do|has|have|is|was|will)\b.*\b(raise|pay|spend|invest|donate|"
+            r"worth)|cu[aá]nto (dinero|pag|invirti|invertir|recaud|levant|don))",
+            re.I,
+        ),
+        re.compile(
+            r"[$€£¥]\s?\d|\d[\d.,]*\s?(bn|b|m|k|mn|mil millones|millones|million|billion)?"
+            r"\s?([$€£¥]|(US\$|USD|EUR|d[oó]lares|dollars|euros|yuan(es)?|libras|pounds)\b)",
+            re.I,
+        ),
+    ),
+)
+
+
 @dataclass(slots=True)
 class Citation:
     n: int
@@ -131,6 +155,59 @@ class _Concept:
 
 
 @dataclass(slots=True)
+class _When:
+    """A month or a year in the question: it constrains the article's date, not its words."""
+
+    month: int | None = None
+    year: int | None = None
+
+    def fits(self, when: datetime | None) -> bool:
+        if when is None:
+            return False
+        return (self.month is None or when.month == self.month) and (
+            self.year is None or when.year == self.year
+        )
+
+
+_MONTHS = {
+    fold(name): n
+    for n, names in enumerate(
+        (
+            "enero january jan",
+            "febrero february feb",
+            "marzo march mar",
+            "abril april apr",
+            "mayo may",
+            "junio june jun",
+            "julio july jul",
+            "agosto august aug",
+            "septiembre setiembre september sep sept",
+            "octubre october oct",
+            "noviembre november nov",
+            "diciembre december dec",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+
+
+def _when(question: str) -> tuple[_When | None, set[str]]:
+    """The question's month/year, and the words that said it (not content words)."""
+    month = year = None
+    said: set[str] = set()
+    for word in re.findall(r"\w+", question):
+        folded = fold(word)
+        if folded in _MONTHS and len(folded) > 3 and month is None:
+            month = _MONTHS[folded]
+            said.add(folded)
+        elif re.fullmatch(r"(19|20)\d\d", word) and year is None:
+            year = int(word)
+            said.add(word)
+    return (_When(month, year) if month or year else None), said
+
+
+@dataclass(slots=True)
 class _Sentence:
     article_id: int
     index: int  # -1 for the title, then body order
@@ -138,12 +215,16 @@ class _Sentence:
     passage_id: int | None
 
 
-def _concepts(core: Core, question: str) -> list[_Concept]:
+def _concepts(
+    core: Core, question: str, skip: frozenset[str] | set[str] = frozenset()
+) -> list[_Concept]:
     concepts = []
     names = {fold(a) for n in core.gazetteer.find(question) for a in core.gazetteer.aliases(n)}
     original = re.findall(r"\w+", question)
     for position, (word, raw) in enumerate(zip(tokens(question), original, strict=False)):
         if is_stopword(word) or len(word) < 2 or fold(word) in _QUESTION_WORDS:
+            continue
+        if fold(word) in skip:
             continue
         is_name = (position > 0 and raw[:1].isupper()) or fold(raw) in names
         stems = set(query_terms(word))
@@ -161,6 +242,13 @@ def _concepts(core: Core, question: str) -> list[_Concept]:
     return concepts
 
 
+def _host(url: str | None) -> str:
+    """``https://www.pinecone.io/blog/x`` -> ``pinecone``: the site names its owner."""
+    host = urlsplit(url or "").hostname or ""
+    parts = [p for p in host.split(".") if p not in ("www", "blog", "news")]
+    return parts[0] if parts else ""
+
+
 def _terms(text: str) -> set[str]:
     words = tokens(text)
     return set(stem_tokens(words, "es")) | set(stem_tokens(words, "en"))
@@ -170,8 +258,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     """Answer ``question`` from the index, or say plainly that nothing answers it."""
     question = validate_query(question, core.settings.max_query_chars)
     hits = core.searcher.search(question, limit=limit_articles)
-    concepts = _concepts(core, question)
-    if not hits or not concepts:
+    when, said = _when(question)
+    concepts = _concepts(core, question, said)
+    if not hits or not (concepts or when):
         return _not_found(question, lang)
     ids = [h.article_id for h in hits]
     rank = {aid: i for i, aid in enumerate(ids)}
@@ -197,10 +286,19 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
 
     names = [c for c in concepts if c.is_name]
     content = [c for c in concepts if not c.is_name] or names
-    article_terms: dict[int, set[str]] = {}
+    if not content:
+        return _not_found(question, lang)
+    article_terms: dict[int, set[str]] = {
+        aid: _terms(f"{a.source_name} {_host(a.url)}") for aid, a in articles.items() if aid
+    }  # a company's own feed rarely names the company: its source does
     for s in sentences:
         article_terms.setdefault(s.article_id, set()).update(_terms(s.text))
-    eligible = {aid for aid, terms in article_terms.items() if all(c.matched(terms) for c in names)}
+    eligible = {
+        aid
+        for aid, terms in article_terms.items()
+        if all(c.matched(terms) for c in names)
+        and (when is None or when.fits(articles[aid].published_at))
+    }
     with_number = {(s.article_id, s.index) for s in sentences if re.search(r"\d", s.text)}
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 
@@ -231,10 +329,12 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     scored.sort(key=lambda x: x[0], reverse=True)
 
     chosen = _choose(scored, len(ids))
-    if not chosen:
-        return _not_found(question, lang)
     if wants_quantity:
         chosen = _distinct([_with_neighbour_figure(s, sentences, with_number) for s in chosen])
+    asked = [evidence for kind, evidence in _ASKED if kind.search(question)]
+    chosen = [s for s in chosen if all(e.search(s.text) for e in asked)]
+    if not chosen:
+        return _not_found(question, lang)
     names_es = spanish_names(core.settings.gazetteer_path)
     return _compose(core, question, lang, chosen, articles, figures, names_es, wants_quantity)
 
