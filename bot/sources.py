@@ -24,8 +24,8 @@ from bot.models import Article, Source
 
 #: Ids are 32-bit integers in the database: a larger number names no source.
 MAX_ID = 2**31 - 1
-#: Longer URLs are refused (a unique index entry has a size limit on Postgres).
-MAX_URL_CHARS = 2048
+#: Longer URLs (in UTF-8 bytes) are refused: a unique index entry has a size limit on Postgres.
+MAX_URL_BYTES = 2048
 
 
 class SourceError(UserError):
@@ -46,7 +46,7 @@ def resolves_to_private(host: str) -> bool:
     """True when any address of ``host`` is private, loopback, link-local or reserved."""
     try:
         infos = socket.getaddrinfo(host, None)
-    except OSError:
+    except (OSError, UnicodeError):
         return False  # unresolvable now; the fetcher re-checks on every request
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
@@ -71,12 +71,13 @@ def add_source(
     lang: str | None = None,
     full_text: bool = False,
 ) -> Source:
-    if len(url) > MAX_URL_CHARS:
-        raise SourceError("source_url_too_long", limit=MAX_URL_CHARS)
+    if len(url.encode()) > MAX_URL_BYTES:
+        raise SourceError("source_url_too_long", limit=MAX_URL_BYTES)
     try:
         parts = urlsplit(url.strip().strip("<>"))
         hostname, _port = parts.hostname, parts.port  # a bad port ("x:99999999") raises
-    except ValueError:
+        (hostname or "").encode("idna")  # a label of 64+ characters, an empty label ("a..b")
+    except (ValueError, UnicodeError):
         raise SourceError("source_bad_url", url=url) from None
     if parts.scheme not in {"http", "https"} or not hostname:
         raise SourceError("source_bad_url", url=url)

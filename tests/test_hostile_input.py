@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sqlite3
+import string
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -126,6 +128,13 @@ def write_corpus(folder: Path) -> dict[str, str]:
         b"Qwen \xed\xa0\x80 update\n\n" + prose("Qwen").encode()
     )
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 4000)
+    # One 6,000-letter capitalised "name": too long for a unique index entry on Postgres.
+    word = "X" + "".join(
+        random.Random(7).choices(string.ascii_lowercase, k=6000)
+    )  # compresses badly
+    (folder / "longword.txt").write_text(
+        f"Huawei {word} news\n\n" + prose("Huawei") + f" {word} Corp.", encoding="utf-8"
+    )
     (folder / "empty.txt").write_text("", encoding="utf-8")
     os.mkfifo(folder / "pipe.txt")  # opening it for reading would block until a writer came
     deep_field = json.dumps({"title": "Deep", "body": "x"})[:-1] + ', "x": ' + DEEP + "}"
@@ -150,6 +159,7 @@ def write_corpus(folder: Path) -> dict[str, str]:
         f"{base}/controls.txt": "new",
         f"{base}/surrogate_bytes.txt": "new",
         f"{base}/binary.txt": "failed",
+        f"{base}/longword.txt": "new",
         f"{base}/empty.txt": "failed",
         f"{base}/pipe.txt": "failed",
     }
@@ -182,7 +192,7 @@ def test_hostile_folder_every_input_named_and_the_good_ones_stored(
     assert "not UTF-8" in str(notices[f"{base}/surrogate_bytes.txt"])
 
     articles = stored(hcore)
-    assert len(articles) == len(report.new) == list(expected.values()).count("new") == 11
+    assert len(articles) == len(report.new) == list(expected.values()).count("new") == 12
     for article in articles:
         for value in (article.title, article.body, article.url or ""):
             assert not dirty(value), article.title
@@ -401,6 +411,35 @@ def test_a_web_page_with_nul_bytes_and_deep_json_ld_is_read(
     assert "Groq" in article.body and not dirty(article.body) and not dirty(article.title)
 
 
+@pytest.mark.timeout(60)
+def test_hostile_urls_are_cleaned_or_named_and_the_good_ones_read(
+    hcore: Core, server: LocalServer
+) -> None:
+    """``ainews ingest URL...``: each URL as typed is cleaned, then read or named."""
+    server.content("/feed.json", json_feed(HOSTILE_ITEMS[:1]), "application/feed+json")
+    server.content("/b.json", json_feed(HOSTILE_ITEMS[3:]), "application/feed+json")
+    urls = [
+        server.url("/feed.json") + NUL,
+        "http://" + "a" * 300 + ".com/feed",
+        "http://127.0.0.1:99999999/feed",
+        f"{NUL}{SURROGATE}",
+        server.url(f"/b.json{SURROGATE}"),
+    ]
+    with fetcher() as f:
+        items = [item for url in urls for item in items_from_url(f, url)]
+    report = hcore.ingester.ingest(items)
+    outcomes = sorted((o.label.split(" :: ")[0], o.status, o.reason) for o in report.outcomes)
+    good = server.url("")
+    assert outcomes == [
+        ("", "failed", "unsupported URL scheme 'none' (only http and https): "),
+        (f"{good}/b.json", "new", ""),
+        (f"{good}/feed.json", "new", ""),
+        ("http://127.0.0.1:99999999/feed", "failed", "invalid URL: http://127.0.0.1:99999999/feed"),
+        (urls[1], "failed", f"invalid host name: {urls[1]}"),
+    ]
+    assert sorted(a.title for a in stored(hcore)) == ["Good A", "Good B"]
+
+
 # ---------------------------------------------------------------------- one bad item, not its batch
 
 
@@ -488,6 +527,8 @@ COMMAND_CASES = [
     ("sources add http://a.example/" + "a" * 3000, "That URL is too long (at most 2048"),
     (f"sources add http://127.0.0.1:9/{NUL}feed{SURROGATE}", "Refused: http://127.0.0.1:9/feed"),
     ("story " + "9" * 5000, "There is no story 9999"),
+    ("sources add http://" + "a" * 300 + ".com/feed", "is not a valid http(s) URL"),
+    ("sources add http://a..b/feed", "is not a valid http(s) URL"),
 ]
 
 

@@ -176,7 +176,10 @@ class Fetcher:
         if clock.expired():
             raise FetchError(_too_slow(self.deadline))
         timeout = clock.timeout(self.connect_timeout, self.read_timeout)
-        request = self._client.build_request("GET", url, headers=headers, timeout=timeout)
+        try:
+            request = self._client.build_request("GET", url, headers=headers, timeout=timeout)
+        except (httpx.InvalidURL, UnicodeError, ValueError) as exc:  # NUL, a 300-char label
+            raise FetchError(f"invalid URL: {url}") from exc
         try:
             response = self._client.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
@@ -185,6 +188,8 @@ class Fetcher:
             raise FetchError(self._timeout_message(host, clock)) from exc
         except httpx.UnsupportedProtocol as exc:
             raise FetchError(f"unsupported URL: {url}") from exc
+        except UnicodeError as exc:  # a host name IDNA cannot encode (a 64+ char label)
+            raise FetchError(f"invalid host name: {url}") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"could not fetch {url}: {exc}") from exc
         try:

@@ -78,10 +78,13 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 LANG_FUNCTION_SHARE = 0.15
 #: Article bodies longer than this are cut (``AINEWS_MAX_ARTICLE_CHARS``).
 MAX_ARTICLE_CHARS = 200_000
-#: Longer links are not kept (a unique index entry has a size limit on Postgres, ~2.7 kB).
-MAX_URL_CHARS = 2048
+#: Longer links (in UTF-8 bytes) are not kept: a unique index entry has a size limit on
+#: Postgres (~2.7 kB).
+MAX_URL_BYTES = 2048
 #: Longer GUIDs are stored as their SHA-256 (the column is indexed).
 MAX_GUID_CHARS = 500
+#: Longer capitalised runs are not entities (``Entity.name`` is unique: indexed).
+MAX_ENTITY_CHARS = 200
 #: Operational errors that concern the whole database, not one item (SQLite: another writer
 #: holds the file, the disk is full, the file is read-only).
 _SYSTEMIC = ("locked", "disk", "read-only", "readonly", "unable to open", "no space")
@@ -376,8 +379,8 @@ class Ingester:
                 f"text cut to {len(raw.body):,} of {full:,} characters "
                 f"(AINEWS_MAX_ARTICLE_CHARS={self.max_article_chars:,})"
             )
-        if raw.url and len(raw.url) > MAX_URL_CHARS:
-            notes.append(f"link longer than {MAX_URL_CHARS:,} characters not kept")
+        if raw.url and len(raw.url.encode()) > MAX_URL_BYTES:
+            notes.append(f"link longer than {MAX_URL_BYTES:,} bytes not kept")
             raw.url = None
         if raw.guid and len(raw.guid) > MAX_GUID_CHARS:
             raw.guid = "sha256:" + hashlib.sha256(raw.guid.encode()).hexdigest()
@@ -683,7 +686,14 @@ class Ingester:
         writer harmless, without a SAVEPOINT and flush per new name (measured: that
         was a quarter of the non-encoding ingest time).
         """
-        found = {a.id: self.extractor.extract(a.title, a.body) for a in articles}
+        found = {
+            a.id: {
+                name: mention
+                for name, mention in self.extractor.extract(a.title, a.body).items()
+                if len(name) <= MAX_ENTITY_CHARS  # a 6,000-letter "name" is not one
+            }
+            for a in articles
+        }
         names: dict[str, tuple[str, bool]] = {}
         for per in found.values():
             for name, (kind, _count, gazetteer) in per.items():

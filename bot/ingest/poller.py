@@ -269,6 +269,7 @@ def items_from_url(fetcher: Fetcher, url: str) -> list[Item]:
     Failures come back as one failed :class:`Item` labelled with the URL, so the
     caller reports them like a broken file and carries on with the other inputs.
     """
+    url = clean_text(url).strip()  # a URL as typed: no NUL or lone surrogate goes further
     try:
         result = fetcher.fetch(url)
         if looks_like_feed(result.content, result.content_type):
@@ -284,6 +285,9 @@ def items_from_url(fetcher: Fetcher, url: str) -> list[Item]:
         return [Item(url, raw)]
     except IngestError as exc:
         return [Item(url, exc)]
+    except Exception as exc:  # a parser bug on hostile content: this URL fails, not the run
+        log.exception("reading %s failed", url)
+        return [Item(url, IngestError(f"could not read it: {short_error(exc)}"))]
 
 
 def _host(url: str) -> str:

@@ -53,6 +53,6 @@ def short_error(exc: BaseException) -> str:
 
     if isinstance(exc, StatementError) and exc.orig is not None:
         exc = exc.orig
-    if isinstance(exc, UnicodeError):
+    if isinstance(exc, UnicodeEncodeError) and exc.encoding.replace("-", "") == "utf8":
         return f"{type(exc).__name__}: text not encodable as UTF-8"
     return public_reason(f"{type(exc).__name__}: {exc}")
