@@ -153,6 +153,20 @@ class _Concept:
     def matched(self, terms: set[str]) -> bool:
         return bool(self.stems & terms) or any(set(p) <= terms for p in self.phrases)
 
+    def matched_loosely(self, terms: set[str], prefixes: set[str]) -> bool:
+        """Also where one stem extends the other by a suffix the stemmers left
+        ("taxi" / "taxistas"): see ``_prefixes``."""
+        return (
+            self.matched(terms)
+            or bool(self.stems & prefixes)
+            or bool(_prefixes(self.stems) & terms)
+        )
+
+
+def _prefixes(stems: set[str]) -> set[str]:
+    """Each stem's prefixes of at least 4 letters that drop at most 3 of them."""
+    return {w[:k] for w in stems for k in range(max(4, len(w) - 3), len(w))}
+
 
 @dataclass(slots=True)
 class _When:
@@ -226,7 +240,11 @@ def _concepts(
             continue
         if fold(word) in skip:
             continue
-        is_name = (position > 0 and raw[:1].isupper()) or fold(raw) in names
+        # A name must appear in the article: one the gazetteer knows, or a capitalised word
+        # with no translation ("Bun", "SuperGrok"). A capitalised word the lexicon translates
+        # ("Southeast" / "sudeste") is content that the other language may cover.
+        translatable = bool(core.searcher.expander.lexicon.expand(word))
+        is_name = fold(raw) in names or (position > 0 and raw[:1].isupper() and not translatable)
         stems = set(query_terms(word))
         phrases: list[tuple[str, ...]] = []
         # The word as typed too: "US" is a name with aliases, the folded "us" has none.
@@ -308,8 +326,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         if s.article_id not in eligible:
             continue
         terms = _terms(s.text)
-        specific = sum(c.matched(terms) for c in content) / len(content)
-        overall = sum(c.matched(terms) for c in concepts) / len(concepts)
+        prefixes = _prefixes(terms)
+        specific = sum(c.matched_loosely(terms, prefixes) for c in content) / len(content)
+        overall = sum(c.matched_loosely(terms, prefixes) for c in concepts) / len(concepts)
         coverage = min(specific, overall)  # the bar: names alone never clear it
         if coverage < MIN_COVERAGE and specific > 0 and dense.get(s.passage_id, 0.0) >= strong:
             # Across languages the lexicon cannot link every paraphrase; a passage the model
