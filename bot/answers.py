@@ -59,7 +59,13 @@ _QUESTION_WORDS = {
         "cuántos cuántas cuánto cuánta cuál cuáles qué quién quiénes cuándo dónde por porque "
         "cómo dice dicen dijo sabe sabes hay tiene tienen tuvo ha han según segun "
         "number número cantidad amount pasa pasó ocurre ocurrió sucede sucedió happening "
-        "happened going up new nuevo nueva novedades news noticias"
+        "happened going up new nuevo nueva novedades news noticias "
+        # filler of a question about the news, in either language: not what it asks
+        "get gets got one ones instead keep keeps keeping story stories article report "
+        "reported published publish say says according per now currently latest use used "
+        "using make made take took give gave thing things way also still already ever just "
+        "really actually nota artículo noticia publicó publicada publicado informe ahora "
+        "actualmente usar hacer hizo dar cosa ya todavía aún solo sólo"
     ).split()
 }
 _UNIT_WORDS = {  # question words that name a figure's unit
@@ -351,7 +357,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     if wants_quantity:
         chosen = _distinct([_with_neighbour_figure(s, sentences, with_number) for s in chosen])
     asked = [evidence for kind, evidence in _ASKED if kind.search(question)]
-    chosen = [s for s in chosen if all(e.search(s.text) for e in asked)]
+    given = _numbers(question)  # "its $750 million round": a figure the asker already has
+    chosen = [s for s in chosen if all(e.search(_without(s.text, given)) for e in asked)]
     if not chosen:
         return _not_found(question, lang)
     names_es = spanish_names(core.settings.gazetteer_path)
@@ -431,6 +438,22 @@ def _with_neighbour_figure(
         first, second = (s, other) if d > 0 else (other, s)
         return _Sentence(s.article_id, s.index, f"{first.text}{gap}{second.text}", s.passage_id)
     return s
+
+
+_NUMBER = re.compile(r"\d[\d.,]*\d|\d")
+
+
+def _numbers(text: str) -> set[str]:
+    return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}
+
+
+def _without(text: str, numbers: set[str]) -> str:
+    """``text`` with the numbers in ``numbers`` (any separators) blanked out."""
+    if not numbers:
+        return text
+    return _NUMBER.sub(
+        lambda m: "" if re.sub(r"[.,]", "", m.group()) in numbers else m.group(), text
+    )
 
 
 def _distinct(chosen: list[_Sentence]) -> list[_Sentence]:
