@@ -240,13 +240,14 @@ async def test_discord_follow_ups_in_the_channel_are_answered_in_context(
             first = await mention(fake, "How many downloads do Qwen models have?")
             assert "700 million" in text_of(first.json)
 
-            meta = await mention(fake, "and Meta?")  # = the question about Meta
+            source = await mention(fake, "source?")
+            assert "Sources of the answer to" in text_of(source.json)
+
+            # = the question about Meta (which the seeds do not answer: declined alike)
+            meta = await mention(fake, "and Meta?")
             full = service.handle_text("How many downloads do Meta models have?")
             assert meta.json["embeds"][0]["description"] == full.text
             assert "and Meta" not in full.text
-
-            source = await mention(fake, "source?")
-            assert "Sources of the answer to" in text_of(source.json)
 
             await mention(fake, SHARE)
             us = await mention(fake, "¿y Estados Unidos?")
