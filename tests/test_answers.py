@@ -103,3 +103,28 @@ def test_cli_ask_json_and_chat_session(tmp_path: Path) -> None:
     assert out.count("ainews commands") + out.count("AI-industry news. Commands") == 1, (
         "salir ends it"
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "figure"),
+    [
+        ("how often have Alibaba's Qwen models been downloaded?", "en", "700 million downloads"),
+        ("¿cuántas veces se han descargado los modelos Qwen de Alibaba?", "es", "700 millones"),
+    ],
+)
+def test_a_quantity_question_leads_with_a_direct_answer_in_the_askers_language(
+    seeded_core: Core, question: str, lang: str, figure: str
+) -> None:
+    result = answer(seeded_core, question, lang)
+    assert result.direct is not None and figure in result.direct, result.text
+    assert result.text.startswith(result.direct)
+    assert result.direct.endswith("[1].")
+    assert (result.citations[0].url or "").endswith("004_cfe0271cdde873fb.txt")
+    other = "(in Spanish)" if lang == "en" else "(en español)"
+    assert (other in result.text) == (lang == "en"), "quotes in the other language are marked"
+
+
+def test_a_name_alone_does_not_answer(seeded_core: Core) -> None:
+    """The article names Alibaba, but says nothing of its employees."""
+    result = answer(seeded_core, "How many employees does Alibaba have?", "en")
+    assert not result.found, result.text
