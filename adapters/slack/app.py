@@ -41,7 +41,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.slack.delivery import delivery_error, make_client
+from adapters.slack.delivery import make_client
+from adapters.slack.digests import SlackDigestSender
 from adapters.slack.guard import (
     EVENT_WINDOW_SECONDS,
     check_signature,
@@ -52,7 +53,7 @@ from adapters.slack.guard import (
 )
 from adapters.slack.inbound import MalformedRequest, clean, is_ssl_check, parse_body
 from adapters.slack.permissions import Managers
-from adapters.slack.render import ACTION_IDS, Message, parse_next_value, render, render_all
+from adapters.slack.render import ACTION_IDS, Message, parse_next_value, render
 from adapters.slack.store import InstallationStore, SeenStore, StateStore
 from bot.commands import parse
 from bot.i18n import t
@@ -339,6 +340,12 @@ class SlackAdapter:
             message = render(reply, command=text, extra=_extra(text, reply))
             await self._respond(respond, reply, message)
 
+    async def _first_delivery(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
+        """False for an event Slack redelivered that some replica already took."""
+        event_id = str(body.get("event_id") or event.get("event_ts"))
+        key, until = digest("event", event_id), time.time() + EVENT_WINDOW_SECONDS
+        return bool(await self._seen.async_first_sighting(key, until))
+
     async def _on_mention(
         self,
         event: dict[str, Any],
@@ -347,9 +354,7 @@ class SlackAdapter:
         context: AsyncBoltContext,
     ) -> None:
         async with self._work():
-            event_id = str(body.get("event_id") or event.get("event_ts"))
-            key, until = digest("event", event_id), time.time() + EVENT_WINDOW_SECONDS
-            if not await self._seen.async_first_sighting(key, until):
+            if not await self._first_delivery(body, event):
                 return  # Slack redelivered an event that some replica already answered
             text = clean(event.get("text") or "", bot_user_id=context.bot_user_id)
             await self._answer(event, text, client, context)
@@ -376,9 +381,7 @@ class SlackAdapter:
             key = _conversation(context, event)
             if not dm and self.service.conversations.get(key) is None:
                 return
-            event_id = str(body.get("event_id") or event.get("event_ts"))
-            seen, until = digest("event", event_id), time.time() + EVENT_WINDOW_SECONDS
-            if not await self._seen.async_first_sighting(seen, until):
+            if not await self._first_delivery(body, event):
                 return
             await self._answer(event, clean(raw, bot_user_id=context.bot_user_id), client, context)
 
@@ -521,23 +524,11 @@ class SlackAdapter:
     async def send(
         self, workspace: str, channel: str, reply: Reply, *, idempotency_key: str | None = None
     ) -> None:
-        """Post a digest; long ones become several messages. Raises ``DeliveryError``.
-
-        ``chat.postMessage`` has no idempotency key, so ``idempotency_key`` is unused: the
-        scheduler's delivery ledger is what prevents a second post.
-        """
-        client = await self._client_for(workspace)
-        for message in render_all(reply):
-            try:
-                await client.chat_postMessage(
-                    channel=channel,
-                    text=message.text,
-                    blocks=message.blocks or None,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
-            except Exception as exc:  # Slack errors, connection errors after the retries
-                raise delivery_error(exc) from exc
+        """Post a digest; long ones become several messages, each tagged with the digest's
+        key (``adapters.slack.digests``). Raises ``DeliveryError``."""
+        await SlackDigestSender(self).send(
+            workspace, channel, reply, idempotency_key=idempotency_key
+        )
 
 
 def _id(ref: Any, key: str = "id") -> str:
