@@ -77,3 +77,77 @@ def test_bad_queries_fail_fast_with_a_message(tmp_path: Path, query: str, expect
     result = run(tmp_path, "search", query)
     assert result.returncode == 2
     assert expected in result.stderr
+
+
+def test_subscriptions_import_names_and_skips_bad_lines_then_list_and_remove(
+    tmp_path: Path,
+) -> None:
+    """Bulk provisioning (issue 25): the same checks and messages as ``/ainews subscribe``."""
+    lines = [
+        {
+            "platform": "slack",
+            "workspace": "T1",
+            "channel": "C1",
+            "time": "09:00",
+            "timezone": "Europe/Madrid",
+            "lang": "es",
+            "topics": ["Qwen", '"Hugging Face"'],
+        },
+        {
+            "platform": "discord",
+            "workspace": "G1",
+            "channel": "111",
+            "time": "18:30",
+            "timezone": "America/New_York",
+            "lang": "en",
+        },
+        {
+            "platform": "slack",
+            "workspace": "T1",
+            "channel": "C2",
+            "time": "25:00",
+            "timezone": "UTC",
+            "lang": "en",
+        },
+        {
+            "platform": "slack",
+            "workspace": "T1",
+            "channel": "C3",
+            "time": "09:00",
+            "timezone": "UTC",
+            "lang": "fr",
+        },
+        "not json at all",
+    ]
+    file = tmp_path / "subs.jsonl"
+    file.write_text(
+        "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n",
+        encoding="utf-8",
+    )
+    imported = run(tmp_path, "subscriptions", "import", str(file), "--json")
+    assert imported.returncode == 1, imported.stderr
+    report = json.loads(imported.stdout)
+    assert report["added"] == 2
+    assert [s["line"] for s in report["skipped"]] == ["line 3", "line 4", "line 5"]
+    assert "25:00" in report["skipped"][0]["reason"]
+    assert "fr" in report["skipped"][1]["reason"]
+    assert "Traceback" not in imported.stderr
+
+    listed = json.loads(run(tmp_path, "subscriptions", "list", "--json").stdout)
+    subs = {s["channel"]: s for s in listed["subscriptions"]}
+    assert set(subs) == {"C1", "111"}
+    assert (subs["C1"]["time"], subs["C1"]["timezone"], subs["C1"]["lang"]) == (
+        "09:00",
+        "Europe/Madrid",
+        "es",
+    )
+
+    again = run(tmp_path, "subscriptions", "import", str(file), "--json")
+    assert json.loads(again.stdout)["added"] == 2  # updated in place, not doubled
+    listed = json.loads(run(tmp_path, "subscriptions", "list", "--json").stdout)
+    assert len(listed["subscriptions"]) == 2
+
+    removed = run(tmp_path, "subscriptions", "remove", "discord", "G1", "111", "--json")
+    assert removed.returncode == 0 and json.loads(removed.stdout) == {"ok": True}
+    listed = json.loads(run(tmp_path, "subscriptions", "list", "--json").stdout)
+    assert [s["channel"] for s in listed["subscriptions"]] == ["C1"]
