@@ -341,6 +341,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from sqlmodel import Session, select
 
     from bot.digest import build_digest
+    from bot.figures import spanish_names
     from bot.models import Subscription
 
     core = _core(settings, eager_model=False, load_vectors=False)
@@ -364,7 +365,9 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
             from bot import ledger
 
             since = ledger.last_until(session, sub.id)
-        digest = build_digest(session, sub, now, since=since)
+        digest = build_digest(
+            session, sub, now, since=since, names_es=spanish_names(settings.gazetteer_path)
+        )
     if args.json:
         print(json.dumps(digest.as_json(), ensure_ascii=False, indent=2))
         return 0

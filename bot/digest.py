@@ -8,6 +8,7 @@ by how many sources carry it, recency, entity salience and topic match.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.figures import display_subject
 from bot.i18n import format_date, format_number, t
 from bot.models import Article, ArticleEntity, Entity, Figure, Subscription
 from bot.text import fold, split_sentences
@@ -85,8 +87,11 @@ def build_digest(
     *,
     since: datetime | None = None,
     max_stories: int = MAX_STORIES,
+    names_es: Mapping[str, str] | None = None,
 ) -> Digest:
-    """The stories first seen in ``(since, now]``; ``since`` defaults to ``now - 24 h``."""
+    """The stories first seen in ``(since, now]``; ``since`` defaults to ``now - 24 h``.
+
+    ``names_es`` (``bot.figures.spanish_names``) names figure subjects in a Spanish digest."""
     since = since or now - timedelta(hours=24)
     lang = subscription.lang or "en"
     local = now.astimezone(ZoneInfo(subscription.timezone))
@@ -149,7 +154,8 @@ def build_digest(
             + (0.5 if topics else 0.0)
         )
         figs = [
-            format_number(f.value, f.unit, f.text, lang) + (f" ({f.subject})" if f.subject else "")
+            format_number(f.value, f.unit, f.text, lang)
+            + (f" ({display_subject(f.subject, lang, names_es or {})})" if f.subject else "")
             for f in figures.get(lead.id, [])[:3]
         ]
         stories.append(

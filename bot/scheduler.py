@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 from bot import ledger
 from bot.core import Core
 from bot.digest import Digest, build_digest
+from bot.figures import spanish_names
 from bot.metrics import Metrics
 from bot.models import Subscription
 from bot.ports import DeliveryError, Sender
@@ -294,6 +295,7 @@ class DigestRunner:
         built: dict[tuple[object, ...], Digest] = {}
         out: dict[int, Digest] = {}
         max_stories = self.core.settings.digest_max_stories
+        names = spanish_names(self.core.settings.gazetteer_path)
         with Session(self.core.engine) as session:
             starts = ledger.last_until_many(session, [c.sub.id for c in claimed if c.sub.id])
             for claim in claimed:
@@ -303,7 +305,7 @@ class DigestRunner:
                 signature = (since, sub.topics, sub.lang, sub.min_sources, sub.timezone)
                 if signature not in built:
                     built[signature] = build_digest(
-                        session, sub, now, since=since, max_stories=max_stories
+                        session, sub, now, since=since, max_stories=max_stories, names_es=names
                     )
                 out[claim.id] = built[signature]
         return out

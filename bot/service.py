@@ -24,6 +24,7 @@ from bot.commands import VERBS, Command, parse
 from bot.conversation import Conversations, Followup, no_more_reply, sources_reply
 from bot.core import Core
 from bot.digest import Digest, build_digest
+from bot.figures import spanish_names
 from bot.i18n import UserError, format_date, t
 from bot.index.hybrid import QueryError, SearchHit
 from bot.ingest.types import public_reason
@@ -344,6 +345,7 @@ class Service:
                 self.now(),
                 since=since,
                 max_stories=self.core.settings.digest_max_stories,
+                names_es=spanish_names(self.core.settings.gazetteer_path),
             )
         return digest_reply(digest)
 

@@ -99,3 +99,31 @@ def test_story_shows_its_articles_and_related_ones(service: Service) -> None:
 def test_console_rendering_is_plain_text(service: Service) -> None:
     text = render(service.handle_text("latest 2"))
     assert text.startswith("The 2 latest stories:") and "\n1. Alibaba se dispara" in text
+
+
+def test_a_spanish_digest_names_figure_subjects_in_spanish(seeded_core: Core) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.digest import build_digest
+    from bot.figures import spanish_names
+
+    names = spanish_names(seeded_core.settings.gazetteer_path)
+    now = datetime.now(UTC)
+    with Session(seeded_core.engine) as session:
+        figures = {
+            lang: [
+                f
+                for story in build_digest(
+                    session,
+                    Subscription(platform="slack", workspace="T", channel="C", lang=lang),
+                    now,
+                    since=now - timedelta(days=3650),
+                    names_es=names,
+                ).stories
+                for f in story.figures
+            ]
+            for lang in ("es", "en")
+        }
+    assert any("(Estados Unidos)" in f for f in figures["es"]), figures
+    assert not any("(United States)" in f for f in figures["es"])
+    assert any("(United States)" in f for f in figures["en"]), figures
