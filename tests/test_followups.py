@@ -12,13 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session, select
 
 from adapters.console import run_console
 from bot.commands import Command
 from bot.conversation import Conversations
 from bot.core import Core
-from bot.models import ChannelSettings, Subscription
 from bot.reply import Card, Reply
 from bot.service import Context, Service
 
@@ -35,16 +33,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def service(seeded_core: Core) -> Iterator[Service]:
-    with Session(seeded_core.engine) as session:  # no channel language left by other tests
-        for model in (Subscription, ChannelSettings):
-            for row in session.exec(select(model)).all():
-                session.delete(row)
-        session.commit()
-    yield Service(seeded_core)
 
 
 def convo(name: str = "t") -> Context:

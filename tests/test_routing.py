@@ -7,11 +7,8 @@ Mistral" answered with ``story``'s usage. A natural sentence must never become a
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
 
 from bot.commands import parse
-from bot.core import Core
-from bot.models import ChannelSettings, Subscription
 from bot.service import Service
 
 Route = tuple[str, str, str, str | None]  # text, verb, args, lang (None: the detector's)
@@ -135,16 +132,6 @@ def test_discord_latest_takes_an_optional_topic() -> None:
 
 
 # -- through the service, with the real model over the seeds ---------------------------------
-
-
-@pytest.fixture
-def service(seeded_core: Core) -> Service:
-    with Session(seeded_core.engine) as session:  # each test starts with no channel state
-        for model in (Subscription, ChannelSettings):
-            for row in session.exec(select(model)).all():
-                session.delete(row)
-        session.commit()
-    return Service(seeded_core)
 
 
 @pytest.mark.model

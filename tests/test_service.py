@@ -7,20 +7,10 @@ from sqlmodel import Session, select
 
 from adapters.console import render
 from bot.core import Core
-from bot.models import ChannelSettings, Subscription
+from bot.models import Subscription
 from bot.service import Context, Service
 
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture
-def service(seeded_core: Core) -> Service:
-    with Session(seeded_core.engine) as session:  # each test starts with no channel state
-        for model in (Subscription, ChannelSettings):
-            for row in session.exec(select(model)).all():
-                session.delete(row)
-        session.commit()
-    return Service(seeded_core)
 
 
 @pytest.mark.parametrize(
