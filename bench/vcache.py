@@ -108,9 +108,7 @@ class CachingEmbedder:
             for k, t in zip(keys, texts, strict=True):
                 first_text.setdefault(k, self.normalize(t))
             start = time.perf_counter()
-            vectors = self.inner.passages(
-                [first_text[k] for k in missing], batch_size=batch_size
-            )
+            vectors = self.inner.passages([first_text[k] for k in missing], batch_size=batch_size)
             self.encode_seconds += time.perf_counter() - start
             new = [
                 (k, np.asarray(v, dtype=np.float32).tobytes())
