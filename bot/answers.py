@@ -83,6 +83,17 @@ _UNIT_WORDS = {  # question words that name a figure's unit
 }
 
 
+#: Numbers written as words count as figures ("cinco miembros", "mil millones de usuarios").
+#: "one"/"uno"/"una" are left out: they are articles and pronouns far more often.
+_NUMBER_WORD = (
+    r"(?:dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|quince|veinte|treinta|"
+    r"cuarenta|cincuenta|cien|ciento|cientos|doscientos|trescientos|quinientos|mil|mill[oó]n|"
+    r"millones|bill[oó]n|billones|docenas?|two|three|four|five|six|seven|eight|nine|ten|"
+    r"twelve|fifteen|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|"
+    r"trillions?|dozens?)"
+)
+_HAS_NUMBER = re.compile(rf"\d|\b{_NUMBER_WORD}\b", re.IGNORECASE)
+
 #: Kinds of figure a question can ask for, and what evidence of that kind looks like. A
 #: "what percentage" question is not answered by a download count from the same article.
 _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
@@ -98,8 +109,9 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             re.I,
         ),
         re.compile(
-            r"[$€£¥]\s?\d|\d[\d.,]*\s?(bn|b|m|k|mn|mil millones|millones|million|billion)?"
-            r"\s?([$€£¥]|(US\$|USD|EUR|d[oó]lares|dollars|euros|yuan(es)?|libras|pounds)\b)",
+            rf"[$€£¥]\s?\d|(\d[\d.,]*|\b{_NUMBER_WORD})\s?(bn|b|m|k|mn|mil millones|millones|"
+            r"million|billion)?"
+            r"\s?(de\s)?([$€£¥]|(US\$|USD|EUR|d[oó]lares|dollars|euros|yuan(es)?|libras|pounds)\b)",
             re.I,
         ),
     ),
@@ -239,32 +251,77 @@ class _Sentence:
 def _concepts(
     core: Core, question: str, skip: frozenset[str] | set[str] = frozenset()
 ) -> list[_Concept]:
+    """The question's words that must be covered, one concept per word. A known name of
+    several words ("Estados Unidos", "EE.UU.") is one concept with all its aliases; each word
+    of a lexicon phrase ("centros de datos") is also matched by the phrase's translations."""
     concepts = []
-    names = {fold(a) for n in core.gazetteer.find(question) for a in core.gazetteer.aliases(n)}
-    original = re.findall(r"\w+", question)
-    for position, (word, raw) in enumerate(zip(tokens(question), original, strict=False)):
+    names, phrases_at = _phrase_spans(core, question)
+    taken: set[int] = set()
+    for match in re.finditer(r"\w+", question):
+        raw = match.group()
+        span = next((s for s in names if s[0] <= match.start() < s[1]), None)
+        if span is not None:
+            if span[0] not in taken:
+                taken.add(span[0])
+                concepts.append(_Concept(*_stems_and_phrases(span[2]), is_name=True))
+            continue
+        word = raw.lower()
         if is_stopword(word) or len(word) < 2 or fold(word) in _QUESTION_WORDS:
             continue
-        if fold(word) in skip:
+        if fold(word) in skip or (raw.isdigit() and len(raw) >= 9):
             continue
         # A name must appear in the article: one the gazetteer knows, or a capitalised word
         # with no translation ("Bun", "SuperGrok"). A capitalised word the lexicon translates
         # ("Southeast" / "sudeste") is content that the other language may cover.
         translatable = bool(core.searcher.expander.lexicon.expand(word))
-        is_name = fold(raw) in names or (position > 0 and raw[:1].isupper() and not translatable)
-        stems = set(query_terms(word))
-        phrases: list[tuple[str, ...]] = []
+        is_name = bool(core.gazetteer.find(raw)) or (
+            match.start() > 0 and raw[:1].isupper() and not translatable
+        )
         # The word as typed too: "US" is a name with aliases, the folded "us" has none.
         variants = core.searcher.expander.variants
-        for variant in dict.fromkeys([*variants(word), *variants(raw)]):
-            words = [w for w in tokens(variant) if not is_stopword(w)]
-            if len(words) == 1:
-                stems.update(query_terms(variant))
-            elif words:
-                phrases += [phrase_stems(variant, lang) for lang in ("es", "en")]
+        inside = [v for s in phrases_at if s[0] <= match.start() < s[1] for v in s[2]]
+        stems, phrases = _stems_and_phrases([*variants(word), *variants(raw), *inside])
+        stems.update(query_terms(word))
         if stems or phrases:
             concepts.append(_Concept(stems, phrases, is_name))
     return concepts
+
+
+_Span = tuple[int, int, list[str]]
+
+
+def _phrase_spans(core: Core, question: str) -> tuple[list[_Span], list[_Span]]:
+    """``(start, end, variants)`` of the known names, then of the lexicon phrases, written
+    with several words in ``question``; where two overlap, the longer wins."""
+    found = [
+        (start, end, list(core.gazetteer.aliases(name)), True)
+        for name, start, end in core.gazetteer.positions(question)
+    ]
+    found += [
+        (start, end, variants, False)
+        for variants, start, end in core.searcher.expander.lexicon.spans(question)
+    ]
+    found = [f for f in found if sum(not is_stopword(w) for w in tokens(question[f[0] : f[1]])) > 1]
+    kept: list[tuple[int, int, list[str], bool]] = []
+    for span in sorted(found, key=lambda f: f[1] - f[0], reverse=True):
+        if all(span[1] <= k[0] or span[0] >= k[1] for k in kept):
+            kept.append(span)
+    return (
+        [(a, b, v) for a, b, v, name in kept if name],
+        [(a, b, v) for a, b, v, name in kept if not name],
+    )
+
+
+def _stems_and_phrases(variants: list[str]) -> tuple[set[str], list[tuple[str, ...]]]:
+    stems: set[str] = set()
+    phrases: list[tuple[str, ...]] = []
+    for variant in dict.fromkeys(variants):
+        words = [w for w in tokens(variant) if not is_stopword(w)]
+        if len(words) == 1:
+            stems.update(query_terms(variant))
+        elif words:
+            phrases += [phrase_stems(variant, lang) for lang in ("es", "en")]
+    return stems, phrases
 
 
 def _host(url: str | None) -> str:
@@ -324,7 +381,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         if all(c.matched(terms) for c in names)
         and (when is None or when.fits(articles[aid].published_at))
     }
-    with_number = {(s.article_id, s.index) for s in sentences if re.search(r"\d", s.text)}
+    with_number = {(s.article_id, s.index) for s in sentences if _HAS_NUMBER.search(s.text)}
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 
     strong = core.searcher.min_dense_score + DENSE_VOUCH_MARGIN
@@ -463,8 +520,11 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     stems = [_terms(w) for w in words]
     for i, word in enumerate(words):
         amount = word.lstrip("$€")
-        if not amount[:1].isdigit() or re.search(r"[a-zA-Z]", amount):
-            continue  # not a number, or a name such as H100
+        if amount[:1].isdigit():
+            if re.search(r"[a-zA-Z]", amount):
+                continue  # a name such as H100
+        elif not re.fullmatch(_NUMBER_WORD, amount, re.IGNORECASE):
+            continue
         share = amount.endswith("%") or (i + 1 < len(words) and words[i + 1] == "%")
         reach = 8 if share else 4  # a share and its base sit further apart ("17 % de las ...")
         near = set().union(*stems[max(0, i - reach) : i + reach + 1])

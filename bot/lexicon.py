@@ -132,6 +132,14 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def spans(self, text: str) -> list[tuple[list[str], int, int]]:
+        """``(every variant of the entry, start, end)`` of each lexicon term in ``text``."""
+        out = []
+        for key, start, end in self._matcher.positions(text):
+            spanish, english = self.entries[int(key)]
+            out.append(([*spanish, *english], start, end))
+        return out
+
     def expand(self, query: str) -> list[str]:
         """Every variant (both languages) of every lexicon term found in ``query``."""
         out: dict[str, None] = {}
