@@ -66,9 +66,27 @@ _QUESTION_WORDS = {
         "reported published publish say says according per now currently latest use used "
         "using make made take took give gave thing things way also still already ever just "
         "really actually nota artículo noticia publicó publicada publicado informe ahora "
-        "actualmente usar hacer hizo dar cosa ya todavía aún solo sólo"
+        "actualmente usar hacer hizo dar cosa ya todavía aún solo sólo "
+        # light verbs and contractions: "va a invertir", "se puede usar", "aren't", "went to"
+        "va van vas ir iba iban voy vamos puede pueden podría podrían da dan debe deben "
+        "quiere quieren quería go goes went gone want wants wanted aren isn wasn weren doesn "
+        "didn don won can could might may must "
+        # what kind of answer is asked for is not what it is about: "¿qué fecha?", "the name"
+        "fecha date día day mes month nombre name called llama llamado llamada denominado "
+        "denominada "
+        # money and shares: the kind of figure asked for is checked as evidence (_ASKED)
+        "dinero money cash porcentaje percentage percent pay pays paid pagó pagar pagado "
+        "pagaron costó cuesta cuestan cost costs price precio charge charges cobra cobran"
     ).split()
 }
+#: Words of one event that a sentence may say in another way: a question about a "ronda de
+#: financiación" is answered by "X raises $750M" and "¿quién compró X?" by "Y acquires X".
+#: Each group lists one variant of each lexicon entry (config/lexicon_es_en.tsv) it joins.
+_FAMILIES = (
+    ("funding", "funding round", "round", "raise", "series", "investment"),
+    ("acquisition", "buy"),
+    ("launch", "announcement", "publish", "add", "supports"),
+)
 _UNIT_WORDS = {  # question words that name a figure's unit
     "downloads": {"download", "descarg"},
     "usd": {"dollar", "dolar", "fund", "financ", "raise", "raised", "recaud", "invest", "inver"},
@@ -112,6 +130,18 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             rf"[$€£¥]\s?\d|(\d[\d.,]*|\b{_NUMBER_WORD})\s?(bn|b|m|k|mn|mil millones|millones|"
             r"million|billion)?"
             r"\s?(de\s)?([$€£¥]|(US\$|USD|EUR|d[oó]lares|dollars|euros|yuan(es)?|libras|pounds)\b)",
+            re.I,
+        ),
+    ),
+    (  # "how much did X pay": a price, not any sum the article gives
+        re.compile(
+            r"\b(pa(y|ys|id)|pag(ar|a|an|ó|o|aron|ado|ará)|cost(ó|o|s|ar)?|cuestan?|prices?|"
+            r"precios?|charges?|cobr(a|an|ar|ó|ará))\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(pa(y|ys|id|ying)|pag\w*|cost\w*|cuest\w*|pric\w*|precio\w*|charg\w*|cobr\w*|"
+            r"tarifa\w*|fee|fees)\b|\b(for|por)\s+(US\$|\$|€|£)?\s?\d",
             re.I,
         ),
     ),
@@ -168,6 +198,9 @@ class _Concept:
     stems: set[str]
     phrases: list[tuple[str, ...]]
     is_name: bool = False  # a proper name: the cited article must mention it
+    #: the noun a "which/qué" asks for ("¿qué startup…?", "which phones"): counted where a
+    #: sentence says it, not required where it names the thing without the kind
+    optional: bool = False
 
     def matched(self, terms: set[str]) -> bool:
         return bool(self.stems & terms) or any(set(p) <= terms for p in self.phrases)
@@ -180,6 +213,13 @@ class _Concept:
             or bool(self.stems & prefixes)
             or bool(_prefixes(self.stems) & terms)
         )
+
+
+def _coverage(concepts: Sequence[_Concept], terms: set[str], prefixes: set[str]) -> float:
+    """Share of ``concepts`` that ``terms`` cover (an optional one counts only when covered)."""
+    matched = [c.matched_loosely(terms, prefixes) for c in concepts]
+    counted = sum(1 for c, m in zip(concepts, matched, strict=True) if m or not c.optional)
+    return sum(matched) / counted if counted else 0.0
 
 
 def _prefixes(stems: set[str]) -> set[str]:
@@ -263,13 +303,15 @@ def _concepts(
         if span is not None:
             if span[0] not in taken:
                 taken.add(span[0])
-                concepts.append(_Concept(*_stems_and_phrases(span[2]), is_name=True))
+                said = core.searcher.expander.variants(question[span[0] : span[1]])
+                concepts.append(_Concept(*_stems_and_phrases([*span[2], *said]), is_name=True))
             continue
         word = raw.lower()
+        after_wh = bool(_WH.search(question[: match.start()]))
         if is_stopword(word) or len(word) < 2 or fold(word) in _QUESTION_WORDS:
             continue
-        if fold(word) in skip or (raw.isdigit() and len(raw) >= 9):
-            continue
+        if fold(word) in skip or _GIVEN_FIGURE.fullmatch(word):
+            continue  # a figure the asker gives is checked as evidence, not as a word
         # A name must appear in the article: one the gazetteer knows, or a capitalised word
         # with no translation ("Bun", "SuperGrok"). A capitalised word the lexicon translates
         # ("Southeast" / "sudeste") is content that the other language may cover.
@@ -280,11 +322,30 @@ def _concepts(
         # The word as typed too: "US" is a name with aliases, the folded "us" has none.
         variants = core.searcher.expander.variants
         inside = [v for s in phrases_at if s[0] <= match.start() < s[1] for v in s[2]]
-        stems, phrases = _stems_and_phrases([*variants(word), *variants(raw), *inside])
+        own = [*variants(word), *variants(raw), *inside]
+        stems, phrases = _stems_and_phrases([*own, *_family(core, own)])
         stems.update(query_terms(word))
         if stems or phrases:
-            concepts.append(_Concept(stems, phrases, is_name))
+            concepts.append(_Concept(stems, phrases, is_name, optional=after_wh and not is_name))
     return concepts
+
+
+#: The question word right before a noun that names the kind of thing asked for.
+_WH = re.compile(r"(?:^|[\s¿¡(])(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+$", re.IGNORECASE)
+_GIVEN_FIGURE = re.compile(
+    rf"\d+|{_NUMBER_WORD}|d[oó]lares|dollars?|euros?|usd|eur|libras|pounds|yuan(?:es)?", re.I
+)
+
+
+def _family(core: Core, variants: list[str]) -> list[str]:
+    """Every variant of the lexicon entries in the same ``_FAMILIES`` group as ``variants``."""
+    folded = {fold(v) for v in variants}
+    expand = core.searcher.expander.lexicon.expand
+    out: list[str] = []
+    for group in _FAMILIES:
+        if folded & {fold(w) for w in group}:
+            out += [v for w in group for v in expand(w)]
+    return out
 
 
 _Span = tuple[int, int, list[str]]
@@ -370,9 +431,10 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     content = [c for c in concepts if not c.is_name] or names
     if not content:
         return _not_found(question, lang)
-    article_terms: dict[int, set[str]] = {
+    source_terms: dict[int, set[str]] = {
         aid: _terms(f"{a.source_name} {_host(a.url)}") for aid, a in articles.items() if aid
     }  # a company's own feed rarely names the company: its source does
+    article_terms = {aid: set(terms) for aid, terms in source_terms.items()}
     for s in sentences:
         article_terms.setdefault(s.article_id, set()).update(_terms(s.text))
     eligible = {
@@ -389,10 +451,10 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     for s in sentences:
         if s.article_id not in eligible:
             continue
-        terms = _terms(s.text)
+        terms = _terms(s.text) | source_terms[s.article_id]
         prefixes = _prefixes(terms)
-        specific = sum(c.matched_loosely(terms, prefixes) for c in content) / len(content)
-        overall = sum(c.matched_loosely(terms, prefixes) for c in concepts) / len(concepts)
+        specific = _coverage(content, terms, prefixes)
+        overall = _coverage(concepts, terms, prefixes)
         coverage = min(specific, overall)  # the bar: names alone never clear it
         if coverage < MIN_COVERAGE and specific > 0 and dense.get(s.passage_id, 0.0) >= strong:
             # Across languages the lexicon cannot link every paraphrase; a passage the model
