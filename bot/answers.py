@@ -42,6 +42,12 @@ MAX_CITATIONS = 3
 #: is the smallest margin that keeps every unanswerable question declined; 0.03-0.05 answer
 #: 2-6 more questions and answer 2 that they should decline.
 DENSE_VOUCH_MARGIN = 0.06
+#: How much a sentence gains for holding the kind of thing asked for: the noun a "which"
+#: names, or a person's name for "who". It orders sentences that clear the bar; it never
+#: lets one clear it.
+ANSWER_KIND_BONUS = 0.15
+_WHO = re.compile(r"\b(who|whom|qui[eé]n(es)?)\b", re.IGNORECASE)
+_PERSON = re.compile(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+)+")
 #: Where a "how many" question's figure may sit, relative to the sentence that matches it.
 _NEAR = (0, 1, -1, 2, -2)
 ARTICLES_READ = 6
@@ -425,6 +431,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         )
     sentences = _sentences(articles, passages)
     wants_quantity = bool(_QUANTITY.search(question))
+    wants_person = bool(_WHO.search(question))
     dense = _dense_scores(core, question, articles, passages)
 
     names = [c for c in concepts if c.is_name]
@@ -455,6 +462,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         prefixes = _prefixes(terms)
         specific = _coverage(content, terms, prefixes)
         overall = _coverage(concepts, terms, prefixes)
+        says = sum(c.matched_loosely(terms, prefixes) for c in concepts) / len(concepts)
         coverage = min(specific, overall)  # the bar: names alone never clear it
         if coverage < MIN_COVERAGE and specific > 0 and dense.get(s.passage_id, 0.0) >= strong:
             # Across languages the lexicon cannot link every paraphrase; a passage the model
@@ -463,19 +471,26 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         if wants_quantity and not any((s.article_id, s.index + d) in with_number for d in _NEAR):
             continue  # "how many" is not answered by a sentence without a number near it
         score = (
-            overall
+            says  # what the sentence says of the question, the optional kind included
             + 0.3 * dense.get(s.passage_id, 0.0)
             + 0.05 / (1 + rank[s.article_id])
             + 0.1 / (2 + s.index)  # news puts the key fact first: title, then the lede
         )
         if wants_quantity and (s.article_id, s.text) in figure_sentences:
             score += 0.25
+        if any(c.optional and c.matched_loosely(terms, prefixes) for c in concepts):
+            score += ANSWER_KIND_BONUS  # "which countries": the sentence that names them
+        if wants_person and _new_name(s.text, question):
+            score += ANSWER_KIND_BONUS  # "who": the sentence that gives a name
         scored.append((score, coverage, s))
     scored.sort(key=lambda x: x[0], reverse=True)
 
     chosen = _choose(scored, len(ids))
     if wants_quantity:
-        chosen = _distinct([_with_neighbour_figure(s, sentences, with_number) for s in chosen])
+        chosen = _distinct([_with_neighbour(s, sentences, with_number) for s in chosen])
+    elif wants_person:
+        named = {(s.article_id, s.index) for s in sentences if _new_name(s.text, question)}
+        chosen = _distinct([_with_neighbour(s, sentences, named) for s in chosen])
     asked = [evidence for kind, evidence in _ASKED if kind.search(question)]
     given = _numbers(question)  # "its $750 million round": a figure the asker already has
     chosen = [s for s in chosen if all(e.search(_without(s.text, given)) for e in asked)]
@@ -524,6 +539,19 @@ def _dense_scores(
     return {pid: float(np.dot(v, qvec)) for pid, v in core.vectors.vectors_of(wanted).items()}
 
 
+def _new_name(text: str, question: str) -> bool:
+    """Whether ``text`` names someone the question does not ("Héctor Socas"), after its
+    first word (which any sentence capitalises)."""
+    asked = {fold(w) for w in re.findall(r"\w+", question)}
+    for match in _PERSON.finditer(text):
+        words = match.group().split()
+        if match.start() == 0:
+            words = words[1:]
+        if len(words) >= 2 and not all(fold(w) in asked or is_stopword(w) for w in words):
+            return True
+    return False
+
+
 def _choose(scored: list[tuple[float, float, _Sentence]], articles: int) -> list[_Sentence]:
     """Up to three sentences that clear the bar, preferring a second article to a second
     sentence of the first when it scores as well."""
@@ -546,16 +574,17 @@ def _choose(scored: list[tuple[float, float, _Sentence]], articles: int) -> list
     return chosen
 
 
-def _with_neighbour_figure(
-    s: _Sentence, sentences: list[_Sentence], with_number: set[tuple[int, int]]
+def _with_neighbour(
+    s: _Sentence, sentences: list[_Sentence], holding: set[tuple[int, int]]
 ) -> _Sentence:
-    """A sentence whose figure is a sentence or two away is quoted with that sentence."""
-    if (s.article_id, s.index) in with_number or s.index < 0:
+    """A sentence whose figure (or, for "who", whose name) is a sentence or two away is
+    quoted with that sentence: ``holding`` are the sentences that have it."""
+    if (s.article_id, s.index) in holding or s.index < 0:
         return s
     by_index = {x.index: x for x in sentences if x.article_id == s.article_id}
     for d in _NEAR[1:]:
         other = by_index.get(s.index + d)
-        if other is None or other.index < 0 or (s.article_id, other.index) not in with_number:
+        if other is None or other.index < 0 or (s.article_id, other.index) not in holding:
             continue
         gap = " " if abs(d) == 1 else " … "
         first, second = (s, other) if d > 0 else (other, s)
