@@ -313,7 +313,7 @@ def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_trending(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.service import trending
+    from bot.commands.reading import trending
 
     core = _core(settings, eager_model=False, load_vectors=False)
     rows = trending(core, args.days, datetime.now(UTC))

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from bot.figures import display_subject
 from bot.i18n import format_date, format_number, t
 from bot.models import Article, ArticleEntity, Entity, Figure, Subscription
+from bot.reply import Card, Reply
 from bot.text import fold, split_sentences
 
 MAX_STORIES = 5
@@ -189,3 +190,29 @@ def count_new_since(session: Session, since: datetime, now: datetime) -> int:
             .where(Article.first_seen_at > since, Article.first_seen_at <= now)
         ).scalar_one()
     )
+
+
+def digest_reply(digest: Digest) -> Reply:
+    """A digest as a reply: one card per story, its key figures under the summary."""
+    lang = digest.lang
+    if not digest.stories:
+        return Reply(text=digest.header + "\n" + t("digest_empty", lang), lang=lang)
+    cards = []
+    for story in digest.stories:
+        snippet = story.summary
+        if story.figures:
+            snippet += "\n" + t("answer_figures", lang, figures=", ".join(story.figures))
+        cards.append(
+            Card(
+                story.article_ids[0],
+                story.headline,
+                story.urls[0] if story.urls else None,
+                ", ".join(story.sources[:3]),
+                None,
+                snippet,
+                lang,
+                story.story_id,
+                max(0, len(story.sources) - 1),
+            )
+        )
+    return Reply(text=digest.header, lang=lang, cards=cards)

@@ -55,7 +55,7 @@ from adapters.slack.inbound import MalformedRequest, clean, is_ssl_check, parse_
 from adapters.slack.permissions import Managers
 from adapters.slack.render import ACTION_IDS, Message, parse_next_value, render
 from adapters.slack.store import InstallationStore, SeenStore, StateStore
-from bot.commands import parse
+from bot.commands import parse, verb_word
 from bot.i18n import t
 from bot.ports import DeliveryError
 from bot.reply import Button, Reply
@@ -83,8 +83,6 @@ DRAIN_SECONDS = 10.0
 # authorize step (installation lookups) runs in the default pool before each ack, and must
 # never queue behind searches.
 CORE_THREADS = 4
-# Verbs in the language of the reply a button came from, so a click answers in that language.
-_VERB_WORDS = {"story": {"es": "historia", "en": "story"}, "subscribe": {"es": "suscribir"}}
 
 
 class SlackConfigError(ValueError):
@@ -106,10 +104,6 @@ if not any(isinstance(f, _QuietTokenWarning) for f in _bolt_log.filters):
 
 def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
-
-
-def _verb(verb: str, lang: str) -> str:
-    return _VERB_WORDS.get(verb, {}).get(lang, verb)
 
 
 class SlackAdapter:
@@ -439,9 +433,9 @@ class SlackAdapter:
                 story, _, lang = value.partition(":")
                 if not story.isdigit():
                     return
-                text = f"{_verb('story', lang)} {story}"
+                text = f"{verb_word('story', lang)} {story}"
             elif action_id == ACTION_IDS["subscribe"]:
-                text, audience = _verb("subscribe", value), "as_replied"
+                text, audience = verb_word("subscribe", value), "as_replied"
             elif action_id == ACTION_IDS["share"]:
                 text, audience = value, "public"
             else:
