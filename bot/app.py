@@ -18,6 +18,7 @@ from bot.core import Core
 from bot.health import health
 from bot.i18n import t
 from bot.ingest.files import iter_path
+from bot.ingest.poller import poll_sources
 from bot.leader import Leadership
 from bot.metrics import Metrics
 from bot.ports import Adapter, Sender
@@ -74,14 +75,10 @@ def build_scheduler(service: Service, adapters: list[Adapter]) -> Scheduler:
         exclusive=True,
         metrics=service.metrics,
     )
-    poll = None
-    try:
-        from bot.ingest.poller import poll_sources
 
-        def poll() -> object:
-            return poll_sources(service.core)
-    except ImportError:  # feed polling not available in this build
-        pass
+    def poll() -> object:
+        return poll_sources(service.core)
+
     return Scheduler(
         runner, poll=poll, poll_interval=timedelta(minutes=settings.poll_interval_minutes)
     )

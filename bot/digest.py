@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.figures import display_subject
@@ -180,16 +179,6 @@ def _aware(value: datetime) -> datetime:
     from datetime import UTC
 
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def count_new_since(session: Session, since: datetime, now: datetime) -> int:
-    return int(
-        session.execute(
-            select(func.count())
-            .select_from(Article)
-            .where(Article.first_seen_at > since, Article.first_seen_at <= now)
-        ).scalar_one()
-    )
 
 
 def digest_reply(digest: Digest) -> Reply:

@@ -225,29 +225,6 @@ def last_until(session: Session, sub_id: int) -> datetime | None:
     return _aware(value) if value else None
 
 
-def finish(
-    session: Session,
-    delivery_id: int,
-    *,
-    status: str,
-    now: datetime,
-    until: datetime | None = None,
-    stories: int = 0,
-    error: str | None = None,
-) -> None:
-    session.execute(
-        update(Delivery)
-        .where(col(Delivery.id) == delivery_id)
-        .values(
-            status=status,
-            sent_at=now if status in DONE else None,
-            until=until,
-            stories=stories,
-            error=error,
-        )
-    )
-
-
 def pause(session: Session, sub_id: int, reason: str) -> None:
     session.execute(
         update(Subscription)

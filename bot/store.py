@@ -8,8 +8,7 @@ pre-stemmed terms from ``bot.text``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
 
 from bot import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -141,18 +139,6 @@ def init_schema(engine: Engine) -> None:
     from bot.migrations import upgrade  # imported here: bot.migrations imports this module
 
     upgrade(engine)
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
 
 
 def redacted_url(engine: Engine) -> str:

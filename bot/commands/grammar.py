@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from bot.text import STOPWORDS, clean_text, detect_lang, fold
 
-MAX_COMMAND_CHARS = 2000
 LATEST_MAX = 20  # ``latest [n]``: at most this many stories
 MAX_TOPIC_WORDS = 8
 MAX_TOPIC_CHARS = 100
