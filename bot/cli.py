@@ -378,8 +378,9 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _parse_time(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    from bot.utc import aware
+
+    return aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
 def _print_reply(reply: Any, as_json: bool, key: str) -> int:

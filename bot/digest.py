@@ -146,7 +146,7 @@ def build_digest(
         if len(sources) < max(1, subscription.min_sources):
             continue
         newest = max(a.first_seen_at for a in group)
-        age_hours = max(0.0, (now - _aware(newest)).total_seconds() / 3600)
+        age_hours = max(0.0, (now - newest).total_seconds() / 3600)
         score = (
             len(sources)
             + 1.0 / (1.0 + age_hours / 12)
@@ -173,12 +173,6 @@ def build_digest(
     stories.sort(key=lambda s: s.score, reverse=True)
     digest.stories = stories[:max_stories]
     return digest
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def digest_reply(digest: Digest) -> Reply:
