@@ -153,6 +153,24 @@ async def serve(service: Service, adapters: list[Adapter]) -> None:
         await http.stop()
 
 
+def chat(settings: Settings) -> int:
+    """``ainews chat``: the console adapter only, whatever tokens are set."""
+    from adapters.console import run_console
+
+    core = Core.build(settings, preload=True)
+    try:
+        return run_console(Service(core))
+    finally:
+        core.close()
+
+
+def discord_invite_url(application_id: str) -> str:
+    """The link that adds the bot to a server (``ainews discord invite``)."""
+    from adapters.discord.invite import invite_url
+
+    return invite_url(application_id)
+
+
 def run(settings: Settings, *, headless: bool = False) -> int:
     if not settings.embedding_threads:  # serving: one core for the model, one for the rest
         settings = settings.model_copy(update={"embedding_threads": 1})

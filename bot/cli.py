@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.blas import quiet_blas_threads
+from bot.reply import plain_text
 from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -406,9 +407,7 @@ def _print_reply(reply: Any, as_json: bool, key: str) -> int:
             )
         )
     else:
-        from adapters.console import render
-
-        print(render(reply))
+        print(plain_text(reply))
     return 0
 
 
@@ -419,22 +418,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.console import run_console
-    from bot.core import Core
-    from bot.service import Service
+    from bot.app import chat
 
-    core = Core.build(settings, preload=True)
-    try:
-        return run_console(Service(core))
-    finally:
-        core.close()
+    return chat(settings)
 
 
 def cmd_discord_invite(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.discord.invite import invite_url
+    from bot.app import discord_invite_url
 
     try:
-        print(invite_url(args.application_id))
+        print(discord_invite_url(args.application_id))
     except ValueError as exc:
         print(f"invalid application id: {exc}", file=sys.stderr)
         return 2
@@ -778,7 +771,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from bot.doctor import add_parser as add_doctor  # ainews doctor (bot/doctor.py)
 
-    add_doctor(sub)
+    add_doctor(sub, parser)
     return parser
 
 
