@@ -132,7 +132,7 @@ def _annotation(option: Option) -> Any:
     elif option.kind is bool:
         kind = bool
     elif option.low is not None or option.high is not None:
-        kind = app_commands.Range[option.kind, option.low, option.high]  # type: ignore[misc]
+        kind = app_commands.Range[option.kind, option.low, option.high]
     else:
         kind = option.kind
     return kind if option.required else Optional[kind]  # noqa: UP045  (a runtime object)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -224,7 +225,7 @@ def stats(host: Host, args: str, lang: str, ctx: Context) -> Reply:
     )
 
 
-def channel_is(ctx: Context) -> tuple[object, ...]:
+def channel_is(ctx: Context) -> tuple[Any, ...]:
     """The ``where`` clause of the asking channel's subscription."""
     return (
         Subscription.platform == ctx.platform,
