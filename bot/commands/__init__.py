@@ -53,12 +53,19 @@ HELP = Spec(
 #: Every command, in the order the help text lists them.
 CATALOG: tuple[Spec, ...] = (*reading.SPECS, *channel.SPECS, HELP)
 SPECS: dict[str, Spec] = {spec.name: spec for spec in CATALOG}
-#: alias (folded) -> (verb, language the alias implies; "" = either)
+
+
+def _aliases(spec: Spec) -> list[tuple[str, str]]:
+    """``(alias, implied language)``, the command's own name first."""
+    pairs = [(a, "en") for a in spec.en] + [(a, "es") for a in spec.es]
+    pairs += [(a, "") for a in spec.either]
+    return sorted(pairs, key=lambda pair: pair[0] != spec.name)
+
+
+#: alias (folded) -> (verb, language the alias implies; "" = either), each command's own
+#: name first.
 VERBS: dict[str, tuple[str, str]] = {
-    fold(alias): (spec.name, lang)
-    for spec in CATALOG
-    for lang, aliases in (("en", spec.en), ("es", spec.es), ("", spec.either))
-    for alias in aliases
+    fold(alias): (spec.name, lang) for spec in CATALOG for alias, lang in _aliases(spec)
 }
 _SHAPES = {spec.name: spec.shape for spec in CATALOG}
 _CANONICAL = frozenset(fold(spec.word(lang)) for spec in CATALOG for lang in ("en", "es"))
