@@ -6,33 +6,11 @@ import sys
 from typing import TextIO
 
 from bot.i18n import t
-from bot.reply import Reply
+from bot.reply import plain_text
 from bot.service import Context, Service
 
 QUIT = {"quit", "exit", "salir", "q", ":q"}
 SESSION = Context(conversation="console")  # one conversation: follow-ups ("source?") work
-
-
-def render(reply: Reply) -> str:
-    lines = [reply.text] if reply.text else []
-    for n, card in enumerate(reply.cards, start=1):
-        meta = " · ".join(
-            x
-            for x in (
-                card.source,
-                card.published_at.date().isoformat() if card.published_at else None,
-                card.url,
-            )
-            if x
-        )
-        lines.append(f"{n}. {card.title}")
-        if meta:
-            lines.append(f"   {meta}")
-        if card.snippet:
-            lines.append(f"   {card.snippet}")
-    for name, value in reply.fields:
-        lines.append(f"{name}: {value}")
-    return "\n".join(lines)
 
 
 def run_console(service: Service, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
@@ -51,4 +29,4 @@ def run_console(service: Service, *, stdin: TextIO = sys.stdin, stdout: TextIO =
         if not line.strip():
             continue
         reply = service.handle_text(line, SESSION)
-        print(render(reply) + "\n", file=stdout, flush=True)
+        print(plain_text(reply) + "\n", file=stdout, flush=True)

@@ -18,6 +18,7 @@ from bot.core import Core
 from bot.health import health
 from bot.i18n import t
 from bot.ingest.files import iter_path
+from bot.ingest.poller import poll_sources
 from bot.leader import Leadership
 from bot.metrics import Metrics
 from bot.ports import Adapter, Sender
@@ -74,14 +75,10 @@ def build_scheduler(service: Service, adapters: list[Adapter]) -> Scheduler:
         exclusive=True,
         metrics=service.metrics,
     )
-    poll = None
-    try:
-        from bot.ingest.poller import poll_sources
 
-        def poll() -> object:
-            return poll_sources(service.core)
-    except ImportError:  # feed polling not available in this build
-        pass
+    def poll() -> object:
+        return poll_sources(service.core)
+
     return Scheduler(
         runner, poll=poll, poll_interval=timedelta(minutes=settings.poll_interval_minutes)
     )
@@ -154,6 +151,24 @@ async def serve(service: Service, adapters: list[Adapter]) -> None:
         for adapter in reversed(adapters):
             await adapter.stop()
         await http.stop()
+
+
+def chat(settings: Settings) -> int:
+    """``ainews chat``: the console adapter only, whatever tokens are set."""
+    from adapters.console import run_console
+
+    core = Core.build(settings, preload=True)
+    try:
+        return run_console(Service(core))
+    finally:
+        core.close()
+
+
+def discord_invite_url(application_id: str) -> str:
+    """The link that adds the bot to a server (``ainews discord invite``)."""
+    from adapters.discord.invite import invite_url
+
+    return invite_url(application_id)
 
 
 def run(settings: Settings, *, headless: bool = False) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.blas import quiet_blas_threads
+from bot.reply import plain_text
 from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -313,7 +314,7 @@ def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_trending(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.service import trending
+    from bot.commands.reading import trending
 
     core = _core(settings, eager_model=False, load_vectors=False)
     rows = trending(core, args.days, datetime.now(UTC))
@@ -378,8 +379,9 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _parse_time(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    from bot.utc import aware
+
+    return aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
 def _print_reply(reply: Any, as_json: bool, key: str) -> int:
@@ -405,9 +407,7 @@ def _print_reply(reply: Any, as_json: bool, key: str) -> int:
             )
         )
     else:
-        from adapters.console import render
-
-        print(render(reply))
+        print(plain_text(reply))
     return 0
 
 
@@ -418,22 +418,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.console import run_console
-    from bot.core import Core
-    from bot.service import Service
+    from bot.app import chat
 
-    core = Core.build(settings, preload=True)
-    try:
-        return run_console(Service(core))
-    finally:
-        core.close()
+    return chat(settings)
 
 
 def cmd_discord_invite(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.discord.invite import invite_url
+    from bot.app import discord_invite_url
 
     try:
-        print(invite_url(args.application_id))
+        print(discord_invite_url(args.application_id))
     except ValueError as exc:
         print(f"invalid application id: {exc}", file=sys.stderr)
         return 2
@@ -777,7 +771,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from bot.doctor import add_parser as add_doctor  # ainews doctor (bot/doctor.py)
 
-    add_doctor(sub)
+    add_doctor(sub, parser)
     return parser
 
 

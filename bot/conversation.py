@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from bot.commands import LATEST_MAX, Command, latest_parts
+from bot.commands.grammar import LATEST_MAX, Command, latest_parts
 from bot.entities import Gazetteer
 from bot.i18n import t
 from bot.reply import Card, Reply

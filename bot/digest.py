@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.figures import display_subject
 from bot.i18n import format_date, format_number, t
 from bot.models import Article, ArticleEntity, Entity, Figure, Subscription
+from bot.reply import Card, Reply
 from bot.text import fold, split_sentences
 
 MAX_STORIES = 5
@@ -146,7 +146,7 @@ def build_digest(
         if len(sources) < max(1, subscription.min_sources):
             continue
         newest = max(a.first_seen_at for a in group)
-        age_hours = max(0.0, (now - _aware(newest)).total_seconds() / 3600)
+        age_hours = max(0.0, (now - newest).total_seconds() / 3600)
         score = (
             len(sources)
             + 1.0 / (1.0 + age_hours / 12)
@@ -175,17 +175,27 @@ def build_digest(
     return digest
 
 
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def count_new_since(session: Session, since: datetime, now: datetime) -> int:
-    return int(
-        session.execute(
-            select(func.count())
-            .select_from(Article)
-            .where(Article.first_seen_at > since, Article.first_seen_at <= now)
-        ).scalar_one()
-    )
+def digest_reply(digest: Digest) -> Reply:
+    """A digest as a reply: one card per story, its key figures under the summary."""
+    lang = digest.lang
+    if not digest.stories:
+        return Reply(text=digest.header + "\n" + t("digest_empty", lang), lang=lang)
+    cards = []
+    for story in digest.stories:
+        snippet = story.summary
+        if story.figures:
+            snippet += "\n" + t("answer_figures", lang, figures=", ".join(story.figures))
+        cards.append(
+            Card(
+                story.article_ids[0],
+                story.headline,
+                story.urls[0] if story.urls else None,
+                ", ".join(story.sources[:3]),
+                None,
+                snippet,
+                lang,
+                story.story_id,
+                max(0, len(story.sources) - 1),
+            )
+        )
+    return Reply(text=digest.header, lang=lang, cards=cards)

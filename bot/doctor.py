@@ -17,8 +17,9 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -71,9 +72,8 @@ def _secret(value: object) -> str:
     return str(getter() if getter else value or "").strip()
 
 
-def available_commands() -> set[str]:
+def available_commands(parser: argparse.ArgumentParser) -> set[str]:
     """CLI verbs, nested ones as ``"sources defaults"``, so hints only name commands that exist."""
-    from bot.cli import build_parser
 
     def walk(parser: argparse.ArgumentParser, prefix: str) -> Iterator[str]:
         for action in parser._actions:
@@ -82,7 +82,7 @@ def available_commands() -> set[str]:
                     yield f"{prefix}{name}"
                     yield from walk(child, f"{prefix}{name} ")
 
-    return set(walk(build_parser(), ""))
+    return set(walk(parser, ""))
 
 
 class Doctor:
@@ -93,7 +93,7 @@ class Doctor:
     ) -> None:
         self.settings = settings
         self.quick = quick
-        self.commands = commands if commands is not None else available_commands()
+        self.commands = commands or set()
         self.facts = Facts()
 
     def run(self) -> list[Check]:
@@ -635,9 +635,11 @@ def as_json(checks: list[Check]) -> dict[str, Any]:
     return {"ok": exit_code(checks) == 0, "checks": [asdict(c) for c in checks]}
 
 
-def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_doctor(
+    args: argparse.Namespace, settings: Settings, *, commands: Callable[[], set[str]]
+) -> int:
     """Entry point for ``ainews doctor [--quick] [--json]``."""
-    checks = Doctor(settings, quick=args.quick).run()
+    checks = Doctor(settings, quick=args.quick, commands=commands()).run()
     if args.json:
         print(json.dumps(as_json(checks), ensure_ascii=False, indent=2))
     else:
@@ -645,9 +647,10 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     return exit_code(checks)
 
 
-def add_parser(sub: Any) -> None:
-    """Register ``doctor`` on the CLI's subparsers (one line in ``bot.cli``)."""
+def add_parser(sub: Any, parser: argparse.ArgumentParser) -> None:
+    """Register ``doctor`` on the subparsers of the CLI's ``parser``, whose commands its
+    hints may name."""
     p = sub.add_parser("doctor", help="check settings, tokens, database, model and feeds")
     p.add_argument("--quick", action="store_true", help="check the model folder without loading")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_doctor)
+    p.set_defaults(func=partial(cmd_doctor, commands=lambda: available_commands(parser)))

@@ -48,29 +48,122 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Base de datos vacía: cargando los artículos de {path} …",
         "en": "Empty database: loading the articles in {path} …",
     },
-    "help": {
-        "es": (
-            "*ainews* — noticias de la industria de la IA. Comandos:\n"
-            "• `buscar <consulta>` busca artículos\n"
-            "• `preguntar <pregunta>` respuesta con citas (o escribe la pregunta sin más)\n"
-            "• `ultimas [n] [tema]` las últimas noticias («noticias sobre Qwen» también funciona) · `tendencias [días]` qué sube\n"
-            "• `historia <id>` los artículos de una historia y otros parecidos\n"
-            "• `resumen` vista previa del resumen diario de este canal\n"
-            "• `suscribir [HH:MM] [zona horaria] [temas...] [laborables] [min=N] [omitir-vacios]`\n"
-            "• `desuscribir` · `suscripciones` · `historial`\n"
-            "• `fuentes [agregar <url> | quitar <id>]` · `idioma es|en` · `ayuda`"
-        ),
-        "en": (
-            "*ainews* — AI-industry news. Commands:\n"
-            "• `search <query>` find articles\n"
-            "• `ask <question>` an answer with citations (or just type the question)\n"
-            "• `latest [n] [topic]` the newest stories (“news about Qwen” works too) · `trending [days]` what is rising\n"
-            "• `story <id>` the articles of one story and similar ones\n"
-            "• `digest` preview this channel's daily digest\n"
-            "• `subscribe [HH:MM] [timezone] [topics...] [weekdays] [min=N] [skip-empty]`\n"
-            "• `unsubscribe` · `subscriptions` · `history`\n"
-            "• `sources [add <url> | remove <id>]` · `lang es|en` · `help`"
-        ),
+    # The help text: this header, then one line per command (bot.commands.help_text) made of
+    # its verb, its "help_<name>_usage" and its "help_<name>", which is also Discord's
+    # description of the command (at most 100 characters).
+    "help_header": {
+        "es": "*ainews* — noticias de la industria de la IA. Comandos:",
+        "en": "*ainews* — AI-industry news. Commands:",
+    },
+    "help_search": {"es": "Buscar en las noticias", "en": "Search the news"},
+    "help_search_usage": {"es": "<consulta>", "en": "<query>"},
+    "help_ask": {
+        "es": "Una respuesta con citas (o escribe la pregunta sin más)",
+        "en": "An answer that cites its sources (or just type the question)",
+    },
+    "help_ask_usage": {"es": "<pregunta>", "en": "<question>"},
+    "help_latest": {
+        "es": "Las últimas historias («noticias sobre Qwen» también funciona)",
+        "en": "The newest stories (“news about Qwen” works too)",
+    },
+    "help_latest_usage": {"es": "[n] [tema]", "en": "[n] [topic]"},
+    "help_trending": {"es": "Qué está subiendo", "en": "What is rising"},
+    "help_trending_usage": {"es": "[días]", "en": "[days]"},
+    "help_story": {
+        "es": "Los artículos de una historia y otros parecidos",
+        "en": "One story's articles and similar ones",
+    },
+    "help_story_usage": {"es": "<id>", "en": "<id>"},
+    "help_digest": {
+        "es": "Vista previa del resumen diario de este canal",
+        "en": "Preview this channel's daily digest",
+    },
+    "help_stats": {
+        "es": "Cuántos artículos, fuentes y entidades hay",
+        "en": "How many articles, sources and entities",
+    },
+    "help_subscribe": {"es": "Resumen diario en este canal", "en": "Daily digest in this channel"},
+    "help_subscribe_usage": {
+        "es": "[HH:MM] [zona horaria] [temas...] [laborables] [min=N] [omitir-vacios] [lang=es]",
+        "en": "[HH:MM] [timezone] [topics...] [weekdays] [min=N] [skip-empty] [lang=es]",
+    },
+    "help_unsubscribe": {"es": "Dejar de recibir el resumen", "en": "Stop this channel's digest"},
+    "help_subscriptions": {
+        "es": "Las suscripciones de este espacio",
+        "en": "Digest subscriptions in this workspace",
+    },
+    "help_history": {
+        "es": "Los últimos resúmenes enviados a este canal",
+        "en": "The digests sent to this channel",
+    },
+    "help_sources": {
+        "es": "Ver, añadir o quitar fuentes",
+        "en": "List, add or remove news sources",
+    },
+    "help_sources_usage": {
+        "es": "[agregar <url> | quitar <id>]",
+        "en": "[add <url> | remove <id>]",
+    },
+    "help_lang": {
+        "es": "Idioma de las respuestas en este canal",
+        "en": "Language of replies in this channel",
+    },
+    "help_lang_usage": {"es": "es|en", "en": "es|en"},
+    "help_help": {"es": "Esta ayuda", "en": "This help"},
+    # Typed options of the commands (Discord), at most 100 characters each.
+    "opt_query": {"es": "Palabras a buscar", "en": "Words to look for"},
+    "opt_question": {"es": "Tu pregunta", "en": "Your question"},
+    "opt_latest_n": {"es": "Cuántas (1-20)", "en": "How many (1-20)"},
+    "opt_latest_topic": {
+        "es": "Solo historias sobre esto, p. ej. Qwen",
+        "en": "Only stories about this, e.g. Qwen",
+    },
+    "opt_trending_days": {
+        "es": "Comparar los últimos N días (1-90)",
+        "en": "Compare the last N days (1-90)",
+    },
+    "opt_story_id": {
+        "es": "El número de la historia",
+        "en": "The story number shown with each story",
+    },
+    "opt_sub_time": {
+        "es": "Hora local, HH:MM (por defecto 09:00)",
+        "en": "Local time, HH:MM (default 09:00)",
+    },
+    "opt_sub_timezone": {
+        "es": "Zona horaria IANA, p. ej. Europe/Madrid",
+        "en": "IANA timezone, e.g. Europe/Madrid",
+    },
+    "opt_sub_topics": {
+        "es": "Solo estos temas (separados por espacios)",
+        "en": "Only these topics (space-separated)",
+    },
+    "opt_sub_weekdays": {"es": "Solo de lunes a viernes", "en": "Monday to Friday only"},
+    "opt_sub_min_sources": {
+        "es": "Historias con al menos N fuentes",
+        "en": "Stories covered by at least N sources",
+    },
+    "opt_sub_language": {"es": "Idioma del resumen", "en": "Digest language"},
+    "opt_sub_skip_empty": {
+        "es": "No publicar los días sin noticias",
+        "en": "Post nothing on days without news",
+    },
+    "opt_sources_action": {"es": "Qué hacer", "en": "What to do"},
+    "opt_sources_target": {
+        "es": "URL a añadir, o id de la fuente a quitar",
+        "en": "Feed/site URL to add, or source id to remove",
+    },
+    "opt_lang": {"es": "Español o inglés", "en": "Spanish or English"},
+    "choice_sources_list": {"es": "ver", "en": "list"},
+    "choice_sources_add": {"es": "añadir un feed o sitio", "en": "add a feed or site"},
+    "choice_sources_remove": {"es": "quitar", "en": "remove"},
+    "lang_name_es": {"es": "Español", "en": "Español"},
+    "lang_name_en": {"es": "English", "en": "English"},
+    # What a command needs on Discord, after its description (see bot.commands: "manage").
+    "discord_needs_manage": {"es": "(Gestionar canales)", "en": "(Manage Channels)"},
+    "discord_group": {
+        "es": "Noticias de IA: búsqueda, respuestas, resúmenes",
+        "en": "AI-industry news: search, answers, digests",
     },
     "empty_command": {
         "es": "No escribiste ningún comando. Prueba `ayuda`, `buscar Qwen` o haz una pregunta.",

@@ -107,11 +107,11 @@ def claim_many(
             continue
         if row.status == "failed":
             candidates[row.id] = (pair, None)
-        elif row.status == "sending" and (exclusive or _aware(row.claimed_at) <= cutoff):
-            since = _aware(row.started_at) if row.started_at else None
+        elif row.status == "sending" and (exclusive or row.claimed_at <= cutoff):
+            since = row.started_at
             candidates[row.id] = (pair, since)
         elif row.status == "sending" and busy is not None:
-            busy.append(_aware(row.claimed_at) + lease)
+            busy.append(row.claimed_at + lease)
     ids = list(candidates)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -203,7 +203,7 @@ def last_until_many(session: Session, sub_ids: list[int]) -> dict[int, datetime]
             .where(col(Delivery.subscription_id).in_(chunk), col(Delivery.status).in_(DONE))
             .group_by(col(Delivery.subscription_id))
         ).all()
-        out.update({sub_id: _aware(until) for sub_id, until in rows if until is not None})
+        out.update({sub_id: until for sub_id, until in rows if until is not None})
     return out
 
 
@@ -222,30 +222,7 @@ def last_until(session: Session, sub_id: int) -> datetime | None:
         .order_by(col(Delivery.until).desc())
         .limit(1)
     ).scalar_one_or_none()
-    return _aware(value) if value else None
-
-
-def finish(
-    session: Session,
-    delivery_id: int,
-    *,
-    status: str,
-    now: datetime,
-    until: datetime | None = None,
-    stories: int = 0,
-    error: str | None = None,
-) -> None:
-    session.execute(
-        update(Delivery)
-        .where(col(Delivery.id) == delivery_id)
-        .values(
-            status=status,
-            sent_at=now if status in DONE else None,
-            until=until,
-            stories=stories,
-            error=error,
-        )
-    )
+    return value
 
 
 def pause(session: Session, sub_id: int, reason: str) -> None:
@@ -265,7 +242,3 @@ def history(session: Session, sub_id: int, limit: int = 10) -> list[Delivery]:
             .limit(limit)
         ).scalars()
     )
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,15 +1,34 @@
-"""SQLModel tables. The database is the source of truth; in-memory indexes derive from it."""
+"""The database's tables. It is the source of truth; in-memory indexes derive from it.
+
+Every datetime column is a ``bot.utc.Timestamp``: stored in UTC, read back aware.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
+from bot.utc import Timestamp, now
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+
+def _at(*, index: bool = False, created: bool = False) -> Any:
+    """A datetime field: ``created`` ones default to now, the others to None."""
+    if created:
+        return Field(default_factory=now, index=index, sa_type=Timestamp)
+    return Field(default=None, index=index, sa_type=Timestamp)
 
 
 class Source(SQLModel, table=True):
@@ -24,11 +43,11 @@ class Source(SQLModel, table=True):
     full_text: bool = False
     etag: str | None = None
     last_modified: str | None = None
-    last_success_at: datetime | None = None
+    last_success_at: datetime | None = _at()
     last_error: str | None = None
     consecutive_failures: int = 0
     disabled_reason: str | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = _at(created=True)
 
 
 class Article(SQLModel, table=True):
@@ -43,8 +62,8 @@ class Article(SQLModel, table=True):
     body: str
     section: str | None = None
     lang: str = "es"
-    published_at: datetime | None = Field(default=None, index=True)
-    first_seen_at: datetime = Field(default_factory=utcnow, index=True)
+    published_at: datetime | None = _at(index=True)
+    first_seen_at: datetime = _at(created=True, index=True)
     content_hash: str = Field(unique=True)
     story_id: int | None = Field(default=None, index=True)
 
@@ -93,8 +112,8 @@ class Story(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     title: str
-    first_seen_at: datetime = Field(default_factory=utcnow, index=True)
-    last_seen_at: datetime = Field(default_factory=utcnow, index=True)
+    first_seen_at: datetime = _at(created=True, index=True)
+    last_seen_at: datetime = _at(created=True, index=True)
     article_count: int = 1
     source_count: int = 1
 
@@ -130,8 +149,8 @@ class Subscription(SQLModel, table=True):
     paused: bool = False
     paused_reason: str | None = None
     created_by: str | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = _at(created=True)
+    updated_at: datetime = _at(created=True)
 
 
 class Delivery(SQLModel, table=True):
@@ -148,13 +167,13 @@ class Delivery(SQLModel, table=True):
     local_date: str  # YYYY-MM-DD in the subscription's timezone
     status: str = "sending"
     claimed_by: str = ""
-    claimed_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime = _at(created=True)
     attempts: int = 1
     # When the send began (written just before the post): a claim taken over with this set
     # and no outcome may have reached the platform, so it is checked before it is resent.
-    started_at: datetime | None = None
-    sent_at: datetime | None = None
-    until: datetime | None = None
+    started_at: datetime | None = _at()
+    sent_at: datetime | None = _at()
+    until: datetime | None = _at()
     stories: int = 0
     error: str | None = None
 
@@ -166,3 +185,40 @@ class IndexMeta(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+#: Tables of the shared database that are not SQLModel models: the Slack adapter's OAuth
+#: installations and states and its replay guard (``adapters/slack/store.py`` reads and
+#: writes them). They are defined here, not in the adapter, so the migrations see every
+#: table without ``bot`` importing ``adapters``.
+platform_metadata = MetaData()
+
+slack_installation = Table(
+    "slack_installation",
+    platform_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # "installation" | "bot"
+    Column("enterprise_id", String(32)),
+    Column("team_id", String(32)),
+    Column("user_id", String(32)),
+    Column("installed_at", Float, nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+slack_oauth_state = Table(
+    "slack_oauth_state",
+    platform_metadata,
+    Column("state", String(64), primary_key=True),
+    Column("expires_at", Float, nullable=False),
+)
+
+#: Signed Slack requests (and event ids) already handled by some replica, until they expire:
+#: ``digest`` is a SHA-256 hex digest (see ``adapters.slack.guard``), ``expires_at`` epoch
+#: seconds. Rows live a few minutes; the guard deletes expired ones as it goes.
+slack_replay = Table(
+    "slack_replay",
+    platform_metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("expires_at", Float, nullable=False, index=True),
+)

@@ -38,3 +38,26 @@ class Reply:
     buttons: list[Button] = field(default_factory=list)
     ephemeral: bool = False
     error: bool = False
+
+
+def plain_text(reply: Reply) -> str:
+    """A reply as lines of text: the console's and the CLI's rendering."""
+    lines = [reply.text] if reply.text else []
+    for n, card in enumerate(reply.cards, start=1):
+        meta = " · ".join(
+            x
+            for x in (
+                card.source,
+                card.published_at.date().isoformat() if card.published_at else None,
+                card.url,
+            )
+            if x
+        )
+        lines.append(f"{n}. {card.title}")
+        if meta:
+            lines.append(f"   {meta}")
+        if card.snippet:
+            lines.append(f"   {card.snippet}")
+    for name, value in reply.fields:
+        lines.append(f"{name}: {value}")
+    return "\n".join(lines)

@@ -24,12 +24,11 @@ from sqlmodel import Session, select
 
 from bot import ledger
 from bot.core import Core
-from bot.digest import Digest, build_digest
+from bot.digest import Digest, build_digest, digest_reply
 from bot.figures import spanish_names
 from bot.metrics import Metrics
 from bot.models import Subscription
 from bot.ports import DeliveryError, Sender
-from bot.service import digest_reply
 
 log = logging.getLogger(__name__)
 # Messages per second. Slack limits posting per workspace token, Discord per bot (global).

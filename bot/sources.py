@@ -204,7 +204,6 @@ def health(source: Source, now: datetime | None = None) -> str:
 
 
 def _ago(when: datetime, now: datetime) -> str:
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
     seconds = max(0, int((now - when).total_seconds()))
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:

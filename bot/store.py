@@ -8,64 +8,15 @@ pre-stemmed terms from ``bot.text``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Engine,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    event,
-)
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
 
-from bot import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-
-#: Tables of the shared database that are not SQLModel models: the Slack adapter's OAuth
-#: installations and states and its replay guard (``adapters/slack/store.py`` reads and
-#: writes them). They are defined here, not in the adapter, so the migrations see every
-#: table without ``bot`` importing ``adapters``.
-platform_metadata = MetaData()
-
-slack_installation = Table(
-    "slack_installation",
-    platform_metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client_id", String(64), nullable=False),
-    Column("kind", String(16), nullable=False),  # "installation" | "bot"
-    Column("enterprise_id", String(32)),
-    Column("team_id", String(32)),
-    Column("user_id", String(32)),
-    Column("installed_at", Float, nullable=False),
-    Column("data", Text, nullable=False),
-)
-
-slack_oauth_state = Table(
-    "slack_oauth_state",
-    platform_metadata,
-    Column("state", String(64), primary_key=True),
-    Column("expires_at", Float, nullable=False),
-)
-
-#: Signed Slack requests (and event ids) already handled by some replica, until they expire:
-#: ``digest`` is a SHA-256 hex digest (see ``adapters.slack.guard``), ``expires_at`` epoch
-#: seconds. Rows live a few minutes; the guard deletes expired ones as it goes.
-slack_replay = Table(
-    "slack_replay",
-    platform_metadata,
-    Column("digest", String(64), primary_key=True),
-    Column("expires_at", Float, nullable=False, index=True),
-)
+from bot.migrations import upgrade
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -138,21 +89,7 @@ def init_schema(engine: Engine) -> None:
     migrations existed, and on PostgreSQL lets only one replica at a time run DDL: see
     ``bot.migrations.upgrade``.
     """
-    from bot.migrations import upgrade  # imported here: bot.migrations imports this module
-
     upgrade(engine)
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
 
 
 def redacted_url(engine: Engine) -> str:

@@ -30,7 +30,7 @@ import re
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -67,11 +67,6 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 _TITLE_WEIGHT = 1.0
 _LEDE_WEIGHT = 0.5
 _IDF_PRIOR = 20
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; everything stored is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def source_key(source_name: str | None, url: str | None, article_id: int | None) -> str:
@@ -453,7 +448,7 @@ class StoryClusterer:
         return Features(
             keys=keys,
             vector=vector if dense_ok else None,
-            when=aware(when),
+            when=when,
             source=source,
         )
 

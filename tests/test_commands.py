@@ -1,11 +1,29 @@
-"""One grammar for every platform, in Spanish and English."""
+"""One grammar for every platform, in Spanish and English, from one declaration."""
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+from typing import Any
 
-from bot.commands import latest_parts, parse
+import discord
+import pytest
+from discord import app_commands
+from discord.app_commands import Choice
+
+from adapters.discord.commands import AinewsGroup, SpanishTranslator, command_text
+from bot.commands import (
+    CATALOG,
+    VERBS,
+    Option,
+    help_text,
+    latest_parts,
+    needs_manage,
+    parse,
+    usage,
+)
+from bot.i18n import MESSAGES, t
 from bot.subscriptions import SubscribeError, parse_subscribe, validate_timezone
+from bot.text import fold
 
 
 @pytest.mark.parametrize(
@@ -151,3 +169,92 @@ def test_invalid_timezone_suggests_close_names() -> None:
     assert "Europe/Madrid" in str(info.value.params["suggestions"])
     assert validate_timezone("utc") == "UTC"
     assert validate_timezone("asia/shanghai") == "Asia/Shanghai"
+
+
+# -- one declaration, everything derived from it ---------------------------------------------
+
+
+def _sample(option: Option) -> object:
+    """A value a Discord user could pick for ``option``."""
+    if option.choices:
+        value = option.choices[-1][0]
+        return Choice(name=value, value=value)
+    if option.kind is bool:
+        return True
+    if option.kind is int:
+        return option.low or 1
+    return {"time": "08:30", "timezone": "Europe/Madrid"}.get(option.name, "Qwen")
+
+
+async def _discord_tree() -> tuple[dict[str, Any], AinewsGroup, list[tuple[str, str]]]:
+    ran: list[tuple[str, str]] = []
+
+    class Runner:
+        async def run_slash(self, interaction: Any, verb: str, args: str) -> None:
+            ran.append((verb, args))
+
+    client = discord.Client(intents=discord.Intents.none())
+    tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
+    group = AinewsGroup(Runner())
+    tree.add_command(group)
+    payload = await group.get_translated_payload(tree, SpanishTranslator())
+    return payload, group, ran
+
+
+def test_every_declared_command_is_parsed_helped_and_on_discord_in_both_languages() -> None:
+    payload, group, ran = asyncio.run(_discord_tree())
+    subcommands = {o["name"]: o for o in payload["options"]}
+    assert list(subcommands) == [spec.name for spec in CATALOG]
+    assert len(subcommands) <= 25  # Discord's limit of subcommands in a group
+    for spec in CATALOG:
+        # The parser knows every alias, and the command's own words in both languages.
+        for lang in ("en", "es"):
+            assert VERBS[fold(spec.word(lang))][0] == spec.name
+        assert all(VERBS[fold(a)][0] == spec.name for a in (*spec.en, *spec.es, *spec.either))
+        # The help text has its line, in each language, in that language's words.
+        for lang in ("en", "es"):
+            assert spec.help in MESSAGES and set(MESSAGES[spec.help]) == {"es", "en"}
+            line = f"• `{usage(spec, lang)}` — {t(spec.help, lang)}"
+            assert line in help_text(lang).splitlines(), (spec.name, lang)
+        # Discord: the same description, in English and Spanish, and every option typed.
+        sub = subcommands[spec.name]
+        assert sub["description"].startswith(t(spec.help, "en"))
+        assert sub["description_localizations"]["es-ES"].startswith(t(spec.help, "es"))
+        assert len(sub["description"]) <= 100
+        assert len(sub["description_localizations"]["es-ES"]) <= 100
+        options = {o["name"]: o for o in sub.get("options", [])}
+        assert list(options) == [o.name for o in spec.options]
+        for option in spec.options:
+            got = options[option.name]
+            assert got["description"] == t(option.help, "en")
+            assert got["description_localizations"]["es-ES"] == t(option.help, "es")
+            assert got.get("required", False) == option.required
+            kind = {bool: 5, int: 4, str: 3}[option.kind]
+            assert got["type"] == kind
+            bounds = (
+                ("min_value", "max_value") if option.kind is int else ("min_length", "max_length")
+            )
+            assert (got.get(bounds[0]), got.get(bounds[1])) == (option.low, option.high)
+            assert [c["value"] for c in got.get("choices", [])] == [v for v, _ in option.choices]
+            for choice, (_value, label) in zip(got.get("choices", []), option.choices, strict=True):
+                assert choice["name"] == t(label, "en")
+                assert choice["name_localizations"]["es-ES"] == t(label, "es")
+            assert bool(got.get("autocomplete")) == bool(option.complete)
+        # Running the subcommand writes command text that parses back to the command.
+        command = group.get_command(spec.name)
+        assert isinstance(command, app_commands.Command)
+        values = {o.name: _sample(o) for o in spec.options}
+        asyncio.run(command.callback(None, **values))  # type: ignore[arg-type]
+        verb, args = ran.pop()
+        assert verb == spec.name
+        for lang in ("en", "es"):
+            parsed = parse(command_text(verb, args, lang))
+            assert (parsed.verb, parsed.args) == (spec.name, args), (spec.name, lang, args)
+
+
+def test_manage_permission_is_declared_once_for_every_platform() -> None:
+    assert needs_manage(parse("subscribe 09:00")) and needs_manage(parse("cancelar"))
+    assert needs_manage(parse("fuentes agregar https://example.com/feed"))
+    assert needs_manage(parse("sources remove 3"))
+    assert not needs_manage(parse("sources")) and not needs_manage(parse("fuentes ver"))
+    assert not any(needs_manage(parse(text)) for text in ("search Qwen", "latest", "help"))

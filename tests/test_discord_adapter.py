@@ -20,6 +20,7 @@ from typing import Any
 import discord
 import pytest
 from conftest import SEEDS, make_settings
+from discord.app_commands import Choice
 from fakes.discord import (
     APPLICATION_ID,
     BOT_ROLE_ID,
@@ -47,7 +48,6 @@ from adapters.discord.commands import (
     command_text,
     match_timezones,
     match_topics,
-    subscribe_args,
     topic_names,
 )
 from adapters.discord.render import (
@@ -59,6 +59,7 @@ from adapters.discord.render import (
     neutralize,
     render,
 )
+from bot.commands import SPECS
 from bot.core import Core
 from bot.i18n import t
 from bot.ingest.files import iter_path
@@ -737,9 +738,25 @@ def test_slash_options_become_the_command_grammar() -> None:
     assert command_text("search", "Qwen", "en") == "search Qwen"
     assert command_text("search", "Qwen", "es") == "buscar Qwen"
     assert command_text("latest", "", "es") == "ultimas"
-    args = subscribe_args("08:30", "Europe/Madrid", "Qwen  Nvidia", True, 2, "es", True)
+    subscribe = SPECS["subscribe"]
+    picked = {
+        "time": "08:30",
+        "timezone": "Europe/Madrid",
+        "topics": "Qwen  Nvidia",
+        "weekdays": True,
+        "min_sources": 2,
+        "language": Choice(name="Español", value="es"),
+        "skip_empty": True,
+    }
+    args = subscribe.args(picked)
     assert args == "08:30 Europe/Madrid Qwen Nvidia weekdays min=2 lang=es skip-empty"
-    assert subscribe_args() == ""
+    assert subscribe.args({}) == ""
+    assert subscribe.args({"weekdays": False, "min_sources": None}) == ""
+    # The sources menu's "list" (or no action) lists; add/remove carry their target.
+    assert SPECS["sources"].args({}) == "list"
+    assert SPECS["sources"].args({"action": Choice(name="add", value="add"), "target": "x"}) == (
+        "add x"
+    )
 
 
 def test_autocomplete_matching(core: Core) -> None:

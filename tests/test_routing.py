@@ -116,7 +116,11 @@ def test_route(text: str, verb: str, args: str, lang: str | None) -> None:
 
 
 def test_discord_latest_takes_an_optional_topic() -> None:
-    from adapters.discord.commands import AinewsGroup, command_text, latest_args
+    from adapters.discord.commands import AinewsGroup, command_text
+    from bot.commands import SPECS
+
+    def latest_args(n: int | None, topic: str | None) -> str:
+        return SPECS["latest"].args({"n": n, "topic": topic})
 
     latest = AinewsGroup(runner=None).get_command("latest")  # type: ignore[arg-type]
     assert latest is not None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from adapters.console import render
 from bot.core import Core
 from bot.models import Subscription
+from bot.reply import plain_text as render
 from bot.service import Context, Service
 
 pytestmark = pytest.mark.model

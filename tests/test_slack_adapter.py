@@ -38,8 +38,8 @@ from fakes.slack import (
 )
 from sqlmodel import Session, select
 
+from adapters.http import HttpServer
 from adapters.slack import SlackAdapter, SlackConfigError
-from adapters.slack.guard import RecentKeys
 from adapters.slack.inbound import clean
 from adapters.slack.render import (
     ACTION_IDS,
@@ -101,11 +101,11 @@ class Bot:
     adapter: SlackAdapter
     fake: FakeSlackAPI
     loop: LoopThread
+    url: str  # the process's HTTP server, which serves Slack's routes
 
     @property
     def events_url(self) -> str:
-        assert self.adapter.url
-        return self.adapter.url + "/slack/events"
+        return self.url + "/slack/events"
 
     def post(self, body: str, headers: dict[str, str] | None = None) -> HTTPResult:
         return http_request(
@@ -143,16 +143,35 @@ def start_bot(core: Core, fake: FakeSlackAPI, tmp: Path, **overrides: Any) -> It
     settings = make_settings(tmp, **values)
     loop = LoopThread()
     adapter = loop.run(_build(core, settings))
+    http = HttpServer(host="127.0.0.1", port=0, health=lambda: {"ok": True}, metrics=lambda: b"")
+    adapter.mount(http.app)  # as bot.app.serve does
+    loop.run(http.start())
     loop.run(adapter.start())
     try:
-        yield Bot(adapter, fake, loop)
+        yield Bot(adapter, fake, loop, http.url)
     finally:
         loop.run(adapter.stop())
+        loop.run(http.stop())
         loop.close()
 
 
 async def _build(core: Core, settings: Any) -> SlackAdapter:
     return SlackAdapter(service=Service(core), settings=settings)
+
+
+def test_http_mode_serves_only_from_the_process_server(
+    core: Core, fake: FakeSlackAPI, tmp_path: Path
+) -> None:
+    settings = make_settings(
+        tmp_path, slack_api_url=fake.base_url, slack_bot_token=TOKEN, slack_signing_secret=SECRET
+    )
+    loop = LoopThread()
+    try:
+        adapter = loop.run(_build(core, settings))
+        with pytest.raises(RuntimeError, match="mount"):
+            loop.run(adapter.start())
+    finally:
+        loop.close()
 
 
 @pytest.fixture
@@ -532,8 +551,8 @@ def test_oauth_install_stores_the_workspace_in_the_database(
     )
     bot = next(running)
     try:
-        fake.redirect_uri = bot.adapter.url + "/slack/oauth_redirect"
-        install = http_request(bot.adapter.url + "/slack/install", method="GET")
+        fake.redirect_uri = bot.url + "/slack/oauth_redirect"
+        install = http_request(bot.url + "/slack/install", method="GET")
         assert install.status == 302
         assert (install.header("location") or "").startswith(fake.authorize_url)
         cookie = (install.header("set-cookie") or "").split(";")[0]
@@ -608,7 +627,7 @@ def test_socket_mode_acks_envelopes_and_answers(
     adapter = loop.run(_build(core, settings))
     try:
         loop.run(adapter.start())
-        assert adapter.connected and adapter.url is None  # no HTTP server in Socket Mode
+        assert adapter.connected and not adapter.mounted  # no HTTP routes in Socket Mode
         assert got_ack.wait(5)
         assert acks[0]["envelope_id"] == "env-1"
         post = fake.wait_for(lambda c: c.response_url_name == "sock")
@@ -732,15 +751,6 @@ def test_inbound_text_loses_slack_markup() -> None:
     assert clean("ask about <#C1|general> &lt;3 <@U1|bob>") == "ask about #general <3 @bob"
 
 
-def test_recent_keys_expire_and_stay_bounded() -> None:
-    keys = RecentKeys(ttl=10, max_size=3)
-    assert keys.add("a", now=0) and not keys.add("a", now=5)
-    assert keys.add("a", now=11)  # expired: seen as new
-    for key in "bcde":
-        keys.add(key, now=12)
-    assert len(keys) <= 3
-
-
 def test_mounted_on_a_shared_server_serves_slack_routes_there(
     core: Core, fake: FakeSlackAPI, tmp_path: Path
 ) -> None:
@@ -764,7 +774,7 @@ def test_mounted_on_a_shared_server_serves_slack_routes_there(
     runner, port = loop.run(serve())
     try:
         loop.run(adapter.start())
-        assert adapter.connected and adapter.url is None  # no second server
+        assert adapter.connected and adapter.mounted  # no second server
         body = slash_command_body("search Qwen", response_url=fake.response_url("shared"))
         res = http_request(
             f"http://127.0.0.1:{port}/slack/events", body=body, headers=sign_request(SECRET, body)

@@ -54,9 +54,9 @@ from adapters.slack.store import SeenStore
 from bot.core import Core
 from bot.index.embedder import HashingEmbedder
 from bot.models import Subscription
+from bot.models import slack_replay as replay_table
 from bot.settings import Settings
 from bot.store import make_engine
-from bot.store import slack_replay as replay_table
 
 ADAPTER_LOG = "adapters.slack.app"
 

@@ -26,7 +26,7 @@ from adapters.discord.commands import AinewsGroup, SpanishTranslator, command_te
 from adapters.discord.endpoints import Endpoints
 from adapters.discord.render import Page, render
 from adapters.discord.views import ActionButton, build_view
-from bot.commands import parse
+from bot.commands import SPECS, Command, needs_manage, parse
 from bot.i18n import t
 from bot.reply import Reply
 from bot.service import Context, Service
@@ -34,16 +34,22 @@ from bot.service import Context, Service
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-# Replies the service marks ephemeral; deferring privately up front avoids a public
-# "thinking..." placeholder that would have to be deleted afterwards.
-PRIVATE_VERBS = {"empty", "help", "search", "subscriptions", "stats", "history"}
-MANAGE_VERBS = {"subscribe", "unsubscribe", "sources"}
-# Read-only commands whose pages can be recomputed from their text on a "Next" click.
-RECOMPUTABLE = {"help", "search", "ask", "latest", "trending", "story", "digest"} | {
-    "subscriptions",
-    "stats",
-    "history",
-}
+
+
+def replies_privately(command: Command, ctx: Context) -> bool:
+    """Whether the reply will be private (declared so, or a refusal): deferring privately up
+    front avoids a public "thinking..." placeholder that would have to be deleted."""
+    spec = SPECS.get(command.verb)
+    if spec is None:
+        return True  # nothing typed: the hint is for the asker only
+    return spec.is_private(command.args) or (needs_manage(command) and not ctx.can_manage)
+
+
+def recomputable(command: Command) -> bool:
+    """Whether a reply's pages can be recomputed from its text on a "Next" click: the
+    command changes nothing."""
+    spec = SPECS.get(command.verb)
+    return spec is not None and not spec.writes(command.args)
 
 
 def intents() -> discord.Intents:
@@ -122,8 +128,7 @@ class AINewsClient(discord.Client):
             return pages
         text = " ".join(text.split())
         command = parse(text)
-        read_only = command.verb in RECOMPUTABLE
-        if read_only and len(text) <= ids.MAX_PAGER_KEY and not text.startswith("#"):
+        if recomputable(command) and len(text) <= ids.MAX_PAGER_KEY and not text.startswith("#"):
             key = text
         else:
             key = "#" + self.replies.put(reply)
@@ -196,11 +201,8 @@ class AINewsClient(discord.Client):
         the public placeholder is deleted and the answer is sent ephemerally.
         """
         ctx = context.from_interaction(interaction)
-        command = parse(text)
         if private is None:
-            refused = command.verb in MANAGE_VERBS and not ctx.can_manage
-            listing = command.verb == "sources" and not command.args
-            private = command.verb in PRIVATE_VERBS or listing or refused
+            private = replies_privately(parse(text), ctx)
         await interaction.response.defer(ephemeral=private, thinking=True)
         reply = await self.handle(text, ctx)
         page = self.paginate(text, reply)[0]

@@ -1,43 +1,34 @@
-"""The ``/ainews`` application command group: typed options that become one command line.
+"""The ``/ainews`` application command group, derived from the command catalog.
 
-Every subcommand is turned back into the text grammar of ``bot.commands`` (``search Qwen``,
-``suscribir 09:00 Europe/Madrid``), so mentions, slash commands, buttons and the console
-share one parser and one service. A Spanish Discord client gets the Spanish verb, which makes
-the reply Spanish unless the channel has a language set. Application commands carry their
-own text, so they work without the Message Content intent.
+Each ``bot.commands`` ``Spec`` becomes a subcommand whose typed options are the spec's
+``Option``s, described by the same i18n strings as the help text. What a user picks is turned
+back into the text grammar (``search Qwen``, ``suscribir 09:00 Europe/Madrid``), so mentions,
+slash commands, buttons and the console share one parser and one service. A Spanish Discord
+client gets the Spanish verb, which makes the reply Spanish unless the channel has a language
+set. Application commands carry their own text, so they work without the Message Content
+intent.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Iterable
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Optional, Protocol
 from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
 from discord.app_commands import Choice, locale_str
 
+from bot.commands import CATALOG, Option, Spec, verb_word
+from bot.i18n import t
 from bot.text import fold
 
 log = logging.getLogger(__name__)
 
-SPANISH_VERBS = {
-    "help": "ayuda",
-    "search": "buscar",
-    "ask": "preguntar",
-    "latest": "ultimas",
-    "trending": "tendencias",
-    "story": "historia",
-    "digest": "resumen",
-    "subscribe": "suscribir",
-    "unsubscribe": "desuscribir",
-    "subscriptions": "suscripciones",
-    "sources": "fuentes",
-    "lang": "idioma",
-}
 # Shown first when the timezone field is still empty (the product's audience).
 POPULAR_ZONES = (
     "UTC",
@@ -61,41 +52,9 @@ class SlashRunner(Protocol):
     async def run_slash(self, interaction: discord.Interaction, verb: str, args: str) -> None: ...
 
 
-def _(english: str, spanish: str) -> locale_str:
-    return locale_str(english, es=spanish)
-
-
 def command_text(verb: str, args: str, lang: str) -> str:
     """``search`` + ``Qwen`` -> ``search Qwen`` (``buscar Qwen`` for Spanish clients)."""
-    word = SPANISH_VERBS.get(verb, verb) if lang == "es" else verb
-    return " ".join(f"{word} {args}".split())
-
-
-def subscribe_args(
-    time: str | None = None,
-    timezone: str | None = None,
-    topics: str | None = None,
-    weekdays: bool | None = None,
-    min_sources: int | None = None,
-    language: str | None = None,
-    skip_empty: bool | None = None,
-) -> str:
-    """The ``subscribe`` arguments ``bot.subscriptions.parse_subscribe`` understands."""
-    parts = [time or "", timezone or "", topics or ""]
-    if weekdays:
-        parts.append("weekdays")
-    if min_sources is not None:
-        parts.append(f"min={min_sources}")
-    if language:
-        parts.append(f"lang={language}")
-    if skip_empty:
-        parts.append("skip-empty")
-    return " ".join(" ".join(parts).split())
-
-
-def latest_args(n: int | None = None, topic: str | None = None) -> str:
-    """The ``latest [n] [topic]`` arguments (``bot.commands.latest_parts`` reads them back)."""
-    return " ".join(f"{'' if n is None else n} {topic or ''}".split())
+    return " ".join(f"{verb_word(verb, lang)} {args}".split())
 
 
 # -- autocomplete ----------------------------------------------------------------------------
@@ -158,186 +117,84 @@ async def topics_autocomplete(interaction: discord.Interaction, current: str) ->
 
 # -- the group -------------------------------------------------------------------------------
 
-LANGUAGES = [Choice(name="Español", value="es"), Choice(name="English", value="en")]
-SOURCE_ACTIONS = [
-    Choice(name=_("list", "ver"), value="list"),
-    Choice(name=_("add a feed or site", "añadir un feed o sitio"), value="add"),
-    Choice(name=_("remove", "quitar"), value="remove"),
-]
+
+def _(key: str) -> locale_str:
+    """An i18n string as Discord text: English, with the Spanish for the translator."""
+    return locale_str(t(key, "en"), es=t(key, "es"))
 
 
-class AinewsGroup(
-    app_commands.Group,
-    name="ainews",
-    description=_(
-        "AI-industry news: search, answers, digests",
-        "Noticias de IA: búsqueda, respuestas, resúmenes",
-    ),
-):
+_AUTOCOMPLETE = {"timezone": timezone_autocomplete, "topics": topics_autocomplete}
+
+
+def _annotation(option: Option) -> Any:
+    if option.choices:
+        kind: Any = Choice[str]
+    elif option.kind is bool:
+        kind = bool
+    elif option.low is not None or option.high is not None:
+        kind = app_commands.Range[option.kind, option.low, option.high]
+    else:
+        kind = option.kind
+    return kind if option.required else Optional[kind]  # noqa: UP045  (a runtime object)
+
+
+def description(spec: Spec) -> locale_str:
+    """The spec's help line, plus the permission it needs when it always needs one."""
+    if spec.manage is True:
+        return locale_str(
+            f"{t(spec.help, 'en')} {t('discord_needs_manage', 'en')}",
+            es=f"{t(spec.help, 'es')} {t('discord_needs_manage', 'es')}",
+        )
+    return _(spec.help)
+
+
+def subcommand(spec: Spec, runner: SlashRunner) -> app_commands.Command[Any, ..., None]:
+    """``/ainews <spec.name>`` with the spec's options; running it runs the command text."""
+
+    async def callback(interaction: discord.Interaction, **values: Any) -> None:
+        await runner.run_slash(interaction, spec.name, spec.args(values))
+
+    first = inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    callback.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            first.replace(annotation=discord.Interaction),
+            *(
+                inspect.Parameter(
+                    o.name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    annotation=_annotation(o),
+                    default=inspect.Parameter.empty if o.required else None,
+                )
+                for o in spec.options
+            ),
+        ]
+    )
+    command: app_commands.Command[Any, ..., None] = app_commands.Command(
+        name=spec.name, description=description(spec), callback=callback
+    )
+    if spec.options:
+        app_commands.describe(**{o.name: _(o.help) for o in spec.options})(command)
+    choices = {
+        o.name: [Choice(name=_(label), value=value) for value, label in o.choices]
+        for o in spec.options
+        if o.choices
+    }
+    if choices:
+        app_commands.choices(**choices)(command)
+    completes = {o.name: _AUTOCOMPLETE[o.complete] for o in spec.options if o.complete}
+    if completes:
+        app_commands.autocomplete(**completes)(command)
+    return command
+
+
+class AinewsGroup(app_commands.Group):
+    """``/ainews``: one subcommand per declared command."""
+
     def __init__(self, runner: SlashRunner) -> None:
-        super().__init__()
+        super().__init__(name="ainews", description=_("discord_group"))
         self.runner = runner
-
-    async def _run(self, interaction: discord.Interaction, verb: str, args: str = "") -> None:
-        await self.runner.run_slash(interaction, verb, args)
-
-    @app_commands.command(name="help", description=_("How to use ainews", "Cómo usar ainews"))
-    async def help_(self, interaction: discord.Interaction) -> None:
-        await self._run(interaction, "help")
-
-    @app_commands.command(description=_("Search the news", "Buscar en las noticias"))
-    @app_commands.describe(query=_("Words to look for", "Palabras a buscar"))
-    async def search(
-        self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 500]
-    ) -> None:
-        await self._run(interaction, "search", query)
-
-    @app_commands.command(
-        description=_(
-            "Ask a question; the answer cites its sources",
-            "Pregunta; la respuesta cita sus fuentes",
-        )
-    )
-    @app_commands.describe(question=_("Your question", "Tu pregunta"))
-    async def ask(
-        self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500]
-    ) -> None:
-        await self._run(interaction, "ask", question)
-
-    @app_commands.command(description=_("The newest stories", "Las últimas historias"))
-    @app_commands.describe(
-        n=_("How many (1-20)", "Cuántas (1-20)"),
-        topic=_("Only stories about this, e.g. Qwen", "Solo historias sobre esto, p. ej. Qwen"),
-    )
-    @app_commands.autocomplete(topic=topics_autocomplete)
-    async def latest(
-        self,
-        interaction: discord.Interaction,
-        n: app_commands.Range[int, 1, 20] | None = None,
-        topic: app_commands.Range[str, 1, 100] | None = None,
-    ) -> None:
-        await self._run(interaction, "latest", latest_args(n, topic))
-
-    @app_commands.command(description=_("What is rising", "Qué está subiendo"))
-    @app_commands.describe(
-        days=_("Compare the last N days (1-90)", "Comparar los últimos N días (1-90)")
-    )
-    async def trending(
-        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 90] | None = None
-    ) -> None:
-        await self._run(interaction, "trending", "" if days is None else str(days))
-
-    @app_commands.command(
-        description=_(
-            "One story's articles and similar ones", "Los artículos de una historia y parecidos"
-        )
-    )
-    @app_commands.describe(
-        id=_("The story number shown with each story", "El número de la historia")
-    )
-    async def story(
-        self, interaction: discord.Interaction, id: app_commands.Range[int, 1, None]
-    ) -> None:
-        await self._run(interaction, "story", str(id))
-
-    @app_commands.command(
-        description=_(
-            "Preview this channel's daily digest", "Vista previa del resumen diario del canal"
-        )
-    )
-    async def digest(self, interaction: discord.Interaction) -> None:
-        await self._run(interaction, "digest")
-
-    @app_commands.command(
-        description=_(
-            "Daily digest in this channel (Manage Channels)",
-            "Resumen diario en este canal (Gestionar canales)",
-        )
-    )
-    @app_commands.describe(
-        time=_("Local time, HH:MM (default 09:00)", "Hora local, HH:MM (por defecto 09:00)"),
-        timezone=_("IANA timezone, e.g. Europe/Madrid", "Zona horaria IANA, p. ej. Europe/Madrid"),
-        topics=_(
-            "Only these topics (space-separated)", "Solo estos temas (separados por espacios)"
-        ),
-        weekdays=_("Monday to Friday only", "Solo de lunes a viernes"),
-        min_sources=_("Stories covered by at least N sources", "Historias con al menos N fuentes"),
-        language=_("Digest language", "Idioma del resumen"),
-        skip_empty=_("Post nothing on days without news", "No publicar los días sin noticias"),
-    )
-    @app_commands.choices(language=LANGUAGES)
-    @app_commands.autocomplete(timezone=timezone_autocomplete, topics=topics_autocomplete)
-    async def subscribe(
-        self,
-        interaction: discord.Interaction,
-        time: app_commands.Range[str, 1, 5] | None = None,
-        timezone: app_commands.Range[str, 1, 64] | None = None,
-        topics: app_commands.Range[str, 1, 300] | None = None,
-        weekdays: bool | None = None,
-        min_sources: app_commands.Range[int, 1, 20] | None = None,
-        language: Choice[str] | None = None,
-        skip_empty: bool | None = None,
-    ) -> None:
-        args = subscribe_args(
-            time,
-            timezone,
-            topics,
-            weekdays,
-            min_sources,
-            language.value if language else None,
-            skip_empty,
-        )
-        await self._run(interaction, "subscribe", args)
-
-    @app_commands.command(
-        description=_(
-            "Stop this channel's digest (Manage Channels)",
-            "Dejar de recibir el resumen (Gestionar canales)",
-        )
-    )
-    async def unsubscribe(self, interaction: discord.Interaction) -> None:
-        await self._run(interaction, "unsubscribe")
-
-    @app_commands.command(
-        description=_("Digest subscriptions in this server", "Suscripciones de este servidor")
-    )
-    async def subscriptions(self, interaction: discord.Interaction) -> None:
-        await self._run(interaction, "subscriptions")
-
-    @app_commands.command(
-        description=_("List, add or remove news sources", "Ver, añadir o quitar fuentes")
-    )
-    @app_commands.describe(
-        action=_(
-            "What to do (add/remove need Manage Channels)",
-            "Qué hacer (añadir/quitar requieren Gestionar canales)",
-        ),
-        target=_(
-            "Feed/site URL to add, or source id to remove",
-            "URL a añadir, o id de la fuente a quitar",
-        ),
-    )
-    @app_commands.choices(action=SOURCE_ACTIONS)
-    async def sources(
-        self,
-        interaction: discord.Interaction,
-        action: Choice[str] | None = None,
-        target: app_commands.Range[str, 1, 500] | None = None,
-    ) -> None:
-        verb = action.value if action else "list"
-        args = "" if verb == "list" else f"{verb} {target or ''}"
-        await self._run(interaction, "sources", args)
-
-    @app_commands.command(
-        name="lang",
-        description=_(
-            "Language of replies in this channel", "Idioma de las respuestas en este canal"
-        ),
-    )
-    @app_commands.describe(language=_("Spanish or English", "Español o inglés"))
-    @app_commands.choices(language=LANGUAGES)
-    async def lang(self, interaction: discord.Interaction, language: Choice[str]) -> None:
-        await self._run(interaction, "lang", language.value)
+        for spec in CATALOG:
+            self.add_command(subcommand(spec, runner))
 
 
 class SpanishTranslator(app_commands.Translator):
@@ -421,10 +278,9 @@ __all__ = [
     "SlashRunner",
     "SpanishTranslator",
     "command_text",
-    "latest_args",
     "match_timezones",
     "match_topics",
-    "subscribe_args",
+    "subcommand",
     "sync_commands",
     "topic_names",
 ]

@@ -6,8 +6,8 @@ then runs ``service.handle_text`` in a worker thread and answers later: through 
 ``response_url`` for commands and buttons, with ``chat.postMessage`` for mentions. The
 event loop only ever waits on I/O, which keeps acks fast under load.
 
-Modes: Socket Mode when ``SLACK_APP_TOKEN`` is set; otherwise an aiohttp server on
-``AINEWS_HTTP_HOST:AINEWS_HTTP_PORT`` with ``/slack/events`` and, when
+Modes: Socket Mode when ``SLACK_APP_TOKEN`` is set; otherwise routes on the process's
+HTTP server (``AINEWS_HTTP_HOST:AINEWS_HTTP_PORT``): ``/slack/events`` and, when
 ``SLACK_CLIENT_ID``/``SECRET`` are set, ``/slack/install`` + ``/slack/oauth_redirect``
 storing installations in the project's database so one deployment serves many workspaces.
 
@@ -55,7 +55,7 @@ from adapters.slack.inbound import MalformedRequest, clean, is_ssl_check, parse_
 from adapters.slack.permissions import Managers
 from adapters.slack.render import ACTION_IDS, Message, parse_next_value, render
 from adapters.slack.store import InstallationStore, SeenStore, StateStore
-from bot.commands import parse
+from bot.commands import parse, verb_word
 from bot.i18n import t
 from bot.ports import DeliveryError
 from bot.reply import Button, Reply
@@ -83,8 +83,6 @@ DRAIN_SECONDS = 10.0
 # authorize step (installation lookups) runs in the default pool before each ack, and must
 # never queue behind searches.
 CORE_THREADS = 4
-# Verbs in the language of the reply a button came from, so a click answers in that language.
-_VERB_WORDS = {"story": {"es": "historia", "en": "story"}, "subscribe": {"es": "suscribir"}}
 
 
 class SlackConfigError(ValueError):
@@ -108,10 +106,6 @@ def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-def _verb(verb: str, lang: str) -> str:
-    return _VERB_WORDS.get(verb, {}).get(lang, verb)
-
-
 class SlackAdapter:
     """Implements ``bot.ports.Adapter`` for Slack."""
 
@@ -120,7 +114,7 @@ class SlackAdapter:
     def __init__(self, *, service: Service, settings: Settings) -> None:
         self.service = service
         self.settings = settings
-        self.mounted = False  # routes served by a shared server (see ``mount``)
+        self.mounted = False  # HTTP mode: routes served by the process's server (``mount``)
         self.bot_token = _secret(settings.slack_bot_token)
         self.app_token = _secret(settings.slack_app_token)
         signing_secret = _secret(settings.slack_signing_secret)
@@ -177,10 +171,8 @@ class SlackAdapter:
         self._seen = SeenStore(service.core.engine)
         self._inflight: set[asyncio.Task[Any]] = set()
         self._pool = ThreadPoolExecutor(CORE_THREADS, thread_name_prefix="ainews-slack")
-        self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self._connected = False
-        self.url: str | None = None
         self._register()
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -198,27 +190,14 @@ class SlackAdapter:
             self._connected = True
             print("ainews slack connected (socket mode)", flush=True)
             return
-        if self.mounted:  # the shared server is already listening (it printed its URL)
-            self._connected = True
-            log.info("slack routes mounted at %s on the shared http server", EVENTS_PATH)
-            return
-        runner = web.AppRunner(self._web_app(), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
-        self._runner = runner
-        host, port = runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}"
-        self._connected = True
-        log.info("slack http mode on %s%s", self.url, EVENTS_PATH)
-        print(f"ainews slack listening on {self.url}", flush=True)
+        if not self.mounted:
+            raise RuntimeError("HTTP mode serves from the process's server: call mount() first")
+        self._connected = True  # the shared server is already listening (it printed its URL)
+        log.info("slack routes mounted at %s on the shared http server", EVENTS_PATH)
 
     async def stop(self) -> None:
         """Stop taking requests, then give answers already under way time to arrive."""
         self._connected = False
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
@@ -228,8 +207,8 @@ class SlackAdapter:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def mount(self, web_app: web.Application) -> None:
-        """Serve Slack's routes from a shared aiohttp application (the process's one HTTP
-        server, see ``adapters.http``) instead of starting a server of our own.
+        """Serve Slack's routes from the process's one HTTP server (``adapters.http``), beside
+        /healthz and /metrics; in HTTP mode this comes before ``start``.
 
         In Socket Mode nothing is mounted: Slack does not call us over HTTP then, and an
         events route without a signing secret would accept anyone's requests.
@@ -244,12 +223,6 @@ class SlackAdapter:
         if self.app.oauth_flow is not None:
             web_app.router.add_get(INSTALL_PATH, self._http_oauth)
             web_app.router.add_get(REDIRECT_PATH, self._http_oauth)
-
-    def _web_app(self) -> web.Application:
-        web_app = web.Application(client_max_size=1024 * 1024)
-        self._add_routes(web_app)
-        web_app.router.add_get("/healthz", self._http_health)
-        return web_app
 
     async def _http_events(self, request: web.Request) -> web.Response:
         """Signature, then replay, then shape; only then bolt (see the module docstring)."""
@@ -295,9 +268,6 @@ class SlackAdapter:
         else:
             response = await flow.handle_callback(bolt_request)
         return await to_aiohttp_response(response)
-
-    async def _http_health(self, request: web.Request) -> web.Response:
-        return web.Response(text="ok")
 
     # -- listeners ----------------------------------------------------------------------------
 
@@ -439,9 +409,9 @@ class SlackAdapter:
                 story, _, lang = value.partition(":")
                 if not story.isdigit():
                     return
-                text = f"{_verb('story', lang)} {story}"
+                text = f"{verb_word('story', lang)} {story}"
             elif action_id == ACTION_IDS["subscribe"]:
-                text, audience = _verb("subscribe", value), "as_replied"
+                text, audience = verb_word("subscribe", value), "as_replied"
             elif action_id == ACTION_IDS["share"]:
                 text, audience = value, "public"
             else:

@@ -13,9 +13,6 @@ accepted signature is therefore recorded in the shared database (``slack_replay`
 sighting anywhere is a replay. :func:`replay_digest` and :func:`replay_expiry` say what is
 recorded and for how long. The same table drops Slack's redeliveries of an event already
 answered (same ``event_id``, new signature), whichever replica they reach.
-
-``RecentKeys`` is a bounded in-memory "seen recently" set, for what only one process needs
-to remember (the HTTP path above no longer uses it: it cannot be shared by replicas).
 """
 
 from __future__ import annotations
@@ -23,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections import OrderedDict
 
 #: Slack's (and bolt's) tolerance for a request's timestamp.
 SIGNATURE_TOLERANCE_SECONDS = 5 * 60
@@ -77,28 +73,3 @@ def replay_digest(signature: str) -> str:
 def replay_expiry(timestamp: str) -> float:
     """When a signature with ``timestamp`` can no longer be accepted, plus clock skew."""
     return int(timestamp) + REPLAY_WINDOW_SECONDS
-
-
-class RecentKeys:
-    """Keys remembered for ``ttl`` seconds, at most ``max_size`` of them (oldest go first)."""
-
-    def __init__(self, ttl: float, max_size: int = 50_000) -> None:
-        self.ttl = ttl
-        self.max_size = max_size
-        self._keys: OrderedDict[str, float] = OrderedDict()
-
-    def add(self, key: str, now: float | None = None) -> bool:
-        """Remember ``key``; ``False`` if it was already there (a repeat)."""
-        now = time.monotonic() if now is None else now
-        while self._keys:
-            oldest, expiry = next(iter(self._keys.items()))
-            if expiry > now and len(self._keys) < self.max_size:
-                break
-            del self._keys[oldest]
-        if key in self._keys:
-            return False
-        self._keys[key] = now + self.ttl
-        return True
-
-    def __len__(self) -> int:
-        return len(self._keys)

@@ -1,8 +1,9 @@
-"""Who may change a channel's subscription or the sources, decided the Slack way.
+"""Who holds the manage permission on Slack; which commands need it is declared in
+``bot.commands`` and enforced by the service.
 
 ``AINEWS_SLACK_MANAGERS=anyone`` (the default) lets everyone; anything else means workspace
 admins and owners (``users.info``) plus the IDs in ``AINEWS_SLACK_MANAGER_IDS``. A typo in
-the setting therefore fails closed. Only commands that can change something ask Slack,
+the setting therefore fails closed. Only commands that need the permission ask Slack,
 and answers are cached for a few minutes so a burst of commands costs one lookup.
 """
 
@@ -14,12 +15,11 @@ import time
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import parse
+from bot.commands import needs_manage, parse
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-GUARDED_VERBS = frozenset({"subscribe", "unsubscribe", "sources"})
 CACHE_SECONDS = 300.0
 
 
@@ -30,7 +30,7 @@ class Managers:
         self._cache: dict[tuple[str, str], tuple[bool, float]] = {}
 
     def needs_check(self, command_text: str) -> bool:
-        return not self.anyone and parse(command_text).verb in GUARDED_VERBS
+        return not self.anyone and needs_manage(parse(command_text))
 
     async def can_manage(
         self, client: AsyncWebClient, workspace: str, user: str, command_text: str

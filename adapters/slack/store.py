@@ -30,10 +30,10 @@ from sqlalchemy import Connection, Engine, and_, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.models import slack_installation as installations
+from bot.models import slack_oauth_state as oauth_states
+from bot.models import slack_replay as seen
 from bot.store import init_schema
-from bot.store import slack_installation as installations
-from bot.store import slack_oauth_state as oauth_states
-from bot.store import slack_replay as seen
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from bot.ingest import safejson
 from bot.ingest.feeds import normalize_lang, root_element, to_ascii_view
 from bot.ingest.types import IngestError, RawArticle
 from bot.text import clean_text
+from bot.utc import aware
 
 FEED_CONTENT_TYPES = frozenset(
     {
@@ -176,9 +177,7 @@ def _parse_datetime(value: str | None) -> datetime | None:
             parsed = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return aware(parsed)
 
 
 def _day(value: object) -> datetime | None:

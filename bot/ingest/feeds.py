@@ -28,6 +28,7 @@ from lxml import etree, html
 from bot.ingest import safejson
 from bot.ingest.types import IngestError, RawArticle
 from bot.text import clean_text
+from bot.utc import aware
 
 #: Bodies shorter than this are probably a teaser; the caller may fetch the page.
 TEASER_MAX_CHARS = 400
@@ -328,9 +329,7 @@ def _iso_date(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return aware(parsed)
 
 
 def _str(value: object) -> str:

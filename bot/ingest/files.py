@@ -19,13 +19,14 @@ import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from bot.ingest import safejson
 from bot.ingest.seeds import derive_title, parse_page_text
 from bot.ingest.types import IngestError, RawArticle, short_error
 from bot.text import clean_whitespace, detect_lang, scrub
+from bot.utc import aware
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ def parse_date(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return aware(parsed)
 
 
 def _null(value: object) -> str | None:

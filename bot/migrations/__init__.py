@@ -40,9 +40,10 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
 from sqlmodel import SQLModel
-from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+from sqlmodel.sql.sqltypes import AutoString
 
-from bot.store import is_sqlite, platform_metadata
+from bot.models import platform_metadata
+from bot.utc import Timestamp
 
 log = logging.getLogger(__name__)
 
@@ -89,15 +90,15 @@ def include_object(
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
-    """Autogenerate writes SQLModel's column types as the plain SQLAlchemy types they are.
+    """Autogenerate writes the models' column types as the plain SQLAlchemy types they are.
 
-    ``AutoString`` is VARCHAR and ``UTCDateTime`` an aware DateTime; both only add Python-side
-    processing. Without this every revision would import ``sqlmodel``, and would break if
-    SQLModel renamed them.
+    ``AutoString`` is VARCHAR and ``bot.utc.Timestamp`` an aware DateTime; both only add
+    Python-side processing. Without this every revision would import them, and would break
+    if they were renamed.
     """
     if type_ == "type" and isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
-    if type_ == "type" and isinstance(obj, UTCDateTime):
+    if type_ == "type" and isinstance(obj, Timestamp):
         return "sa.DateTime(timezone=True)"
     return False
 
@@ -194,7 +195,7 @@ def _locked(engine: Engine) -> Iterator[Connection]:
     (copy, drop, rename), and dropping a table that others reference would fail or lose
     rows. The pragma is ignored inside a transaction, hence set before and restored after.
     """
-    sqlite = is_sqlite(engine)
+    sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         if sqlite:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")

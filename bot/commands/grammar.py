@@ -13,55 +13,11 @@ the whole text, so a natural sentence never gets a usage error.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from bot.text import STOPWORDS, clean_text, detect_lang, fold
 
-VERBS: dict[str, tuple[str, str]] = {
-    # alias -> (verb, language the alias implies; "" = either)
-    "help": ("help", "en"),
-    "ayuda": ("help", "es"),
-    "?": ("help", ""),
-    "search": ("search", "en"),
-    "buscar": ("search", "es"),
-    "busca": ("search", "es"),
-    "find": ("search", "en"),
-    "ask": ("ask", "en"),
-    "preguntar": ("ask", "es"),
-    "pregunta": ("ask", "es"),
-    "latest": ("latest", "en"),
-    "ultimas": ("latest", "es"),
-    "ultimos": ("latest", "es"),
-    "news": ("latest", "en"),
-    "noticias": ("latest", "es"),
-    "trending": ("trending", "en"),
-    "tendencias": ("trending", "es"),
-    "story": ("story", "en"),
-    "historia": ("story", "es"),
-    "noticia": ("story", "es"),
-    "more": ("story", "en"),
-    "digest": ("digest", "en"),
-    "resumen": ("digest", "es"),
-    "subscribe": ("subscribe", "en"),
-    "suscribir": ("subscribe", "es"),
-    "suscribirse": ("subscribe", "es"),
-    "unsubscribe": ("unsubscribe", "en"),
-    "desuscribir": ("unsubscribe", "es"),
-    "desuscribirse": ("unsubscribe", "es"),
-    "cancelar": ("unsubscribe", "es"),
-    "subscriptions": ("subscriptions", "en"),
-    "suscripciones": ("subscriptions", "es"),
-    "sources": ("sources", "en"),
-    "fuentes": ("sources", "es"),
-    "lang": ("lang", ""),
-    "language": ("lang", "en"),
-    "idioma": ("lang", "es"),
-    "history": ("history", "en"),
-    "historial": ("history", "es"),
-    "stats": ("stats", "en"),
-    "estadisticas": ("stats", "es"),
-}
-MAX_COMMAND_CHARS = 2000
 LATEST_MAX = 20  # ``latest [n]``: at most this many stories
 MAX_TOPIC_WORDS = 8
 MAX_TOPIC_CHARS = 100
@@ -75,7 +31,20 @@ class Command:
     raw: str = ""
 
 
-def parse(text: str) -> Command:
+#: What a command's arguments may be: ``(rest, canonical) -> args`` (possibly normalized),
+#: or None when ``rest`` does not fit and the text is something else (usually a question).
+#: ``canonical`` says the verb was typed as the command's own name (``story``, ``historia``)
+#: rather than a loose synonym (``more``), which some shapes accept more of.
+Shape = Callable[[str, bool], str | None]
+#: alias (folded) -> (verb, language the alias implies; "" = either)
+Aliases = Mapping[str, tuple[str, str]]
+#: The verb for text that is no command: a question.
+FALLBACK = "ask"
+
+
+def parse(
+    text: str, aliases: Aliases, shapes: Mapping[str, Shape], canonical: Collection[str]
+) -> Command:
     """First word is the verb if known (case- and accent-insensitive) and the rest fits it;
     a request for news about something is ``latest``; anything else is ``ask``."""
     stripped = " ".join(clean_text(text).split())  # adapters parse raw text too
@@ -83,10 +52,10 @@ def parse(text: str) -> Command:
         return Command("empty", "", "en", text)
     head, _, rest = stripped.partition(" ")
     alias = fold(head).strip("/¿?¡!.,:") or head
-    known = VERBS.get(alias)
+    known = aliases.get(alias)
     if known is not None:
         verb, implied = known
-        args = _fit(verb, alias, rest)
+        args = shapes[verb](rest, alias in canonical)
         if args is not None:
             lang = implied or (detect_lang(rest) if rest else "en")
             if implied == "en" and rest and detect_lang(rest) == "es":
@@ -96,7 +65,7 @@ def parse(text: str) -> Command:
     if natural is not None:
         topic, lang = natural
         return Command("latest", topic, lang, text)
-    return Command("ask", stripped, detect_lang(stripped), text)
+    return Command(FALLBACK, stripped, detect_lang(stripped), text)
 
 
 def latest_parts(args: str) -> tuple[str, str]:
@@ -171,51 +140,82 @@ def _key(word: str) -> str:
     return fold(word).translate(_APOSTROPHES).lstrip("¿¡\"'«“(").rstrip("?!.,;:…\"'»”)")
 
 
-def _fit(verb: str, alias: str, rest: str) -> str | None:
-    """``rest`` as ``verb``'s arguments (possibly normalized), or None when it does not fit."""
+def _keys(rest: str) -> tuple[list[str], list[str]]:
     words = rest.split()
-    keys = [_key(w) for w in words]
-    if verb in {"search", "ask"}:
-        return rest
-    if verb == "latest":
-        return _latest_args(words)
-    if verb == "story":
-        if re.fullmatch(r"#?\d+", rest):
-            return rest
-        # "story abc": the canonical verb and one word is a command; its usage explains ids.
-        if alias in {"story", "historia"} and len(words) <= 1:
-            return rest
-        return None  # "more about X", "story of DeepSeek's founding", a bare "more"
-    if verb == "trending":
-        numbers = [k for k in keys if k not in _FILLERS["trending"]]
-        if not numbers:
-            return ""
-        if len(numbers) == 1 and (numbers[0].isdigit() or len(words) == 1):
-            typed = words[keys.index(numbers[0])]
-            # "²" folds to "2"; only digits as typed are a count ("trending ²": usage).
-            superscript = any(c.isdigit() and not c.isdecimal() for c in typed)
-            return numbers[0] if numbers[0].isdigit() and not superscript else rest
-        return None
-    if verb == "lang":
-        if not words:
-            return ""
-        if len(words) == 1 and (keys[0] in _LANG_NAMES or alias != "language"):
-            return _LANG_NAMES.get(keys[0], rest)
-        return None
-    if verb == "sources":
-        if not words:
-            return ""
-        if keys[0] in _SOURCE_ACTIONS and len(words) <= 2:
-            return rest
-        return None
-    if verb == "subscribe":
-        return _subscribe_args(words)
-    if verb == "help" and len(words) == 1:
-        return rest  # "help search"
-    fillers = _FILLERS.get(verb)
-    if fillers is not None:
-        return "" if all(k in fillers for k in keys) else None
+    return words, [_key(w) for w in words]
+
+
+def free(rest: str, canonical: bool) -> str | None:
+    """Any text (``search``, ``ask``)."""
     return rest
+
+
+def no_args(verb: str) -> Shape:
+    """No arguments, only courtesy words (``cancelar la suscripción``, ``resumen de hoy``)."""
+    fillers = _FILLERS.get(verb, _POLITE)
+
+    def shape(rest: str, canonical: bool) -> str | None:
+        return "" if all(k in fillers for k in _keys(rest)[1]) else None
+
+    return shape
+
+
+def help_topic(rest: str, canonical: bool) -> str | None:
+    """``help`` or ``help search``."""
+    words = rest.split()
+    return rest if len(words) == 1 else no_args("help")(rest, canonical)
+
+
+def latest(rest: str, canonical: bool) -> str | None:
+    """``[n] [news] [on|sobre] [topic]``."""
+    return _latest_args(rest.split())
+
+
+def story(rest: str, canonical: bool) -> str | None:
+    """A story id; "story of DeepSeek's founding" and a bare "more" are not one."""
+    if re.fullmatch(r"#?\d+", rest):
+        return rest
+    # "story abc": the command's own name and one word is a command; its usage explains ids.
+    return rest if canonical and len(rest.split()) <= 1 else None
+
+
+def trending(rest: str, canonical: bool) -> str | None:
+    """An optional number of days, among courtesy words ("tendencias de la semana")."""
+    words, keys = _keys(rest)
+    numbers = [k for k in keys if k not in _FILLERS["trending"]]
+    if not numbers:
+        return ""
+    if len(numbers) == 1 and (numbers[0].isdigit() or len(words) == 1):
+        typed = words[keys.index(numbers[0])]
+        # "²" folds to "2"; only digits as typed are a count ("trending ²": usage).
+        superscript = any(c.isdigit() and not c.isdecimal() for c in typed)
+        return numbers[0] if numbers[0].isdigit() and not superscript else rest
+    return None
+
+
+def language(rest: str, canonical: bool) -> str | None:
+    """``es``/``en`` or a language's name; a loose alias ("language") takes only those."""
+    words, keys = _keys(rest)
+    if not words:
+        return ""
+    if len(words) == 1 and (keys[0] in _LANG_NAMES or canonical):
+        return _LANG_NAMES.get(keys[0], rest)
+    return None
+
+
+def sources(rest: str, canonical: bool) -> str | None:
+    """Nothing (the list), or an action and its target."""
+    words, keys = _keys(rest)
+    if not words:
+        return ""
+    if keys[0] in _SOURCE_ACTIONS and len(words) <= 2:
+        return rest
+    return None
+
+
+def subscribe(rest: str, canonical: bool) -> str | None:
+    """Times, timezones, options and topic words."""
+    return _subscribe_args(rest.split())
 
 
 def _subscribe_args(words: list[str]) -> str | None:

@@ -1,0 +1,257 @@
+"""Commands that set up a channel: its digest, its language, the feed sources."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from bot import ledger
+from bot.commands import grammar
+from bot.commands.reading import channel_is
+from bot.commands.spec import Context, Host, Option, Spec
+from bot.i18n import format_date, t
+from bot.ingest.types import public_reason
+from bot.models import ChannelSettings, Source, Subscription
+from bot.reply import Reply
+from bot.sources import add_source, remove_source
+from bot.subscriptions import parse_subscribe
+
+_ADD = frozenset({"add", "agregar", "añadir", "anadir"})
+_REMOVE = frozenset({"remove", "quitar", "borrar"})
+LANGUAGES = (("es", "lang_name_es"), ("en", "lang_name_en"))
+
+
+def subscribe(host: Host, args: str, lang: str, ctx: Context) -> Reply:
+    request = parse_subscribe(args)
+    with Session(host.core.engine) as session:
+        sub = session.execute(select(Subscription).where(*channel_is(ctx))).scalar_one_or_none()
+        if sub is None:
+            sub = Subscription(
+                platform=ctx.platform,
+                workspace=ctx.workspace,
+                channel=ctx.channel,
+                lang=lang,
+                created_by=ctx.user,
+            )
+        sub.local_time = request.local_time or sub.local_time
+        sub.timezone = request.timezone or sub.timezone
+        sub.lang = request.lang or sub.lang
+        if request.topics:
+            sub.topics = " ".join(request.topics)
+        if request.weekdays_only is not None:
+            sub.weekdays_only = request.weekdays_only
+        if request.min_sources is not None:
+            sub.min_sources = request.min_sources
+        if request.skip_empty is not None:
+            sub.skip_empty = request.skip_empty
+        sub.paused, sub.paused_reason, sub.updated_at = False, None, host.now()
+        session.add(sub)
+        session.commit()
+        session.refresh(sub)
+    host.subscriptions_changed()
+    return Reply(text=t("subscribed", lang, **_sub_fields(sub, lang)), lang=lang)
+
+
+def unsubscribe(host: Host, args: str, lang: str, ctx: Context) -> Reply:
+    with Session(host.core.engine) as session:
+        sub = session.execute(select(Subscription).where(*channel_is(ctx))).scalar_one_or_none()
+        if sub is None:
+            return Reply(text=t("not_subscribed", lang), lang=lang, ephemeral=True)
+        session.delete(sub)
+        session.commit()
+    host.subscriptions_changed()
+    return Reply(text=t("unsubscribed", lang), lang=lang)
+
+
+def subscriptions(host: Host, args: str, lang: str, ctx: Context) -> Reply:
+    with Session(host.core.engine) as session:
+        subs = (
+            session.execute(
+                select(Subscription).where(
+                    Subscription.platform == ctx.platform,
+                    Subscription.workspace == ctx.workspace,
+                )
+            )
+            .scalars()
+            .all()
+        )
+    if not subs:
+        return Reply(text=t("no_subscriptions", lang), lang=lang)
+    fields = [(f"#{s.channel}", t("subscription_row", lang, **_sub_fields(s, lang))) for s in subs]
+    return Reply(text=t("subscriptions_header", lang), lang=lang, fields=fields)
+
+
+def history(host: Host, args: str, lang: str, ctx: Context) -> Reply:
+    with Session(host.core.engine) as session:
+        sub = session.execute(select(Subscription).where(*channel_is(ctx))).scalar_one_or_none()
+        rows = ledger.history(session, sub.id) if sub and sub.id else []
+    if not rows:
+        return Reply(text=t("history_empty", lang), lang=lang)
+    fields = [
+        (
+            row.local_date,
+            t(
+                f"delivery_{row.status}",
+                lang,
+                stories=row.stories,
+                error=row.error or "",
+                attempts=row.attempts,
+            ),
+        )
+        for row in rows
+    ]
+    if sub and sub.paused:
+        fields.insert(0, ("⏸", t("subscription_paused", lang, reason=sub.paused_reason or "")))
+    return Reply(text=t("history_header", lang), lang=lang, fields=fields)
+
+
+def _action(args: str) -> str:
+    return args.partition(" ")[0].lower()
+
+
+def changes_sources(args: str) -> bool:
+    """``sources add|remove ...`` (any language) changes them; anything else lists them."""
+    return _action(args) in _ADD | _REMOVE
+
+
+def sources(host: Host, args: str, lang: str, ctx: Context) -> Reply:
+    action, target = _action(args), args.partition(" ")[2].strip()
+    # SourceError is a UserError: the dispatcher turns it into the localized refusal.
+    if action in _ADD:
+        source = add_source(host.core, target)
+        return Reply(text=t("source_added", lang, id=source.id, url=source.url), lang=lang)
+    if action in _REMOVE:
+        removed = remove_source(host.core, target)
+        return Reply(text=t("source_removed", lang, id=removed.id, url=removed.url), lang=lang)
+    with Session(host.core.engine) as session:
+        rows = session.execute(select(Source).order_by(col(Source.id))).scalars().all()
+    if not rows:
+        return Reply(text=t("no_sources", lang), lang=lang)
+    fields = [(f"{s.id}. {s.name}", _source_state(s, lang)) for s in rows[:25]]
+    return Reply(text=t("sources_header", lang, n=len(rows)), lang=lang, fields=fields)
+
+
+def set_lang(host: Host, args: str, lang: str, ctx: Context) -> Reply:
+    choice = args.strip().lower()
+    if choice not in {"es", "en"}:
+        return Reply(text=t("lang_usage", lang), lang=lang, error=True, ephemeral=True)
+    with Session(host.core.engine) as session:
+        row = session.execute(
+            select(ChannelSettings).where(
+                ChannelSettings.platform == ctx.platform,
+                ChannelSettings.workspace == ctx.workspace,
+                ChannelSettings.channel == ctx.channel,
+            )
+        ).scalar_one_or_none() or ChannelSettings(
+            platform=ctx.platform, workspace=ctx.workspace, channel=ctx.channel
+        )
+        row.lang = choice
+        session.add(row)
+        session.commit()
+    return Reply(text=t("lang_set", choice), lang=choice)
+
+
+def _sub_fields(sub: Subscription, lang: str) -> dict[str, object]:
+    return {
+        "time": sub.local_time,
+        "timezone": sub.timezone,
+        "topics": sub.topics or t("all_topics", lang),
+        "language": sub.lang,
+        "weekdays": t("yes" if sub.weekdays_only else "no", lang),
+        "min_sources": sub.min_sources,
+    }
+
+
+def _source_state(source: Source, lang: str) -> str:
+    if not source.enabled:
+        return t("source_disabled", lang, reason=public_reason(source.disabled_reason or "-"))
+    if source.last_error:
+        error = public_reason(source.last_error)  # rows written before errors were shortened
+        return t("source_failing", lang, error=error, n=source.consecutive_failures)
+    ok = format_date(source.last_success_at, lang) if source.last_success_at else "-"
+    return t("source_ok", lang, url=source.url, when=ok)
+
+
+SPECS = (
+    Spec(
+        "subscribe",
+        subscribe,
+        "help_subscribe",
+        en=("subscribe",),
+        es=("suscribir", "suscribirse"),
+        shape=grammar.subscribe,
+        options=(
+            Option("time", "opt_sub_time", low=1, high=5),
+            Option("timezone", "opt_sub_timezone", low=1, high=64, complete="timezone"),
+            Option("topics", "opt_sub_topics", low=1, high=300, complete="topics"),
+            Option("weekdays", "opt_sub_weekdays", kind=bool, flag="weekdays"),
+            Option("min_sources", "opt_sub_min_sources", kind=int, low=1, high=20, prefix="min="),
+            Option("language", "opt_sub_language", choices=LANGUAGES, prefix="lang="),
+            Option("skip_empty", "opt_sub_skip_empty", kind=bool, flag="skip-empty"),
+        ),
+        manage=True,
+        changes=True,
+    ),
+    Spec(
+        "unsubscribe",
+        unsubscribe,
+        "help_unsubscribe",
+        en=("unsubscribe",),
+        es=("desuscribir", "desuscribirse", "cancelar"),
+        shape=grammar.no_args("unsubscribe"),
+        manage=True,
+        changes=True,
+    ),
+    Spec(
+        "subscriptions",
+        subscriptions,
+        "help_subscriptions",
+        en=("subscriptions",),
+        es=("suscripciones",),
+        shape=grammar.no_args("subscriptions"),
+        private=True,
+    ),
+    Spec(
+        "history",
+        history,
+        "help_history",
+        en=("history",),
+        es=("historial",),
+        shape=grammar.no_args("history"),
+        private=True,
+    ),
+    Spec(
+        "sources",
+        sources,
+        "help_sources",
+        en=("sources",),
+        es=("fuentes",),
+        shape=grammar.sources,
+        options=(
+            Option(
+                "action",
+                "opt_sources_action",
+                choices=(
+                    ("list", "choice_sources_list"),
+                    ("add", "choice_sources_add"),
+                    ("remove", "choice_sources_remove"),
+                ),
+                default="list",
+            ),
+            Option("target", "opt_sources_target", low=1, high=500),
+        ),
+        manage=changes_sources,
+        private=lambda args: not changes_sources(args),
+        changes=changes_sources,
+    ),
+    Spec(
+        "lang",
+        set_lang,
+        "help_lang",
+        en=("language",),
+        es=("idioma",),
+        either=("lang",),
+        shape=grammar.language,
+        options=(Option("language", "opt_lang", required=True, choices=LANGUAGES),),
+        changes=True,
+    ),
+)
