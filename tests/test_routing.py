@@ -15,6 +15,14 @@ Route = tuple[str, str, str, str | None]  # text, verb, args, lang (None: the de
 
 # The newest stories (about something), in English ...
 NEWS: list[Route] = [
+    # the topic first, then the word for news; counts inside the request
+    ("Llama news", "latest", "Llama", "en"),
+    ("newest Nemotron news", "latest", "Nemotron", "en"),
+    ("give me the latest Gemini stories", "latest", "Gemini", "en"),
+    ("news about Le Chat", "latest", "Le Chat", "en"),
+    ("the latest 5 on Qwen", "latest", "5 Qwen", "en"),
+    ("¿algo nuevo de Gemma?", "latest", "Gemma", "es"),
+    ("dame las 3 últimas de Codex", "latest", "3 Codex", "es"),
     ("news on Alibaba", "latest", "Alibaba", "en"),
     ("news about Qwen", "latest", "Qwen", "en"),
     ("News: Nvidia", "latest", "Nvidia", "en"),
@@ -70,6 +78,8 @@ COMMANDS: list[Route] = [
 ]
 # Sentences that start with a verb but do not fit it are questions.
 QUESTIONS: list[Route] = [
+    ("fake news", "ask", "fake news", "en"),
+    ("Is Le Chat good?", "ask", "Is Le Chat good?", "en"),
     ("more people use Qwen than Llama?", "ask", "more people use Qwen than Llama?", "en"),
     ("story of DeepSeek's founding", "ask", "story of DeepSeek's founding", "en"),
     ("history of OpenAI", "ask", "history of OpenAI", "en"),

@@ -305,6 +305,11 @@ _ABOUT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (rf"(?:is there )?(?:anything|something) (?:new|recent|fresh) {_EN_ABOUT}", "en"),
         (
+            rf"(?:{_TELL_ME} )?(?:the )?(?:\d+ )?(?:latest|newest|last|most recent)(?: \d+)?"
+            rf"(?: news| stories| headlines| updates)? {_EN_ABOUT}",
+            "en",
+        ),
+        (
             rf"{_TELL_ME}(?: more| the latest| the latest news| the news| some news| news"
             r"| the newest stories| everything)? (?:about|on|regarding)",
             "en",
@@ -325,6 +330,12 @@ _ABOUT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "es",
         ),
         (rf"(?:que )?(?:novedades|noticias) hay {_ES_ABOUT}", "es"),
+        (rf"(?:hay |que hay de )?algo (?:nuevo|reciente|nueva) {_ES_ABOUT}", "es"),
+        (
+            rf"(?:{_ES_TELL_ME} )?(?:las |los )?(?:\d+ )?(?:ultimas|ultimos)(?: \d+)?"
+            rf"(?: noticias| novedades| historias| titulares)? {_ES_ABOUT}",
+            "es",
+        ),
         (rf"(?:lo )?(?:ultimo|mas reciente|mas nuevo) {_ES_ABOUT}", "es"),
         (
             rf"{_ES_TELL_ME}(?: mas| algo| lo ultimo| lo mas reciente| las ultimas noticias"
@@ -379,8 +390,29 @@ def _news_request(words: list[str]) -> tuple[str, str] | None:
         if match is None:
             continue
         topic = _topic(words[len(match.group(0).split()) :])
-        return (topic, lang) if topic else None
-    return None
+        count = next((k for k in match.group(0).split() if k.isdigit()), "")
+        return (f"{count} {topic}".strip(), lang) if topic else None
+    return _named_news(keys, words)
+
+
+#: "Llama news", "newest Nemotron news", "give me the latest Gemini stories": the topic
+#: first, then the word for news.
+_NEWS_AFTER = re.compile(
+    rf"(?:{_TELL_ME} |any )?(?:the )?(?:(?:latest|newest|recent|last|fresh) )?(?=.)"
+)
+_NEWS_WORD = frozenset({"news", "stories", "headlines", "updates"})
+
+
+def _named_news(keys: list[str], words: list[str]) -> tuple[str, str] | None:
+    if len(keys) < 2 or keys[-1] not in _NEWS_WORD:
+        return None
+    match = _NEWS_AFTER.match(" ".join(keys[:-1]))
+    start = len(match.group(0).split()) if match else 0
+    named = words[start:-1]
+    if not named or not all(w[:1].isupper() or w[:1].isdigit() for w in named):
+        return None  # "fake news", "good news": only a name before "news" is a topic
+    topic = _topic(named)
+    return (topic, "en") if topic else None
 
 
 def _drop_trailing(
@@ -409,7 +441,8 @@ def _topic(words: list[str]) -> str | None:
     if len(keys) > MAX_TOPIC_WORDS or any("?" in w for w in words[:-1]):
         return None
     tokens = re.findall(r"\w+", " ".join(keys))
-    if not tokens or any(t in _SENTENCE_WORDS for t in tokens):
+    named = len(words) > 1 and all(w[:1].isupper() for w in words)  # "Le Chat", "Hugging Face"
+    if not tokens or (not named and any(t in _SENTENCE_WORDS for t in tokens)):
         return None
     topic = " ".join(words).strip("¿¡?!.,;:… ")
     return topic if 0 < len(topic) <= MAX_TOPIC_CHARS else None
