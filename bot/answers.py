@@ -20,7 +20,7 @@ import numpy as np
 from sqlmodel import Session, col, select
 
 from bot.core import Core
-from bot.figures import display_subject, spanish_names
+from bot.figures import display_subject, extract_figures, spanish_names
 from bot.i18n import format_date, format_number, t
 from bot.index.hybrid import validate_query
 from bot.models import Article, Figure, Passage
@@ -492,11 +492,26 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         named = {(s.article_id, s.index) for s in sentences if _new_name(s.text, question)}
         chosen = _distinct([_with_neighbour(s, sentences, named) for s in chosen])
     asked = [evidence for kind, evidence in _ASKED if kind.search(question)]
-    given = _numbers(question)  # "its $750 million round": a figure the asker already has
-    chosen = [s for s in chosen if all(e.search(_without(s.text, given)) for e in asked)]
+    # "its $750 million round": a figure the asker already has is no evidence, however it is
+    # written ("los 1.700 millones de euros" is "1.7B€")
+    given = _numbers(question)
+    values = [f.value for f in extract_figures(question, lang, core.gazetteer)]
+
+    def evidence(s: _Sentence) -> str:
+        text = _without(s.text, given)
+        for f in extract_figures(text, articles[s.article_id].lang, core.gazetteer):
+            if any(abs(f.value - v) <= 0.01 * abs(v) for v in values):
+                text = text.replace(f.text, " ")
+        return text
+
+    chosen = [s for s in chosen if all(e.search(evidence(s)) for e in asked)]
     counted = _counted(core, question)
     if counted:
         chosen = [s for s in chosen if _counts(s.text, counted, names)]
+    role = _role(core, question)  # "who is the CEO of X": a sentence that says "CEO"
+    chosen = [
+        s for s in chosen if all(c.matched_loosely(*_terms_and_prefixes(s.text)) for c in role)
+    ]
     if not chosen:
         return _not_found(question, lang)
     names_es = spanish_names(core.settings.gazetteer_path)
@@ -590,6 +605,28 @@ def _with_neighbour(
         first, second = (s, other) if d > 0 else (other, s)
         return _Sentence(s.article_id, s.index, f"{first.text}{gap}{second.text}", s.passage_id)
     return s
+
+
+_WHO_IS = re.compile(
+    r"\b(?:who(?:'s| is| was| are| were| will be)|qui[eé]n(?:es)? (?:es|era|fue|son|fueron|ser[aá])"
+    r"|qui[eé]n(?:es)? (?:ha|han) sido)\s+(?:the |el |la |los |las |its |their |his |her |su |sus )"
+    r"(?:new |current |former |nuevo |nueva |actual |antiguo |antigua |ex )?([\w-]+)",
+    re.IGNORECASE,
+)
+
+
+def _role(core: Core, question: str) -> list[_Concept]:
+    """The relation a "who is the N of X" question asks for (CEO, founder, coach): a sentence
+    about X that does not say it does not answer who holds it."""
+    match = _WHO_IS.search(question)
+    if not match:
+        return []
+    return [c for c in _concepts(core, " " + match.group(1)) if not c.is_name]
+
+
+def _terms_and_prefixes(text: str) -> tuple[set[str], set[str]]:
+    terms = _terms(text)
+    return terms, _prefixes(terms)
 
 
 _HOW_MANY = re.compile(r"\b(?:how many|cu[aá]nt[oa]s)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
