@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from bot.text import STOPWORDS, clean_text, detect_lang, fold
+from bot.topics import TopicsError, tokens
 
 VERBS: dict[str, tuple[str, str]] = {
     # alias -> (verb, language the alias implies; "" = either)
@@ -58,6 +59,9 @@ VERBS: dict[str, tuple[str, str]] = {
     "idioma": ("lang", "es"),
     "history": ("history", "en"),
     "historial": ("history", "es"),
+    "feedback": ("feedback", "en"),
+    "valoraciones": ("feedback", "es"),
+    "opiniones": ("feedback", "es"),
     "stats": ("stats", "en"),
     "estadisticas": ("stats", "es"),
 }
@@ -143,6 +147,7 @@ _FILLERS: dict[str, frozenset[str]] = {
     "subscriptions": _words("this server este servidor de del the"),
     "history": _words("this channel este canal de del the"),
     "stats": _POLITE,
+    "feedback": _words("this server channel workspace este servidor canal espacio de del the"),
     "trending": _words(
         "topics temas today hoy this week esta semana de la in en ai ia days day dias dia"
     ),
@@ -220,9 +225,19 @@ def _fit(verb: str, alias: str, rest: str) -> str | None:
 
 def _subscribe_args(words: list[str]) -> str | None:
     """Times, timezones, options and topic words; a sentence ("subscribe me to the news?")
-    is not a subscription. Courtesy words are dropped."""
+    is not a subscription. Courtesy words are dropped. A quoted phrase ("Hugging Face",
+    -"stock price") is a topic as written; unbalanced quotes are left for ``subscribe`` to
+    explain."""
+    try:
+        parts = tokens(" ".join(words))
+    except TopicsError:
+        return " ".join(words)
     kept = []
-    for word in words:
+    for word, quoted in parts:
+        if quoted:
+            minus = "-" if word.startswith("-") else ""
+            kept.append(f'{minus}"{word.removeprefix(minus)}"')
+            continue
         key = _key(word)
         if key in _SUBSCRIBE_FILLERS:
             continue

@@ -24,6 +24,7 @@ from bot.commands import VERBS, Command, parse
 from bot.conversation import Conversations, Followup, no_more_reply, sources_reply
 from bot.core import Core
 from bot.digest import Digest, build_digest
+from bot.feedback import Feedback, answer_target, result_target, story_target
 from bot.figures import spanish_names
 from bot.i18n import UserError, format_date, t
 from bot.index.hybrid import QueryError, SearchHit
@@ -94,6 +95,8 @@ class Service:
         self.on_subscriptions_changed: Callable[[], None] | None = None
         # Each conversation's last question, for follow-ups ("and Meta?", "source?", "more").
         self.conversations = Conversations(core.gazetteer)
+        # 👍/👎 votes and the signatures on their buttons.
+        self.feedback = Feedback(core.engine)
 
     def _changed(self) -> None:
         if self.on_subscriptions_changed is not None:
@@ -171,6 +174,8 @@ class Service:
         if not hits:
             return Reply(text=t("no_results", lang, query=args), lang=lang, ephemeral=True)
         cards = self._one_per_story(hits, limit)
+        for hit_card in cards:
+            hit_card.target = result_target(hit_card.article_id)
         return Reply(
             text=t("search_header", lang, query=args),
             lang=lang,
@@ -215,7 +220,12 @@ class Service:
             if first and first.story_id:
                 buttons.append(Button(t("btn_more", lang), "more_like_this", str(first.story_id)))
         return Reply(
-            text=result.text, lang=lang, cards=cards, buttons=buttons, error=not result.found
+            text=result.text,
+            lang=lang,
+            cards=cards,
+            buttons=buttons,
+            error=not result.found,
+            target=answer_target(args) if result.found else None,
         )
 
     def _cmd_latest(self, args: str, lang: str, ctx: Context) -> Reply:
@@ -346,6 +356,7 @@ class Service:
                 since=since,
                 max_stories=self.core.settings.digest_max_stories,
                 names_es=spanish_names(self.core.settings.gazetteer_path),
+                gazetteer=self.core.gazetteer,
             )
         return digest_reply(digest)
 
@@ -369,7 +380,9 @@ class Service:
             sub.timezone = request.timezone or sub.timezone
             sub.lang = request.lang or sub.lang
             if request.topics:
-                sub.topics = " ".join(request.topics)
+                sub.topics = str(request.topics)
+            if request.thread is not None:
+                sub.thread = request.thread
             if request.weekdays_only is not None:
                 sub.weekdays_only = request.weekdays_only
             if request.min_sources is not None:
@@ -480,6 +493,12 @@ class Service:
         if sub and sub.paused:
             fields.insert(0, ("⏸", t("subscription_paused", lang, reason=sub.paused_reason or "")))
         return Reply(text=t("history_header", lang), lang=lang, fields=fields, ephemeral=True)
+
+    def _cmd_feedback(self, args: str, lang: str, ctx: Context) -> Reply:
+        """👍/👎 counts in this workspace by channel and kind; for those who manage it."""
+        if not ctx.can_manage:
+            return Reply(text=t(ctx.refusal, lang), lang=lang, error=True, ephemeral=True)
+        return feedback_reply(self.feedback, ctx.platform, ctx.workspace, lang)
 
     def _cmd_stats(self, args: str, lang: str, ctx: Context) -> Reply:
         stats = self.core.stats()
@@ -610,9 +629,26 @@ def digest_reply(digest: Digest) -> Reply:
                 lang,
                 story.story_id,
                 max(0, len(story.sources) - 1),
+                target=story_target(story.story_id, story.article_ids[0]),
             )
         )
     return Reply(text=digest.header, lang=lang, cards=cards)
+
+
+def feedback_reply(feedback: Feedback, platform: str, workspace: str, lang: str) -> Reply:
+    """The votes of one workspace, a field per channel (Slack App Home and the command)."""
+    rows = feedback.summary(platform, workspace)
+    if not rows:
+        return Reply(text=t("feedback_empty", lang), lang=lang, ephemeral=True)
+    by_channel: dict[str, list[str]] = {}
+    for row in rows:
+        kind = t(f"feedback_kind_{row.kind}", lang)
+        by_channel.setdefault(row.channel, []).append(f"{kind}: 👍 {row.up} · 👎 {row.down}")
+    fields = [(f"#{channel}", "\n".join(lines)) for channel, lines in by_channel.items()]
+    total = sum(r.up + r.down for r in rows)
+    return Reply(
+        text=t("feedback_header", lang, n=total), lang=lang, fields=fields[:25], ephemeral=True
+    )
 
 
 def _lede(body: str) -> str:

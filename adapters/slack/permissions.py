@@ -19,7 +19,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-GUARDED_VERBS = frozenset({"subscribe", "unsubscribe", "sources"})
+GUARDED_VERBS = frozenset({"subscribe", "unsubscribe", "sources", "feedback"})
 CACHE_SECONDS = 300.0
 
 
