@@ -18,13 +18,16 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import Engine, case, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.i18n import t
 from bot.models import FeedbackVote, IndexMeta
 from bot.text import fold
 
@@ -113,6 +116,14 @@ class Feedback:
             raise ValueError(f"not a feedback target: {target!r}")
         return f"{target}.{self._tag(platform, workspace, channel, target)}"
 
+    def signer(self, platform: str, workspace: str, channel: str) -> Callable[[str], str]:
+        """``sign`` bound to one channel, for renderers."""
+        return lambda target: self.sign(platform, workspace, channel, target)
+
+    def prepare(self) -> None:
+        """Read (or create) the key now, so signing never waits on the database later."""
+        self._secret()
+
     def verify(self, platform: str, workspace: str, channel: str, token: str) -> str | None:
         """The target of a genuine token clicked in ``channel``; None for anything else."""
         match = _TOKEN.fullmatch(token)
@@ -178,23 +189,37 @@ class Feedback:
         """Up and down votes by channel and target kind (optionally one platform/workspace)."""
         up = func.sum(case((col(FeedbackVote.value) > 0, 1), else_=0))
         down = func.sum(case((col(FeedbackVote.value) < 0, 1), else_=0))
-        query = select(
-            FeedbackVote.platform,
-            FeedbackVote.workspace,
-            FeedbackVote.channel,
-            FeedbackVote.kind,
-            up,
-            down,
-        ).group_by(
+        keys = (
             col(FeedbackVote.platform),
             col(FeedbackVote.workspace),
             col(FeedbackVote.channel),
             col(FeedbackVote.kind),
         )
+        query = sa.select(*keys, up, down).group_by(*keys)
         if platform is not None:
-            query = query.where(FeedbackVote.platform == platform)
+            query = query.where(col(FeedbackVote.platform) == platform)
         if workspace is not None:
-            query = query.where(FeedbackVote.workspace == workspace)
+            query = query.where(col(FeedbackVote.workspace) == workspace)
         with Session(self.engine) as session:
             rows = session.execute(query.order_by(col(FeedbackVote.channel))).all()
         return [Tally(p, w, c, k, int(u or 0), int(d or 0)) for p, w, c, k, u, d in rows]
+
+
+def cast(
+    feedback: Feedback,
+    where: tuple[str, str, str],
+    user: str,
+    token: str,
+    value: int,
+    lang: str,
+) -> tuple[Vote | None, str]:
+    """A click on 👍 (+1) or 👎 (-1) in ``where`` (platform, workspace, channel): the vote
+    it records (None when the button is not genuine there) and what to tell the clicker."""
+    platform, workspace, channel = where
+    target = feedback.verify(platform, workspace, channel, token)
+    if target is None or value not in (1, -1) or not user:
+        return None, t("vote_invalid", lang)
+    vote = feedback.record(platform, workspace, channel, user, target, value)
+    label = "👍" if value > 0 else "👎"
+    code = "vote_recorded" if vote.first else "vote_changed" if vote.changed else "vote_same"
+    return vote, t(code, lang, vote=label)

@@ -57,7 +57,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `historia <id>` los artículos de una historia y otros parecidos\n"
             "• `resumen` vista previa del resumen diario de este canal\n"
             "• `suscribir [HH:MM] [zona horaria] [temas...] [laborables] [min=N] [omitir-vacios] [hilo=si]`"
-            " (temas: `\"Hugging Face\" Qwen -cripto`)\n"
+            ' (temas: `"Hugging Face" Qwen -cripto`)\n'
             "• `desuscribir` · `suscripciones` · `historial` · `valoraciones` (👍/👎 por canal)\n"
             "• `fuentes [agregar <url> | quitar <id>]` · `idioma es|en` · `ayuda`"
         ),
@@ -69,7 +69,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `story <id>` the articles of one story and similar ones\n"
             "• `digest` preview this channel's daily digest\n"
             "• `subscribe [HH:MM] [timezone] [topics...] [weekdays] [min=N] [skip-empty] [thread=yes]`"
-            " (topics: `\"Hugging Face\" Qwen -crypto`)\n"
+            ' (topics: `"Hugging Face" Qwen -crypto`)\n'
             "• `unsubscribe` · `subscriptions` · `history` · `feedback` (👍/👎 by channel)\n"
             "• `sources [add <url> | remove <id>]` · `lang es|en` · `help`"
         ),
@@ -130,12 +130,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # -- topics (bot/topics.py) --
     "topics_unbalanced_quote": {
-        "es": "Falta cerrar unas comillas en «{text}». Escribe los temas de varias palabras así: \"Hugging Face\".",
-        "en": "A quote is not closed in “{text}”. Write multi-word topics like this: \"Hugging Face\".",
+        "es": 'Falta cerrar unas comillas en «{text}». Escribe los temas de varias palabras así: "Hugging Face".',
+        "en": 'A quote is not closed in “{text}”. Write multi-word topics like this: "Hugging Face".',
     },
     "topics_empty_term": {
-        "es": "«{term}» no es un tema: escribe una palabra o una frase entre comillas, por ejemplo -cripto o -\"precio de la acción\".",
-        "en": "“{term}” is not a topic: write a word or a quoted phrase, for example -crypto or -\"stock price\".",
+        "es": '«{term}» no es un tema: escribe una palabra o una frase entre comillas, por ejemplo -cripto o -"precio de la acción".',
+        "en": '“{term}” is not a topic: write a word or a quoted phrase, for example -crypto or -"stock price".',
     },
     "topics_term_too_long": {
         "es": "Un tema puede tener como mucho {limit} caracteres.",
@@ -198,7 +198,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "home_pick_channel": {"es": "Elige un canal", "en": "Pick a channel"},
     "btn_preview": {"es": "Vista previa", "en": "Preview"},
-    "home_preview_for": {"es": "Vista previa del resumen de <#{channel}>:", "en": "Preview of <#{channel}>'s digest:"},
+    "home_preview_for": {
+        "es": "Vista previa del resumen de <#{channel}>:",
+        "en": "Preview of <#{channel}>'s digest:",
+    },
     "home_not_your_channel": {
         "es": "Solo puedo mostrar o cambiar el resumen de canales en los que estás.",
         "en": "I can only show or change the digest of channels you are in.",
@@ -211,13 +214,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "prompt_latest_title": {"es": "Lo último", "en": "Latest news"},
     "prompt_latest": {"es": "¿Qué hay de nuevo en IA?", "en": "What's new in AI?"},
     "prompt_ask_title": {"es": "Una pregunta", "en": "Ask a question"},
-    "prompt_ask": {"es": "¿Cuántas descargas tiene Qwen?", "en": "How many downloads does Qwen have?"},
+    "prompt_ask": {
+        "es": "¿Cuántas descargas tiene Qwen?",
+        "en": "How many downloads does Qwen have?",
+    },
     "prompt_trending_title": {"es": "Tendencias", "en": "Trending"},
     "prompt_trending": {"es": "tendencias 7", "en": "trending 7"},
     "prompt_subscribe_title": {"es": "Resumen diario", "en": "Daily digest"},
     "prompt_subscribe": {
-        "es": "suscribir 09:00 Europe/Madrid \"Hugging Face\" Qwen -cripto",
-        "en": "subscribe 09:00 Europe/Madrid \"Hugging Face\" Qwen -crypto",
+        "es": 'suscribir 09:00 Europe/Madrid "Hugging Face" Qwen -cripto',
+        "en": 'subscribe 09:00 Europe/Madrid "Hugging Face" Qwen -crypto',
     },
     "digest_header": {"es": "Resumen de IA — {date}", "en": "AI digest — {date}"},
     "digest_empty": {
