@@ -781,6 +781,7 @@ def test_mounted_on_a_shared_server_serves_slack_routes_there(
 def test_manifest_matches_what_the_adapter_serves() -> None:
     yaml = pytest.importorskip("yaml")
     from adapters.slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
+    from adapters.slack.scopes import BOT_EVENTS
     from bot.settings import CONFIG_DIR
 
     manifest = yaml.safe_load((CONFIG_DIR / "slack-app-manifest.yml").read_text())
@@ -790,5 +791,11 @@ def test_manifest_matches_what_the_adapter_serves() -> None:
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
     assert manifest["oauth_config"]["redirect_urls"][0].endswith(REDIRECT_PATH)
     assert "app_mention" in settings["event_subscriptions"]["bot_events"]
+    # Every event the adapter listens to is subscribed, and nothing else.
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == sorted(BOT_EVENTS)
+    home = manifest["features"]["app_home"]
+    assert home["home_tab_enabled"] and home["messages_tab_enabled"]
+    assert not home["messages_tab_read_only_enabled"]
+    assert "assistant_view" in manifest["features"]
     assert settings["event_subscriptions"]["request_url"].endswith(EVENTS_PATH)
     assert settings["interactivity"]["request_url"].endswith(EVENTS_PATH)

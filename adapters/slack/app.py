@@ -58,6 +58,7 @@ from adapters.slack.guard import (
 from adapters.slack.home import PREVIEW_ACTION, SUBSCRIBE_ACTION, home_view
 from adapters.slack.inbound import MalformedRequest, clean, is_ssl_check, parse_body
 from adapters.slack.permissions import Managers
+from adapters.slack.scopes import BOT_SCOPES
 from adapters.slack.render import (
     ACTION_IDS,
     VOTE_IDS,
@@ -81,34 +82,6 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-BOT_SCOPES = [
-    "commands",
-    "app_mentions:read",
-    "chat:write",
-    "chat:write.public",
-    "users:read",
-    # Follow-ups without a mention: replies in a thread the bot answered, and DMs.
-    "channels:history",
-    "groups:history",
-    "im:history",
-    # App Home: which channels the user is in (users.conversations), so it shows only theirs.
-    "channels:read",
-    "groups:read",
-    # Slack's AI-app surface: suggested prompts and the "is thinking…" status.
-    "assistant:write",
-]
-# Events the adapter listens to; the manifest subscribes to each (tests check both).
-BOT_EVENTS = [
-    "app_mention",
-    "message.channels",
-    "message.groups",
-    "message.im",
-    "app_home_opened",
-    "assistant_thread_started",
-    "assistant_thread_context_changed",
-    "app_uninstalled",
-    "tokens_revoked",
-]
 DRAIN_SECONDS = 10.0
 # Threads for the CPU-bound core. Its own pool, not asyncio's default one: bolt's OAuth
 # authorize step (installation lookups) runs in the default pool before each ack, and must
