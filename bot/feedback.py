@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -207,16 +207,19 @@ class Feedback:
 
 def cast(
     feedback: Feedback,
-    where: tuple[str, str, str],
+    places: Sequence[tuple[str, str, str]],
     user: str,
     token: str,
     value: int,
     lang: str,
 ) -> tuple[Vote | None, str]:
-    """A click on 👍 (+1) or 👎 (-1) in ``where`` (platform, workspace, channel): the vote
+    """A click on 👍 (+1) or 👎 (-1) from the first of ``places`` (platform, workspace,
+    channel; a Discord thread also names its parent, where its digest was signed): the vote
     it records (None when the button is not genuine there) and what to tell the clicker."""
-    platform, workspace, channel = where
-    target = feedback.verify(platform, workspace, channel, token)
+    for platform, workspace, channel in places:
+        target = feedback.verify(platform, workspace, channel, token)
+        if target is not None:
+            break
     if target is None or value not in (1, -1) or not user:
         return None, t("vote_invalid", lang)
     vote = feedback.record(platform, workspace, channel, user, target, value)

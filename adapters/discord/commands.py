@@ -37,6 +37,7 @@ SPANISH_VERBS = {
     "subscriptions": "suscripciones",
     "sources": "fuentes",
     "lang": "idioma",
+    "feedback": "valoraciones",
 }
 # Shown first when the timezone field is still empty (the product's audience).
 POPULAR_ZONES = (
@@ -79,6 +80,7 @@ def subscribe_args(
     min_sources: int | None = None,
     language: str | None = None,
     skip_empty: bool | None = None,
+    thread: bool | None = None,
 ) -> str:
     """The ``subscribe`` arguments ``bot.subscriptions.parse_subscribe`` understands."""
     parts = [time or "", timezone or "", topics or ""]
@@ -90,6 +92,8 @@ def subscribe_args(
         parts.append(f"lang={language}")
     if skip_empty:
         parts.append("skip-empty")
+    if thread is not None:
+        parts.append(f"thread={'yes' if thread else 'no'}")
     return " ".join(" ".join(parts).split())
 
 
@@ -258,8 +262,10 @@ class AinewsGroup(
         time=_("Local time, HH:MM (default 09:00)", "Hora local, HH:MM (por defecto 09:00)"),
         timezone=_("IANA timezone, e.g. Europe/Madrid", "Zona horaria IANA, p. ej. Europe/Madrid"),
         topics=_(
-            "Only these topics (space-separated)", "Solo estos temas (separados por espacios)"
+            'Topics: Qwen "Hugging Face" -crypto (quotes: phrases; -: leave out)',
+            'Temas: Qwen "Hugging Face" -cripto (comillas: frases; -: excluir)',
         ),
+        thread=_("Open a thread for each digest", "Abrir un hilo por cada resumen"),
         weekdays=_("Monday to Friday only", "Solo de lunes a viernes"),
         min_sources=_("Stories covered by at least N sources", "Historias con al menos N fuentes"),
         language=_("Digest language", "Idioma del resumen"),
@@ -277,6 +283,7 @@ class AinewsGroup(
         min_sources: app_commands.Range[int, 1, 20] | None = None,
         language: Choice[str] | None = None,
         skip_empty: bool | None = None,
+        thread: bool | None = None,
     ) -> None:
         args = subscribe_args(
             time,
@@ -286,6 +293,7 @@ class AinewsGroup(
             min_sources,
             language.value if language else None,
             skip_empty,
+            thread,
         )
         await self._run(interaction, "subscribe", args)
 
@@ -327,6 +335,14 @@ class AinewsGroup(
         verb = action.value if action else "list"
         args = "" if verb == "list" else f"{verb} {target or ''}"
         await self._run(interaction, "sources", args)
+
+    @app_commands.command(
+        description=_(
+            "👍/👎 votes by channel (Manage Channels)", "Votos 👍/👎 por canal (Gestionar canales)"
+        )
+    )
+    async def feedback(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "feedback")
 
     @app_commands.command(
         name="lang",

@@ -58,7 +58,6 @@ from adapters.slack.guard import (
 from adapters.slack.home import PREVIEW_ACTION, SUBSCRIBE_ACTION, home_view
 from adapters.slack.inbound import MalformedRequest, clean, is_ssl_check, parse_body
 from adapters.slack.permissions import Managers
-from adapters.slack.scopes import BOT_SCOPES
 from adapters.slack.render import (
     ACTION_IDS,
     VOTE_IDS,
@@ -68,6 +67,7 @@ from adapters.slack.render import (
     parse_next_value,
     render,
 )
+from adapters.slack.scopes import BOT_SCOPES
 from adapters.slack.store import InstallationStore, SeenStore, StateStore
 from bot.commands import parse
 from bot.feedback import cast
@@ -501,7 +501,7 @@ class SlackAdapter:
             where = ("slack", context.team_id or context.enterprise_id or "", channel)
             user = _id(body.get("user"))
             vote, text = await self._in_pool(
-                cast, self.service.feedback, where, user, token, value, lang
+                cast, self.service.feedback, [where], user, token, value, lang
             )
             if vote is None:
                 log.warning("slack vote refused: the button is not valid in %s", channel)
