@@ -6,6 +6,7 @@ import pytest
 
 from bot.commands import latest_parts, parse
 from bot.subscriptions import SubscribeError, parse_subscribe, validate_timezone
+from bot.topics import Topics
 
 
 @pytest.mark.parametrize(
@@ -133,7 +134,7 @@ def test_subscribe_arguments() -> None:
     request = parse_subscribe("8:30 america/argentina/buenos_aires nvidia qwen laborables min=2")
     assert request.local_time == "08:30"
     assert request.timezone == "America/Argentina/Buenos_Aires"
-    assert request.topics == ["nvidia", "qwen"]
+    assert request.topics == Topics(("nvidia", "qwen"))
     assert request.weekdays_only is True and request.min_sources == 2
 
 

@@ -226,11 +226,13 @@ def test_mention_answers_with_post_message_in_the_thread(bot: Bot) -> None:
     assert ACTION_IDS["share"] not in json.dumps(call.blocks)  # already public
 
 
-def test_mention_outside_a_thread_answers_in_the_channel(bot: Bot) -> None:
-    res = bot.post(json.dumps(app_mention_event(f"<@{BOT_USER_ID}> latest 2")))
+def test_mention_at_the_channel_root_is_answered_in_a_thread_under_it(bot: Bot) -> None:
+    # Issue 23: questions never fill the channel; the answer opens a thread on the mention.
+    envelope = app_mention_event(f"<@{BOT_USER_ID}> latest 2")
+    res = bot.post(json.dumps(envelope))
     assert res.status == 200
     call = bot.fake.wait_for("chat.postMessage")
-    assert "thread_ts" not in call.params
+    assert call.params["thread_ts"] == envelope["event"]["ts"]
     assert "The 2 latest stories" in call.params["text"]
 
 
