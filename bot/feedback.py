@@ -39,8 +39,9 @@ _TOKEN = re.compile(rf"(?P<target>{_TARGET.pattern})\.(?P<tag>[0-9a-f]{{{TAG_CHA
 
 
 def answer_target(question: str) -> str:
-    """An answer's target: the question, folded, hashed (same question, same target)."""
-    key = " ".join(fold(question).split())
+    """An answer's target: the question's words, folded, hashed (same question, however
+    punctuated or accented, same target)."""
+    key = " ".join(re.findall(r"\w+", fold(question)))
     return "a:" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
