@@ -1012,8 +1012,8 @@ class FakeSlackAPI:
         skip_archived = _truthy(params.get("exclude_archived"))
         found = []
         for cid in sorted(self.user_channels.get(user, set())):
-            ch = self.channels.get(cid)
-            if ch is None or cid in self._deleted_channels or ch.get("is_im"):
+            ch = self._channel(cid)  # unknown IDs: auto-created, as for every method
+            if ch is None or ch.get("is_im"):
                 continue
             kind = "private_channel" if ch.get("is_private") else "public_channel"
             if kind in types and not (skip_archived and ch.get("is_archived")):
