@@ -2454,6 +2454,8 @@ class FakeDiscord:
     def _observe_dispatch(self, event: str, data: JSON) -> None:
         if event == "INTERACTION_CREATE":
             iid = int(data["id"])
+            if iid in self.interactions:
+                return  # a replayed interaction keeps its state: a second ack gets 40060
             self.interactions[iid] = InteractionState(
                 id=iid,
                 token=data["token"],
