@@ -317,7 +317,7 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     from bot.feedback import Feedback
     from bot.store import init_schema, make_engine
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.resolved_database_url)
     try:
         init_schema(engine)
         rows = Feedback(engine).summary()
