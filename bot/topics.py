@@ -158,5 +158,8 @@ def topic_list(stored: str) -> list[str]:
 
 
 def topic_word(item: str) -> str:
-    """One ``topic_list`` item as ``subscribe`` reads it (quoted when it has spaces)."""
-    return "-" + quote(item[1:]) if item.startswith("-") else quote(item)
+    """One ``topic_list`` item as ``subscribe`` reads it (quoted when it has spaces; an item
+    written with its own quotes, ``"Hugging Face"``, keeps one pair)."""
+    minus = "-" if item.startswith("-") else ""
+    body = item.removeprefix(minus).strip().strip('"“”«»')
+    return minus + quote(body)
