@@ -12,7 +12,7 @@ from bot.feedback import Feedback, answer_target, cast
 from bot.ingest.files import iter_path
 from bot.service import Context, Service
 from bot.subscriptions import SubscribeError, parse_subscribe
-from bot.topics import Topics, TopicMatcher, from_stored, parse_topics, tokens
+from bot.topics import TopicMatcher, Topics, from_stored, parse_topics, tokens
 
 CHANNEL = ("slack", "T1", "C1")
 
