@@ -508,6 +508,8 @@ class Doctor:
                 warnings.append("SLACK_BOT_TOKEN does not start with xoxb- (the Bot User token).")
         if socket and not _secret(s.slack_app_token).startswith("xapp-"):
             warnings.append("SLACK_APP_TOKEN does not start with xapp- (an app-level token).")
+        if _is_set(s.slack_bot_token) and not oauth and not self.quick:
+            warnings += self._slack_scopes(_secret(s.slack_bot_token))
         mode = "Socket Mode" if socket else f"HTTP mode on {s.http_host}:{s.http_port}"
         if oauth:
             mode += ", OAuth install for many workspaces"
@@ -515,6 +517,35 @@ class Doctor:
         if problems:
             return Check("slack", "fail", f"cannot start ({summary})", [*problems, *modes])
         return Check("slack", "warn" if warnings else "ok", summary, warnings)
+
+    def _slack_scopes(self, token: str) -> list[str]:
+        """What the installed app lacks of the scopes the adapter uses (``auth.test`` answers
+        with the granted ones in ``X-OAuth-Scopes``); each new feature's scope shows up here
+        until the app is reinstalled from the manifest."""
+        from slack_sdk import WebClient
+        from slack_sdk.errors import SlackApiError
+
+        from bot.app import slack_bot_scopes
+
+        base = self.settings.slack_api_url or WebClient.BASE_URL
+        try:
+            response = WebClient(token=token, base_url=base, timeout=5).auth_test()
+        except SlackApiError as exc:
+            return [f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}."]
+        except OSError as exc:
+            return [f"could not ask Slack which scopes the app has ({type(exc).__name__})."]
+        header = {k.lower(): v for k, v in response.headers.items()}.get("x-oauth-scopes")
+        if header is None:
+            return []
+        granted = {scope.strip() for scope in header.split(",")}
+        missing = [scope for scope in slack_bot_scopes() if scope not in granted]
+        if not missing:
+            return []
+        return [
+            f"the installed Slack app lacks the scopes {', '.join(missing)}: reinstall it "
+            f"(its settings, Install App) after updating it from {_rel(SLACK_MANIFEST)}; until "
+            "then the App Home, DMs, follow-ups or the assistant do not work."
+        ]
 
     def check_discord(self) -> Check:
         token = self.settings.discord_token

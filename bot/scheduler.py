@@ -304,7 +304,13 @@ class DigestRunner:
                 signature = (since, sub.topics, sub.lang, sub.min_sources, sub.timezone)
                 if signature not in built:
                     built[signature] = build_digest(
-                        session, sub, now, since=since, max_stories=max_stories, names_es=names
+                        session,
+                        sub,
+                        now,
+                        since=since,
+                        max_stories=max_stories,
+                        names_es=names,
+                        gazetteer=self.core.gazetteer,
                     )
                 out[claim.id] = built[signature]
         return out

@@ -23,6 +23,7 @@ from bot.commands import Command, Context, Handler, parse
 from bot.commands.reading import search
 from bot.conversation import Conversations, Followup, no_more_reply, sources_reply
 from bot.core import Core
+from bot.feedback import Feedback
 from bot.i18n import UserError, t
 from bot.metrics import Metrics
 from bot.models import ChannelSettings
@@ -45,6 +46,8 @@ class Service:
         self.on_subscriptions_changed: Callable[[], None] | None = None
         # Each conversation's last question, for follow-ups ("and Meta?", "source?", "more").
         self.conversations = Conversations(core.gazetteer)
+        # 👍/👎 votes and the signatures on their buttons.
+        self.feedback = Feedback(core.engine)
 
     def subscriptions_changed(self) -> None:
         if self.on_subscriptions_changed is not None:

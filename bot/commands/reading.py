@@ -16,6 +16,7 @@ from bot.commands.cards import one_per_story, related, story_cards
 from bot.commands.spec import Context, Host, Option, Spec
 from bot.core import Core
 from bot.digest import _matches_topics, build_digest, digest_reply
+from bot.feedback import answer_target, result_target
 from bot.figures import spanish_names
 from bot.i18n import t
 from bot.index.hybrid import QueryError
@@ -32,10 +33,13 @@ def search(host: Host, args: str, lang: str, ctx: Context, *, limit: int = SEARC
     hits = host.core.searcher.search(args, limit=limit * 2)
     if not hits:
         return Reply(text=t("no_results", lang, query=args), lang=lang)
+    cards = one_per_story(host.core, hits, limit)
+    for hit_card in cards:
+        hit_card.target = result_target(hit_card.article_id)
     return Reply(
         text=t("search_header", lang, query=args),
         lang=lang,
-        cards=one_per_story(host.core, hits, limit),
+        cards=cards,
         buttons=[Button(t("btn_share", lang), "share", args)],
     )
 
@@ -65,7 +69,14 @@ def ask(host: Host, args: str, lang: str, ctx: Context) -> Reply:
             first = session.get(Article, cards[0].article_id)
         if first and first.story_id:
             buttons.append(Button(t("btn_more", lang), "more_like_this", str(first.story_id)))
-    return Reply(text=result.text, lang=lang, cards=cards, buttons=buttons, error=not result.found)
+    return Reply(
+        text=result.text,
+        lang=lang,
+        cards=cards,
+        buttons=buttons,
+        error=not result.found,
+        target=answer_target(args) if result.found else None,
+    )
 
 
 def latest(host: Host, args: str, lang: str, ctx: Context) -> Reply:
@@ -213,6 +224,7 @@ def digest(host: Host, args: str, lang: str, ctx: Context) -> Reply:
             since=since,
             max_stories=core.settings.digest_max_stories,
             names_es=spanish_names(core.settings.gazetteer_path),
+            gazetteer=core.gazetteer,
         )
     return digest_reply(built)
 
