@@ -285,18 +285,25 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.answers import answer
     from bot.index.hybrid import QueryError, validate_query
+    from bot.llm.ask import grounded_answer
+    from bot.llm.client import LLM
     from bot.text import detect_lang
 
     question = " ".join(args.question)
     lang = args.lang or (detect_lang(question) if question.strip() else "en")
     try:
         validate_query(question, settings.max_query_chars)
-        result = answer(_core(settings), question, lang)
+        core = _core(settings)
+        outcome = grounded_answer(core, LLM.from_settings(settings), answer(core, question, lang))
     except QueryError as exc:
         print(exc.message(lang), file=sys.stderr)
         return 2
+    result = outcome.answer
     if args.json:
-        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        payload = {**result.as_json(), "mode": outcome.mode}
+        if outcome.fallback_reason:
+            payload["fallback_reason"] = outcome.fallback_reason
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(result.text)
         for c in {c.n: c for c in result.citations}.values():
@@ -684,7 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("ask", help="an extractive answer with citations")
+    p = sub.add_parser("ask", help="an answer with citations (phrased by AINEWS_LLM_MODEL if set)")
     p.add_argument("question", nargs="*")
     p.add_argument("--lang", choices=["es", "en"], help="answer language (default: the question's)")
     p.add_argument("--json", action="store_true")

@@ -28,6 +28,8 @@ from bot.figures import spanish_names
 from bot.i18n import UserError, format_date, t
 from bot.index.hybrid import QueryError, SearchHit
 from bot.ingest.types import public_reason
+from bot.llm.ask import grounded_answer
+from bot.llm.client import LLM
 from bot.metrics import Metrics
 from bot.models import Article, ArticleEntity, ChannelSettings, Entity, Source, Story, Subscription
 from bot.reply import Button, Card, Reply
@@ -52,6 +54,9 @@ class Context:
     # None: no memory. Console "console", Slack "slack:team:channel:thread", Discord
     # "discord:channel".
     conversation: str | None = None
+    # Where a chat message shows a model answer growing (its verified sentences so far);
+    # None: only the final reply is shown.
+    progress: Callable[[str], None] | None = None
 
 
 def card(hit: SearchHit | Article, *, snippet: str = "", also: int = 0) -> Card:
@@ -94,6 +99,8 @@ class Service:
         self.on_subscriptions_changed: Callable[[], None] | None = None
         # Each conversation's last question, for follow-ups ("and Meta?", "source?", "more").
         self.conversations = Conversations(core.gazetteer)
+        # A model to phrase answers (AINEWS_LLM_URL/MODEL); None: answers stay extractive.
+        self.llm = LLM.from_settings(core.settings)
 
     def _changed(self) -> None:
         if self.on_subscriptions_changed is not None:
@@ -191,6 +198,11 @@ class Service:
                     error=True,
                 )
         result = answer(self.core, args, lang)
+        if self.llm is not None:
+            outcome = grounded_answer(
+                self.core, self.llm, result, metrics=self.metrics, on_partial=ctx.progress
+            )
+            result = outcome.answer
         cards = []
         seen: set[int] = set()
         for citation in result.citations:
