@@ -349,6 +349,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.digest import build_digest
     from bot.figures import spanish_names
+    from bot.llm.client import LLM
+    from bot.llm.summaries import summarize
     from bot.models import Subscription
 
     core = _core(settings, eager_model=False, load_vectors=False)
@@ -375,6 +377,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         digest = build_digest(
             session, sub, now, since=since, names_es=spanish_names(settings.gazetteer_path)
         )
+    digest = summarize(core.engine, LLM.from_settings(settings), digest)
     if args.json:
         print(json.dumps(digest.as_json(), ensure_ascii=False, indent=2))
         return 0

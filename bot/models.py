@@ -166,3 +166,20 @@ class IndexMeta(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+class LLMCache(SQLModel, table=True):
+    """A model's checked text for one story, language and model (``bot.llm.summaries``): each
+    distinct (story, language, model) costs one call however many channels get it. ``text``
+    empty: the model's reply failed the checks (``reason``), and the extractive text is used."""
+
+    __tablename__ = "llm_cache"
+
+    key: str = Field(primary_key=True, max_length=64)  # sha256 of kind, article, lang, model
+    kind: str  # "summary" | "headline"
+    article_id: int = Field(index=True)
+    lang: str
+    model: str
+    text: str = ""
+    reason: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)

@@ -30,6 +30,7 @@ from bot.index.hybrid import QueryError, SearchHit
 from bot.ingest.types import public_reason
 from bot.llm.ask import grounded_answer
 from bot.llm.client import LLM
+from bot.llm.summaries import summarize
 from bot.metrics import Metrics
 from bot.models import Article, ArticleEntity, ChannelSettings, Entity, Source, Story, Subscription
 from bot.reply import Button, Card, Reply
@@ -359,7 +360,7 @@ class Service:
                 max_stories=self.core.settings.digest_max_stories,
                 names_es=spanish_names(self.core.settings.gazetteer_path),
             )
-        return digest_reply(digest)
+        return digest_reply(summarize(self.core.engine, self.llm, digest, self.metrics))
 
     def _cmd_subscribe(self, args: str, lang: str, ctx: Context) -> Reply:
         if not ctx.can_manage:

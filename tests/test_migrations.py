@@ -100,7 +100,8 @@ def create_the_old_way(engine: Engine) -> None:
     (The Slack tables were only made once Slack OAuth was used, so they are left out; so
     are tables that later revisions added.)
     """
-    old = [t for name, t in SQLModel.metadata.tables.items() if name != "index_meta"]
+    later = {"index_meta", "llm_cache"}  # tables later revisions added
+    old = [t for name, t in SQLModel.metadata.tables.items() if name not in later]
     SQLModel.metadata.create_all(engine, tables=old)
     with engine.begin() as conn:
         for table, column in LATER_COLUMNS:  # columns later revisions added
