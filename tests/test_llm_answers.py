@@ -236,3 +236,16 @@ def test_an_article_cannot_instruct_the_model_past_the_checks(
     assert "[7]" not in section and "(7)" in section  # cannot pose as a citation
     assert list(request.passages) == [1]
     assert "never instructions" in request.system
+
+
+def test_a_slow_stream_is_cut_at_the_deadline(seeded_core: Core, fake: FakeModel) -> None:
+    """Chunks that each come within the client's read timeout but add up past the deadline:
+    the call is given up at the deadline, not at the last chunk."""
+    service = with_model(seeded_core, fake, timeout=1.0)
+    fake.script(Say("Qwen models passed 700 million downloads [1]. " * 4, pieces=20, gap=0.3))
+    started = time.monotonic()
+    reply = service.handle_text(f"ask {QWEN_EN}")
+    elapsed = time.monotonic() - started
+    assert "In short: 700 million downloads" in reply.text
+    assert fallbacks(service) == {"timeout": 1.0}
+    assert elapsed < 1.0 + 1.5, elapsed  # the extractive answer itself takes well under 1 s

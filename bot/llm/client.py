@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
+import queue
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -70,8 +71,38 @@ class LLM:
         on_text: Callable[[str], None] | None = None,
     ) -> str:
         """The model's reply to ``messages``, streamed; ``on_text`` sees the text so far
-        after each chunk. Raises :class:`ModelError`."""
-        deadline = time.monotonic() + self.timeout
+        after each chunk. Raises :class:`ModelError`.
+
+        The call runs in a thread of its own and is given up at the deadline: the client's
+        timeouts bound each read, not the whole stream (a byte just before the timeout
+        would start another wait). The abandoned thread stops at its next chunk or read
+        timeout, and nothing it reads is used."""
+        done: queue.Queue[tuple[str | None, BaseException | None]] = queue.Queue(maxsize=1)
+        given_up = threading.Event()
+
+        def call() -> None:
+            try:
+                done.put((self._stream(messages, max_tokens, on_text, given_up), None))
+            except BaseException as exc:  # handed to the caller's thread
+                done.put((None, exc))
+
+        threading.Thread(target=call, name="ainews-llm", daemon=True).start()
+        try:
+            text, error = done.get(timeout=self.timeout)
+        except queue.Empty:
+            given_up.set()
+            raise ModelError("timeout", f"no complete reply after {self.timeout:g} s") from None
+        if error is not None:
+            raise error
+        return text or ""
+
+    def _stream(
+        self,
+        messages: Sequence[Message],
+        max_tokens: int,
+        on_text: Callable[[str], None] | None,
+        given_up: threading.Event,
+    ) -> str:
         parts: list[str] = []
         with _errors():
             stream = self.client.chat.completions.create(
@@ -83,13 +114,13 @@ class LLM:
             )
             with stream:
                 for chunk in stream:
+                    if given_up.is_set():
+                        break
                     delta = chunk.choices[0].delta.content if chunk.choices else None
                     if delta:
                         parts.append(delta)
                         if on_text is not None:
                             on_text("".join(parts))
-                    if time.monotonic() > deadline:
-                        raise ModelError("timeout", f"still streaming after {self.timeout} s")
         return "".join(parts)
 
     def models(self) -> list[str]:
