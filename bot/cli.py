@@ -286,18 +286,25 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.answers import answer
     from bot.index.hybrid import QueryError, validate_query
+    from bot.llm.ask import grounded_answer
+    from bot.llm.client import LLM
     from bot.text import detect_lang
 
     question = " ".join(args.question)
     lang = args.lang or (detect_lang(question) if question.strip() else "en")
     try:
         validate_query(question, settings.max_query_chars)
-        result = answer(_core(settings), question, lang)
+        core = _core(settings)
+        outcome = grounded_answer(core, LLM.from_settings(settings), answer(core, question, lang))
     except QueryError as exc:
         print(exc.message(lang), file=sys.stderr)
         return 2
+    result = outcome.answer
     if args.json:
-        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        payload = {**result.as_json(), "mode": outcome.mode}
+        if outcome.fallback_reason:
+            payload["fallback_reason"] = outcome.fallback_reason
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(result.text)
         for c in {c.n: c for c in result.citations}.values():
@@ -364,6 +371,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.digest import build_digest
     from bot.entities import Gazetteer
     from bot.figures import spanish_names
+    from bot.llm.client import LLM
+    from bot.llm.summaries import summarize
     from bot.models import Subscription
 
     core = _core(settings, eager_model=False, load_vectors=False)
@@ -395,6 +404,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
             names_es=spanish_names(settings.gazetteer_path),
             gazetteer=Gazetteer.load(settings.gazetteer_path),
         )
+    digest = summarize(core.engine, LLM.from_settings(settings), digest)
     if args.json:
         print(json.dumps(digest.as_json(), ensure_ascii=False, indent=2))
         return 0
@@ -708,7 +718,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("ask", help="an extractive answer with citations")
+    p = sub.add_parser("ask", help="an answer with citations (phrased by AINEWS_LLM_MODEL if set)")
     p.add_argument("question", nargs="*")
     p.add_argument("--lang", choices=["es", "en"], help="answer language (default: the question's)")
     p.add_argument("--json", action="store_true")

@@ -37,6 +37,8 @@ class DigestStory:
     figures: list[str]
     article_ids: list[int]
     score: float
+    lead_id: int | None = None  # the article headline and summary come from
+    mode: str = "extractive"  # "generated" when a model's checked summary replaced the lede
 
 
 @dataclass(slots=True)
@@ -59,6 +61,7 @@ class Digest:
                     "sources": s.sources,
                     "urls": s.urls,
                     "figures": s.figures,
+                    "mode": s.mode,
                 }
                 for s in self.stories
             ],
@@ -174,6 +177,7 @@ def build_digest(
                 figures=list(dict.fromkeys(figs)),
                 article_ids=[a.id for a in group if a.id is not None],
                 score=round(score, 4),
+                lead_id=lead.id,
             )
         )
     stories.sort(key=lambda s: s.score, reverse=True)

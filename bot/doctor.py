@@ -101,6 +101,7 @@ class Doctor:
             self.check_settings,
             self.check_database,
             self.check_model,
+            self.check_llm,
             self.check_seeds,
             self.check_feeds,
             self.check_slack,
@@ -392,6 +393,55 @@ class Doctor:
         )
 
     # -- content ----------------------------------------------------------------------------
+
+    def check_llm(self) -> Check:
+        """The optional answer model: its endpoint answers ``GET /models`` and lists it. A
+        model that is down never blocks ``ainews run`` (answers fall back to extractive)."""
+        s = self.settings
+        example = (
+            "For a local Qwen: `ollama pull qwen2.5:3b-instruct`, then set "
+            "AINEWS_LLM_URL=http://localhost:11434/v1 AINEWS_LLM_MODEL=qwen2.5:3b-instruct."
+        )
+        url, model = s.llm_url.strip(), s.llm_model.strip()
+        if not url and not model:
+            return Check(
+                "llm",
+                "note",
+                "off: answers and digests stay extractive (no AINEWS_LLM_URL)",
+                [example],
+            )
+        if not (url and model):
+            missing = "AINEWS_LLM_MODEL" if url else "AINEWS_LLM_URL"
+            return Check("llm", "warn", f"off: {missing} is not set", [example])
+        from bot.llm.client import LLM, ModelError
+
+        llm = LLM.from_settings(s.model_copy(update={"llm_timeout_seconds": CONNECT_TIMEOUT_S}))
+        assert llm is not None
+        try:
+            listed = llm.models()
+        except ModelError as exc:
+            return Check(
+                "llm",
+                "warn",
+                f"{url} does not answer GET /models ({exc}): answers stay extractive",
+                [
+                    "Start the model server (`ollama serve`) or fix AINEWS_LLM_URL; it should "
+                    "end in /v1 for Ollama, vLLM and llama.cpp.",
+                    example,
+                ],
+            )
+        if model not in listed:
+            shown = ", ".join(listed[:8]) or "none"
+            return Check(
+                "llm",
+                "warn",
+                f"{model} is not among the models {url} lists ({shown})",
+                [
+                    f"Pull or load it (`ollama pull {model}`), or set AINEWS_LLM_MODEL to one "
+                    "of those."
+                ],
+            )
+        return Check("llm", "ok", f"{model} listed at {url}; timeout {s.llm_timeout_seconds:g} s")
 
     def check_seeds(self) -> Check:
         folder = Path(self.settings.seeds_dir)

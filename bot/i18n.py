@@ -444,6 +444,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "subscription paused: {reason}. `subscribe` again to resume it.",
     },
     "stats_header": {"es": "Estadísticas:", "en": "Stats:"},
+    "looking": {"es": "Buscando…", "en": "Looking…"},
     "answer_not_found": {
         "es": "No encontré nada en las noticias indexadas que responda a «{question}».",
         "en": "I found nothing in the indexed news that answers “{question}”.",

@@ -212,6 +212,23 @@ class FeedbackVote(SQLModel, table=True):
     updated_at: datetime = _at(created=True)
 
 
+class LLMCache(SQLModel, table=True):
+    """A model's checked text for one story, language and model (``bot.llm.summaries``): each
+    distinct (story, language, model) costs one call however many channels get it. ``text``
+    empty: the model's reply failed the checks (``reason``), and the extractive text is used."""
+
+    __tablename__ = "llm_cache"
+
+    key: str = Field(primary_key=True, max_length=64)  # sha256 of kind, article, lang, model
+    kind: str  # "summary" | "headline"
+    article_id: int = Field(index=True)
+    lang: str
+    model: str
+    text: str = ""
+    reason: str | None = None
+    created_at: datetime = _at(created=True)
+
+
 #: Tables of the shared database that are not SQLModel models: the Slack adapter's OAuth
 #: installations and states and its replay guard (``adapters/slack/store.py`` reads and
 #: writes them). They are defined here, not in the adapter, so the migrations see every

@@ -25,6 +25,7 @@ from bot.conversation import Conversations, Followup, no_more_reply, sources_rep
 from bot.core import Core
 from bot.feedback import Feedback
 from bot.i18n import UserError, t
+from bot.llm.client import LLM
 from bot.metrics import Metrics
 from bot.models import ChannelSettings
 from bot.reply import Reply
@@ -48,6 +49,8 @@ class Service:
         self.conversations = Conversations(core.gazetteer)
         # 👍/👎 votes and the signatures on their buttons.
         self.feedback = Feedback(core.engine)
+        # A model to phrase answers (AINEWS_LLM_URL/MODEL); None: answers stay extractive.
+        self.llm = LLM.from_settings(core.settings)
 
     def subscriptions_changed(self) -> None:
         if self.on_subscriptions_changed is not None:

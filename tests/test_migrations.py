@@ -92,7 +92,7 @@ def writes(seen: list[str]) -> list[str]:
 
 
 #: Columns of today's models that revisions after 0001 added (0004_digest_send).
-LATER_TABLES = {"index_meta", "feedback_vote"}  # tables later revisions added
+LATER_TABLES = {"index_meta", "llm_cache", "feedback_vote"}  # tables later revisions added
 LATER_COLUMNS = (("delivery", "started_at"), ("subscription", "thread"))
 
 

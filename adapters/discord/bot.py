@@ -27,6 +27,7 @@ from adapters.discord.commands import AinewsGroup, SpanishTranslator, command_te
 from adapters.discord.endpoints import Endpoints
 from adapters.discord.render import Page, render
 from adapters.discord.views import ActionButton, build_view
+from adapters.live import LiveAnswer
 from bot.commands import SPECS, Command, needs_manage, parse
 from bot.feedback import cast
 from bot.i18n import t
@@ -176,13 +177,45 @@ class AINewsClient(discord.Client):
         # A channel (threads are channels) or a DM is one conversation, for follow-ups.
         conversation = f"{context.PLATFORM}:{message.channel.id}"
         ctx = dataclasses.replace(context.from_message(message), conversation=conversation)
-        try:
-            await message.channel.typing()
-        except discord.HTTPException:
-            pass  # no typing indicator is no reason not to answer
+        placeholder, live = None, None
+        if self._streams(text):
+            lang = parse(text).lang
+            try:
+                placeholder = await message.channel.send(
+                    t("looking", lang),
+                    reference=message.to_reference(fail_if_not_exists=False),
+                    mention_author=False,
+                    allowed_mentions=NO_MENTIONS,
+                )
+            except discord.HTTPException as exc:
+                log.info("no placeholder in channel %s: %s", message.channel.id, exc)
+        if placeholder is not None:
+            shown = placeholder
+
+            async def edit(partial: str) -> None:
+                page = render(Reply(text=partial, lang=lang))[0]
+                await shown.edit(content=None, embeds=page.embeds, allowed_mentions=NO_MENTIONS)
+
+            live = LiveAnswer(edit)
+            ctx = dataclasses.replace(ctx, progress=live.progress)
+        else:
+            try:
+                await message.channel.typing()
+            except discord.HTTPException:
+                pass  # no typing indicator is no reason not to answer
         reply = await self.handle(text, ctx)
+        if live is not None:
+            await live.finish()
         page = self.paginate(text, reply, ctx)[0]
         try:
+            if placeholder is not None:
+                await placeholder.edit(
+                    content=None,
+                    embeds=page.embeds,
+                    view=build_view(page.components),
+                    allowed_mentions=NO_MENTIONS,
+                )
+                return
             await message.channel.send(
                 embeds=page.embeds,
                 view=build_view(page.components),
@@ -211,7 +244,22 @@ class AINewsClient(discord.Client):
         if private is None:
             private = replies_privately(parse(text), ctx)
         await interaction.response.defer(ephemeral=private, thinking=True)
+        live = None
+        if self._streams(text) and not private:
+            lang = parse(text).lang
+            await interaction.edit_original_response(content=t("looking", lang))
+
+            async def edit(partial: str) -> None:
+                page = render(Reply(text=partial, lang=lang))[0]
+                await interaction.edit_original_response(
+                    content=None, embeds=page.embeds, allowed_mentions=NO_MENTIONS
+                )
+
+            live = LiveAnswer(edit)
+            ctx = dataclasses.replace(ctx, progress=live.progress)
         reply = await self.handle(text, ctx)
+        if live is not None:
+            await live.finish()
         page = self.paginate(text, reply, ctx)[0]
         if reply.ephemeral and not private:
             try:
@@ -219,7 +267,20 @@ class AINewsClient(discord.Client):
             except discord.HTTPException:
                 log.debug("could not delete the public placeholder", exc_info=True)
             private = True
+        elif live is not None:  # the placeholder becomes the answer
+            await interaction.edit_original_response(
+                content=None,
+                embeds=page.embeds,
+                view=build_view(page.components),
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
         await self._followup(interaction, page, private=private)
+
+    def _streams(self, text: str) -> bool:
+        """A question, with a model configured: a placeholder the answer replaces, growing in
+        a few edits (``adapters.live``). Everything else is answered as before."""
+        return self.service.llm is not None and parse(text).verb == "ask"
 
     async def _followup(
         self, interaction: discord.Interaction, page: Page, *, private: bool

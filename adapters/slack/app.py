@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import logging
 import os
 import time
@@ -45,6 +46,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.live import LiveAnswer
 from adapters.slack.delivery import make_client
 from adapters.slack.digests import SlackDigestSender
 from adapters.slack.guard import (
@@ -322,10 +324,29 @@ class SlackAdapter:
             ctx = await self._context(
                 client, context, command.get("channel_id", ""), command.get("user_id", ""), text
             )
+            live = None
+            if self._streams(text) and respond.response_url:
+                # A response_url takes five posts: the placeholder, two partials, the answer.
+                lang = parse(text).lang
+                await respond(text=t("looking", lang), response_type="in_channel")
+
+                async def edit(partial: str) -> None:
+                    shown = render(Reply(text=partial, lang=lang), public=True)
+                    await respond(
+                        text=shown.text,
+                        blocks=shown.blocks or None,
+                        response_type="in_channel",
+                        replace_original=True,
+                    )
+
+                live = LiveAnswer(edit, max_edits=2)
+                ctx = dataclasses.replace(ctx, progress=live.progress)
             reply = await self._handle(text, ctx)
+            if live is not None:
+                await live.finish()
             sign = self._signer(ctx)
             message = render(reply, command=text, extra=_extra(text, reply), sign=sign)
-            await self._respond(respond, reply, message)
+            await self._respond(respond, reply, message, replace=live is not None)
 
     async def _first_delivery(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
         """False for an event Slack redelivered that some replica already took."""
@@ -383,20 +404,45 @@ class SlackAdapter:
         channel, user = event.get("channel", ""), event.get("user", "")
         key = _conversation(context, event)
         ctx = await self._context(client, context, channel, user, text, conversation=key)
-        reply = await self._handle(text, ctx)
-        extra = _extra(text, reply)
-        message = render(reply, command=text, public=True, extra=extra, sign=self._signer(ctx))
         # In a thread: answer there. At a channel's root: in a thread under the question, so
         # questions never fill the channel. A DM's root is answered at the root.
         dm = event.get("channel_type") == "im"
         thread_ts = event.get("thread_ts") or (None if dm else event.get("ts"))
+        placeholder, live = None, None
+        if self._streams(text):
+            lang = parse(text).lang
+            posted = await client.chat_postMessage(
+                channel=channel, text=t("looking", lang), thread_ts=thread_ts
+            )
+            placeholder = str(posted.get("ts"))
+
+            async def edit(partial: str) -> None:
+                shown = render(Reply(text=partial, lang=lang), public=True)
+                await client.chat_update(
+                    channel=channel, ts=placeholder, text=shown.text, blocks=shown.blocks
+                )
+
+            live = LiveAnswer(edit)
+            ctx = dataclasses.replace(ctx, progress=live.progress)
+        reply = await self._handle(text, ctx)
+        if live is not None:
+            await live.finish()
+        extra = _extra(text, reply)
+        message = render(reply, command=text, public=True, extra=extra, sign=self._signer(ctx))
         if reply.error and reply.ephemeral:  # refusals and usage hints: only the asker
+            if placeholder is not None:
+                await client.chat_delete(channel=channel, ts=placeholder)
             await client.chat_postEphemeral(
                 channel=channel,
                 user=user,
                 text=message.text,
                 blocks=message.blocks or None,
                 thread_ts=thread_ts,
+            )
+            return
+        if placeholder is not None:  # the placeholder becomes the answer
+            await client.chat_update(
+                channel=channel, ts=placeholder, text=message.text, blocks=message.blocks
             )
             return
         await client.chat_postMessage(
@@ -650,15 +696,27 @@ class SlackAdapter:
             lang = parse(text).lang
             return Reply(text=t("internal_error", lang), lang=lang, error=True, ephemeral=True)
 
-    async def _respond(self, respond: AsyncRespond, reply: Reply, message: Message) -> None:
+    def _streams(self, text: str) -> bool:
+        """A question, with a model configured: shown as a placeholder that the answer
+        replaces (``adapters.live``). Everything else is answered as before."""
+        return self.service.llm is not None and parse(text).verb == "ask"
+
+    async def _respond(
+        self, respond: AsyncRespond, reply: Reply, message: Message, *, replace: bool = False
+    ) -> None:
+        """Answer through the ``response_url``; ``replace``: in place of the placeholder
+        (deleted first when the answer is only for the asker)."""
         if not respond.response_url:  # e.g. a click in a modal: there is nowhere to answer
             log.warning("slack request had no response_url; the answer was dropped")
             return
+        if replace and reply.ephemeral:
+            await respond(delete_original=True)
+            replace = False
         await respond(
             text=message.text,
             blocks=message.blocks or None,
             response_type="ephemeral" if reply.ephemeral else "in_channel",
-            replace_original=False,
+            replace_original=replace,
             unfurl_links=False,
             unfurl_media=False,
         )

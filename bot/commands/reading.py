@@ -20,6 +20,8 @@ from bot.feedback import answer_target, result_target
 from bot.figures import spanish_names
 from bot.i18n import t
 from bot.index.hybrid import QueryError
+from bot.llm.ask import grounded_answer
+from bot.llm.summaries import summarize
 from bot.models import Article, ArticleEntity, Entity, Story, Subscription
 from bot.reply import Button, Card, Reply
 from bot.text import STOPWORDS, fold
@@ -46,6 +48,11 @@ def search(host: Host, args: str, lang: str, ctx: Context, *, limit: int = SEARC
 
 def ask(host: Host, args: str, lang: str, ctx: Context) -> Reply:
     result = answer(host.core, args, lang)
+    if host.llm is not None:
+        outcome = grounded_answer(
+            host.core, host.llm, result, metrics=host.metrics, on_partial=ctx.progress
+        )
+        result = outcome.answer
     cards = []
     seen: set[int] = set()
     for citation in result.citations:
@@ -226,7 +233,7 @@ def digest(host: Host, args: str, lang: str, ctx: Context) -> Reply:
             names_es=spanish_names(core.settings.gazetteer_path),
             gazetteer=core.gazetteer,
         )
-    return digest_reply(built)
+    return digest_reply(summarize(core.engine, host.llm, built, host.metrics))
 
 
 def stats(host: Host, args: str, lang: str, ctx: Context) -> Reply:

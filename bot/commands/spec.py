@@ -16,6 +16,8 @@ from bot.reply import Reply
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from bot.llm.client import LLM
+    from bot.metrics import Metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,9 @@ class Context:
     # None: no memory. Console "console", Slack "slack:team:channel:thread", Discord
     # "discord:channel".
     conversation: str | None = None
+    # Where a chat message shows a model answer growing (its verified sentences so far);
+    # None: only the final reply is shown.
+    progress: Callable[[str], None] | None = None
 
 
 class Host(Protocol):
@@ -40,6 +45,12 @@ class Host(Protocol):
 
     @property
     def core(self) -> Core: ...
+
+    @property
+    def llm(self) -> LLM | None: ...  # phrases answers and digest summaries; None: extractive
+
+    @property
+    def metrics(self) -> Metrics | None: ...
 
     def now(self) -> datetime: ...
 

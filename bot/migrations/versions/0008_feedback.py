@@ -4,7 +4,7 @@
 it. ``subscription.thread`` asks for a Discord thread per digest (``subscribe thread=yes``).
 
 Revision ID: 0008_feedback
-Revises: 0004_digest_send
+Revises: 0007_llm_cache
 Create Date: 2026-12-05
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_feedback"
-down_revision: str | None = "0004_digest_send"
+down_revision: str | None = "0007_llm_cache"
 branch_labels: str | None = None
 depends_on: str | None = None
 
