@@ -39,6 +39,7 @@ BENCHMARKS = (
     "clustering",
     "langid",
     "answers",
+    "llm",
 )
 
 

@@ -171,6 +171,13 @@ def discord_invite_url(application_id: str) -> str:
     return invite_url(application_id)
 
 
+def slack_bot_scopes() -> list[str]:
+    """The bot scopes the Slack adapter uses (``ainews doctor`` names those the app lacks)."""
+    from adapters.slack.scopes import BOT_SCOPES
+
+    return list(BOT_SCOPES)
+
+
 def run(settings: Settings, *, headless: bool = False) -> int:
     if not settings.embedding_threads:  # serving: one core for the model, one for the rest
         settings = settings.model_copy(update={"embedding_threads": 1})

@@ -286,18 +286,25 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.answers import answer
     from bot.index.hybrid import QueryError, validate_query
+    from bot.llm.ask import grounded_answer
+    from bot.llm.client import LLM
     from bot.text import detect_lang
 
     question = " ".join(args.question)
     lang = args.lang or (detect_lang(question) if question.strip() else "en")
     try:
         validate_query(question, settings.max_query_chars)
-        result = answer(_core(settings), question, lang)
+        core = _core(settings)
+        outcome = grounded_answer(core, LLM.from_settings(settings), answer(core, question, lang))
     except QueryError as exc:
         print(exc.message(lang), file=sys.stderr)
         return 2
+    result = outcome.answer
     if args.json:
-        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        payload = {**result.as_json(), "mode": outcome.mode}
+        if outcome.fallback_reason:
+            payload["fallback_reason"] = outcome.fallback_reason
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(result.text)
         for c in {c.n: c for c in result.citations}.values():
@@ -311,6 +318,26 @@ def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
     service = Service(_core(settings, eager_model=False, load_vectors=False))
     reply = service.handle_text(f"latest {args.n}", Context(platform="cli"))
     return _print_reply(reply, args.json, "articles")
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """Votes by channel and target kind (answer, story, result); no model is loaded."""
+    from bot.feedback import Feedback
+    from bot.store import init_schema, make_engine
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        init_schema(engine)
+        rows = Feedback(engine).summary()
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps({"votes": [r.as_json() for r in rows]}, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        print(f"{r.platform}/{r.workspace}/{r.channel:20} {r.kind:7} 👍 {r.up:5} 👎 {r.down:5}")
+    print(f"{sum(r.up + r.down for r in rows)} votes")
+    return 0
 
 
 def cmd_trending(args: argparse.Namespace, settings: Settings) -> int:
@@ -342,7 +369,10 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from sqlmodel import Session, select
 
     from bot.digest import build_digest
+    from bot.entities import Gazetteer
     from bot.figures import spanish_names
+    from bot.llm.client import LLM
+    from bot.llm.summaries import summarize
     from bot.models import Subscription
 
     core = _core(settings, eager_model=False, load_vectors=False)
@@ -367,8 +397,14 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
             since = ledger.last_until(session, sub.id)
         digest = build_digest(
-            session, sub, now, since=since, names_es=spanish_names(settings.gazetteer_path)
+            session,
+            sub,
+            now,
+            since=since,
+            names_es=spanish_names(settings.gazetteer_path),
+            gazetteer=Gazetteer.load(settings.gazetteer_path),
         )
+    digest = summarize(core.engine, LLM.from_settings(settings), digest)
     if args.json:
         print(json.dumps(digest.as_json(), ensure_ascii=False, indent=2))
         return 0
@@ -440,6 +476,8 @@ IMPORT_FIELDS = ("platform", "workspace", "channel", "time", "timezone", "lang")
 
 def _subscribe_text(entry: dict[str, Any]) -> str:
     """An import line as the ``subscribe`` command a channel would type (same validation)."""
+    from bot.topics import topic_list, topic_word
+
     missing = [k for k in IMPORT_FIELDS if not isinstance(entry.get(k), str) or not entry[k]]
     if missing:
         raise ValueError(f"missing or not a string: {', '.join(missing)}")
@@ -450,14 +488,16 @@ def _subscribe_text(entry: dict[str, Any]) -> str:
             raise ValueError(f"{k} has spaces: {entry[k]!r}")
     topics = entry.get("topics") or []
     if isinstance(topics, str):
-        topics = topics.split()
+        topics = topic_list(topics)
     if not isinstance(topics, list) or not all(isinstance(x, str) for x in topics):
         raise ValueError("topics must be a list of strings")
-    words = [entry["time"], entry["timezone"], f"lang={entry['lang']}", *topics]
+    words = [entry["time"], entry["timezone"], f"lang={entry['lang']}", *map(topic_word, topics)]
     return "subscribe " + " ".join(words)
 
 
 def _subscription_json(sub: Any) -> dict[str, Any]:
+    from bot.topics import topic_list
+
     return {
         "id": sub.id,
         "platform": sub.platform,
@@ -466,7 +506,7 @@ def _subscription_json(sub: Any) -> dict[str, Any]:
         "time": sub.local_time,
         "timezone": sub.timezone,
         "lang": sub.lang,
-        "topics": sub.topics.split() if sub.topics else [],
+        "topics": topic_list(sub.topics),
         "weekdays_only": sub.weekdays_only,
         "paused": sub.paused,
         "paused_reason": sub.paused_reason,
@@ -678,7 +718,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("ask", help="an extractive answer with citations")
+    p = sub.add_parser("ask", help="an answer with citations (phrased by AINEWS_LLM_MODEL if set)")
     p.add_argument("question", nargs="*")
     p.add_argument("--lang", choices=["es", "en"], help="answer language (default: the question's)")
     p.add_argument("--json", action="store_true")
@@ -764,6 +804,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", help="re-embed every passage with the configured model")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("feedback", help="👍/👎 votes by channel and target kind")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("stats", help="what is stored and indexed")
     p.add_argument("--json", action="store_true")

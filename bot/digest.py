@@ -15,11 +15,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.entities import Gazetteer
+from bot.feedback import story_target
 from bot.figures import display_subject
 from bot.i18n import format_date, format_number, t
 from bot.models import Article, ArticleEntity, Entity, Figure, Subscription
 from bot.reply import Card, Reply
 from bot.text import fold, split_sentences
+from bot.topics import TopicMatcher, from_stored
 
 MAX_STORIES = 5
 
@@ -34,6 +37,8 @@ class DigestStory:
     figures: list[str]
     article_ids: list[int]
     score: float
+    lead_id: int | None = None  # the article headline and summary come from
+    mode: str = "extractive"  # "generated" when a model's checked summary replaced the lede
 
 
 @dataclass(slots=True)
@@ -56,6 +61,7 @@ class Digest:
                     "sources": s.sources,
                     "urls": s.urls,
                     "figures": s.figures,
+                    "mode": s.mode,
                 }
                 for s in self.stories
             ],
@@ -88,10 +94,12 @@ def build_digest(
     since: datetime | None = None,
     max_stories: int = MAX_STORIES,
     names_es: Mapping[str, str] | None = None,
+    gazetteer: Gazetteer | None = None,
 ) -> Digest:
     """The stories first seen in ``(since, now]``; ``since`` defaults to ``now - 24 h``.
 
-    ``names_es`` (``bot.figures.spanish_names``) names figure subjects in a Spanish digest."""
+    ``names_es`` (``bot.figures.spanish_names``) names figure subjects in a Spanish digest;
+    ``gazetteer`` lets a topic match by any alias of its entity (``bot.topics``)."""
     since = since or now - timedelta(hours=24)
     lang = subscription.lang or "en"
     local = now.astimezone(ZoneInfo(subscription.timezone))
@@ -118,10 +126,11 @@ def build_digest(
         entities[aid].add(name)
         if known:
             salience[aid] += min(count, 5)
-    topics = [fold(x) for x in subscription.topics.split() if x]
+    topics = from_stored(subscription.topics)
+    matcher = TopicMatcher(topics, gazetteer)
     by_story: dict[int | None, list[Article]] = defaultdict(list)
     for article in articles:
-        if _matches_topics(article, entities[article.id or 0], topics):
+        if matcher.wants(article.title, article.body, entities[article.id or 0]):
             by_story[article.story_id or -(article.id or 0)].append(article)
     if not by_story:
         return digest
@@ -151,7 +160,7 @@ def build_digest(
             len(sources)
             + 1.0 / (1.0 + age_hours / 12)
             + 0.1 * min(salience[lead.id or 0], 10)
-            + (0.5 if topics else 0.0)
+            + (0.5 if topics.include else 0.0)
         )
         figs = [
             format_number(f.value, f.unit, f.text, lang)
@@ -168,6 +177,7 @@ def build_digest(
                 figures=list(dict.fromkeys(figs)),
                 article_ids=[a.id for a in group if a.id is not None],
                 score=round(score, 4),
+                lead_id=lead.id,
             )
         )
     stories.sort(key=lambda s: s.score, reverse=True)
@@ -196,6 +206,7 @@ def digest_reply(digest: Digest) -> Reply:
                 lang,
                 story.story_id,
                 max(0, len(story.sources) - 1),
+                target=story_target(story.story_id, story.article_ids[0]),
             )
         )
     return Reply(text=digest.header, lang=lang, cards=cards)

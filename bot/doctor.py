@@ -101,6 +101,7 @@ class Doctor:
             self.check_settings,
             self.check_database,
             self.check_model,
+            self.check_llm,
             self.check_seeds,
             self.check_feeds,
             self.check_slack,
@@ -393,6 +394,55 @@ class Doctor:
 
     # -- content ----------------------------------------------------------------------------
 
+    def check_llm(self) -> Check:
+        """The optional answer model: its endpoint answers ``GET /models`` and lists it. A
+        model that is down never blocks ``ainews run`` (answers fall back to extractive)."""
+        s = self.settings
+        example = (
+            "For a local Qwen: `ollama pull qwen2.5:3b-instruct`, then set "
+            "AINEWS_LLM_URL=http://localhost:11434/v1 AINEWS_LLM_MODEL=qwen2.5:3b-instruct."
+        )
+        url, model = s.llm_url.strip(), s.llm_model.strip()
+        if not url and not model:
+            return Check(
+                "llm",
+                "note",
+                "off: answers and digests stay extractive (no AINEWS_LLM_URL)",
+                [example],
+            )
+        if not (url and model):
+            missing = "AINEWS_LLM_MODEL" if url else "AINEWS_LLM_URL"
+            return Check("llm", "warn", f"off: {missing} is not set", [example])
+        from bot.llm.client import LLM, ModelError
+
+        llm = LLM.from_settings(s.model_copy(update={"llm_timeout_seconds": CONNECT_TIMEOUT_S}))
+        assert llm is not None
+        try:
+            listed = llm.models()
+        except ModelError as exc:
+            return Check(
+                "llm",
+                "warn",
+                f"{url} does not answer GET /models ({exc}): answers stay extractive",
+                [
+                    "Start the model server (`ollama serve`) or fix AINEWS_LLM_URL; it should "
+                    "end in /v1 for Ollama, vLLM and llama.cpp.",
+                    example,
+                ],
+            )
+        if model not in listed:
+            shown = ", ".join(listed[:8]) or "none"
+            return Check(
+                "llm",
+                "warn",
+                f"{model} is not among the models {url} lists ({shown})",
+                [
+                    f"Pull or load it (`ollama pull {model}`), or set AINEWS_LLM_MODEL to one "
+                    "of those."
+                ],
+            )
+        return Check("llm", "ok", f"{model} listed at {url}; timeout {s.llm_timeout_seconds:g} s")
+
     def check_seeds(self) -> Check:
         folder = Path(self.settings.seeds_dir)
         files = (
@@ -508,6 +558,8 @@ class Doctor:
                 warnings.append("SLACK_BOT_TOKEN does not start with xoxb- (the Bot User token).")
         if socket and not _secret(s.slack_app_token).startswith("xapp-"):
             warnings.append("SLACK_APP_TOKEN does not start with xapp- (an app-level token).")
+        if _is_set(s.slack_bot_token) and not oauth and not self.quick:
+            warnings += self._slack_scopes(_secret(s.slack_bot_token))
         mode = "Socket Mode" if socket else f"HTTP mode on {s.http_host}:{s.http_port}"
         if oauth:
             mode += ", OAuth install for many workspaces"
@@ -515,6 +567,35 @@ class Doctor:
         if problems:
             return Check("slack", "fail", f"cannot start ({summary})", [*problems, *modes])
         return Check("slack", "warn" if warnings else "ok", summary, warnings)
+
+    def _slack_scopes(self, token: str) -> list[str]:
+        """What the installed app lacks of the scopes the adapter uses (``auth.test`` answers
+        with the granted ones in ``X-OAuth-Scopes``); each new feature's scope shows up here
+        until the app is reinstalled from the manifest."""
+        from slack_sdk import WebClient
+        from slack_sdk.errors import SlackApiError
+
+        from bot.app import slack_bot_scopes
+
+        base = self.settings.slack_api_url or WebClient.BASE_URL
+        try:
+            response = WebClient(token=token, base_url=base, timeout=5).auth_test()
+        except SlackApiError as exc:
+            return [f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}."]
+        except OSError as exc:
+            return [f"could not ask Slack which scopes the app has ({type(exc).__name__})."]
+        header = {k.lower(): v for k, v in response.headers.items()}.get("x-oauth-scopes")
+        if header is None:
+            return []
+        granted = {scope.strip() for scope in header.split(",")}
+        missing = [scope for scope in slack_bot_scopes() if scope not in granted]
+        if not missing:
+            return []
+        return [
+            f"the installed Slack app lacks the scopes {', '.join(missing)}: reinstall it "
+            f"(its settings, Install App) after updating it from {_rel(SLACK_MANIFEST)}; until "
+            "then the App Home, DMs, follow-ups or the assistant do not work."
+        ]
 
     def check_discord(self) -> Check:
         token = self.settings.discord_token

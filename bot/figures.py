@@ -250,3 +250,20 @@ def display_subject(subject: str | None, lang: str, names_es: Mapping[str, str])
     if subject is None or lang != "es":
         return subject
     return names_es.get(subject, subject)
+
+
+def written_numbers(text: str) -> list[tuple[str, frozenset[float]]]:
+    """Every number written in ``text`` (names such as H100 or v3.1 aside), each with the
+    values it can mean: "700 millones" and "700 million" both mean 7e8, "1.000" means 1000
+    in Spanish and 1 in English, so both. Unlike ``extract_figures`` a bare number counts
+    too (a year, a rank): this is for checking that generated text invents none."""
+    out: list[tuple[str, frozenset[float]]] = []
+    for match in _FIGURE.finditer(text):
+        abbr = (match.group("abbr") or "").lower()
+        scale = (match.group("scale") or "").lower()
+        factor = _ABBREVIATION.get(abbr) or _ABBREVIATION.get(scale) or _SCALE.get(scale, 1.0)
+        values = {parse_number(match.group("num"), lang) for lang in ("es", "en")}
+        found = frozenset(abs(v) * factor for v in values if v is not None)
+        if found:
+            out.append((match.group(0).strip(), found))
+    return out

@@ -82,10 +82,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Cuántos artículos, fuentes y entidades hay",
         "en": "How many articles, sources and entities",
     },
-    "help_subscribe": {"es": "Resumen diario en este canal", "en": "Daily digest in this channel"},
+    "help_subscribe": {
+        "es": 'Resumen diario en este canal (temas: "Hugging Face" Qwen -cripto)',
+        "en": 'Daily digest in this channel (topics: "Hugging Face" Qwen -crypto)',
+    },
     "help_subscribe_usage": {
-        "es": "[HH:MM] [zona horaria] [temas...] [laborables] [min=N] [omitir-vacios] [lang=es]",
-        "en": "[HH:MM] [timezone] [topics...] [weekdays] [min=N] [skip-empty] [lang=es]",
+        "es": (
+            "[HH:MM] [zona horaria] [temas...] [laborables] [min=N] [omitir-vacios] [lang=es]"
+            " [hilo=si]"
+        ),
+        "en": (
+            "[HH:MM] [timezone] [topics...] [weekdays] [min=N] [skip-empty] [lang=es] [thread=yes]"
+        ),
     },
     "help_unsubscribe": {"es": "Dejar de recibir el resumen", "en": "Stop this channel's digest"},
     "help_subscriptions": {
@@ -109,6 +117,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Language of replies in this channel",
     },
     "help_lang_usage": {"es": "es|en", "en": "es|en"},
+    "help_feedback": {"es": "Votos 👍/👎 por canal", "en": "👍/👎 votes by channel"},
     "help_help": {"es": "Esta ayuda", "en": "This help"},
     # Typed options of the commands (Discord), at most 100 characters each.
     "opt_query": {"es": "Palabras a buscar", "en": "Words to look for"},
@@ -135,8 +144,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "IANA timezone, e.g. Europe/Madrid",
     },
     "opt_sub_topics": {
-        "es": "Solo estos temas (separados por espacios)",
-        "en": "Only these topics (space-separated)",
+        "es": 'Temas: Qwen "Hugging Face" -cripto (comillas: frases; -: excluir)',
+        "en": 'Topics: Qwen "Hugging Face" -crypto (quotes: phrases; -: leave out)',
+    },
+    "opt_sub_thread": {
+        "es": "Abrir un hilo por cada resumen",
+        "en": "Open a thread for each digest",
     },
     "opt_sub_weekdays": {"es": "Solo de lunes a viernes", "en": "Monday to Friday only"},
     "opt_sub_min_sources": {
@@ -218,6 +231,103 @@ MESSAGES: dict[str, dict[str, str]] = {
     "story_header": {
         "es": "Historia: {title} ({n} artículo(s))",
         "en": "Story: {title} ({n} article(s))",
+    },
+    # -- topics (bot/topics.py) --
+    "topics_unbalanced_quote": {
+        "es": 'Falta cerrar unas comillas en «{text}». Escribe los temas de varias palabras así: "Hugging Face".',
+        "en": 'A quote is not closed in “{text}”. Write multi-word topics like this: "Hugging Face".',
+    },
+    "topics_empty_term": {
+        "es": '«{term}» no es un tema: escribe una palabra o una frase entre comillas, por ejemplo -cripto o -"precio de la acción".',
+        "en": '“{term}” is not a topic: write a word or a quoted phrase, for example -crypto or -"stock price".',
+    },
+    "topics_term_too_long": {
+        "es": "Un tema puede tener como mucho {limit} caracteres.",
+        "en": "A topic can be at most {limit} characters long.",
+    },
+    "topics_too_many": {
+        "es": "Como mucho {limit} temas (incluidos los excluidos).",
+        "en": "At most {limit} topics (exclusions included).",
+    },
+    "invalid_thread": {
+        "es": "«hilo={value}» no es válido: usa hilo=si o hilo=no.",
+        "en": "“thread={value}” is not valid: use thread=yes or thread=no.",
+    },
+    # -- feedback (bot/feedback.py) --
+    "feedback_header": {
+        "es": "Valoraciones 👍/👎 de este espacio ({n} votos):",
+        "en": "👍/👎 feedback in this workspace ({n} votes):",
+    },
+    "feedback_empty": {
+        "es": "Todavía nadie ha votado 👍/👎 una respuesta o un resumen aquí.",
+        "en": "Nobody has voted 👍/👎 on an answer or a digest here yet.",
+    },
+    "feedback_kind_answer": {"es": "respuestas", "en": "answers"},
+    "feedback_kind_story": {"es": "historias del resumen", "en": "digest stories"},
+    "feedback_kind_result": {"es": "resultados de búsqueda", "en": "search results"},
+    "vote_recorded": {
+        "es": "Gracias: anoté tu {vote}.",
+        "en": "Thanks: your {vote} is recorded.",
+    },
+    "vote_changed": {
+        "es": "Cambié tu voto a {vote}.",
+        "en": "Your vote is now {vote}.",
+    },
+    "vote_same": {
+        "es": "Ya habías votado {vote}; no cambia nada.",
+        "en": "You had already voted {vote}; nothing changed.",
+    },
+    "vote_invalid": {
+        "es": "Este botón no es válido aquí, así que no conté el voto.",
+        "en": "This button is not valid here, so the vote was not counted.",
+    },
+    # -- Slack App Home and assistant --
+    "home_title": {"es": "ainews — noticias de IA", "en": "ainews — AI news"},
+    "home_intro": {
+        "es": "Escríbeme en la pestaña *Mensajes* o menciona @ainews en un canal. Aquí ves los resúmenes de tus canales y el estado de las fuentes.",
+        "en": "Write to me in the *Messages* tab or mention @ainews in a channel. Here are your channels' digests and how the sources are doing.",
+    },
+    "home_subscriptions": {"es": "Resúmenes de tus canales", "en": "Your channels' digests"},
+    "home_no_subscriptions": {
+        "es": "Ninguno de tus canales recibe el resumen todavía.",
+        "en": "None of your channels gets the digest yet.",
+    },
+    "home_last_digest": {"es": "último: {when}", "en": "last: {when}"},
+    "home_never": {"es": "aún ninguno", "en": "none yet"},
+    "home_sources": {"es": "Fuentes ({n})", "en": "Sources ({n})"},
+    "home_feedback": {"es": "Valoraciones", "en": "Feedback"},
+    "home_subscribe": {
+        "es": "Suscribir un canal al resumen diario (09:00 UTC; cámbialo después con `/ainews suscribir`):",
+        "en": "Subscribe a channel to the daily digest (09:00 UTC; change it later with `/ainews subscribe`):",
+    },
+    "home_pick_channel": {"es": "Elige un canal", "en": "Pick a channel"},
+    "btn_preview": {"es": "Vista previa", "en": "Preview"},
+    "home_preview_for": {
+        "es": "Vista previa del resumen de <#{channel}>:",
+        "en": "Preview of <#{channel}>'s digest:",
+    },
+    "home_not_your_channel": {
+        "es": "Solo puedo mostrar o cambiar el resumen de canales en los que estás.",
+        "en": "I can only show or change the digest of channels you are in.",
+    },
+    "assistant_greeting": {
+        "es": "¡Hola! Pregúntame por noticias de IA, en español o en inglés.",
+        "en": "Hi! Ask me about AI news, in English or Spanish.",
+    },
+    "assistant_thinking": {"es": "está pensando…", "en": "is thinking…"},
+    "prompt_latest_title": {"es": "Lo último", "en": "Latest news"},
+    "prompt_latest": {"es": "¿Qué hay de nuevo en IA?", "en": "What's new in AI?"},
+    "prompt_ask_title": {"es": "Una pregunta", "en": "Ask a question"},
+    "prompt_ask": {
+        "es": "¿Cuántas descargas tiene Qwen?",
+        "en": "How many downloads does Qwen have?",
+    },
+    "prompt_trending_title": {"es": "Tendencias", "en": "Trending"},
+    "prompt_trending": {"es": "tendencias 7", "en": "trending 7"},
+    "prompt_subscribe_title": {"es": "Resumen diario", "en": "Daily digest"},
+    "prompt_subscribe": {
+        "es": 'suscribir 09:00 Europe/Madrid "Hugging Face" Qwen -cripto',
+        "en": 'subscribe 09:00 Europe/Madrid "Hugging Face" Qwen -crypto',
     },
     "digest_header": {"es": "Resumen de IA — {date}", "en": "AI digest — {date}"},
     "digest_empty": {
@@ -334,6 +444,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "subscription paused: {reason}. `subscribe` again to resume it.",
     },
     "stats_header": {"es": "Estadísticas:", "en": "Stats:"},
+    "looking": {"es": "Buscando…", "en": "Looking…"},
     "answer_not_found": {
         "es": "No encontré nada en las noticias indexadas que responda a «{question}».",
         "en": "I found nothing in the indexed news that answers “{question}”.",

@@ -27,6 +27,16 @@ class Metrics:
         self.fetches = Counter("ainews_feed_fetches", "Feed fetches", ["result"], registry=r)
         self.articles = Gauge("ainews_index_articles", "Articles stored", registry=r)
         self.vectors = Gauge("ainews_index_vectors", "Passage vectors in memory", registry=r)
+        # Model replies (bot.llm): shown, or replaced by the extractive text and why.
+        self.llm_generated = Counter(
+            "ainews_llm_generated", "Model replies shown", ["kind"], registry=r
+        )
+        self.llm_fallbacks = Counter(
+            "ainews_llm_fallbacks",
+            "Model replies replaced by the extractive text",
+            ["kind", "fallback_reason"],
+            registry=r,
+        )
         self.leader = Gauge(
             "ainews_scheduler_leader", "1 if this replica runs the jobs", registry=r
         )

@@ -146,6 +146,9 @@ class Subscription(SQLModel, table=True):
     weekdays_only: bool = False
     min_sources: int = 1
     skip_empty: bool = False
+    # Discord: post the digest, then open a thread on it (``thread=yes``); forum channels
+    # always get a post of their own.
+    thread: bool = False
     paused: bool = False
     paused_reason: str | None = None
     created_by: str | None = None
@@ -185,6 +188,45 @@ class IndexMeta(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+class FeedbackVote(SQLModel, table=True):
+    """One person's 👍/👎 on one target in one channel; voting again changes ``value``.
+
+    ``target`` is ``kind:key`` (``bot.feedback``): ``a:<question hash>`` an answer,
+    ``s:<story id>`` a story in a digest, ``r:<article id>`` a search result.
+    """
+
+    __tablename__ = "feedback_vote"
+    __table_args__ = (UniqueConstraint("platform", "channel", "user", "target"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    workspace: str = ""
+    channel: str = Field(index=True)
+    user: str
+    target: str
+    kind: str = Field(index=True)  # "answer" | "story" | "result"
+    value: int  # +1 or -1
+    created_at: datetime = _at(created=True)
+    updated_at: datetime = _at(created=True)
+
+
+class LLMCache(SQLModel, table=True):
+    """A model's checked text for one story, language and model (``bot.llm.summaries``): each
+    distinct (story, language, model) costs one call however many channels get it. ``text``
+    empty: the model's reply failed the checks (``reason``), and the extractive text is used."""
+
+    __tablename__ = "llm_cache"
+
+    key: str = Field(primary_key=True, max_length=64)  # sha256 of kind, article, lang, model
+    kind: str  # "summary" | "headline"
+    article_id: int = Field(index=True)
+    lang: str
+    model: str
+    text: str = ""
+    reason: str | None = None
+    created_at: datetime = _at(created=True)
 
 
 #: Tables of the shared database that are not SQLModel models: the Slack adapter's OAuth

@@ -19,6 +19,9 @@ class Card:
     lang: str = "es"
     story_id: int | None = None
     also_reported: int = 0  # other sources covering the same story
+    # What a 👍/👎 on this card is about (``bot.feedback``: "s:12" a digest story, "r:40" a
+    # search result); None: no vote buttons.
+    target: str | None = None
 
 
 @dataclass(slots=True)
@@ -38,6 +41,7 @@ class Reply:
     buttons: list[Button] = field(default_factory=list)
     ephemeral: bool = False
     error: bool = False
+    target: str | None = None  # the whole answer's feedback target ("a:<hash>"), if any
 
 
 def plain_text(reply: Reply) -> str:

@@ -26,6 +26,8 @@ from bot import ledger
 from bot.core import Core
 from bot.digest import Digest, build_digest, digest_reply
 from bot.figures import spanish_names
+from bot.llm.client import LLM
+from bot.llm.summaries import Summarizer
 from bot.metrics import Metrics
 from bot.models import Subscription
 from bot.ports import DeliveryError, Sender
@@ -295,6 +297,9 @@ class DigestRunner:
         out: dict[int, Digest] = {}
         max_stories = self.core.settings.digest_max_stories
         names = spanish_names(self.core.settings.gazetteer_path)
+        # One summarizer for the run: a story shared by several digests is asked once.
+        llm = LLM.from_settings(self.core.settings)
+        summarizer = Summarizer(self.core.engine, llm, self.metrics) if llm else None
         with Session(self.core.engine) as session:
             starts = ledger.last_until_many(session, [c.sub.id for c in claimed if c.sub.id])
             for claim in claimed:
@@ -304,8 +309,16 @@ class DigestRunner:
                 signature = (since, sub.topics, sub.lang, sub.min_sources, sub.timezone)
                 if signature not in built:
                     built[signature] = build_digest(
-                        session, sub, now, since=since, max_stories=max_stories, names_es=names
+                        session,
+                        sub,
+                        now,
+                        since=since,
+                        max_stories=max_stories,
+                        names_es=names,
+                        gazetteer=self.core.gazetteer,
                     )
+                    if summarizer is not None:
+                        summarizer.apply(built[signature])
                 out[claim.id] = built[signature]
         return out
 

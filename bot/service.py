@@ -23,7 +23,9 @@ from bot.commands import Command, Context, Handler, parse
 from bot.commands.reading import search
 from bot.conversation import Conversations, Followup, no_more_reply, sources_reply
 from bot.core import Core
+from bot.feedback import Feedback
 from bot.i18n import UserError, t
+from bot.llm.client import LLM
 from bot.metrics import Metrics
 from bot.models import ChannelSettings
 from bot.reply import Reply
@@ -45,6 +47,10 @@ class Service:
         self.on_subscriptions_changed: Callable[[], None] | None = None
         # Each conversation's last question, for follow-ups ("and Meta?", "source?", "more").
         self.conversations = Conversations(core.gazetteer)
+        # 👍/👎 votes and the signatures on their buttons.
+        self.feedback = Feedback(core.engine)
+        # A model to phrase answers (AINEWS_LLM_URL/MODEL); None: answers stay extractive.
+        self.llm = LLM.from_settings(core.settings)
 
     def subscriptions_changed(self) -> None:
         if self.on_subscriptions_changed is not None:

@@ -97,6 +97,14 @@ class Settings(BaseSettings):
     # On SIGTERM: stop claiming, let the digests in flight finish (at most this long),
     # release the rest for the next leader, then exit.
     shutdown_seconds: float = 8.0
+    # An OpenAI-compatible model (Ollama, vLLM, llama.cpp, a hosted API) that phrases answers
+    # and digest summaries from the retrieved passages; checked in code (bot.llm.grounding).
+    # No URL or no model: everything stays extractive.
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_api_key: SecretStr | None = None
+    # The whole call, first byte to last: past it the reply is the extractive one.
+    llm_timeout_seconds: float = 20.0
 
     # Platform secrets use the names each platform documents, not the AINEWS_ prefix.
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
@@ -117,6 +125,10 @@ class Settings(BaseSettings):
         if not langs:
             return declared
         return None if "*" in langs else frozenset(langs)
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_url.strip() and self.llm_model.strip())
 
     @property
     def resolved_database_url(self) -> str:

@@ -9,9 +9,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.i18n import UserError
+from bot.topics import Topics, TopicsError, parse_topics, tokens
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?$")
-_OPTION = re.compile(r"^(min|min-sources|fuentes|lang|idioma)=(\S+)$", re.IGNORECASE)
+_OPTION = re.compile(r"^(min|min-sources|fuentes|lang|idioma|thread|hilo)=(\S+)$", re.IGNORECASE)
+_YES = {"yes", "y", "si", "sí", "true", "on", "1"}
+_NO = {"no", "n", "false", "off", "0"}
 WEEKDAYS = {"weekdays", "weekdays-only", "laborables", "dias-laborables", "entre-semana"}
 SKIP_EMPTY = {"skip-empty", "omitir-vacios", "sin-vacios"}
 
@@ -24,11 +27,12 @@ class SubscribeError(UserError):
 class SubscribeRequest:
     local_time: str | None = None
     timezone: str | None = None
-    topics: list[str] = field(default_factory=list)
+    topics: Topics = field(default_factory=Topics)
     weekdays_only: bool | None = None
     min_sources: int | None = None
     skip_empty: bool | None = None
     lang: str | None = None
+    thread: bool | None = None
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +58,15 @@ def validate_timezone(name: str) -> str:
 
 def parse_subscribe(args: str) -> SubscribeRequest:
     request = SubscribeRequest()
-    for token in args.split():
+    try:
+        words = tokens(args)
+    except TopicsError as exc:
+        raise SubscribeError(exc.code, **exc.params) from None
+    terms: list[tuple[str, bool]] = []
+    for token, quoted in words:
+        if quoted:
+            terms.append((token, True))
+            continue
         lowered = token.lower()
         if (m := _TIME.match(token)) and request.local_time is None:
             hour, minute = int(m.group(1)), int(m.group(2) or 0)
@@ -75,10 +87,18 @@ def parse_subscribe(args: str) -> SubscribeRequest:
                 if value not in {"es", "en"}:
                     raise SubscribeError("invalid_lang", lang=value)
                 request.lang = value
+            elif key in {"thread", "hilo"}:
+                if value not in _YES | _NO:
+                    raise SubscribeError("invalid_thread", value=value)
+                request.thread = value in _YES
             else:
                 if not value.isdecimal() or len(value) > 2 or not 1 <= int(value) <= 20:
                     raise SubscribeError("invalid_min_sources", value=value)
                 request.min_sources = int(value)
         else:
-            request.topics.append(token.strip(",;"))
+            terms.append((token, False))
+    try:
+        request.topics = parse_topics(terms)
+    except TopicsError as exc:
+        raise SubscribeError(exc.code, **exc.params) from None
     return request

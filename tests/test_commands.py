@@ -13,6 +13,7 @@ from discord.app_commands import Choice
 from adapters.discord.commands import AinewsGroup, SpanishTranslator, command_text
 from bot.commands import (
     CATALOG,
+    SPECS,
     VERBS,
     Option,
     help_text,
@@ -24,6 +25,7 @@ from bot.commands import (
 from bot.i18n import MESSAGES, t
 from bot.subscriptions import SubscribeError, parse_subscribe, validate_timezone
 from bot.text import fold
+from bot.topics import Topics
 
 
 @pytest.mark.parametrize(
@@ -151,8 +153,19 @@ def test_subscribe_arguments() -> None:
     request = parse_subscribe("8:30 america/argentina/buenos_aires nvidia qwen laborables min=2")
     assert request.local_time == "08:30"
     assert request.timezone == "America/Argentina/Buenos_Aires"
-    assert request.topics == ["nvidia", "qwen"]
+    assert request.topics == Topics(("nvidia", "qwen"))
     assert request.weekdays_only is True and request.min_sources == 2
+
+
+def test_discord_subscribe_options_write_back_the_typed_arguments() -> None:
+    # thread is yes, no or left as it was (a false boolean must still say "thread=no").
+    spec = SPECS["subscribe"]
+    assert spec.args({"thread": True}) == "thread=yes"
+    assert spec.args({"thread": False}) == "thread=no"
+    assert spec.args({"thread": None, "weekdays": False, "topics": '"Hugging Face" -crypto'}) == (
+        '"Hugging Face" -crypto'
+    )
+    assert parse_subscribe(spec.args({"thread": False})).thread is False
 
 
 @pytest.mark.parametrize("bad", ["25:00", "09:75", "2500", "9:5"])

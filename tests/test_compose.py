@@ -190,8 +190,11 @@ def test_docker_compose_names_the_missing_secret(tmp_path: Path) -> None:
 
 def test_compose_shape(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "bot"}
-    pg, bot = services["postgres"], services["bot"]
+    assert set(services) == {"postgres", "bot", "ollama"}
+    pg, bot, ollama = services["postgres"], services["bot"], services["ollama"]
+    # The answer model runs only with `--profile llm`, its models in a named volume.
+    assert ollama["profiles"] == ["llm"] and "ollama" not in bot.get("depends_on", {})
+    assert ollama["volumes"] == ["ollama:/root/.ollama"] and "ollama" in compose["volumes"]
     assert pg["image"].startswith("postgres:15")
     assert "pg_isready" in " ".join(pg["healthcheck"]["test"])
     assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
@@ -216,7 +219,7 @@ def test_secrets_required_or_optional(compose: dict[str, Any]) -> None:
     bot = ops("bot")
     for required in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
         assert bot[required] == ":?", required
-    for optional in ("SLACK_APP_TOKEN", "DISCORD_TOKEN"):
+    for optional in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "AINEWS_LLM_URL", "AINEWS_LLM_MODEL"):
         assert bot[optional] == ":-", optional
     # slack-bolt turns OAuth on when these exist in the environment, even empty.
     assert not {"SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"} & set(bot)

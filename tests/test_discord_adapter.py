@@ -269,7 +269,11 @@ async def test_hello_identify_ready_mention_and_slash_search(
         assert followup.json["allowed_mentions"] == {"parse": []}
         titles = [e.get("title") or "" for e in followup.json["embeds"]]
         assert any(title.startswith(QWEN_TITLE) for title in titles)
-        assert custom_ids(followup.json) == ["ainews:share"]
+        # Share, then 👍/👎 for each result (issue 23).
+        share, *votes = custom_ids(followup.json)
+        assert share == "ainews:share"
+        assert len(votes) == 2 * len([t for t in titles if t])
+        assert all(v.startswith("ainews:vote:") for v in votes)
         assert fake.interactions[int(payload["id"])].response_type == 5
 
 

@@ -188,8 +188,8 @@ def test_slack_follow_up_in_the_thread_is_answered_in_context(slack: Any) -> Non
     fake = slack.fake
     slack.post(json.dumps(app_mention_event("How many downloads do Qwen models have?", ts="100.1")))
     answer = fake.wait_for("chat.postMessage", timeout=20)
-    assert "thread_ts" not in answer.params and "700 million" in answer.params["text"]
-    answer_ts = fake.messages()[-1]["ts"]
+    # A question at the channel root is answered in a thread under it (issue 23).
+    assert answer.params["thread_ts"] == "100.1" and "700 million" in answer.params["text"]
 
     # In the thread of the question: its sources.
     since = len(fake.calls())
@@ -199,11 +199,11 @@ def test_slack_follow_up_in_the_thread_is_answered_in_context(slack: Any) -> Non
     assert "Sources of the answer" in sources.params["text"]
     assert QWEN_TITLE in json.dumps(sources.blocks, ensure_ascii=False)  # file URLs: no link
 
-    # In the thread of the bot's answer: the same question about the US.
+    # Still in that thread: the same question about the US.
     since = len(fake.calls())
-    slack.post(slack_message("¿y Estados Unidos?", ts="100.3", thread_ts=answer_ts))
+    slack.post(slack_message("¿y Estados Unidos?", ts="100.3", thread_ts="100.1"))
     us = fake.wait_for("chat.postMessage", timeout=20, since=since)
-    assert us.params["thread_ts"] == answer_ts and "15,8 %" in us.params["text"]
+    assert us.params["thread_ts"] == "100.1" and "15,8 %" in us.params["text"]
 
     # Chatter in another thread, or at the channel root, is not for the bot.
     since = len(fake.calls())

@@ -92,7 +92,8 @@ def writes(seen: list[str]) -> list[str]:
 
 
 #: Columns of today's models that revisions after 0001 added (0004_digest_send).
-LATER_COLUMNS = (("delivery", "started_at"),)
+LATER_TABLES = {"index_meta", "llm_cache", "feedback_vote"}  # tables later revisions added
+LATER_COLUMNS = (("delivery", "started_at"), ("subscription", "thread"))
 
 
 def create_the_old_way(engine: Engine) -> None:
@@ -101,7 +102,7 @@ def create_the_old_way(engine: Engine) -> None:
     (The Slack tables were only made once Slack OAuth was used, so they are left out; so
     are tables that later revisions added.)
     """
-    old = [t for name, t in SQLModel.metadata.tables.items() if name != "index_meta"]
+    old = [t for name, t in SQLModel.metadata.tables.items() if name not in LATER_TABLES]
     SQLModel.metadata.create_all(engine, tables=old)
     with engine.begin() as conn:
         for table, column in LATER_COLUMNS:  # columns later revisions added

@@ -245,11 +245,13 @@ def test_mention_answers_with_post_message_in_the_thread(bot: Bot) -> None:
     assert ACTION_IDS["share"] not in json.dumps(call.blocks)  # already public
 
 
-def test_mention_outside_a_thread_answers_in_the_channel(bot: Bot) -> None:
-    res = bot.post(json.dumps(app_mention_event(f"<@{BOT_USER_ID}> latest 2")))
+def test_mention_at_the_channel_root_is_answered_in_a_thread_under_it(bot: Bot) -> None:
+    # Issue 23: questions never fill the channel; the answer opens a thread on the mention.
+    envelope = app_mention_event(f"<@{BOT_USER_ID}> latest 2")
+    res = bot.post(json.dumps(envelope))
     assert res.status == 200
     call = bot.fake.wait_for("chat.postMessage")
-    assert "thread_ts" not in call.params
+    assert call.params["thread_ts"] == envelope["event"]["ts"]
     assert "The 2 latest stories" in call.params["text"]
 
 
@@ -791,6 +793,7 @@ def test_mounted_on_a_shared_server_serves_slack_routes_there(
 def test_manifest_matches_what_the_adapter_serves() -> None:
     yaml = pytest.importorskip("yaml")
     from adapters.slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
+    from adapters.slack.scopes import BOT_EVENTS
     from bot.settings import CONFIG_DIR
 
     manifest = yaml.safe_load((CONFIG_DIR / "slack-app-manifest.yml").read_text())
@@ -800,5 +803,11 @@ def test_manifest_matches_what_the_adapter_serves() -> None:
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
     assert manifest["oauth_config"]["redirect_urls"][0].endswith(REDIRECT_PATH)
     assert "app_mention" in settings["event_subscriptions"]["bot_events"]
+    # Every event the adapter listens to is subscribed, and nothing else.
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == sorted(BOT_EVENTS)
+    home = manifest["features"]["app_home"]
+    assert home["home_tab_enabled"] and home["messages_tab_enabled"]
+    assert not home["messages_tab_read_only_enabled"]
+    assert "assistant_view" in manifest["features"]
     assert settings["event_subscriptions"]["request_url"].endswith(EVENTS_PATH)
     assert settings["interactivity"]["request_url"].endswith(EVENTS_PATH)

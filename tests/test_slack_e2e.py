@@ -127,3 +127,67 @@ def test_ainews_run_answers_slash_commands_and_stops_on_sigterm(
     bot.process.send_signal(signal.SIGTERM)
     assert bot.process.wait(timeout=30) == 0, "".join(bot.output)
     assert "Traceback" not in "".join(bot.output)
+
+
+def test_ainews_run_threads_dms_app_home_and_votes(
+    running: tuple[Running, FakeSlackAPI], tmp_path: Path
+) -> None:
+    """Issue 23, acceptance 1, as a new user runs it: a root mention is answered in a thread
+    under it, a DM in the DM, the App Home is published, and a 👎 on the answer is counted
+    once (a second click changes it), as ``ainews feedback --json`` shows."""
+    import json
+
+    from fakes.slack import app_mention_event, block_actions_body, event_callback
+
+    bot, fake = running
+    mention = app_mention_event("How many downloads do Qwen models have?")
+    assert _post(bot.url, json.dumps(mention))[0] == 200
+    answer = fake.wait_for("chat.postMessage", timeout=60)
+    assert answer.params["thread_ts"] == mention["event"]["ts"]
+    assert "700" in answer.params["text"]
+    values = {
+        e["action_id"]: e["value"]
+        for block in answer.blocks or []
+        for e in block.get("elements") or []
+        if e.get("action_id", "").startswith("ainews_vote_")
+    }
+    assert set(values) == {"ainews_vote_up", "ainews_vote_down"}
+
+    dm = {"type": "message", "channel": "D0ALICE0001", "user": "U0ALICE001", "ts": "600.1"}
+    dm.update(text="latest 1", event_ts="600.1", channel_type="im")
+    since = len(fake.calls())
+    assert _post(bot.url, json.dumps(event_callback(dm)))[0] == 200
+    in_dm = fake.wait_for("chat.postMessage", timeout=30, since=since)
+    assert in_dm.params["channel"] == "D0ALICE0001" and "thread_ts" not in in_dm.params
+
+    home = {"type": "app_home_opened", "user": "U0ALICE001", "tab": "home", "event_ts": "1.2"}
+    assert _post(bot.url, json.dumps(event_callback(home)))[0] == 200
+    published = fake.wait_for("views.publish", timeout=30)
+    assert published.ok and published.params["user_id"] == "U0ALICE001"
+
+    def votes() -> list[dict[str, object]]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AINEWS_"))}
+        env.update(AINEWS_DATA_DIR=str(tmp_path / "data"), AINEWS_CONFIG=str(tmp_path / "x"))
+        out = subprocess.run(
+            [str(Path(sys.executable).with_name("ainews")), "feedback", "--json"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return list(json.loads(out.stdout)["votes"])
+
+    for action, name in (("ainews_vote_down", "down"), ("ainews_vote_up", "up")):
+        click = block_actions_body(action, values[action], response_url=fake.response_url(name))
+        status, took = _post(bot.url, click)
+        assert (status, took < 3.0) == (200, True), took
+        fake.wait_for(lambda c, n=name: c.response_url_name == n, timeout=30)
+        (row,) = votes()
+        expected = (1, 0) if name == "up" else (0, 1)
+        assert (row["kind"], row["channel"], row["up"], row["down"]) == (
+            "answer",
+            CHANNEL_ID,
+            *expected,
+        )

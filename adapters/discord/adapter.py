@@ -19,12 +19,14 @@ from typing import Any
 
 import aiohttp
 import discord
-from discord.http import handle_message_parameters
+from sqlmodel import Session, select
 
 from adapters.discord.bot import NO_MENTIONS, AINewsClient
+from adapters.discord.context import PLATFORM
+from adapters.discord.digests import DigestPoster, title_of
 from adapters.discord.endpoints import Endpoints
 from adapters.discord.render import render
-from adapters.discord.views import build_view
+from bot.models import Subscription
 from bot.ports import DeliveryError
 from bot.reply import Reply
 from bot.service import Service
@@ -113,10 +115,24 @@ class DiscordAdapter:
     #: resend a digest that was in flight when its sender stopped.
     dedup_window: float = 120.0
 
+    def _wants_thread(self, workspace: str, channel: str) -> bool:
+        """Whether the channel's subscription asked for a thread per digest (``thread=yes``)."""
+        with Session(self.service.core.engine) as session:
+            wanted = session.execute(
+                select(Subscription.thread).where(
+                    Subscription.platform == PLATFORM,
+                    Subscription.workspace == workspace,
+                    Subscription.channel == channel,
+                )
+            ).scalar_one_or_none()
+        return bool(wanted)
+
     async def send(
         self, workspace: str, channel: str, reply: Reply, *, idempotency_key: str | None = None
     ) -> None:
-        """Post ``reply`` (all its pages) to channel id ``channel``.
+        """Post ``reply`` (all its pages) to channel id ``channel``: as messages, in a thread
+        opened on the first one (``thread=yes``), or as a forum post (``adapters.discord.
+        digests``). 👍/👎 on each story are signed for ``channel``.
 
         With ``idempotency_key`` each page carries a nonce derived from it and Discord's
         ``enforce_nonce`` makes a resend of the same digest (after a crash) a no-op.
@@ -126,20 +142,14 @@ class DiscordAdapter:
             raise DeliveryError("the Discord adapter is not running", permanent=False)
         if not channel.isdigit():
             raise DeliveryError(f"not a Discord channel id: {channel!r}", permanent=True)
+        sign = self.service.feedback.signer(PLATFORM, workspace, channel)
+        pages = render(reply, sign=sign)
+        key = idempotency_key or secrets.token_hex(8)
+        nonces = [nonce(key, number) for number in range(len(pages))]
         try:
-            for number, page in enumerate(render(reply)):
-                with handle_message_parameters(
-                    embeds=page.embeds,
-                    view=build_view(page.buttons),
-                    allowed_mentions=NO_MENTIONS,
-                    previous_allowed_mentions=client.allowed_mentions,
-                    nonce=nonce(idempotency_key or secrets.token_hex(8), number),
-                ) as params:
-                    # discord.py has no argument for it: Discord answers a second message
-                    # with the same nonce (inside its window) with the first, not a new one.
-                    if params.payload is not None:
-                        params.payload["enforce_nonce"] = True
-                    await client.http.send_message(int(channel), params=params)
+            thread = await asyncio.to_thread(self._wants_thread, workspace, channel)
+            poster = DigestPoster(client, NO_MENTIONS)
+            await poster.post(int(channel), pages, title_of(reply.text), nonces, thread)
         except (discord.NotFound, discord.Forbidden) as exc:
             raise DeliveryError(reason(exc), permanent=True) from exc
         except discord.RateLimited as exc:

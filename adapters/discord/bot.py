@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -26,7 +27,9 @@ from adapters.discord.commands import AinewsGroup, SpanishTranslator, command_te
 from adapters.discord.endpoints import Endpoints
 from adapters.discord.render import Page, render
 from adapters.discord.views import ActionButton, build_view
+from adapters.live import LiveAnswer
 from bot.commands import SPECS, Command, needs_manage, parse
+from bot.feedback import cast
 from bot.i18n import t
 from bot.reply import Reply
 from bot.service import Context, Service
@@ -120,10 +123,15 @@ class AINewsClient(discord.Client):
             lang = parse(text).lang
             return Reply(text=t("internal_error", lang), lang=lang, error=True, ephemeral=True)
 
-    def paginate(self, text: str, reply: Reply) -> list[Page]:
+    def signer(self, ctx: Context) -> Callable[[str], str]:
+        """Signs 👍/👎 targets for the channel of ``ctx`` (checked again on click)."""
+        return self.service.feedback.signer(context.PLATFORM, ctx.workspace, ctx.channel)
+
+    def paginate(self, text: str, reply: Reply, ctx: Context) -> list[Page]:
         """Render; a multi-page reply is named by its command text when that can be re-run
         (so "Next" survives restarts), else by a token into the in-memory cache."""
-        pages = render(reply)
+        sign = self.signer(ctx)
+        pages = render(reply, sign=sign)
         if len(pages) == 1:
             return pages
         text = " ".join(text.split())
@@ -132,7 +140,7 @@ class AINewsClient(discord.Client):
             key = text
         else:
             key = "#" + self.replies.put(reply)
-        return render(reply, pager_key=key)
+        return render(reply, pager_key=key, sign=sign)
 
     # -- mentions ------------------------------------------------------------------------------
 
@@ -169,16 +177,48 @@ class AINewsClient(discord.Client):
         # A channel (threads are channels) or a DM is one conversation, for follow-ups.
         conversation = f"{context.PLATFORM}:{message.channel.id}"
         ctx = dataclasses.replace(context.from_message(message), conversation=conversation)
-        try:
-            await message.channel.typing()
-        except discord.HTTPException:
-            pass  # no typing indicator is no reason not to answer
+        placeholder, live = None, None
+        if self._streams(text):
+            lang = parse(text).lang
+            try:
+                placeholder = await message.channel.send(
+                    t("looking", lang),
+                    reference=message.to_reference(fail_if_not_exists=False),
+                    mention_author=False,
+                    allowed_mentions=NO_MENTIONS,
+                )
+            except discord.HTTPException as exc:
+                log.info("no placeholder in channel %s: %s", message.channel.id, exc)
+        if placeholder is not None:
+            shown = placeholder
+
+            async def edit(partial: str) -> None:
+                page = render(Reply(text=partial, lang=lang))[0]
+                await shown.edit(content=None, embeds=page.embeds, allowed_mentions=NO_MENTIONS)
+
+            live = LiveAnswer(edit)
+            ctx = dataclasses.replace(ctx, progress=live.progress)
+        else:
+            try:
+                await message.channel.typing()
+            except discord.HTTPException:
+                pass  # no typing indicator is no reason not to answer
         reply = await self.handle(text, ctx)
-        page = self.paginate(text, reply)[0]
+        if live is not None:
+            await live.finish()
+        page = self.paginate(text, reply, ctx)[0]
         try:
+            if placeholder is not None:
+                await placeholder.edit(
+                    content=None,
+                    embeds=page.embeds,
+                    view=build_view(page.components),
+                    allowed_mentions=NO_MENTIONS,
+                )
+                return
             await message.channel.send(
                 embeds=page.embeds,
-                view=build_view(page.buttons),
+                view=build_view(page.components),
                 reference=message.to_reference(fail_if_not_exists=False),
                 mention_author=False,
                 allowed_mentions=NO_MENTIONS,
@@ -204,22 +244,50 @@ class AINewsClient(discord.Client):
         if private is None:
             private = replies_privately(parse(text), ctx)
         await interaction.response.defer(ephemeral=private, thinking=True)
+        live = None
+        if self._streams(text) and not private:
+            lang = parse(text).lang
+            await interaction.edit_original_response(content=t("looking", lang))
+
+            async def edit(partial: str) -> None:
+                page = render(Reply(text=partial, lang=lang))[0]
+                await interaction.edit_original_response(
+                    content=None, embeds=page.embeds, allowed_mentions=NO_MENTIONS
+                )
+
+            live = LiveAnswer(edit)
+            ctx = dataclasses.replace(ctx, progress=live.progress)
         reply = await self.handle(text, ctx)
-        page = self.paginate(text, reply)[0]
+        if live is not None:
+            await live.finish()
+        page = self.paginate(text, reply, ctx)[0]
         if reply.ephemeral and not private:
             try:
                 await interaction.delete_original_response()
             except discord.HTTPException:
                 log.debug("could not delete the public placeholder", exc_info=True)
             private = True
+        elif live is not None:  # the placeholder becomes the answer
+            await interaction.edit_original_response(
+                content=None,
+                embeds=page.embeds,
+                view=build_view(page.components),
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
         await self._followup(interaction, page, private=private)
+
+    def _streams(self, text: str) -> bool:
+        """A question, with a model configured: a placeholder the answer replaces, growing in
+        a few edits (``adapters.live``). Everything else is answered as before."""
+        return self.service.llm is not None and parse(text).verb == "ask"
 
     async def _followup(
         self, interaction: discord.Interaction, page: Page, *, private: bool
     ) -> None:
         await interaction.followup.send(
             embeds=page.embeds,
-            view=build_view(page.buttons),
+            view=build_view(page.components),
             ephemeral=private,
             allowed_mentions=NO_MENTIONS,
             wait=True,
@@ -239,11 +307,32 @@ class AINewsClient(discord.Client):
                 await self._share(interaction)
             elif action == "next":
                 await self._turn_page(interaction, arg)
+            elif action == "vote":
+                await self._vote(interaction, arg)
             else:
                 log.info("ignoring unknown button action %r", action)
         except Exception:
             log.exception("button %s:%s failed", action, arg)
             await self._apologize(interaction)
+
+    async def _vote(self, interaction: discord.Interaction, arg: str) -> None:
+        """👍/👎: acknowledged first (a replayed interaction fails there and counts nothing),
+        then counted only if the signed token belongs to the channel clicked in."""
+        side, _, token = arg.partition(":")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        ctx = context.from_interaction(interaction)
+        places = [(context.PLATFORM, ctx.workspace, ctx.channel)]
+        parent = getattr(interaction.channel, "parent_id", None)
+        if parent:  # a digest's thread or forum post: its buttons are signed for the parent
+            places.append((context.PLATFORM, ctx.workspace, str(parent)))
+        value = {"u": 1, "d": -1}.get(side, 0)
+        lang = context.locale_lang(interaction)
+        vote, text = await asyncio.to_thread(
+            cast, self.service.feedback, places, ctx.user, token, value, lang
+        )
+        if vote is None:
+            log.warning("discord vote refused: the button is not valid in %s", ctx.channel)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def _share(self, interaction: discord.Interaction) -> None:
         """Post the (usually ephemeral) results the button is on, for the whole channel."""
@@ -268,10 +357,13 @@ class AINewsClient(discord.Client):
                 return
         else:
             reply = await self.handle(key, context.from_interaction(interaction))
-        pages = render(reply, pager_key=key)
+        sign = self.signer(context.from_interaction(interaction))
+        pages = render(reply, pager_key=key, sign=sign)
         page = pages[min(int(number), len(pages) - 1)]
         await interaction.edit_original_response(
-            embeds=page.embeds, view=build_view(page.buttons) or None, allowed_mentions=NO_MENTIONS
+            embeds=page.embeds,
+            view=build_view(page.components) or None,
+            allowed_mentions=NO_MENTIONS,
         )
 
     async def _apologize(self, interaction: discord.Interaction) -> None:

@@ -6,6 +6,8 @@ memory, so buttons keep working after a restart:
 * ``ainews:more:<story_id>[:<lang>]`` - "More like this": the story and related ones.
 * ``ainews:sub[:<lang>]`` - "Subscribe this channel" (with the clicker's permissions).
 * ``ainews:share`` - re-post the (ephemeral) results the button sits on, publicly.
+* ``ainews:vote:<u|d>:<token>`` - 👍/👎; ``token`` is signed for the channel it was posted
+  in (``bot.feedback``) and checked on click, never trusted.
 * ``ainews:next:<page>:<key>`` - show page ``page`` of a long reply. ``key`` is the command
   text that produced it (recomputed on click) or ``#<token>`` for a reply kept in memory.
 """
@@ -32,6 +34,10 @@ def subscribe(lang: str) -> str:
 
 def share() -> str:
     return f"{PREFIX}:share"
+
+
+def vote(value: int, token: str) -> str:
+    return f"{PREFIX}:vote:{'u' if value > 0 else 'd'}:{token}"
 
 
 def page(number: int, key: str) -> str:

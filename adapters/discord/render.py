@@ -15,6 +15,7 @@ article titles/snippets have their Markdown escaped so they cannot fake links or
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import discord
@@ -34,6 +35,7 @@ EMBEDS_MAX = 10
 MESSAGE_CHARS_MAX = 6000
 BUTTON_LABEL_MAX = 80
 BUTTONS_MAX = 5  # one action row
+VOTES_MAX = 20  # four more rows of 👍/👎 (Discord: 5 rows of 5 per message)
 # Room kept free on every page for the "Page x/y" footer.
 PAGE_RESERVE = 64
 EMBED_BUDGET = MESSAGE_CHARS_MAX - PAGE_RESERVE
@@ -59,6 +61,11 @@ class ButtonSpec:
 class Page:
     embeds: list[discord.Embed]
     buttons: list[ButtonSpec] = field(default_factory=list)
+    votes: list[ButtonSpec] = field(default_factory=list)  # 👍/👎, after the other buttons
+
+    @property
+    def components(self) -> list[ButtonSpec]:
+        return self.buttons + self.votes
 
 
 def neutralize(text: str) -> str:
@@ -100,18 +107,30 @@ def embed_size(embed: discord.Embed) -> int:
     return size + sum(len(f.name or "") + len(f.value or "") for f in embed.fields)
 
 
-def render(reply: Reply, *, pager_key: str | None = None) -> list[Page]:
+def render(
+    reply: Reply,
+    *,
+    pager_key: str | None = None,
+    sign: Callable[[str], str] | None = None,
+) -> list[Page]:
     """The pages of ``reply``; each is one valid Discord message.
 
     ``pager_key`` names the reply in "Next"/"Previous" custom_ids (see :mod:`ids`); without
-    it a multi-page reply gets no navigation (the caller sends every page).
+    it a multi-page reply gets no navigation (the caller sends every page). ``sign`` (a
+    channel's ``Feedback.sign``) adds 👍/👎 for the answer and for each card with a target.
     """
     color = ERROR_COLOR if reply.error else COLOR
     embeds = _header_embeds(reply, color)
-    embeds += [_card_embed(card, reply.lang, color) for card in reply.cards]
+    owners: dict[int, Card] = {}
+    for card in reply.cards:
+        embed = _card_embed(card, reply.lang, color)
+        owners[id(embed)] = card
+        embeds.append(embed)
     if not embeds:
         embeds = [discord.Embed(description="…", color=color)]
     pages = [Page(chunk) for chunk in _pack(embeds)]
+    if sign is not None:
+        _add_votes(pages, reply, owners, sign)
     actions = _action_buttons(reply.buttons, reply.lang)
     total = len(pages)
     for number, page in enumerate(pages):
@@ -125,6 +144,27 @@ def render(reply: Reply, *, pager_key: str | None = None) -> list[Page]:
                     nav.append(_nav(number + 1, pager_key, t("btn_next", reply.lang), True))
         page.buttons = (nav + actions)[:BUTTONS_MAX]
     return pages
+
+
+def _add_votes(
+    pages: list[Page], reply: Reply, owners: dict[int, Card], sign: Callable[[str], str]
+) -> None:
+    """👍/👎 for the answer as a whole on its first page, and per card on the page that
+    shows it ("👍 2" = the second story there). ``owners`` maps a card embed's id() to it."""
+    if reply.target and not reply.error:
+        pages[0].votes += _vote_pair(sign(reply.target), "")
+    for page in pages:
+        cards = [owners[id(e)] for e in page.embeds if id(e) in owners]
+        for number, card in enumerate(cards, start=1):
+            if card.target and len(page.votes) + 2 <= VOTES_MAX:
+                page.votes += _vote_pair(sign(card.target), f" {number}")
+
+
+def _vote_pair(token: str, suffix: str) -> list[ButtonSpec]:
+    return [ButtonSpec(ids.vote(value, token), f"{label}{suffix}") for value, label in _VOTES]
+
+
+_VOTES = ((1, "👍"), (-1, "👎"))
 
 
 def _header_embeds(reply: Reply, color: discord.Colour) -> list[discord.Embed]:

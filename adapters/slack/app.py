@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import logging
 import os
 import time
@@ -33,14 +34,19 @@ from urllib.parse import urljoin
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncApp, AsyncAssistant, AsyncRespond, AsyncSetStatus
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.set_suggested_prompts.async_set_suggested_prompts import (
+    AsyncSetSuggestedPrompts,
+)
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.live import LiveAnswer
 from adapters.slack.delivery import make_client
 from adapters.slack.digests import SlackDigestSender
 from adapters.slack.guard import (
@@ -51,11 +57,22 @@ from adapters.slack.guard import (
     replay_digest,
     replay_expiry,
 )
+from adapters.slack.home import PREVIEW_ACTION, SUBSCRIBE_ACTION, home_view
 from adapters.slack.inbound import MalformedRequest, clean, is_ssl_check, parse_body
 from adapters.slack.permissions import Managers
-from adapters.slack.render import ACTION_IDS, Message, parse_next_value, render
+from adapters.slack.render import (
+    ACTION_IDS,
+    VOTE_IDS,
+    Message,
+    Signer,
+    mrkdwn,
+    parse_next_value,
+    render,
+)
+from adapters.slack.scopes import BOT_SCOPES
 from adapters.slack.store import InstallationStore, SeenStore, StateStore
 from bot.commands import parse, verb_word
+from bot.feedback import cast
 from bot.i18n import t
 from bot.ports import DeliveryError
 from bot.reply import Button, Reply
@@ -67,17 +84,6 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-BOT_SCOPES = [
-    "commands",
-    "app_mentions:read",
-    "chat:write",
-    "chat:write.public",
-    "users:read",
-    # Follow-ups without a mention: replies in a thread the bot answered, and DMs.
-    "channels:history",
-    "groups:history",
-    "im:history",
-]
 DRAIN_SECONDS = 10.0
 # Threads for the CPU-bound core. Its own pool, not asyncio's default one: bolt's OAuth
 # authorize step (installation lookups) runs in the default pool before each ack, and must
@@ -182,6 +188,7 @@ class SlackAdapter:
         return self._connected
 
     async def start(self) -> None:
+        await self._in_pool(self.service.feedback.prepare)  # the vote key, read once
         if self.socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -275,8 +282,19 @@ class SlackAdapter:
         self.app.command("/ainews")(self._on_command)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("message")(self._on_message)
+        self.app.event("app_home_opened")(self._on_home_opened)
         for action in ACTION_IDS.values():
             self.app.action(action)(self._on_action)
+        for action in VOTE_IDS.values():
+            self.app.action(action)(self._on_vote)
+        self.app.action(PREVIEW_ACTION)(self._on_home_preview)
+        self.app.action(SUBSCRIBE_ACTION)(self._on_home_subscribe)
+        # Where the workspace offers Slack's AI-app surface, DM threads with the assistant
+        # reach ``_on_assistant_message`` (with a "thinking" status) instead of ``_on_message``.
+        assistant = AsyncAssistant()
+        assistant.thread_started(self._on_assistant_started)
+        assistant.user_message(self._on_assistant_message)
+        self.app.assistant(assistant)
 
     @contextlib.asynccontextmanager
     async def _work(self) -> AsyncIterator[None]:
@@ -306,9 +324,29 @@ class SlackAdapter:
             ctx = await self._context(
                 client, context, command.get("channel_id", ""), command.get("user_id", ""), text
             )
+            live = None
+            if self._streams(text) and respond.response_url:
+                # A response_url takes five posts: the placeholder, two partials, the answer.
+                lang = parse(text).lang
+                await respond(text=t("looking", lang), response_type="in_channel")
+
+                async def edit(partial: str) -> None:
+                    shown = render(Reply(text=partial, lang=lang), public=True)
+                    await respond(
+                        text=shown.text,
+                        blocks=shown.blocks or None,
+                        response_type="in_channel",
+                        replace_original=True,
+                    )
+
+                live = LiveAnswer(edit, max_edits=2)
+                ctx = dataclasses.replace(ctx, progress=live.progress)
             reply = await self._handle(text, ctx)
-            message = render(reply, command=text, extra=_extra(text, reply))
-            await self._respond(respond, reply, message)
+            if live is not None:
+                await live.finish()
+            sign = self._signer(ctx)
+            message = render(reply, command=text, extra=_extra(text, reply), sign=sign)
+            await self._respond(respond, reply, message, replace=live is not None)
 
     async def _first_delivery(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
         """False for an event Slack redelivered that some replica already took."""
@@ -366,10 +404,34 @@ class SlackAdapter:
         channel, user = event.get("channel", ""), event.get("user", "")
         key = _conversation(context, event)
         ctx = await self._context(client, context, channel, user, text, conversation=key)
+        # In a thread: answer there. At a channel's root: in a thread under the question, so
+        # questions never fill the channel. A DM's root is answered at the root.
+        dm = event.get("channel_type") == "im"
+        thread_ts = event.get("thread_ts") or (None if dm else event.get("ts"))
+        placeholder, live = None, None
+        if self._streams(text):
+            lang = parse(text).lang
+            posted = await client.chat_postMessage(
+                channel=channel, text=t("looking", lang), thread_ts=thread_ts
+            )
+            placeholder = str(posted.get("ts"))
+
+            async def edit(partial: str) -> None:
+                shown = render(Reply(text=partial, lang=lang), public=True)
+                await client.chat_update(
+                    channel=channel, ts=placeholder, text=shown.text, blocks=shown.blocks
+                )
+
+            live = LiveAnswer(edit)
+            ctx = dataclasses.replace(ctx, progress=live.progress)
         reply = await self._handle(text, ctx)
-        message = render(reply, command=text, public=True, extra=_extra(text, reply))
-        thread_ts = event.get("thread_ts")  # asked in a thread: answer in that thread
+        if live is not None:
+            await live.finish()
+        extra = _extra(text, reply)
+        message = render(reply, command=text, public=True, extra=extra, sign=self._signer(ctx))
         if reply.error and reply.ephemeral:  # refusals and usage hints: only the asker
+            if placeholder is not None:
+                await client.chat_delete(channel=channel, ts=placeholder)
             await client.chat_postEphemeral(
                 channel=channel,
                 user=user,
@@ -378,7 +440,12 @@ class SlackAdapter:
                 thread_ts=thread_ts,
             )
             return
-        posted = await client.chat_postMessage(
+        if placeholder is not None:  # the placeholder becomes the answer
+            await client.chat_update(
+                channel=channel, ts=placeholder, text=message.text, blocks=message.blocks
+            )
+            return
+        await client.chat_postMessage(
             channel=channel,
             text=message.text,
             blocks=message.blocks or None,
@@ -386,11 +453,6 @@ class SlackAdapter:
             unfurl_links=False,
             unfurl_media=False,
         )
-        if not thread_ts and event.get("channel_type") != "im":
-            # Answered at the channel root: a reply in the thread of that answer continues
-            # the conversation as much as one in the thread of the question does.
-            answer = {"channel": channel, "ts": posted.get("ts")}
-            self.service.conversations.link(key, _conversation(context, answer))
 
     async def _on_action(
         self,
@@ -425,8 +487,172 @@ class SlackAdapter:
             reply = await self._handle(text, ctx)
             if audience != "as_replied":
                 reply.ephemeral = audience == "private" or reply.error
-            message = render(reply, page=page, command=text, public=not reply.ephemeral)
+            public = not reply.ephemeral
+            sign = self._signer(ctx)
+            message = render(reply, page=page, command=text, public=public, sign=sign)
             await self._respond(respond, reply, message)
+
+    # -- feedback, App Home, assistant --------------------------------------------------------
+
+    async def _on_vote(
+        self,
+        ack: Callable[..., Awaitable[Any]],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        """👍/👎: acknowledged at once; counted only if the button's signed value belongs to
+        the channel the (signature-checked) click came from."""
+        await ack()
+        async with self._work():
+            token, _, lang = str(action.get("value") or "").partition(" ")
+            lang = lang if lang in ("es", "en") else "en"
+            value = 1 if action.get("action_id") == VOTE_IDS[1] else -1
+            channel = _id(body.get("channel")) or _id(body.get("container"), "channel_id")
+            where = ("slack", context.team_id or context.enterprise_id or "", channel)
+            user = _id(body.get("user"))
+            vote, text = await self._in_pool(
+                cast, self.service.feedback, [where], user, token, value, lang
+            )
+            if vote is None:
+                log.warning("slack vote refused: the button is not valid in %s", channel)
+            if respond.response_url:
+                await respond(text=text, response_type="ephemeral", replace_original=False)
+
+    async def _on_home_opened(
+        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        async with self._work():
+            if event.get("tab", "home") != "home":
+                return  # the Messages tab: nothing to publish
+            await self._publish_home(client, context, str(event.get("user") or ""))
+
+    async def _publish_home(
+        self, client: AsyncWebClient, context: AsyncBoltContext, user: str
+    ) -> None:
+        workspace = context.team_id or context.enterprise_id or ""
+        channels = await self._user_channels(client, user)
+        lang = await self._user_lang(client, user)
+        manage = await self.managers.can_manage(client, workspace, user, "feedback")
+        ctx = Context(platform="slack", workspace=workspace, channel="", user=user)
+        view = await self._in_pool(
+            home_view, self.service, ctx, channels, lang, show_feedback=manage
+        )
+        await client.views_publish(user_id=user, view=view)
+
+    async def _user_channels(self, client: AsyncWebClient, user: str) -> set[str]:
+        """The channels ``user`` is in (``users.conversations``); none when Slack says no."""
+        channels: set[str] = set()
+        cursor = None
+        try:
+            for _ in range(20):
+                page = await client.users_conversations(
+                    user=user,
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+                channels |= {str(c.get("id")) for c in page.get("channels") or []}
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        except SlackApiError as exc:  # e.g. missing_scope on an app installed before it
+            log.warning("users.conversations failed: %s", exc.response.get("error"))
+        return channels
+
+    async def _user_lang(self, client: AsyncWebClient, user: str) -> str:
+        try:
+            info = await client.users_info(user=user, include_locale=True)
+        except SlackApiError:
+            return "en"
+        return "es" if str(info["user"].get("locale") or "").startswith("es") else "en"
+
+    async def _on_home_preview(
+        self,
+        ack: Callable[..., Awaitable[Any]],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        """ "Preview": the digest of one of the user's channels, sent to the user's DM."""
+        await ack()
+        async with self._work():
+            await self._home_command(
+                body, str(action.get("value") or ""), "digest", client, context
+            )
+
+    async def _on_home_subscribe(
+        self,
+        ack: Callable[..., Awaitable[Any]],
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        """A channel picked in the App Home is subscribed (with the picker's permissions)."""
+        await ack()
+        async with self._work():
+            channel = str(action.get("selected_conversation") or "")
+            await self._home_command(body, channel, "subscribe", client, context)
+            await self._publish_home(client, context, _id(body.get("user")))
+
+    async def _home_command(
+        self,
+        body: dict[str, Any],
+        channel: str,
+        text: str,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        """Run ``text`` for ``channel`` (one the clicker is in: values are checked, not
+        trusted) and send the answer to the clicker's DM (the App Home Messages tab)."""
+        user = _id(body.get("user"))
+        lang = await self._user_lang(client, user)
+        if channel not in await self._user_channels(client, user):
+            await client.chat_postMessage(channel=user, text=t("home_not_your_channel", lang))
+            return
+        verb = verb_word(text, lang)
+        ctx = await self._context(client, context, channel, user, verb)
+        reply = await self._handle(verb, ctx)
+        message = render(reply, public=True)
+        head = {"type": "section", "text": mrkdwn(t("home_preview_for", lang, channel=channel))}
+        blocks = [head, *message.blocks][:50] if text == "digest" else message.blocks
+        await client.chat_postMessage(
+            channel=user, text=message.text, blocks=blocks or None, unfurl_links=False
+        )
+
+    async def _on_assistant_started(
+        self, say: Callable[..., Awaitable[Any]], set_suggested_prompts: AsyncSetSuggestedPrompts
+    ) -> None:
+        async with self._work():
+            await say(f"{t('assistant_greeting', 'en')}\n{t('assistant_greeting', 'es')}")
+            prompts = [
+                {"title": t(f"prompt_{name}_title", lang), "message": t(f"prompt_{name}", lang)}
+                for name, lang in (("latest", "en"), ("latest", "es"), ("ask", "en"), ("ask", "es"))
+            ]
+            await set_suggested_prompts(prompts=prompts)
+
+    async def _on_assistant_message(
+        self,
+        payload: dict[str, Any],
+        body: dict[str, Any],
+        set_status: AsyncSetStatus,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        """A question in an assistant thread: "thinking" status, then the answer there."""
+        async with self._work():
+            if not await self._first_delivery(body, payload):
+                return
+            text = clean(payload.get("text") or "", bot_user_id=context.bot_user_id)
+            try:
+                await set_status(t("assistant_thinking", parse(text).lang))
+            except SlackApiError as exc:  # the status is a nicety; the answer still goes
+                log.info("assistant status not set: %s", exc.response.get("error"))
+            await self._answer(payload, text, client, context)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -452,25 +678,45 @@ class SlackAdapter:
             conversation=conversation,
         )
 
-    async def _handle(self, text: str, ctx: Context) -> Reply:
+    def _signer(self, ctx: Context) -> Signer:
+        return self.service.feedback.signer("slack", ctx.workspace, ctx.channel)
+
+    async def _in_pool(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``func`` in the core's thread pool (the database and the model block)."""
         loop = asyncio.get_running_loop()
         run = contextvars.copy_context().run  # as asyncio.to_thread does
+        return await loop.run_in_executor(self._pool, lambda: run(func, *args, **kwargs))
+
+    async def _handle(self, text: str, ctx: Context) -> Reply:
         try:
-            return await loop.run_in_executor(self._pool, run, self.service.handle_text, text, ctx)
+            reply: Reply = await self._in_pool(self.service.handle_text, text, ctx)
+            return reply
         except Exception:
             log.exception("command failed: %r", text[:200])
             lang = parse(text).lang
             return Reply(text=t("internal_error", lang), lang=lang, error=True, ephemeral=True)
 
-    async def _respond(self, respond: AsyncRespond, reply: Reply, message: Message) -> None:
+    def _streams(self, text: str) -> bool:
+        """A question, with a model configured: shown as a placeholder that the answer
+        replaces (``adapters.live``). Everything else is answered as before."""
+        return self.service.llm is not None and parse(text).verb == "ask"
+
+    async def _respond(
+        self, respond: AsyncRespond, reply: Reply, message: Message, *, replace: bool = False
+    ) -> None:
+        """Answer through the ``response_url``; ``replace``: in place of the placeholder
+        (deleted first when the answer is only for the asker)."""
         if not respond.response_url:  # e.g. a click in a modal: there is nowhere to answer
             log.warning("slack request had no response_url; the answer was dropped")
             return
+        if replace and reply.ephemeral:
+            await respond(delete_original=True)
+            replace = False
         await respond(
             text=message.text,
             blocks=message.blocks or None,
             response_type="ephemeral" if reply.ephemeral else "in_channel",
-            replace_original=False,
+            replace_original=replace,
             unfurl_links=False,
             unfurl_media=False,
         )

@@ -41,7 +41,8 @@ class SlackDigestSender:
         self, workspace: str, channel: str, reply: Reply, *, idempotency_key: str | None = None
     ) -> None:
         client = await self.adapter._client_for(workspace)
-        messages = render_all(reply)
+        sign = self.adapter.service.feedback.signer("slack", workspace, channel)
+        messages = render_all(reply, sign)
         for page, message in enumerate(messages):
             extra: dict[str, Any] = {}
             if idempotency_key:

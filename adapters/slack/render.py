@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +45,13 @@ ACTION_IDS = {
     "next": "ainews_next",
     "share": "ainews_share",
 }
+
+# 👍/👎 (``bot.feedback``): their value is a signed token, checked on click.
+VOTE_IDS = {1: "ainews_vote_up", -1: "ainews_vote_down"}
+VOTE_LABELS = {1: "👍", -1: "👎"}
+
+#: Signs a feedback target for the channel a message goes to (``Feedback.sign`` bound to it).
+Signer = Callable[[str], str]
 
 _SPECIAL_MENTION = re.compile(r"(?<!\w)@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)
 _ZWSP = "\u200b"
@@ -139,6 +147,20 @@ def card_blocks(card: Card, lang: str) -> list[Block]:
     return blocks
 
 
+def vote_elements(token: str, lang: str) -> list[Block]:
+    """👍 and 👎 for one target; ``token`` is the signed target both carry (the language
+    only picks the words of the thank-you)."""
+    return [
+        {
+            "type": "button",
+            "action_id": VOTE_IDS[value],
+            "text": plain(VOTE_LABELS[value]),
+            "value": f"{token} {lang}",
+        }
+        for value in (1, -1)
+    ]
+
+
 def field_blocks(fields: list[tuple[str, str]]) -> list[list[Block]]:
     """Sections of up to ten ``*name*\\nvalue`` fields each (one unit per section)."""
     units: list[list[Block]] = []
@@ -190,9 +212,9 @@ class Message:
     pages: int = 1
 
 
-def _units(reply: Reply) -> list[tuple[list[Block], bool]]:
-    """Blocks grouped so a page break never separates a card from its context line;
-    the flag marks cards (counted against ``CARDS_PER_PAGE``)."""
+def _units(reply: Reply, sign: Signer | None = None) -> list[tuple[list[Block], bool]]:
+    """Blocks grouped so a page break never separates a card from its context line (and its
+    👍/👎, when ``sign`` is given); the flag marks cards (counted against ``CARDS_PER_PAGE``)."""
     units: list[tuple[list[Block], bool]] = []
     if reply.title:
         header = {"type": "header", "text": plain(clip(escape(reply.title), MAX_HEADER_TEXT))}
@@ -201,18 +223,24 @@ def _units(reply: Reply) -> list[tuple[list[Block], bool]]:
     if reply.error and text.strip():
         text = ":warning: " + text
     units.extend(([{"type": "section", "text": mrkdwn(c)}], False) for c in split_text(text))
-    units.extend((card_blocks(card, reply.lang), True) for card in reply.cards)
+    for card in reply.cards:
+        blocks = card_blocks(card, reply.lang)
+        if sign is not None and card.target:
+            blocks.append(
+                {"type": "actions", "elements": vote_elements(sign(card.target), reply.lang)}
+            )
+        units.append((blocks, True))
     units.extend((unit, False) for unit in field_blocks(reply.fields))
     return units
 
 
-def paginate(reply: Reply) -> list[list[Block]]:
+def paginate(reply: Reply, sign: Signer | None = None) -> list[list[Block]]:
     """Body blocks per page: at most ``MAX_BLOCKS - 1`` (room for the actions block) and
     ``CARDS_PER_PAGE`` cards."""
     budget = MAX_BLOCKS - 1
     pages: list[list[Block]] = [[]]
     cards_on_page = 0
-    for unit, is_card in _units(reply):
+    for unit, is_card in _units(reply, sign):
         full = len(pages[-1]) + len(unit) > budget or (is_card and cards_on_page >= CARDS_PER_PAGE)
         if full and pages[-1]:
             pages.append([])
@@ -234,13 +262,15 @@ def render(
     command: str | None = None,
     public: bool = False,
     extra: list[Button] | None = None,
+    sign: Signer | None = None,
 ) -> Message:
     """Page ``page`` of ``reply`` as one message.
 
     ``command`` is what the user typed; it lets "Next" run it again for the following page
     (without it, no Next button). ``public`` drops "Share in channel" (already public).
+    ``sign`` adds 👍/👎 to the answer and to each card that has a feedback target.
     """
-    pages = paginate(reply)
+    pages = paginate(reply, sign)
     page = min(max(page, 0), len(pages) - 1)
     blocks = list(pages[page])
     elements: list[Block] = []
@@ -259,6 +289,8 @@ def render(
         elif b.action == "subscribe":
             value = reply.lang
         elements.append(button(b.label, b.action, value, primary=b.action == "share"))
+    if sign is not None and reply.target and not reply.error:
+        elements.extend(vote_elements(sign(reply.target), reply.lang))
     if command is not None and page + 1 < len(pages):
         label = f"{t('btn_next', reply.lang)} ({page + 2}/{len(pages)})"
         elements.append(button(label, "next", next_value(command, page + 1)))
@@ -267,7 +299,8 @@ def render(
     return Message(fallback_text(reply), blocks, page, len(pages))
 
 
-def render_all(reply: Reply) -> list[Message]:
+def render_all(reply: Reply, sign: Signer | None = None) -> list[Message]:
     """Every page as its own message, for posts nobody can page through (digests)."""
-    first = render(reply, public=True)
-    return [first] + [render(reply, page=n, public=True) for n in range(1, first.pages)]
+    first = render(reply, public=True, sign=sign)
+    rest = [render(reply, page=n, public=True, sign=sign) for n in range(1, first.pages)]
+    return [first, *rest]

@@ -1,4 +1,5 @@
-"""Commands that set up a channel: its digest, its language, the feed sources."""
+"""Commands that set up a channel: its digest, its language, the feed sources, and what
+people thought of its answers (👍/👎)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from bot import ledger
 from bot.commands import grammar
 from bot.commands.reading import channel_is
 from bot.commands.spec import Context, Host, Option, Spec
+from bot.feedback import Feedback, feedback_reply
 from bot.i18n import format_date, t
 from bot.ingest.types import public_reason
 from bot.models import ChannelSettings, Source, Subscription
@@ -36,7 +38,9 @@ def subscribe(host: Host, args: str, lang: str, ctx: Context) -> Reply:
         sub.timezone = request.timezone or sub.timezone
         sub.lang = request.lang or sub.lang
         if request.topics:
-            sub.topics = " ".join(request.topics)
+            sub.topics = str(request.topics)
+        if request.thread is not None:
+            sub.thread = request.thread
         if request.weekdays_only is not None:
             sub.weekdays_only = request.weekdays_only
         if request.min_sources is not None:
@@ -150,6 +154,11 @@ def set_lang(host: Host, args: str, lang: str, ctx: Context) -> Reply:
     return Reply(text=t("lang_set", choice), lang=choice)
 
 
+def feedback(host: Host, args: str, lang: str, ctx: Context) -> Reply:
+    """👍/👎 counts in this workspace by channel and kind; for those who manage it."""
+    return feedback_reply(Feedback(host.core.engine), ctx.platform, ctx.workspace, lang)
+
+
 def _sub_fields(sub: Subscription, lang: str) -> dict[str, object]:
     return {
         "time": sub.local_time,
@@ -187,6 +196,7 @@ SPECS = (
             Option("min_sources", "opt_sub_min_sources", kind=int, low=1, high=20, prefix="min="),
             Option("language", "opt_sub_language", choices=LANGUAGES, prefix="lang="),
             Option("skip_empty", "opt_sub_skip_empty", kind=bool, flag="skip-empty"),
+            Option("thread", "opt_sub_thread", kind=bool, flag="thread=yes", off="thread=no"),
         ),
         manage=True,
         changes=True,
@@ -253,5 +263,15 @@ SPECS = (
         shape=grammar.language,
         options=(Option("language", "opt_lang", required=True, choices=LANGUAGES),),
         changes=True,
+    ),
+    Spec(
+        "feedback",
+        feedback,
+        "help_feedback",
+        en=("feedback",),
+        es=("valoraciones", "opiniones"),
+        shape=grammar.no_args("feedback"),
+        manage=True,
+        private=True,
     ),
 )

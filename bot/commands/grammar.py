@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from bot.text import STOPWORDS, clean_text, detect_lang, fold
+from bot.topics import TopicsError, tokens
 
 LATEST_MAX = 20  # ``latest [n]``: at most this many stories
 MAX_TOPIC_WORDS = 8
@@ -112,6 +113,7 @@ _FILLERS: dict[str, frozenset[str]] = {
     "subscriptions": _words("this server este servidor de del the"),
     "history": _words("this channel este canal de del the"),
     "stats": _POLITE,
+    "feedback": _words("this server channel workspace este servidor canal espacio de del the"),
     "trending": _words(
         "topics temas today hoy this week esta semana de la in en ai ia days day dias dia"
     ),
@@ -220,9 +222,19 @@ def subscribe(rest: str, canonical: bool) -> str | None:
 
 def _subscribe_args(words: list[str]) -> str | None:
     """Times, timezones, options and topic words; a sentence ("subscribe me to the news?")
-    is not a subscription. Courtesy words are dropped."""
+    is not a subscription. Courtesy words are dropped. A quoted phrase ("Hugging Face",
+    -"stock price") is a topic as written; unbalanced quotes are left for ``subscribe`` to
+    explain."""
+    try:
+        parts = tokens(" ".join(words))
+    except TopicsError:
+        return " ".join(words)
     kept = []
-    for word in words:
+    for word, quoted in parts:
+        if quoted:
+            minus = "-" if word.startswith("-") else ""
+            kept.append(f'{minus}"{word.removeprefix(minus)}"')
+            continue
         key = _key(word)
         if key in _SUBSCRIBE_FILLERS:
             continue

@@ -16,9 +16,12 @@ from bot.commands.cards import one_per_story, related, story_cards
 from bot.commands.spec import Context, Host, Option, Spec
 from bot.core import Core
 from bot.digest import _matches_topics, build_digest, digest_reply
+from bot.feedback import answer_target, result_target
 from bot.figures import spanish_names
 from bot.i18n import t
 from bot.index.hybrid import QueryError
+from bot.llm.ask import grounded_answer
+from bot.llm.summaries import summarize
 from bot.models import Article, ArticleEntity, Entity, Story, Subscription
 from bot.reply import Button, Card, Reply
 from bot.text import STOPWORDS, fold
@@ -32,16 +35,24 @@ def search(host: Host, args: str, lang: str, ctx: Context, *, limit: int = SEARC
     hits = host.core.searcher.search(args, limit=limit * 2)
     if not hits:
         return Reply(text=t("no_results", lang, query=args), lang=lang)
+    cards = one_per_story(host.core, hits, limit)
+    for hit_card in cards:
+        hit_card.target = result_target(hit_card.article_id)
     return Reply(
         text=t("search_header", lang, query=args),
         lang=lang,
-        cards=one_per_story(host.core, hits, limit),
+        cards=cards,
         buttons=[Button(t("btn_share", lang), "share", args)],
     )
 
 
 def ask(host: Host, args: str, lang: str, ctx: Context) -> Reply:
     result = answer(host.core, args, lang)
+    if host.llm is not None:
+        outcome = grounded_answer(
+            host.core, host.llm, result, metrics=host.metrics, on_partial=ctx.progress
+        )
+        result = outcome.answer
     cards = []
     seen: set[int] = set()
     for citation in result.citations:
@@ -65,7 +76,14 @@ def ask(host: Host, args: str, lang: str, ctx: Context) -> Reply:
             first = session.get(Article, cards[0].article_id)
         if first and first.story_id:
             buttons.append(Button(t("btn_more", lang), "more_like_this", str(first.story_id)))
-    return Reply(text=result.text, lang=lang, cards=cards, buttons=buttons, error=not result.found)
+    return Reply(
+        text=result.text,
+        lang=lang,
+        cards=cards,
+        buttons=buttons,
+        error=not result.found,
+        target=answer_target(args) if result.found else None,
+    )
 
 
 def latest(host: Host, args: str, lang: str, ctx: Context) -> Reply:
@@ -213,8 +231,9 @@ def digest(host: Host, args: str, lang: str, ctx: Context) -> Reply:
             since=since,
             max_stories=core.settings.digest_max_stories,
             names_es=spanish_names(core.settings.gazetteer_path),
+            gazetteer=core.gazetteer,
         )
-    return digest_reply(built)
+    return digest_reply(summarize(core.engine, host.llm, built, host.metrics))
 
 
 def stats(host: Host, args: str, lang: str, ctx: Context) -> Reply:

@@ -16,6 +16,8 @@ from bot.reply import Reply
 
 if TYPE_CHECKING:
     from bot.core import Core
+    from bot.llm.client import LLM
+    from bot.metrics import Metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,9 @@ class Context:
     # None: no memory. Console "console", Slack "slack:team:channel:thread", Discord
     # "discord:channel".
     conversation: str | None = None
+    # Where a chat message shows a model answer growing (its verified sentences so far);
+    # None: only the final reply is shown.
+    progress: Callable[[str], None] | None = None
 
 
 class Host(Protocol):
@@ -40,6 +45,12 @@ class Host(Protocol):
 
     @property
     def core(self) -> Core: ...
+
+    @property
+    def llm(self) -> LLM | None: ...  # phrases answers and digest summaries; None: extractive
+
+    @property
+    def metrics(self) -> Metrics | None: ...
 
     def now(self) -> datetime: ...
 
@@ -57,7 +68,8 @@ class Option:
     """One typed argument, for menus that have them (Discord's application commands).
 
     The values a user picks are written back as command text, in declaration order:
-    ``prefix`` + the value, ``flag`` for a true boolean, ``default`` when not given.
+    ``prefix`` + the value, ``flag`` for a true boolean, ``off`` for a false one when
+    turning it off must be said (``thread=no``), ``default`` when not given.
     """
 
     name: str
@@ -69,14 +81,17 @@ class Option:
     choices: tuple[tuple[str, str], ...] = ()  # (value, i18n key of its label)
     complete: str = ""  # "timezone" | "topics": what to suggest while typing
     flag: str = ""
+    off: str = ""
     prefix: str = ""
     default: str = ""
 
     def text(self, value: object) -> str:
         """This option's part of the command text for ``value`` (None: not given)."""
         value = getattr(value, "value", value)  # a picked choice
-        if value is None or value is False:
+        if value is None:
             return self.default
+        if value is False:
+            return self.off or self.default
         if value is True:
             return self.flag
         return f"{self.prefix}{value}"

@@ -70,7 +70,9 @@ creates or edits over REST are echoed back as MESSAGE_CREATE/UPDATE (``echo_bot_
 REST: users/@me, (oauth2/)applications/@me, gateway(/bot), application commands (global and
 guild: bulk overwrite, list, create, edit, delete - validated, stored, echoed with ids),
 channels (get, messages: create with JSON or multipart ``payload_json`` + ``files[n]``, get,
-list, edit, delete; typing; reactions), DM channel creation, guild/roles/channels/members reads,
+list, edit, delete; typing; reactions), threads (forum posts ``POST /channels/{forum}/threads``
+- a forum refuses plain messages with 50008 -, threads on a message, the guild's active
+threads), DM channel creation, guild/roles/channels/members reads,
 interaction callbacks (types 4-9, 3 s deadline, double acknowledgement -> 40060) and interaction
 webhooks (follow-ups, ``@original`` get/edit/delete). Message payloads are checked against
 Discord's limits (2000-char content, 10 embeds, 256/4096/25/1024/6000 embed limits, well-formed
@@ -150,6 +152,7 @@ __all__ = [
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "discord"
 API_VERSION = 10
 API_PREFIX = f"/api/v{API_VERSION}"
+FORUM = 15  # channel type of a forum (posts are threads; no plain messages)
 DISCORD_EPOCH_MS = 1_420_070_400_000
 JSON = dict[str, Any]
 
@@ -1092,6 +1095,7 @@ class FakeDiscord:
             ch["guild_id"] = self.guild["id"]
             self.channels[int(ch["id"])] = ch
         self.messages: dict[int, JSON] = {}
+        self.threads: list[JSON] = []  # threads and forum posts the bot created (active)
         self.commands: dict[int | None, list[JSON]] = {}
         self.interactions: dict[int, InteractionState] = {}
 
@@ -1413,6 +1417,13 @@ class FakeDiscord:
                 self._delete_message,
             ),
             ("POST", r"/channels/{channel_id:\d+}/typing", self._typing),
+            ("POST", r"/channels/{channel_id:\d+}/threads", self._create_forum_post),
+            (
+                "POST",
+                r"/channels/{channel_id:\d+}/messages/{message_id:\d+}/threads",
+                self._thread_from_message,
+            ),
+            ("GET", r"/guilds/{guild_id:\d+}/threads/active", self._active_threads),
             (
                 "PUT",
                 r"/channels/{channel_id:\d+}/messages/{message_id:\d+}/reactions/{emoji}/@me",
@@ -1848,6 +1859,18 @@ class FakeDiscord:
         }
         if type == 0:
             channel.update(topic=topic, nsfw=False, rate_limit_per_user=0, last_message_id=None)
+        if type == FORUM:
+            channel.update(
+                topic=topic,
+                nsfw=False,
+                rate_limit_per_user=0,
+                last_message_id=None,
+                available_tags=[],
+                default_reaction_emoji=None,
+                default_sort_order=None,
+                default_forum_layout=0,
+                default_auto_archive_duration=1440,
+            )
         self.guild["channels"].append(channel)
         self.channels[int(channel["id"])] = channel
         return channel
@@ -2041,6 +2064,8 @@ class FakeDiscord:
 
     async def _create_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
+        if channel["type"] == FORUM:  # a forum holds posts (threads), not messages
+            raise _err(400, "Cannot send messages in a non-text channel", 50008)
         call = self._call(request)
         payload = call.json if isinstance(call.json, dict) else {}
         if self.post_delay:  # Discord's latency; the message exists when the answer goes out
@@ -2064,6 +2089,77 @@ class FakeDiscord:
         channel["last_message_id"] = msg["id"]
         await self._echo("MESSAGE_CREATE", msg)
         return self._respond(msg)
+
+    def _new_thread(self, parent: Mapping[str, Any], name: Any, thread_id: int) -> JSON:
+        """A public thread (type 11) of ``parent``, owned by the bot, stored as a channel."""
+        errors = _FormErrors()
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            errors.add(["name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        errors.raise_if_any()
+        thread: JSON = {
+            "id": str(thread_id),
+            "type": 11,
+            "name": name,
+            "parent_id": parent["id"],
+            "guild_id": parent["guild_id"],
+            "owner_id": self.bot_user["id"],
+            "flags": 0,
+            "permission_overwrites": [],
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": _iso_now(),
+                "locked": False,
+            },
+        }
+        self.channels[thread_id] = thread
+        self.threads.append(thread)
+        return thread
+
+    async def _create_forum_post(self, request: web.Request) -> web.Response:
+        """``POST /channels/{forum}/threads``: a forum post = a thread + its starter message
+        (same id). Only forum channels here; the message is checked like any other."""
+        channel = self._channel(request)
+        body = self._json_body(request)
+        if channel["type"] != FORUM:
+            raise _err(400, "Cannot send messages in a non-text channel", 50008)
+        self._require(channel, Perm.SEND_MESSAGES)
+        message = body.get("message")
+        if not isinstance(message, dict):
+            errors = _FormErrors()
+            errors.add(["message"], "BASE_TYPE_REQUIRED", "This field is required")
+            errors.raise_if_any()
+        thread_id = snowflake(worker=7)
+        starter = self._build_message(
+            {**channel, "id": str(thread_id)}, message, [], message_id=thread_id
+        )
+        thread = self._new_thread(channel, body.get("name"), thread_id)
+        self.messages[thread_id] = starter
+        thread["last_message_id"] = starter["id"]
+        await self._echo("MESSAGE_CREATE", starter)
+        return self._respond({**thread, "message": starter}, status=201)
+
+    async def _thread_from_message(self, request: web.Request) -> web.Response:
+        """``POST /channels/{id}/messages/{id}/threads``: the thread takes the message's id;
+        a second one on the same message is refused (160004) as on Discord."""
+        channel = self._channel(request)
+        message = self._stored_message(channel, request.match_info["message_id"])
+        body = self._json_body(request)
+        self._require(channel, Perm.SEND_MESSAGES)
+        thread_id = int(message["id"])
+        if thread_id in self.channels:
+            raise _err(400, "A thread has already been created for this message", 160004)
+        thread = self._new_thread(channel, body.get("name"), thread_id)
+        return self._respond(thread, status=201)
+
+    async def _active_threads(self, request: web.Request) -> web.Response:
+        self._check_guild(request)
+        active = [t for t in self.threads if not t["thread_metadata"]["archived"]]
+        return self._respond({"threads": copy.deepcopy(active), "members": []})
 
     async def _get_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
@@ -2358,6 +2454,8 @@ class FakeDiscord:
     def _observe_dispatch(self, event: str, data: JSON) -> None:
         if event == "INTERACTION_CREATE":
             iid = int(data["id"])
+            if iid in self.interactions:
+                return  # a replayed interaction keeps its state: a second ack gets 40060
             self.interactions[iid] = InteractionState(
                 id=iid,
                 token=data["token"],

@@ -27,7 +27,9 @@ Responses
     rate limits are HTTP 429 with a ``Retry-After`` header. Implemented methods:
     ``auth.test``, ``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``,
     ``chat.delete``, ``conversations.info``, ``conversations.join``,
-    ``conversations.open``, ``users.info``, ``oauth.v2.access``. Any other method is
+    ``conversations.open``, ``users.info``, ``users.conversations``, ``views.publish``,
+    ``oauth.v2.access``. With ``granted_scopes`` set, answers carry ``X-OAuth-Scopes``. Any
+    other method is
     recorded and answered ``{"ok": true}`` (see :meth:`FakeSlackAPI.unknown_methods`,
     :meth:`FakeSlackAPI.respond_with` to script a body).
 
@@ -310,6 +312,12 @@ class FakeSlackAPI:
         self._thread: threading.Thread | None = None
         #: Seconds each ``chat.postMessage`` takes before it is answered (and stored).
         self.post_delay = 0.0
+        # Scopes the installed app was granted; when set, every Web API answer carries them in
+        # ``X-OAuth-Scopes`` as Slack's does (``ainews doctor`` reads it from ``auth.test``).
+        self.granted_scopes: list[str] | None = None
+        # Which channels each user is in (``users.conversations``); ``join_user`` adds one.
+        self.user_channels: dict[str, set[str]] = {}
+        self.published_views: dict[str, JSONDict] = {}  # user -> last ``views.publish`` view
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -742,7 +750,10 @@ class FakeSlackAPI:
                 return _Reply(200, body), True
             if impl is None:
                 return _Reply(200, {"ok": True}), False
-            return _Reply(200, impl(params, ws)), True
+            headers = {}
+            if self.granted_scopes is not None:
+                headers["X-OAuth-Scopes"] = ",".join(self.granted_scopes)
+            return _Reply(200, impl(params, ws), headers), True
         except _ApiError as exc:
             return _Reply(200, {"ok": False, "error": exc.error, **exc.extra}), True
 
@@ -988,6 +999,40 @@ class FakeSlackAPI:
         if _truthy(params.get("return_im")):
             return {"ok": True, "channel": copy.deepcopy(ch)}
         return {"ok": True, "channel": {"id": ch["id"]}}
+
+    def join_user(self, user: str, channel_id: str) -> None:
+        """Make ``user`` a member of ``channel_id`` (what ``users.conversations`` lists)."""
+        with self._cond:
+            self.user_channels.setdefault(user, set()).add(channel_id)
+
+    def _m_users_conversations(self, params: JSONDict, ws: Workspace) -> JSONDict:
+        """The channels a user is in, of the requested ``types``; no pagination (one page)."""
+        user = _str_or_none(params.get("user")) or ""
+        types = set((_str_or_none(params.get("types")) or "public_channel").split(","))
+        skip_archived = _truthy(params.get("exclude_archived"))
+        found = []
+        for cid in sorted(self.user_channels.get(user, set())):
+            ch = self._channel(cid)  # unknown IDs: auto-created, as for every method
+            if ch is None or ch.get("is_im"):
+                continue
+            kind = "private_channel" if ch.get("is_private") else "public_channel"
+            if kind in types and not (skip_archived and ch.get("is_archived")):
+                found.append(copy.deepcopy(ch))
+        return {"ok": True, "channels": found, "response_metadata": {"next_cursor": ""}}
+
+    def _m_views_publish(self, params: JSONDict, ws: Workspace) -> JSONDict:
+        """Publish a user's Home tab: ``user_id`` and a ``home`` view of at most 100 blocks."""
+        user = _str_or_none(params.get("user_id"))
+        if not user or user[:1] not in ("U", "W"):
+            raise _ApiError("invalid_arguments")
+        view = _decode_json_field(params.get("view"), error="invalid_arguments")
+        if not isinstance(view, dict) or view.get("type") != "home":
+            raise _ApiError("invalid_arguments")
+        errors = validate_blocks(view.get("blocks"), max_blocks=100)
+        if errors:
+            raise _ApiError("invalid_arguments", response_metadata={"messages": errors})
+        self.published_views[user] = view
+        return {"ok": True, "view": {"id": "V" + secrets.token_hex(5).upper(), **view}}
 
     def _m_users_info(self, params: JSONDict, ws: Workspace) -> JSONDict:
         user_id = _str_or_none(params.get("user"))
