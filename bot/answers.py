@@ -330,7 +330,10 @@ def _concepts(
         inside = [v for s in phrases_at if s[0] <= match.start() < s[1] for v in s[2]]
         own = [*variants(word), *variants(raw), *inside]
         stems, phrases = _stems_and_phrases([*own, *_family(core, own)])
-        stems.update(query_terms(word))
+        own_stems = set(query_terms(word))
+        # Induced translations of the word as asked only: chained through the lexicon's
+        # variants they drift ("revenue" -> "facturación" -> "scale").
+        stems |= own_stems | core.searcher.expander.lexicon.translations(own_stems)
         if stems or phrases:
             concepts.append(_Concept(stems, phrases, is_name, optional=after_wh and not is_name))
     return concepts
@@ -616,12 +619,25 @@ _WHO_IS = re.compile(
 
 
 def _role(core: Core, question: str) -> list[_Concept]:
-    """The relation a "who is the N of X" question asks for (CEO, founder, coach): a sentence
-    about X that does not say it does not answer who holds it."""
+    """The relation a "who is the N of X" question asks for (CEO, founder, "director
+    financiero"): a sentence about X that does not say it does not answer who holds it."""
     match = _WHO_IS.search(question)
     if not match:
         return []
-    return [c for c in _concepts(core, " " + match.group(1)) if not c.is_name]
+    rest = question[match.start(1) :]
+    role = re.split(r"\s(?:of|at|in|for|de|del|en|para)\s|[,?]", rest, maxsplit=1)[0]
+    if len(role.split()) > 3:
+        role = match.group(1)
+    # The role's words are read in the question, so a lexicon phrase ("director financiero")
+    # keeps its translation ("CFO"); one concept, matched by any of its words' stems.
+    words = [
+        c
+        for c in _concepts(core, question)
+        if not c.is_name and any(s in set(query_terms(role)) for s in c.stems)
+    ]
+    if not words:
+        return []
+    return [_Concept(set().union(*(c.stems for c in words)), [p for c in words for p in c.phrases])]
 
 
 def _terms_and_prefixes(text: str) -> tuple[set[str], set[str]]:

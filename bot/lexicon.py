@@ -1,9 +1,13 @@
-"""Bilingual ES<->EN query expansion from ``config/lexicon_es_en.tsv``.
+"""Bilingual ES<->EN words: the hand-written lexicon and the induced word translations.
 
-The bundled embedding model is English-only, so a Spanish article and an English
-question rarely meet in vector space. Translating the query's known terms into
-the other language lets the full-text index bridge them (measured in
-``docs/benchmarks.md``).
+``config/lexicon_es_en.tsv`` links the trade's terms (and their inflections) across the two
+languages; search expands a query with it, so a Spanish article is found by an English
+question through full text as well as through the multilingual vectors.
+
+``config/lexicon_induced_es_en.tsv`` (made by ``scripts/induce_lexicon.py`` from the bundled
+model) pairs everyday words ("oficina" / "office"). It is too loose for search expansion, so
+only answers use it, to judge whether a sentence in one language covers a question asked in
+the other (``Lexicon.translations``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.text import fold
+from bot.text import fold, stem_tokens
+
+#: The induced translations sit beside the lexicon under this name.
+INDUCED_NAME = "lexicon_induced_es_en.tsv"
 
 
 def _is_case_sensitive(variant: str) -> bool:
@@ -103,11 +110,33 @@ class PhraseMatcher:
         return found
 
 
+def _induced(path: Path) -> list[tuple[str, str]]:
+    if not path.is_file():
+        return []
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 2 and not line.startswith("#"):
+            pairs.append((fields[0].strip(), fields[1].strip()))
+    return pairs
+
+
 class Lexicon:
     """Entries of Spanish variants <-> English variants."""
 
-    def __init__(self, entries: Iterable[tuple[list[str], list[str]]]) -> None:
+    def __init__(
+        self,
+        entries: Iterable[tuple[list[str], list[str]]],
+        induced: Iterable[tuple[str, str]] = (),
+    ) -> None:
         self.entries = list(entries)
+        self._translations: dict[str, set[str]] = {}
+        for es_word, en_word in induced:
+            es, en = set(stem_tokens([es_word], "es")), set(stem_tokens([en_word], "en"))
+            for stem in es:
+                self._translations.setdefault(stem, set()).update(en)
+            for stem in en:
+                self._translations.setdefault(stem, set()).update(es)
         self._matcher = PhraseMatcher()
         for index, (spanish, english) in enumerate(self.entries):
             for variant in spanish + english:
@@ -127,7 +156,14 @@ class Lexicon:
             english = [v.strip() for v in en.split("|") if v.strip()]
             if spanish and english:
                 entries.append((spanish, english))
-        return cls(entries)
+        return cls(entries, _induced(path.with_name(INDUCED_NAME)))
+
+    def translations(self, stems: Iterable[str]) -> set[str]:
+        """Stems of the induced translations of ``stems`` (either language)."""
+        out: set[str] = set()
+        for stem in stems:
+            out.update(self._translations.get(stem, ()))
+        return out
 
     def __len__(self) -> int:
         return len(self.entries)
