@@ -91,6 +91,8 @@ _QUESTION_WORDS = {
 _FAMILIES = (
     ("funding", "funding round", "round", "raise", "series", "investment"),
     ("acquisition", "buy"),
+    ("alliance", "partner with", "partner"),
+    ("appoint", "hire", "director", "lead"),
     ("launch", "announcement", "publish", "add", "supports"),
 )
 _UNIT_WORDS = {  # question words that name a figure's unit
