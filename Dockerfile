@@ -60,4 +60,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('AINEWS_HTTP_PORT', '3000'), timeout=4)"]
 
-CMD ["ainews", "run"]
+CMD ["ainews", "run", "--headless"]

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 from datetime import timedelta
 
 from bot.core import Core
+from bot.defaults import shown
 from bot.health import health
 from bot.i18n import t
 from bot.ingest.files import iter_path
@@ -31,9 +31,9 @@ log = logging.getLogger(__name__)
 def seed_if_empty(core: Core) -> None:
     """A first run has something to search: the bundled seed articles."""
     if core.stats()["articles"] == 0 and core.settings.seeds_dir.is_dir():
-        path = os.path.relpath(core.settings.seeds_dir)
-        print(t("seeding", "en", path=path), flush=True)
-        core.ingester.ingest(iter_path(path + "/"))
+        path = shown(core.settings.seeds_dir)
+        print(t("seeding", "en", path=path.rstrip("/")), flush=True)
+        core.ingester.ingest(iter_path(path))
 
 
 def wants_slack(settings: Settings) -> bool:
@@ -114,6 +114,7 @@ async def serve(service: Service, adapters: list[Adapter]) -> None:
         port=settings.http_port,
         health=lambda: health(core, adapters, leadership),
         metrics=render_metrics,
+        metrics_port=settings.metrics_port,
     )
     for adapter in adapters:
         mount = getattr(adapter, "mount", None)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot import __version__
 from bot.blas import quiet_blas_threads
 from bot.settings import Settings, load_settings
 
@@ -41,11 +42,12 @@ def _iso(value: datetime | None) -> str | None:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
+    from bot.defaults import shown
     from bot.ingest.files import iter_path
 
     # The model loads on the first new article; an all-duplicate run never needs it.
     core = _core(settings, eager_model=False, load_vectors=False)
-    inputs = args.inputs or [os.path.relpath(settings.seeds_dir) + "/"]
+    inputs = args.inputs or [shown(settings.seeds_dir)]
     items = _input_items(inputs, settings, iter_path)
     with tqdm(total=len(items), unit="article", disable=args.json or None, file=sys.stderr) as bar:
         report = core.ingester.ingest(items, progress=bar.update)
@@ -650,6 +652,7 @@ def _revision_name(status: Status) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ainews", description="AI-industry news bot")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"ainews {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="ingest files, folders, feeds or URLs (default: seeds/)")

@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from bot.settings import CONFIG_DIR, PROJECT_ROOT, Settings, _config_file
+from bot.defaults import config_path, packaged_config_dir
+from bot.settings import Settings, _config_file
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when the doctor runs, not for every CLI call
     from sqlalchemy import Engine
@@ -32,8 +33,8 @@ Status = Literal["ok", "note", "warn", "fail"]
 LABELS: dict[Status, str] = {"ok": "ok", "note": "--", "warn": "WARN", "fail": "FAIL"}
 SEED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".jsonl"}
 MODEL_WEIGHTS = ("model.safetensors", "pytorch_model.bin")
-SLACK_MANIFEST = CONFIG_DIR / "slack-app-manifest.yml"
-ENV_EXAMPLE = CONFIG_DIR / ".env.example"
+SLACK_MANIFEST = "slack-app-manifest.yml"
+ENV_EXAMPLE = ".env.example"
 CONNECT_TIMEOUT_S = 5
 POSTGRES_EXAMPLE = "postgresql://USER:PASSWORD@HOST:5432/ainews"
 
@@ -130,7 +131,8 @@ class Doctor:
         hints = []
         if not dotenv.is_file():
             hints.append(
-                f"Secrets can go in ./.env (KEY=value lines); {_rel(ENV_EXAMPLE)} lists every "
+                "Secrets can go in ./.env (KEY=value lines); "
+                f"{_rel(config_path(ENV_EXAMPLE, s.config_dir))} lists every "
                 "variable. docker-compose reads the same file."
             )
         missing = [p for p in (s.lexicon_path, s.gazetteer_path) if not Path(p).is_file()]
@@ -139,7 +141,7 @@ class Doctor:
             status = "warn"
             hints.append(
                 "missing " + ", ".join(_rel(p) for p in missing) + ": Spanish/English query "
-                "expansion is off. Run from a checkout (pip install -e .) or the Docker image."
+                "expansion is off. Restore the file, or unset the setting for the packaged one."
             )
         summary = (
             "read from "
@@ -459,10 +461,11 @@ class Doctor:
             "SLACK_CLIENT_SECRET": s.slack_client_secret,
         }
         present = [k for k, v in values.items() if _is_set(v)]
+        manifest = config_path(SLACK_MANIFEST, s.config_dir)
         setup = (
-            f"Create the app from {_rel(SLACK_MANIFEST)} (Slack app settings: Create New App, "
+            f"Create the app from {_rel(manifest)} (Slack app settings: Create New App, "
             "From a manifest), install it to the workspace, then set in .env or the environment:"
-            if SLACK_MANIFEST.is_file()
+            if manifest.is_file()
             else "Create a Slack app with a bot user and the /ainews command, install it to the "
             "workspace, then set in .env or the environment:"
         )
@@ -565,11 +568,16 @@ class Doctor:
                 "the bot in this terminal",
                 ["Set the Slack or Discord variables above to connect a chat platform."],
             )
+        metrics = (
+            f"/metrics on port {s.metrics_port}"
+            if s.metrics_port is not None
+            else "/metrics off (set AINEWS_METRICS_PORT)"
+        )
         return Check(
             "run",
             "ok",
-            f"`ainews run` connects {' and '.join(started)}; /healthz and /metrics on "
-            f"http://{s.http_host}:{s.http_port}",
+            f"`ainews run` connects {' and '.join(started)}; /healthz on "
+            f"http://{s.http_host}:{s.http_port}, {metrics}",
         )
 
 
@@ -577,14 +585,14 @@ class Doctor:
 
 
 def _rel(path: Path | str) -> str:
-    """Short paths: relative to the working directory, else to the checkout (``config/...``).
-
-    Shorter, and what the README and the user type; absolute only as a last resort.
-    """
+    """Short paths: relative to the working directory, else ``config/...`` for a packaged
+    config file (the name the README uses); absolute only as a last resort."""
     absolute = Path(path).absolute()
-    for base in (Path.cwd(), PROJECT_ROOT):
-        if absolute.is_relative_to(base):
-            return absolute.relative_to(base).as_posix()
+    if absolute.is_relative_to(Path.cwd()):
+        return absolute.relative_to(Path.cwd()).as_posix()
+    packaged = packaged_config_dir().absolute()
+    if absolute.is_relative_to(packaged):
+        return "config/" + absolute.relative_to(packaged).as_posix() + " (packaged)"
     return str(absolute)
 
 

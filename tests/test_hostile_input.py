@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from checkout import PROJECT_ROOT
 from conftest import make_settings
 from httpserver import LocalServer
 from sqlalchemy import func, text
@@ -38,7 +39,6 @@ from bot.ingest.poller import Poller, items_from_url
 from bot.ingest.safejson import MAX_JSON_DEPTH, json_depth
 from bot.models import Article, ChannelSettings, Passage, Source, Subscription
 from bot.service import Service
-from bot.settings import PROJECT_ROOT
 from bot.sources import add_source
 from bot.text import clean_text, scrub
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from checkout import PROJECT_ROOT
 from conftest import SHARED, make_settings
 from httpserver import LocalServer, Reply
 from sqlalchemy import func
@@ -28,7 +29,7 @@ from bot.ingest.feeds import parse_feed
 from bot.ingest.fetch import Fetcher
 from bot.ingest.poller import Poller, items_from_url
 from bot.models import Article, Source, Story
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 from bot.sources import add_source
 from bot.text import clean_whitespace, content_hash
 
