@@ -33,7 +33,7 @@ def seed_if_empty(core: Core) -> None:
     if core.stats()["articles"] == 0 and core.settings.seeds_dir.is_dir():
         path = shown(core.settings.seeds_dir)
         print(t("seeding", "en", path=path.rstrip("/")), flush=True)
-        core.ingester.ingest(iter_path(path))
+        core.ingester.ingest(iter_path(str(core.settings.seeds_dir), shown_as=path))
 
 
 def wants_slack(settings: Settings) -> bool:

@@ -47,8 +47,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     # The model loads on the first new article; an all-duplicate run never needs it.
     core = _core(settings, eager_model=False, load_vectors=False)
-    inputs = args.inputs or [shown(settings.seeds_dir)]
-    items = _input_items(inputs, settings, iter_path)
+    if args.inputs:
+        items = _input_items(args.inputs, settings, iter_path)
+    else:  # the seeds (packaged, or AINEWS_SEEDS_DIR)
+        items = list(iter_path(str(settings.seeds_dir), shown_as=shown(settings.seeds_dir)))
     with tqdm(total=len(items), unit="article", disable=args.json or None, file=sys.stderr) as bar:
         report = core.ingester.ingest(items, progress=bar.update)
     if args.json:

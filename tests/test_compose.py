@@ -288,6 +288,15 @@ def test_dockerfile_matches_project(compose: dict[str, Any]) -> None:
     cmd = json.loads(re.findall(r"^CMD (\[.*\])$", text, re.M)[-1])
     assert cmd == command(compose["services"]["bot"]) == ["ainews", "run", "--headless"]
     assert dockerfile_env()["HF_HUB_OFFLINE"] == "1"
+    # Multi-stage: the compiler and the sources stay in the build stage; the image gets the
+    # virtualenv with ainews installed from its wheel (never an editable checkout).
+    stages = re.split(r"^FROM ", text, flags=re.M)[1:]
+    assert len(stages) == 2 and stages[0].startswith("python:3.11-slim AS build")
+    build, final = stages
+    assert "gcc" in build and "pip wheel --no-deps" in build and "pip install --no-deps" in build
+    assert " -e " not in text and "gcc" not in final
+    assert "COPY --from=build /opt/venv /opt/venv" in final
+    assert not re.search(r"^COPY (?!--from)", final, re.M), "no source tree in the final image"
     ignored = set(DOCKERIGNORE.read_text().split())
     assert {".venv", "data", "bench/.cache", ".git", ".env"} <= ignored
 

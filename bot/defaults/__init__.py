@@ -47,9 +47,12 @@ def config_path(name: str, config_dir: Path | None = None) -> Path:
 
 
 def shown(path: Path) -> str:
-    """A folder as a user would type it: relative under the working directory, else absolute
-    (the packaged seeds of an installed wheel), with a trailing slash."""
+    """A folder as a user would type it, with a trailing slash: relative under the working
+    directory; ``seeds/`` for the packaged seeds, so seed articles get the same URL from a
+    checkout and from a wheel; else absolute."""
     absolute = path.absolute()
+    if absolute.resolve() == packaged_seeds_dir().resolve():
+        return "seeds/"
     if absolute.is_relative_to(Path.cwd()):
         return absolute.relative_to(Path.cwd()).as_posix() + "/"
     return absolute.as_posix() + "/"
