@@ -7,7 +7,9 @@ variables to set. It never prints a secret (only whether it is set) and never ch
 SQLite files are opened read-only, Postgres is only asked ``SELECT version()``.
 
 Exit status: 0 when ``ainews run`` can start (at least in console mode), 1 when something
-blocks it (an unreachable database, a model that does not load, a half-configured Slack app).
+blocks it (an unreachable database, a model that does not load, a half-configured Slack app,
+a token that cannot be real). ``--online`` also asks Slack, Discord, the feeds and the model
+endpoint (bot/doctor_online.py); without it nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -37,6 +40,12 @@ SLACK_MANIFEST = "slack-app-manifest.yml"
 ENV_EXAMPLE = ".env.example"
 CONNECT_TIMEOUT_S = 5
 POSTGRES_EXAMPLE = "postgresql://USER:PASSWORD@HOST:5432/ainews"
+#: The shapes Slack and Discord issue. A value that does not match cannot work (a placeholder
+#: such as ``xoxb-example`` or ``a.b.c``), so it is refused before anything is sent.
+SLACK_BOT_TOKEN_SHAPE = re.compile(r"^(xoxe\.)?xoxb-\d+-\d+-[A-Za-z0-9]{16,}$")
+SLACK_APP_TOKEN_SHAPE = re.compile(r"^xapp-\d+-[A-Z0-9]+-\d+-[a-z0-9]{32,}$")
+SLACK_SIGNING_SECRET_SHAPE = re.compile(r"^[0-9a-f]{32}$")
+DISCORD_TOKEN_SHAPE = re.compile(r"^([A-Za-z0-9_-]{16,})\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{27,}$")
 
 
 @dataclass
@@ -90,10 +99,16 @@ class Doctor:
     """Runs the checks in order; each returns a ``Check``."""
 
     def __init__(
-        self, settings: Settings, *, quick: bool = False, commands: set[str] | None = None
+        self,
+        settings: Settings,
+        *,
+        quick: bool = False,
+        online: bool = False,
+        commands: set[str] | None = None,
     ) -> None:
         self.settings = settings
         self.quick = quick
+        self.online = online
         self.commands = commands if commands is not None else available_commands()
         self.facts = Facts()
 
@@ -115,6 +130,10 @@ class Doctor:
             except Exception as exc:  # a bug in one check must not hide the others
                 name = step.__name__.removeprefix("check_")
                 checks.append(Check(name, "warn", f"could not check: {type(exc).__name__}: {exc}"))
+        if self.online:
+            from bot.doctor_online import online_checks
+
+            checks.extend(online_checks(self.settings))
         return checks
 
     # -- settings ---------------------------------------------------------------------------
@@ -506,11 +525,30 @@ class Doctor:
             )
         if _is_set(s.slack_client_id) != _is_set(s.slack_client_secret):
             warnings.append("OAuth needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET; it is off.")
-        if _is_set(s.slack_bot_token) and not oauth:
-            if not _secret(s.slack_bot_token).startswith("xoxb-"):
+        bot_token = _secret(s.slack_bot_token)
+        if bot_token and not oauth:
+            if not bot_token.startswith(("xoxb-", "xoxe.xoxb-")):
                 warnings.append("SLACK_BOT_TOKEN does not start with xoxb- (the Bot User token).")
-        if socket and not _secret(s.slack_app_token).startswith("xapp-"):
+            elif not SLACK_BOT_TOKEN_SHAPE.match(bot_token):
+                problems.append(
+                    "SLACK_BOT_TOKEN is not a real bot token (they look like "
+                    "xoxb-<digits>-<digits>-<24 letters and digits>): copy it again from OAuth "
+                    "& Permissions, Bot User OAuth Token."
+                )
+        app_token = _secret(s.slack_app_token)
+        if socket and not app_token.startswith("xapp-"):
             warnings.append("SLACK_APP_TOKEN does not start with xapp- (an app-level token).")
+        elif socket and not SLACK_APP_TOKEN_SHAPE.match(app_token):
+            problems.append(
+                "SLACK_APP_TOKEN is not a real app-level token (xapp-1-A...-<digits>-<64 hex>): "
+                "create one under Basic Information, App-Level Tokens, with connections:write."
+            )
+        secret = _secret(s.slack_signing_secret)
+        if secret and not SLACK_SIGNING_SECRET_SHAPE.match(secret):
+            problems.append(
+                "SLACK_SIGNING_SECRET is not a signing secret (32 hexadecimal characters): "
+                "copy it again from Basic Information, App Credentials, Signing Secret."
+            )
         mode = "Socket Mode" if socket else f"HTTP mode on {s.http_host}:{s.http_port}"
         if oauth:
             mode += ", OAuth install for many workspaces"
@@ -543,12 +581,12 @@ class Doctor:
                     invite,
                 ],
             )
-        if _secret(token).count(".") != 2:
+        if not _discord_token_shape(_secret(token)):
             return Check(
                 "discord",
-                "warn",
-                "DISCORD_TOKEN is set but does not look like a bot token (three dot-separated "
-                "parts)",
+                "fail",
+                "DISCORD_TOKEN is set but is not a bot token (three dot-separated parts, the "
+                "first the bot's id in base64)",
                 ["Copy it again from the Developer Portal, Bot, Reset Token.", intent],
             )
         return Check("discord", "ok", "DISCORD_TOKEN is set (gateway connection)", [invite])
@@ -594,6 +632,22 @@ def _rel(path: Path | str) -> str:
     if absolute.is_relative_to(packaged):
         return "config/" + absolute.relative_to(packaged).as_posix() + " (packaged)"
     return str(absolute)
+
+
+def _discord_token_shape(token: str) -> bool:
+    """Three base64url parts, the first the bot's numeric user id."""
+    import base64
+    import binascii
+
+    match = DISCORD_TOKEN_SHAPE.match(token)
+    if not match:
+        return False
+    head = match.group(1)
+    try:
+        user_id = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return user_id.isdigit()
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -644,8 +698,8 @@ def as_json(checks: list[Check]) -> dict[str, Any]:
 
 
 def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
-    """Entry point for ``ainews doctor [--quick] [--json]``."""
-    checks = Doctor(settings, quick=args.quick).run()
+    """Entry point for ``ainews doctor [--quick] [--online] [--json]``."""
+    checks = Doctor(settings, quick=args.quick, online=args.online).run()
     if args.json:
         print(json.dumps(as_json(checks), ensure_ascii=False, indent=2))
     else:
@@ -657,5 +711,10 @@ def add_parser(sub: Any) -> None:
     """Register ``doctor`` on the CLI's subparsers (one line in ``bot.cli``)."""
     p = sub.add_parser("doctor", help="check settings, tokens, database, model and feeds")
     p.add_argument("--quick", action="store_true", help="check the model folder without loading")
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="also ask Slack, Discord, every enabled feed and the model endpoint",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_doctor)

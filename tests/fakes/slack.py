@@ -24,7 +24,8 @@ Requests
 
 Responses
     Real-shaped JSON: ``{"ok": true, ...}`` or HTTP 200 ``{"ok": false, "error": ...}``;
-    rate limits are HTTP 429 with a ``Retry-After`` header. Implemented methods:
+    rate limits are HTTP 429 with a ``Retry-After`` header. Token-authenticated calls carry
+    ``X-OAuth-Scopes`` (the workspace's ``scopes``). Implemented methods:
     ``auth.test``, ``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``,
     ``chat.delete``, ``conversations.info``, ``conversations.join``,
     ``conversations.open``, ``users.info``, ``oauth.v2.access``. Any other method is
@@ -208,6 +209,9 @@ class Call:
         return self.path[len(prefix) :] if self.path.startswith(prefix) else None
 
 
+#: What a bot token of the default workspace is granted (tests set ``Workspace.scopes``).
+DEFAULT_SCOPES = ("app_mentions:read", "chat:write", "commands", "users:read")
+
 @dataclass
 class Workspace:
     """A workspace (team) the app is installed in, with its bot identity."""
@@ -221,6 +225,9 @@ class Workspace:
     bot_name: str = BOT_NAME
     enterprise_id: str | None = None
     enterprise_name: str | None = None
+    #: The bot token's granted scopes, sent back as ``X-OAuth-Scopes`` on every
+    #: token-authenticated call (as Slack does).
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
 
 
 @dataclass
@@ -740,9 +747,10 @@ class FakeSlackAPI:
             if override is not None:
                 body = override(params) if callable(override) else copy.deepcopy(override)
                 return _Reply(200, body), True
+            granted = {"X-OAuth-Scopes": ",".join(ws.scopes)} if ws is not None else {}
             if impl is None:
-                return _Reply(200, {"ok": True}), False
-            return _Reply(200, impl(params, ws)), True
+                return _Reply(200, {"ok": True}, granted), False
+            return _Reply(200, impl(params, ws), granted), True
         except _ApiError as exc:
             return _Reply(200, {"ok": False, "error": exc.error, **exc.extra}), True
 
