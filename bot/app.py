@@ -16,10 +16,11 @@ from datetime import timedelta
 from bot.core import Core
 from bot.defaults import shown
 from bot.health import health
-from bot.i18n import t
+from bot.i18n import UserError, t
 from bot.ingest.files import iter_path
 from bot.leader import Leadership
 from bot.metrics import Metrics
+from bot.ops import OpsNotifier, parse_ops_channel
 from bot.ports import Adapter, Sender
 from bot.scheduler import DigestRunner, Scheduler
 from bot.service import Service
@@ -78,13 +79,31 @@ def build_scheduler(service: Service, adapters: list[Adapter]) -> Scheduler:
     try:
         from bot.ingest.poller import poll_sources
 
+        notifier = ops_notifier(settings, adapters)
+
         def poll() -> object:
-            return poll_sources(service.core)
+            report = poll_sources(service.core)
+            if notifier is not None:
+                notifier.feed_changes(report)
+            return report
     except ImportError:  # feed polling not available in this build
         pass
     return Scheduler(
         runner, poll=poll, poll_interval=timedelta(minutes=settings.poll_interval_minutes)
     )
+
+
+def ops_notifier(settings: Settings, adapters: list[Adapter]) -> OpsNotifier | None:
+    """The ops channel's poster (call on the bot's event loop), if AINEWS_OPS_CHANNEL is set."""
+    try:
+        target = parse_ops_channel(settings.ops_channel)
+    except UserError as exc:
+        log.error("%s", exc.message(settings.ops_lang))
+        return None
+    if target is None:
+        return None
+    senders = {adapter.platform: adapter for adapter in adapters}
+    return OpsNotifier(target, senders, asyncio.get_running_loop(), settings.ops_lang)
 
 
 async def serve(service: Service, adapters: list[Adapter]) -> None:

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.defaults import config_path, packaged_config_dir
+from bot.i18n import UserError
+from bot.ops import parse_ops_channel
 from bot.settings import Settings, _config_file
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when the doctor runs, not for every CLI call
@@ -162,6 +164,11 @@ class Doctor:
                 "missing " + ", ".join(_rel(p) for p in missing) + ": Spanish/English query "
                 "expansion is off. Restore the file, or unset the setting for the packaged one."
             )
+        try:
+            parse_ops_channel(s.ops_channel)
+        except UserError as exc:
+            status = "fail"
+            hints.append(exc.message("en"))
         summary = (
             "read from "
             + ", ".join(parts)

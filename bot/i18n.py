@@ -194,6 +194,43 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "failing ({n} in a row): {error}",
     },
     "source_disabled": {"es": "desactivada: {reason}", "en": "disabled: {reason}"},
+    "source_next_try": {"es": "próximo intento: {when} UTC", "en": "next try: {when} UTC"},
+    "opml_bad": {
+        "es": "No es un OPML legible: {reason}.",
+        "en": "This is not readable OPML: {reason}.",
+    },
+    "opml_too_large": {
+        "es": "El OPML pesa más de {limit} MB: divídelo.",
+        "en": "The OPML is larger than {limit} MB: split it.",
+    },
+    "opml_too_many": {
+        "es": "El OPML tiene {count} entradas; el máximo es {limit}.",
+        "en": "The OPML has {count} outlines; at most {limit} are read.",
+    },
+    "opml_empty": {
+        "es": "El OPML no lista ninguna fuente (ningún outline con xmlUrl).",
+        "en": "The OPML lists no feed (no outline with an xmlUrl).",
+    },
+    "ops_feed_failing": {
+        "es": (
+            "La fuente {id} «{name}» falla ({n} veces seguidas): {error}. Se reintenta sola "
+            "cada vez más espaciado (próximo intento: {when} UTC). Si la URL cambió: "
+            "`sources remove {id}` y añade la nueva."
+        ),
+        "en": (
+            "Source {id} “{name}” is failing ({n} times in a row): {error}. It is retried on "
+            "its own, less and less often (next try: {when} UTC). If its URL changed: "
+            "`sources remove {id}` and add the new one."
+        ),
+    },
+    "ops_feed_recovered": {
+        "es": "La fuente {id} «{name}» funciona de nuevo (último error: {error}).",
+        "en": "Source {id} “{name}” works again (last error: {error}).",
+    },
+    "ops_channel_bad": {
+        "es": "AINEWS_OPS_CHANNEL={value} no es válido: usa slack:C0123ABCD o discord:123456789012345678.",
+        "en": "AINEWS_OPS_CHANNEL={value} is not valid: use slack:C0123ABCD or discord:123456789012345678.",
+    },
     "source_added": {"es": "Fuente {id} añadida: {url}", "en": "Source {id} added: {url}"},
     "source_removed": {"es": "Fuente {id} eliminada: {url}", "en": "Source {id} removed: {url}"},
     "source_bad_url": {

@@ -27,6 +27,8 @@ class Source(SQLModel, table=True):
     last_success_at: datetime | None = None
     last_error: str | None = None
     consecutive_failures: int = 0
+    # A failing source is next polled at this time (exponential backoff); None: next poll.
+    next_try_at: datetime | None = None
     disabled_reason: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
 

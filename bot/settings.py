@@ -79,9 +79,12 @@ class Settings(BaseSettings):
     # article climb about three places, never past a clearly better match (docs/benchmarks.md).
     recency_weight: float = 0.05
     allow_private_networks: bool = False
-    # Feeds: the curated defaults (`ainews sources defaults`) and when a failing source stops.
+    # Feeds: the curated defaults (`ainews sources defaults`) and when a failing source backs off.
     feeds_path: Path = Path()
-    source_max_failures: int = 5
+    source_max_failures: int = 5  # failures in a row before a source backs off
+    # Where feed failures and recoveries are posted: "slack:C0123ABCD", "discord:1234...".
+    ops_channel: str = ""
+    ops_lang: str = "en"
     # Politeness: minimum seconds between two requests to one host.
     fetch_host_interval: float = 1.0
     # Story clustering (calibration in bench/clustering.py and docs/benchmarks.md).

@@ -356,7 +356,7 @@ def test_a_feed_with_nul_and_surrogates_is_stored_whole_and_never_fails_the_sour
         polls = [Poller(hcore, f).poll_source(source) for _ in range(6)]
     first = polls[0]
     assert (first.error, first.new, first.failed_items) == (None, 4, 0)
-    assert all(p.error is None and not p.disabled for p in polls)
+    assert all(p.error is None and p.change is None for p in polls)
     assert sum(p.new for p in polls) == 4  # later polls find the same items stored
     titles = sorted(a.title for a in stored(hcore))
     assert titles == ["Good A", "Good B", "NUL item", "Surrogate item"]

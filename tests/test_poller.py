@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -27,7 +28,7 @@ from bot.core import Core
 from bot.index.embedder import HashingEmbedder
 from bot.ingest.feeds import parse_feed
 from bot.ingest.fetch import Fetcher
-from bot.ingest.poller import Poller, items_from_url
+from bot.ingest.poller import Poller, backoff, items_from_url
 from bot.models import Article, Source, Story
 from bot.settings import Settings
 from bot.sources import add_source
@@ -224,28 +225,41 @@ def test_private_address_refused_with_the_setting_off(settings: Settings) -> Non
 # ---------------------------------------------------------------------- health
 
 
-def test_source_disabled_after_n_failures_and_skipped(pcore: Core, server: LocalServer) -> None:
+def test_source_backs_off_after_n_failures_and_is_skipped_until_due(
+    pcore: Core, server: LocalServer
+) -> None:
     server.content("/broken.xml", b"oops", "text/plain", status=500)
     server.static("/good.xml", GOOD_FEED, content_type="application/rss+xml")
     bad = add_source(pcore, server.url("/broken.xml"), name="broken").id
     add_source(pcore, server.url("/good.xml"), name="good")
+    now = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
     with fetcher() as f:
-        poller = Poller(pcore, f)
+        poller = Poller(pcore, f, clock=lambda: now)
         for n in range(1, 4):
             report = poller.poll_all()
             row = source_row(pcore, bad)
             assert (
                 row.consecutive_failures == n and row.last_error == "HTTP 500 Internal Server Error"
             )
-        assert report.sources[0].disabled
-        assert not row.enabled
-        assert row.disabled_reason == (
-            "disabled after 3 consecutive failures; last error: HTTP 500 Internal Server Error"
+        # The third failure (source_max_failures=3) starts the backoff: two poll intervals.
+        assert report.sources[0].change == "failing" and row.enabled
+        assert report.sources[0].next_try_at == now + timedelta(minutes=60)
+        assert row.next_try_at is not None and row.next_try_at.replace(tzinfo=UTC) == (
+            now + timedelta(minutes=60)
         )
         asked = len(server.requests_to("/broken.xml"))
         report = poller.poll_all()
     assert len(server.requests_to("/broken.xml")) == asked == 3
     assert [s.name for s in report.sources] == ["good"]
+
+
+def test_backoff_doubles_and_is_capped_at_a_day() -> None:
+    interval = timedelta(minutes=30)
+    waits = [backoff(n, 5, interval) for n in range(1, 14)]
+    assert waits[:4] == [None] * 4
+    assert waits[4:9] == [timedelta(hours=h) for h in (1, 2, 4, 8, 16)]
+    assert waits[9:] == [timedelta(hours=24)] * 4
+    assert backoff(10_000, 5, interval) == timedelta(hours=24)
 
 
 def test_success_resets_the_failure_streak(pcore: Core, server: LocalServer) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from checkout import PROJECT_ROOT
 from httpserver import LocalServer
 from sqlmodel import Session, select
 
@@ -16,10 +17,10 @@ from bot import cli
 from bot.core import Core
 from bot.index.embedder import HashingEmbedder
 from bot.models import Article, Source
-from bot.settings import CONFIG_DIR, Settings
+from bot.settings import Settings
 from bot.sources import SourceError, add_source, health, load_feed_specs, remove_source
 
-FEEDS = CONFIG_DIR / "feeds.toml"
+FEEDS = PROJECT_ROOT / "config" / "feeds.toml"
 GOOD_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Good feed</title><link>http://good.example/</link>
 <item><title>OpenAI ships a new reasoning model</title><link>http://good.example/a</link>

@@ -212,6 +212,7 @@ class Call:
 #: What a bot token of the default workspace is granted (tests set ``Workspace.scopes``).
 DEFAULT_SCOPES = ("app_mentions:read", "chat:write", "commands", "users:read")
 
+
 @dataclass
 class Workspace:
     """A workspace (team) the app is installed in, with its bot identity."""
