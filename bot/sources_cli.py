@@ -50,12 +50,12 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core import Core
+    from bot import cli
     from bot.opml import OpmlError
     from bot.sources import SourceError
 
     # The model loads only if a poll finds new articles.
-    core = Core.build(settings, eager_model=False, load_vectors=False)
+    core = cli._core(settings, eager_model=False, load_vectors=False)
     try:
         return ACTIONS[args.action](core, args)
     except (SourceError, OpmlError) as exc:
