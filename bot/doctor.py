@@ -66,7 +66,8 @@ class Facts:
 
     articles: int | None = None
     sources: int | None = None
-    sources_disabled: int = 0
+    sources_disabled: int = 0  # by hand
+    sources_failing: int = 0  # their last poll failed (they retry, backing off)
     schema_problem: str = ""  # a schema this code cannot run (a newer release upgraded it)
 
 
@@ -316,10 +317,15 @@ class Doctor:
         with engine.connect() as conn:
             articles = int(conn.execute(text("SELECT count(*) FROM article")).scalar_one())
             row = conn.execute(
-                text("SELECT count(*), sum(CASE WHEN enabled THEN 0 ELSE 1 END) FROM source")
+                text(
+                    "SELECT count(*), sum(CASE WHEN enabled THEN 0 ELSE 1 END), "
+                    "sum(CASE WHEN enabled AND last_error IS NOT NULL THEN 1 ELSE 0 END) "
+                    "FROM source"
+                )
             ).one()
         self.facts.articles = articles
         self.facts.sources, self.facts.sources_disabled = int(row[0]), int(row[1] or 0)
+        self.facts.sources_failing = int(row[2] or 0)
         return f"{articles} articles, {self.facts.sources} feeds, {self._schema(engine)}"
 
     def _schema(self, engine: Engine) -> str:
@@ -460,14 +466,28 @@ class Doctor:
                 "feeds", "note", "no feeds configured: only ingested articles are searched", hints
             )
         enabled = count - self.facts.sources_disabled
-        if self.facts.sources_disabled:
+        off = (
+            f", {self.facts.sources_disabled} disabled by hand"
+            if self.facts.sources_disabled
+            else ""
+        )
+        if self.facts.sources_failing:
             listing = "`ainews sources list`" if "sources list" in self.commands else "`sources`"
             return Check(
                 "feeds",
                 "warn",
-                f"{enabled} feeds polled every {self.settings.poll_interval_minutes} min, "
-                f"{self.facts.sources_disabled} disabled after errors",
-                [f"{listing} shows why; fix the URL or remove the feed."],
+                f"{enabled} feeds polled every {self.settings.poll_interval_minutes} min{off}; "
+                f"{self.facts.sources_failing} failing (retried with backoff)",
+                [
+                    f"{listing} shows the errors and next tries; `ainews doctor --online` "
+                    "fetches each feed now. Fix the URL or remove the feed."
+                ],
+            )
+        if off:
+            return Check(
+                "feeds",
+                "note",
+                f"{enabled} feeds polled every {self.settings.poll_interval_minutes} min{off}",
             )
         return Check(
             "feeds",

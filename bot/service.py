@@ -648,6 +648,10 @@ def _source_state(source: Source, lang: str) -> str:
         return t("source_disabled", lang, reason=public_reason(source.disabled_reason or "-"))
     if source.last_error:
         error = public_reason(source.last_error)  # rows written before errors were shortened
-        return t("source_failing", lang, error=error, n=source.consecutive_failures)
+        state = t("source_failing", lang, error=error, n=source.consecutive_failures)
+        if source.next_try_at:  # backing off
+            when = f"{source.next_try_at:%Y-%m-%d %H:%M}"
+            state += "; " + t("source_next_try", lang, when=when)
+        return state
     ok = format_date(source.last_success_at, lang) if source.last_success_at else "-"
     return t("source_ok", lang, url=source.url, when=ok)
