@@ -58,7 +58,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `resumen` vista previa del resumen diario de este canal\n"
             "• `suscribir [HH:MM] [zona horaria] [temas...] [laborables] [min=N] [omitir-vacios]`\n"
             "• `desuscribir` · `suscripciones` · `historial`\n"
-            "• `fuentes [agregar <url> | quitar <id>]` · `idioma es|en` · `ayuda`"
+            "• `fuentes [agregar <url> | quitar <id> | importar <url OPML>]` · `idioma es|en` · `ayuda`"
         ),
         "en": (
             "*ainews* — AI-industry news. Commands:\n"
@@ -69,7 +69,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• `digest` preview this channel's daily digest\n"
             "• `subscribe [HH:MM] [timezone] [topics...] [weekdays] [min=N] [skip-empty]`\n"
             "• `unsubscribe` · `subscriptions` · `history`\n"
-            "• `sources [add <url> | remove <id>]` · `lang es|en` · `help`"
+            "• `sources [add <url> | remove <id> | import <OPML url>]` · `lang es|en` · `help`"
         ),
     },
     "empty_command": {
@@ -206,6 +206,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "opml_too_many": {
         "es": "El OPML tiene {count} entradas; el máximo es {limit}.",
         "en": "The OPML has {count} outlines; at most {limit} are read.",
+    },
+    "opml_no_url": {"es": "sin xmlUrl", "en": "no xmlUrl"},
+    "opml_url_only": {
+        "es": "Indica la URL (http o https) de un OPML: `fuentes importar <url>`.",
+        "en": "Give the URL (http or https) of an OPML file: `sources import <url>`.",
+    },
+    "opml_fetch_failed": {
+        "es": "No pude descargar el OPML de {url}: {reason}.",
+        "en": "Could not download the OPML at {url}: {reason}.",
+    },
+    "sources_imported": {
+        "es": "{added} fuentes añadidas, {present} ya estaban, {refused} rechazadas.",
+        "en": "{added} sources added, {present} already present, {refused} refused.",
     },
     "opml_empty": {
         "es": "El OPML no lista ninguna fuente (ningún outline con xmlUrl).",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from defusedxml import DefusedXmlException
@@ -19,7 +21,10 @@ from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from bot.i18n import UserError
 from bot.models import Source
-from bot.sources import FeedSpec
+from bot.sources import Added, FeedSpec, add_specs
+
+if TYPE_CHECKING:
+    from bot.core import Core
 
 #: Larger files are refused before parsing (a reader's export of 1,000 feeds is ~200 KB).
 MAX_OPML_BYTES = 5_000_000
@@ -34,7 +39,7 @@ class OpmlError(UserError):
 
 @dataclass
 class OpmlFeeds:
-    """What an OPML document lists: the feeds, and the outlines skipped with the reason."""
+    """What an OPML document lists: the feeds, and the outlines skipped (label, i18n code)."""
 
     feeds: list[FeedSpec] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -81,7 +86,7 @@ def parse_opml(data: bytes) -> OpmlFeeds:
         name = (attrs.get("title") or attrs.get("text") or "").strip()[:MAX_NAME_CHARS]
         if not url:
             if not len(outline):  # a folder has children; a leaf without xmlUrl is refused
-                found.skipped.append((f"outline {number} ({name or '?'})", "no xmlUrl"))
+                found.skipped.append((f"outline {number} ({name or '?'})", "opml_no_url"))
             continue
         lang = attrs.get("language", "").lower()[:2] or None
         found.feeds.append(
@@ -95,6 +100,31 @@ def parse_opml(data: bytes) -> OpmlFeeds:
     if not found.feeds and not found.skipped:
         raise OpmlError("opml_empty")
     return found
+
+
+def import_opml(core: Core, given: str, *, files: bool) -> tuple[Added, list[tuple[str, str]]]:
+    """Add the feeds of the OPML at ``given``: an http(s) URL, fetched with the feed
+    fetcher's limits, or (``files``: the CLI, never chat) a local file. Returns what was
+    added, and the outlines skipped (label, i18n code)."""
+    if given.lower().startswith(("http://", "https://")):
+        data = _fetch(core, given)
+    elif files:
+        data = Path(given).read_bytes()
+    else:
+        raise OpmlError("opml_url_only")
+    found = parse_opml(data)
+    return add_specs(core, found.feeds), found.skipped
+
+
+def _fetch(core: Core, url: str) -> bytes:
+    from bot.ingest.poller import make_fetcher
+    from bot.ingest.types import IngestError
+
+    with make_fetcher(core.settings) as fetcher:
+        try:
+            return fetcher.fetch(url).content
+        except IngestError as exc:
+            raise OpmlError("opml_fetch_failed", url=url[:200], reason=str(exc)) from None
 
 
 def _local(tag: str) -> str:

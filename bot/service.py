@@ -430,6 +430,10 @@ class Service:
                 return Reply(text=t("source_added", lang, id=source.id, url=source.url), lang=lang)
             removed = remove_source(self.core, rest.strip())
             return Reply(text=t("source_removed", lang, id=removed.id, url=removed.url), lang=lang)
+        if action in {"import", "importar"}:
+            if not ctx.can_manage:
+                return Reply(text=t(ctx.refusal, lang), lang=lang, error=True, ephemeral=True)
+            return _imported(self.core, rest.strip(), lang)
         with Session(self.core.engine) as session:
             sources = session.execute(select(Source).order_by(col(Source.id))).scalars().all()
         if not sources:
@@ -641,6 +645,23 @@ def _sub_fields(sub: Subscription, lang: str) -> dict[str, object]:
         "weekdays": t("yes" if sub.weekdays_only else "no", lang),
         "min_sources": sub.min_sources,
     }
+
+
+def _imported(core: Core, url: str, lang: str) -> Reply:
+    """``sources import <url>``: the OPML's feeds added; refused entries named (at most 10)."""
+    from bot.opml import import_opml
+
+    result, skipped = import_opml(core, url, files=False)  # OpmlError: a localized refusal
+    refused = [(entry, exc.message(lang)) for entry, exc in result.refused]
+    refused += [(label, t(code, lang)) for label, code in skipped]
+    text = t(
+        "sources_imported",
+        lang,
+        added=len(result.added),
+        present=len(result.present),
+        refused=len(refused),
+    )
+    return Reply(text=text, lang=lang, fields=refused[:10])
 
 
 def _source_state(source: Source, lang: str) -> str:

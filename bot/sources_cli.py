@@ -136,7 +136,10 @@ def _enable(core: Core, args: argparse.Namespace) -> int:
 
 def _added(args: argparse.Namespace, result: Added, skipped: list[tuple[str, str]]) -> int:
     """Report an import or ``defaults``: each new source, then what was left out and why."""
-    refused = [(url, exc.message("en")) for url, exc in result.refused] + skipped
+    from bot.i18n import t
+
+    refused = [(url, exc.message("en")) for url, exc in result.refused]
+    refused += [(label, t(code, "en")) for label, code in skipped]
     if args.json:
         payload = {
             "added": [_row(s) for s in result.added],
@@ -163,25 +166,9 @@ def _defaults(core: Core, args: argparse.Namespace) -> int:
 
 
 def _import(core: Core, args: argparse.Namespace) -> int:
-    from bot.opml import parse_opml
-    from bot.sources import add_specs
+    from bot.opml import import_opml
 
-    found = parse_opml(_read(core, args.file))
-    return _added(args, add_specs(core, found.feeds), found.skipped)
-
-
-def _read(core: Core, given: str) -> bytes:
-    """An OPML file's bytes, or a URL's (fetched with the feed fetcher's limits)."""
-    if not given.lower().startswith(("http://", "https://")):
-        return Path(given).read_bytes()
-    from bot.ingest.poller import make_fetcher
-    from bot.ingest.types import IngestError
-
-    with make_fetcher(core.settings) as fetcher:
-        try:
-            return fetcher.fetch(given).content
-        except IngestError as exc:
-            raise OSError(f"{given}: {exc}") from None
+    return _added(args, *import_opml(core, args.file, files=True))
 
 
 def _export(core: Core, args: argparse.Namespace) -> int:

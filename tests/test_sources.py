@@ -374,3 +374,38 @@ def test_opml_bad_entries_are_named_and_the_rest_imported(
     (env / "big.opml").write_bytes(b"<opml>" + b" " * 5_000_001 + b"</opml>")
     code, _, err = run(capsys, "sources", "import", str(env / "big.opml"))
     assert code == 2 and "larger than 5 MB" in err
+
+
+def test_chat_import_from_a_url_for_managers_only(
+    core: Core, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.service import Context, Service
+
+    core.settings.allow_private_networks = True
+    core.settings.fetch_host_interval = 0
+    server.content(
+        "/list.opml",
+        b'<opml version="2.0"><body><outline text="Good" xmlUrl="https://example.com/g.xml"/>'
+        b'<outline text="Folder"><outline text="Bad" xmlUrl="gopher://x"/></outline>'
+        b"</body></opml>",
+        "text/x-opml",
+    )
+    service = Service(core)
+    url = server.url("/list.opml")
+    refused = service.handle_text(f"sources import {url}", Context(can_manage=False))
+    assert refused.error and not list_sources_of(core)
+    reply = service.handle_text(f"fuentes importar {url}", Context())
+    assert reply.text == "1 fuentes añadidas, 0 ya estaban, 1 rechazadas.", reply.text
+    assert reply.fields[0][0] == "gopher://x"
+    assert [s.url for s in list_sources_of(core)] == ["https://example.com/g.xml"]
+    # Chat never reads the server's files; a bad URL is a clear refusal.
+    local = service.handle_text("fuentes importar /etc/passwd", Context())
+    assert local.error and "Indica la URL (http o https) de un OPML" in local.text
+    gone = service.handle_text(f"sources import {server.url('/missing.opml')}", Context())
+    assert gone.error and gone.text.startswith("Could not download the OPML at http://")
+
+
+def list_sources_of(core: Core) -> list[Source]:
+    from bot.sources import list_sources
+
+    return list_sources(core)

@@ -163,6 +163,7 @@ SOURCE_ACTIONS = [
     Choice(name=_("list", "ver"), value="list"),
     Choice(name=_("add a feed or site", "añadir un feed o sitio"), value="add"),
     Choice(name=_("remove", "quitar"), value="remove"),
+    Choice(name=_("import an OPML list (URL)", "importar una lista OPML (URL)"), value="import"),
 ]
 
 
@@ -313,8 +314,8 @@ class AinewsGroup(
             "Qué hacer (añadir/quitar requieren Gestionar canales)",
         ),
         target=_(
-            "Feed/site URL to add, or source id to remove",
-            "URL a añadir, o id de la fuente a quitar",
+            "Feed/site URL to add, source id to remove, or OPML URL to import",
+            "URL a añadir, id de la fuente a quitar, o URL del OPML a importar",
         ),
     )
     @app_commands.choices(action=SOURCE_ACTIONS)
