@@ -545,7 +545,12 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     url = redacted_url(engine)
     try:
         if args.db_command == "current":
-            print(f"database {url} {_revision_text(migrations.status(engine))}")
+            status = migrations.status(engine)
+            if args.json:
+                state = {"database": url, "current": list(status.current), "head": status.head}
+                print(json.dumps({**state, "at_head": status.at_head, "legacy": status.legacy}))
+            else:
+                print(f"database {url} {_revision_text(status)}")
             return 0
         if args.db_command == "revision":
             path = migrations.new_revision(engine, args.message, autogenerate=args.autogenerate)
@@ -579,6 +584,14 @@ def _revision_name(status: Status) -> str:
     if not status.current:
         return "base (empty)"
     return f"revision {', '.join(status.current)}" + (" (head)" if status.at_head else "")
+
+
+def json_everywhere(parser: argparse.ArgumentParser, actions: Any) -> None:
+    """``--json`` on a command and each of its actions, before or after the action's name
+    (``ainews sources --json`` lists as JSON; an action's flag does not undo the command's)."""
+    parser.add_argument("--json", action="store_true")
+    for child in actions.choices.values():
+        child.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -648,6 +661,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = db_sub.add_parser("upgrade", help="upgrade the schema (default: to the newest revision)")
     q.add_argument("revision", nargs="?", default="head", metavar="REVISION")
     q = db_sub.add_parser("current", help="the database's revision, and whether it is the newest")
+    q.add_argument("--json", action="store_true")
     q = db_sub.add_parser(
         "downgrade", help="downgrade the schema to REVISION (`base` drops every table)"
     )
@@ -664,7 +678,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("subscriptions", help="digest subscriptions: list, add, remove, import")
     actions = p.add_subparsers(dest="action")
     a = actions.add_parser("list", help="every subscription")
-    a.add_argument("--json", action="store_true")
     for action, text in (("add", "subscribe a channel"), ("remove", "unsubscribe a channel")):
         a = actions.add_parser(action, help=text)
         a.add_argument("platform", choices=PLATFORMS)
@@ -675,15 +688,14 @@ def build_parser() -> argparse.ArgumentParser:
             a.add_argument("timezone", help="IANA name, e.g. Europe/Madrid")
             a.add_argument("topics", nargs="*")
             a.add_argument("--lang", default="en", help="es or en")
-        a.add_argument("--json", action="store_true")
     a = actions.add_parser(
         "import",
         help='JSON lines: {"platform","workspace","channel","time","timezone","lang"} '
         "+ optional topics; a bad line is named and skipped",
     )
     a.add_argument("file", metavar="FILE.jsonl")
-    a.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_subscriptions, action="list", json=False)
+    json_everywhere(p, actions)
+    p.set_defaults(func=cmd_subscriptions, action="list")
 
     p = sub.add_parser("reindex", help="re-embed every passage with the configured model")
     p.add_argument("--json", action="store_true")

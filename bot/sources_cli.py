@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 def add_parser(sub: Any) -> None:
     """Register ``sources`` on the CLI's subparsers."""
+    from bot.cli import json_everywhere
+
     p = sub.add_parser("sources", help="feed sources: list (with health), add, poll, OPML...")
-    p.add_argument("--json", action="store_true")
     actions = p.add_subparsers(dest="action")
     actions.add_parser("list", help="sources with state, last error and next try")
     a = actions.add_parser("add", help="add a feed")
@@ -44,8 +45,7 @@ def add_parser(sub: Any) -> None:
     a.add_argument("file", metavar="FILE.opml|URL")
     a = actions.add_parser("export", help="write the feeds as OPML (default: stdout)")
     a.add_argument("file", nargs="?", type=Path, metavar="FILE.opml")
-    for child in actions.choices.values():  # --json after the action too, without undoing it
-        child.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    json_everywhere(p, actions)
     p.set_defaults(func=cmd_sources, action="list")
 
 
