@@ -245,9 +245,11 @@ def _rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
     """Rows of a read-only query; none when the database does not exist yet or lacks the table.
 
     SQLite is opened read-only (doctor never creates or changes anything)."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.store import make_engine
 
     url = make_url(settings.resolved_database_url)
     if url.get_backend_name() == "sqlite":
@@ -259,7 +261,7 @@ def _rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
                 return list(conn.execute(sql))
         except sqlite3.Error:
             return []
-    engine = create_engine(url, pool_pre_ping=False)
+    engine = make_engine(settings.resolved_database_url)
     try:
         with engine.connect() as conn:
             return [tuple(r) for r in conn.execute(text(sql))]

@@ -103,9 +103,8 @@ def register_command(fake: Any) -> None:
     ]
 
 
-def subscribe(tmp_path: Path, channel_id: int) -> str:
+def subscribe(url: str, channel_id: int) -> str:
     """A digest subscription for ``channel_id``, stored as the bot stores it."""
-    url = f"sqlite:///{tmp_path / 'data' / 'ainews.db'}"
     core = Core.build(load_settings(database_url=url), embedder=HashingEmbedder())
     from sqlmodel import Session
 
@@ -118,11 +117,14 @@ def subscribe(tmp_path: Path, channel_id: int) -> str:
     return url
 
 
-def test_discord_token_commands_and_permissions_ok(discord: DiscordThread, tmp_path: Path) -> None:
+def test_discord_token_commands_and_permissions_ok(
+    discord: DiscordThread, tmp_path: Path, database_url: str
+) -> None:
+    """Both backends: the subscribed channels are read from SQLite or Postgres."""
     fake = discord.fake
     register_command(fake)
     writable = fake.add_channel("ai-news")
-    url = subscribe(tmp_path, int(writable["id"]))
+    url = subscribe(database_url, int(writable["id"]))
     code, checks = doctor(
         tmp_path,
         DISCORD_TOKEN=DISCORD_TOKEN,
@@ -155,7 +157,7 @@ def test_discord_missing_permissions_and_command(discord: DiscordThread, tmp_pat
             {"id": str(GUILD_ID), "type": 0, "allow": "0", "deny": str(Perm.SEND_MESSAGES)}
         ],
     )
-    url = subscribe(tmp_path, int(locked["id"]))
+    url = subscribe(f"sqlite:///{tmp_path / 'data' / 'ainews.db'}", int(locked["id"]))
     code, checks = doctor(
         tmp_path,
         DISCORD_TOKEN=DISCORD_TOKEN,
