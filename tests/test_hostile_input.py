@@ -464,7 +464,7 @@ def test_an_item_the_encoder_or_database_refuses_costs_only_itself(
     source = add_source(hcore, server.url("/feed.json"), name="raw")
     with fetcher() as f:
         poll = Poller(hcore, f).poll_source(source)
-    assert poll.error is None and not poll.disabled
+    assert poll.error is None and poll.change is None
     titles = {a.title for a in stored(hcore)}
     assert {"Good A", "Good B"} <= titles
     assert "Surrogate item" not in titles  # never stored, named instead
