@@ -26,8 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.defaults import config_path, packaged_config_dir
-from bot.i18n import UserError
-from bot.ops import parse_ops_channel
 from bot.settings import Settings, _config_file
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when the doctor runs, not for every CLI call
@@ -165,6 +163,9 @@ class Doctor:
                 "missing " + ", ".join(_rel(p) for p in missing) + ": Spanish/English query "
                 "expansion is off. Restore the file, or unset the setting for the packaged one."
             )
+        from bot.i18n import UserError
+        from bot.ops import parse_ops_channel
+
         try:
             parse_ops_channel(s.ops_channel)
         except UserError as exc:

@@ -15,11 +15,14 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.i18n import UserError, t
-from bot.ingest.poller import PollReport, SourcePoll
-from bot.ports import Sender
 from bot.reply import Reply
+
+if TYPE_CHECKING:  # the doctor checks the setting without loading the poller
+    from bot.ingest.poller import PollReport, SourcePoll
+    from bot.ports import Sender
 
 log = logging.getLogger(__name__)
 

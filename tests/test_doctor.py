@@ -231,3 +231,13 @@ def test_unwritable_sqlite_folder_blocks(tmp_path: Path) -> None:
     settings = load_settings(database_url=f"sqlite:///{locked / 'sub' / 'x.db'}")
     checks = Doctor(settings, quick=True, commands=set()).run()
     assert exit_code(checks) == 1
+
+
+def test_a_malformed_ops_channel_is_named(tmp_path: Path) -> None:
+    checks, code = checks_for(tmp_path, ops_channel="#ops")
+    assert code == 1 and checks["settings"].status == "fail"
+    assert (
+        "AINEWS_OPS_CHANNEL=#ops is not valid: use slack:C0123ABCD" in checks["settings"].hints[-1]
+    )
+    checks, code = checks_for(tmp_path, ops_channel="slack:T0123/C0456")
+    assert checks["settings"].status == "ok"
