@@ -274,7 +274,7 @@ class Poller:
                 if row.consecutive_failures >= self.max_failures:
                     poll.change = "recovered"
                     poll.last_error = row.last_error
-                    log.warning("source %s recovered", row.url)
+                    log.info("source %s recovered", row.url)
                 row.last_success_at = now
                 row.last_error = None
                 row.consecutive_failures = 0
@@ -298,10 +298,10 @@ class Poller:
             session.commit()
 
 
-def poll_sources(core: Core, *, progress: Callable[[SourcePoll], None] | None = None) -> PollReport:
+def poll_sources(core: Core) -> PollReport:
     """One poll of every enabled source that is due (the scheduler's job)."""
     with make_fetcher(core.settings) as fetcher:
-        return Poller(core, fetcher, progress=progress).poll_all()
+        return Poller(core, fetcher).poll_all()
 
 
 def _aware(when: datetime) -> datetime:
