@@ -39,6 +39,7 @@ MODEL_WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 SLACK_MANIFEST = "slack-app-manifest.yml"
 ENV_EXAMPLE = ".env.example"
 CONNECT_TIMEOUT_S = 5
+ONLINE_HINT = "Checked offline only: `ainews doctor --online` asks whether {what}."
 POSTGRES_EXAMPLE = "postgresql://USER:PASSWORD@HOST:5432/ainews"
 #: The shapes Slack and Discord issue. A value that does not match cannot work (a placeholder
 #: such as ``xoxb-example`` or ``a.b.c``), so it is refused before anything is sent.
@@ -583,7 +584,10 @@ class Doctor:
         summary = f"{mode}; set: {', '.join(present)}"
         if problems:
             return Check("slack", "fail", f"cannot start ({summary})", [*problems, *modes])
-        return Check("slack", "warn" if warnings else "ok", summary, warnings)
+        hints = list(warnings)
+        if not self.online and _is_set(s.slack_bot_token):
+            hints.append(ONLINE_HINT.format(what="Slack accepts the token and granted the scopes"))
+        return Check("slack", "warn" if warnings else "ok", summary, hints)
 
     def check_discord(self) -> Check:
         token = self.settings.discord_token
@@ -617,7 +621,10 @@ class Doctor:
                 "first the bot's id in base64)",
                 ["Copy it again from the Developer Portal, Bot, Reset Token.", intent],
             )
-        return Check("discord", "ok", "DISCORD_TOKEN is set (gateway connection)", [invite])
+        online = [] if self.online else [ONLINE_HINT.format(what="Discord accepts the token")]
+        return Check(
+            "discord", "ok", "DISCORD_TOKEN is set (gateway connection)", [invite, *online]
+        )
 
     def check_run_mode(self) -> Check:
         s = self.settings
