@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
@@ -63,6 +63,7 @@ def export_opml(sources: list[Source], now: datetime | None = None) -> bytes:
         if source.full_text:
             attrs["fullText"] = "true"
         SubElement(body, "outline", attrs)
+    indent(root)
     return tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -201,9 +202,24 @@ def _poll(core: Core, args: argparse.Namespace) -> int:
             report = poller.poll_all(due)
     if args.json:
         _print(args, {"sources": [_poll_json(s) for s in report.sources]}, "")
+    elif not due:
+        print(_nothing_due(core))
     else:
         print(f"{report.new} new articles from {len(report.sources)} sources")
     return 1 if report.failed else 0
+
+
+def _nothing_due(core: Core) -> str:
+    from bot.sources import list_sources
+
+    waiting = [s.next_try_at for s in list_sources(core) if s.enabled and s.next_try_at]
+    if not waiting:
+        return "no enabled feed sources: `ainews sources add URL` or `ainews sources defaults`"
+    first = min(w if w.tzinfo else w.replace(tzinfo=UTC) for w in waiting)
+    return (
+        f"nothing due: {len(waiting)} failing source(s) backing off, the next one is tried "
+        f"at {first:%Y-%m-%d %H:%M} UTC (`ainews sources enable ID` retries one now)"
+    )
 
 
 def _poll_line(s: SourcePoll) -> str:

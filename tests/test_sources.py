@@ -321,6 +321,7 @@ def test_opml_import_of_the_34_ai_feeds_and_round_trip(
     code, out, _ = run(capsys, "sources", "export", str(env / "out.opml"))
     assert code == 0 and out.strip() == f"wrote 36 sources to {env / 'out.opml'}"
     code, stdout_opml, _ = run(capsys, "sources", "export")
+
     def undated(opml: bytes) -> bytes:  # two exports differ only in their creation time
         return re.sub(rb"<dateCreated>[^<]*</dateCreated>", b"", opml)
 
@@ -413,3 +414,25 @@ def list_sources_of(core: Core) -> list[Source]:
     from bot.sources import list_sources
 
     return list_sources(core)
+
+
+def test_poll_with_every_source_backing_off_says_when_it_tries_next(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import create_engine, update
+
+    assert run(capsys, "sources", "poll")[1].startswith("no enabled feed sources")
+    assert run(capsys, "sources", "add", "https://example.com/feed.xml")[0] == 0
+    later = datetime.now(UTC) + timedelta(hours=2)
+    engine = create_engine(f"sqlite:///{env / 'cli.db'}")
+    with engine.begin() as conn:
+        conn.execute(update(Source).values(next_try_at=later, last_error="HTTP 503"))
+    engine.dispose()
+    code, out, _ = run(capsys, "sources", "poll")
+    assert code == 0 and out.strip() == (
+        f"nothing due: 1 failing source(s) backing off, the next one is tried at "
+        f"{later:%Y-%m-%d %H:%M} UTC (`ainews sources enable ID` retries one now)"
+    )
+    assert "next try " in run(capsys, "sources")[1]
