@@ -52,16 +52,12 @@ def manifest_scopes(settings: Settings) -> set[str]:
 
 
 def slack(settings: Settings) -> Check | None:
-    from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
 
     token = _secret(settings.slack_bot_token)
     if not token:
         return None  # Slack off, or OAuth: each workspace's token is checked at install
-    client = WebClient(token=token, timeout=TIMEOUT_S)
-    if settings.slack_api_url:  # the same override the Slack adapter honours
-        url = settings.slack_api_url
-        client.base_url = url if url.endswith("/") else url + "/"
+    client = _slack_client(settings, token)
     try:
         response = client.auth_test()
     except SlackApiError as exc:
@@ -94,7 +90,43 @@ def slack(settings: Settings) -> Check | None:
                 "scopes only on install."
             ],
         )
+    refused = _socket_mode_refusal(settings)
+    if refused:
+        return Check(
+            "slack api",
+            "fail",
+            f"SLACK_BOT_TOKEN works ({who}) but Slack refused SLACK_APP_TOKEN ({refused})",
+            [
+                "Socket Mode needs an app-level token with connections:write: Basic "
+                "Information, App-Level Tokens, Generate; and Socket Mode switched on."
+            ],
+        )
     return Check("slack api", "ok", f"SLACK_BOT_TOKEN works: {who}, every manifest scope granted")
+
+
+def _slack_client(settings: Settings, token: str) -> Any:
+    from slack_sdk import WebClient
+
+    client = WebClient(token=token, timeout=TIMEOUT_S)
+    if settings.slack_api_url:  # the same override the Slack adapter honours
+        url = settings.slack_api_url
+        client.base_url = url if url.endswith("/") else url + "/"
+    return client
+
+
+def _socket_mode_refusal(settings: Settings) -> str | None:
+    """Slack's error for SLACK_APP_TOKEN (``apps.connections.open``, which only hands out a
+    WebSocket URL that expires unused), or ``None`` when it works or is not set."""
+    from slack_sdk.errors import SlackApiError
+
+    token = _secret(settings.slack_app_token)
+    if not token:
+        return None
+    try:
+        _slack_client(settings, token).apps_connections_open(app_token=token)
+    except SlackApiError as exc:
+        return str(exc.response.get("error", "error"))
+    return None
 
 
 def _unreachable(area: str, what: str, where: str, exc: BaseException) -> Check:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fakes.discord import GUILD_ID, DiscordThread, Perm
 from fakes.slack import FakeSlackAPI
-from test_doctor import BOT_TOKEN, DISCORD_TOKEN, SIGNING_SECRET, ainews, clean_env
+from test_doctor import APP_TOKEN, BOT_TOKEN, DISCORD_TOKEN, SIGNING_SECRET, ainews, clean_env
 
 from bot.core import Core
 from bot.doctor_online import manifest_scopes
@@ -85,6 +85,18 @@ def test_slack_missing_scopes_are_named(slack: FakeSlackAPI, tmp_path: Path) -> 
     assert check["status"] == "fail"
     assert "lacks the scopes: im:history, users:read" in check["summary"]
     assert "reinstall the app" in text(check)
+
+
+def test_socket_mode_app_token_is_asked_too(slack: FakeSlackAPI, tmp_path: Path) -> None:
+    slack.default_workspace.scopes = tuple(sorted(manifest_scopes(load_settings())))
+    env = {**slack_env(slack), "SLACK_APP_TOKEN": APP_TOKEN}
+    code, checks = doctor(tmp_path, **env)
+    assert code == 1 and "refused SLACK_APP_TOKEN (invalid_auth)" in checks["slack api"]["summary"]
+    assert "App-Level Tokens" in text(checks["slack api"])
+    slack.register_token(APP_TOKEN)
+    code, checks = doctor(tmp_path, **env)
+    assert code == 0 and checks["slack api"]["status"] == "ok", checks
+    assert [c.method for c in slack.calls()][-2:] == ["auth.test", "apps.connections.open"]
 
 
 # -- Discord --------------------------------------------------------------------------------
