@@ -1,7 +1,9 @@
-"""The process's HTTP server: /healthz and /metrics, and the mount point for Slack's routes.
+"""The process's HTTP servers: /healthz and Slack's routes on the public port, /metrics apart.
 
-One aiohttp application per process, so Slack's HTTP mode and the ops endpoints
-share ``AINEWS_HTTP_HOST``/``AINEWS_HTTP_PORT`` behind one load balancer.
+One aiohttp application on ``AINEWS_HTTP_HOST``/``AINEWS_HTTP_PORT`` serves Slack's HTTP
+mode and /healthz behind one load balancer. /metrics (command counts, index size) is for
+Prometheus only, so it never shares that port: it is served on ``AINEWS_METRICS_PORT`` when
+set (docker-compose keeps that port on the compose network) and not at all otherwise.
 """
 
 from __future__ import annotations
@@ -25,16 +27,20 @@ class HttpServer:
         port: int,
         health: Callable[[], dict[str, Any]],
         metrics: Callable[[], bytes],
+        metrics_port: int | None = None,
     ) -> None:
         self.host = host
         self.port = port
+        self.metrics_port = metrics_port
         self._health = health
         self._metrics = metrics
         self.app = web.Application()
         self.app.router.add_get("/healthz", self._healthz)
-        self.app.router.add_get("/metrics", self._metrics_view)
-        self._runner: web.AppRunner | None = None
+        self.metrics_app = web.Application()
+        self.metrics_app.router.add_get("/metrics", self._metrics_view)
+        self._runners: list[web.AppRunner] = []
         self.url = ""
+        self.metrics_url = ""
 
     async def _healthz(self, request: web.Request) -> web.Response:
         report = await asyncio.to_thread(self._health)  # pings the database: off the loop
@@ -49,15 +55,23 @@ class HttpServer:
         return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        addresses = self._runner.addresses
-        port = int(addresses[0][1]) if addresses else self.port
-        self.url = f"http://{self.host}:{port}"
+        self.url = await self._serve(self.app, self.port)
         print(f"ainews http listening on {self.url}", flush=True)
+        if self.metrics_port is None:
+            log.info("/metrics is off: set AINEWS_METRICS_PORT to serve it")
+            return
+        self.metrics_url = await self._serve(self.metrics_app, self.metrics_port)
+        print(f"ainews metrics listening on {self.metrics_url}/metrics", flush=True)
+
+    async def _serve(self, app: web.Application, port: int) -> str:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        self._runners.append(runner)
+        await web.TCPSite(runner, self.host, port).start()
+        addresses = runner.addresses
+        return f"http://{self.host}:{int(addresses[0][1]) if addresses else port}"
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        for runner in reversed(self._runners):
+            await runner.cleanup()
+        self._runners.clear()

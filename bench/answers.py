@@ -54,6 +54,7 @@ from bench.common import (
     CACHE_DIR,
     DATA_DIR,
     DATASETS,
+    PROJECT_ROOT,
     Context,
     Result,
     log,
@@ -61,7 +62,6 @@ from bench.common import (
     print_result,
 )
 from bench.vcache import CachingEmbedder
-from bot.settings import PROJECT_ROOT
 
 NAME = "answers"
 DEV_SET = DATA_DIR / "answers_dev.jsonl"

@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bench import corpus
-from bench.common import Context, Result, log, percentile
-from bot.settings import PROJECT_ROOT
+from bench.common import PROJECT_ROOT, Context, Result, log, percentile
 
 NAME = "coldstart"
 RUNS = 3

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.settings import PROJECT_ROOT
-
 BENCH_DIR = Path(__file__).resolve().parent
+#: The checkout the benchmarks run from (its seeds/, its sibling shared/ datasets).
+PROJECT_ROOT = BENCH_DIR.parent
 DATA_DIR = BENCH_DIR / "data"
 CACHE_DIR = Path(os.environ.get("AINEWS_BENCH_CACHE", BENCH_DIR / ".cache"))
 RESULTS_DIR = BENCH_DIR / "results"

@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.common import CACHE_DIR, DATASETS, log, stopwatch
+from bench.common import CACHE_DIR, DATASETS, PROJECT_ROOT, log, stopwatch
 from bench.vcache import CachingEmbedder, VectorCache
 from bot.ingest.files import Item, load_file
 from bot.ingest.types import RawArticle
-from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.core import Core

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bench.common import Context, Result, percentile, print_result, summarize_ms
+from bench.common import PROJECT_ROOT, Context, Result, percentile, print_result, summarize_ms
 from bench.fanout import _setup as fanout_setup
 from bot.answers import answer
 from bot.core import Core
@@ -33,7 +33,7 @@ from bot.llm.ask import grounded_answer
 from bot.llm.client import LLM
 from bot.models import Article
 from bot.scheduler import DigestRunner
-from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.settings import Settings, load_settings
 
 sys.path.insert(0, str(PROJECT_ROOT / "tests"))
 from fakes.llm import FakeModel, Say, grounded  # noqa: E402

@@ -1,3 +1,8 @@
 """ainews core: storage, ingestion, hybrid search and answers, with no platform code."""
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:  # one source of truth: the version in pyproject.toml, as installed
+    __version__ = version("ainews")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"

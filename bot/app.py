@@ -10,21 +10,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.core import Core
+from bot.defaults import shown
 from bot.health import health
-from bot.i18n import t
+from bot.i18n import UserError, t
 from bot.ingest.files import iter_path
 from bot.ingest.poller import poll_sources
 from bot.leader import Leadership
 from bot.metrics import Metrics
+from bot.ops import OpsNotifier, parse_ops_channel
 from bot.ports import Adapter, Sender
 from bot.scheduler import DigestRunner, Scheduler
 from bot.service import Service
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from adapters.discord.endpoints import Endpoints
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +37,9 @@ log = logging.getLogger(__name__)
 def seed_if_empty(core: Core) -> None:
     """A first run has something to search: the bundled seed articles."""
     if core.stats()["articles"] == 0 and core.settings.seeds_dir.is_dir():
-        path = os.path.relpath(core.settings.seeds_dir)
-        print(t("seeding", "en", path=path), flush=True)
-        core.ingester.ingest(iter_path(path + "/"))
+        path = shown(core.settings.seeds_dir)
+        print(t("seeding", "en", path=path.rstrip("/")), flush=True)
+        core.ingester.ingest(iter_path(str(core.settings.seeds_dir), shown_as=path))
 
 
 def wants_slack(settings: Settings) -> bool:
@@ -76,12 +81,30 @@ def build_scheduler(service: Service, adapters: list[Adapter]) -> Scheduler:
         metrics=service.metrics,
     )
 
+    notifier = ops_notifier(settings, adapters)
+
     def poll() -> object:
-        return poll_sources(service.core)
+        report = poll_sources(service.core)
+        if notifier is not None:
+            notifier.feed_changes(report)
+        return report
 
     return Scheduler(
         runner, poll=poll, poll_interval=timedelta(minutes=settings.poll_interval_minutes)
     )
+
+
+def ops_notifier(settings: Settings, adapters: list[Adapter]) -> OpsNotifier | None:
+    """The ops channel's poster (call on the bot's event loop), if AINEWS_OPS_CHANNEL is set."""
+    try:
+        target = parse_ops_channel(settings.ops_channel)
+    except UserError as exc:
+        log.error("%s", exc.message(settings.ops_lang))
+        return None
+    if target is None:
+        return None
+    senders = {adapter.platform: adapter for adapter in adapters}
+    return OpsNotifier(target, senders, asyncio.get_running_loop(), settings.ops_lang)
 
 
 async def serve(service: Service, adapters: list[Adapter]) -> None:
@@ -111,6 +134,7 @@ async def serve(service: Service, adapters: list[Adapter]) -> None:
         port=settings.http_port,
         health=lambda: health(core, adapters, leadership),
         metrics=render_metrics,
+        metrics_port=settings.metrics_port,
     )
     for adapter in adapters:
         mount = getattr(adapter, "mount", None)
@@ -169,6 +193,13 @@ def discord_invite_url(application_id: str) -> str:
     from adapters.discord.invite import invite_url
 
     return invite_url(application_id)
+
+
+def discord_endpoints(api_url: str) -> Endpoints:
+    """Point discord.py at ``api_url`` (``AINEWS_DISCORD_API_URL``) until ``restore()``."""
+    from adapters.discord.endpoints import Endpoints
+
+    return Endpoints(api_url)
 
 
 def slack_bot_scopes() -> list[str]:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot import __version__
 from bot.blas import quiet_blas_threads
 from bot.reply import plain_text
 from bot.settings import Settings, load_settings
@@ -42,12 +43,15 @@ def _iso(value: datetime | None) -> str | None:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
+    from bot.defaults import shown
     from bot.ingest.files import iter_path
 
     # The model loads on the first new article; an all-duplicate run never needs it.
     core = _core(settings, eager_model=False, load_vectors=False)
-    inputs = args.inputs or [os.path.relpath(settings.seeds_dir) + "/"]
-    items = _input_items(inputs, settings, iter_path)
+    if args.inputs:
+        items = _input_items(args.inputs, settings, iter_path, quiet=args.json)
+    else:  # the seeds (packaged, or AINEWS_SEEDS_DIR)
+        items = list(iter_path(str(settings.seeds_dir), shown_as=shown(settings.seeds_dir)))
     with tqdm(total=len(items), unit="article", disable=args.json or None, file=sys.stderr) as bar:
         report = core.ingester.ingest(items, progress=bar.update)
     if args.json:
@@ -77,120 +81,50 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.failed else 0
 
 
+def _fetch_summary(items: list[Any]) -> str:
+    from bot.ingest.types import IngestError
+
+    failed = [i for i in items if isinstance(i.result, IngestError)]
+    if len(items) == 1 and failed:
+        return f"FAILED: {failed[0].result}"
+    return f"{len(items)} item(s)" + (f", {len(failed)} unreadable" if failed else "")
+
+
 def _is_url(given: str) -> bool:
     return given.lower().startswith(("http://", "https://"))
 
 
-def _input_items(inputs: list[str], settings: Settings, iter_path: Any) -> list[Any]:
-    """Items of every input in order; URLs (a feed or one article page) are fetched in parallel.
+def _input_items(
+    inputs: list[str], settings: Settings, iter_path: Any, *, quiet: bool = False
+) -> list[Any]:
+    """Items of every input in order; URLs (a feed or one article page) are fetched in parallel,
+    each reported on stderr as it arrives (bot/progress.py).
 
     A URL that cannot be fetched or read becomes one failed item, reported like a bad file.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from bot.ingest.poller import items_from_url, make_fetcher
+    from bot.progress import Progress
 
-    urls = [given for given in inputs if _is_url(given)]
+    unique = list(dict.fromkeys(given for given in inputs if _is_url(given)))
     fetched: dict[str, list[Any]] = {}
-    if urls:
-        with make_fetcher(settings) as fetcher, ThreadPoolExecutor(4) as pool:
-            unique = list(dict.fromkeys(urls))
-            results = pool.map(lambda u: items_from_url(fetcher, u), unique)
-            fetched = dict(zip(unique, results, strict=True))
+    if unique:
+        with (
+            make_fetcher(settings) as fetcher,
+            ThreadPoolExecutor(4) as pool,
+            Progress(len(unique), "url", lines=sys.stderr, quiet=quiet) as progress,
+        ):
+            futures = {pool.submit(items_from_url, fetcher, url): url for url in unique}
+            for future in as_completed(futures):
+                url = futures[future]
+                fetched[url] = future.result()
+                progress.done(f"fetched {url}: {_fetch_summary(fetched[url])}")
     return [
         item
         for given in inputs
         for item in (fetched[given] if _is_url(given) else iter_path(given))
     ]
-
-
-def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.sources import (
-        SourceError,
-        add_defaults,
-        add_source,
-        health,
-        list_sources,
-        remove_source,
-        set_enabled,
-    )
-
-    core = _core(settings, eager_model=False, load_vectors=False)
-    try:
-        if args.action == "add":
-            source = add_source(
-                core, args.url, name=args.name, lang=args.lang, full_text=args.full_text
-            )
-            print(f"added source {source.id}: {source.name} <{source.url}>")
-        elif args.action == "remove":
-            source = remove_source(core, args.ref)
-            print(f"removed source {source.id}: {source.name} <{source.url}>")
-        elif args.action in {"enable", "disable"}:
-            source = set_enabled(core, args.ref, args.action == "enable")
-            print(f"{args.action}d source {source.id}: {source.name}")
-        elif args.action == "defaults":
-            added, skipped = add_defaults(core, args.file)
-            for source in added:
-                print(f"added source {source.id}: {source.name} <{source.url}>")
-            print(f"{len(added)} added, {len(skipped)} already present")
-        elif args.action == "poll":
-            return _poll(core, args.json)
-        else:
-            return _list_sources(list_sources(core), health, args.json)
-    except SourceError as exc:
-        print(exc.message("en"), file=sys.stderr)
-        return 2
-    except (OSError, ValueError) as exc:  # a broken or missing feeds file
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-def _list_sources(sources: list[Any], health: Any, as_json: bool) -> int:
-    if as_json:
-        rows = [
-            {
-                "id": s.id,
-                "name": s.name,
-                "url": s.url,
-                "lang": s.lang,
-                "full_text": s.full_text,
-                "enabled": s.enabled,
-                "last_success_at": s.last_success_at.isoformat() if s.last_success_at else None,
-                "last_error": s.last_error,
-                "consecutive_failures": s.consecutive_failures,
-                "disabled_reason": s.disabled_reason,
-            }
-            for s in sources
-        ]
-        print(json.dumps({"sources": rows}, ensure_ascii=False, indent=2))
-        return 0
-    if not sources:
-        print("no sources yet: `ainews sources defaults` adds the curated list")
-    for s in sources:
-        flags = ", ".join(x for x in (s.lang, "full text" if s.full_text else None) if x)
-        print(f"{s.id:>3}. {s.name} <{s.url}>{f' ({flags})' if flags else ''}")
-        print(f"     {health(s)}")
-    return 0
-
-
-def _poll(core: Core, as_json: bool) -> int:
-    from bot.ingest.poller import poll_sources
-
-    report = poll_sources(core)
-    if as_json:
-        print(json.dumps({"sources": [vars(s) for s in report.sources]}, ensure_ascii=False))
-    else:
-        for s in report.sources:
-            if s.error:
-                state = f"FAILED: {s.error}" + (" (now disabled)" if s.disabled else "")
-            elif s.not_modified:
-                state = "not modified"
-            else:
-                state = f"{s.new} new, {s.duplicates} duplicate, {s.failed_items} failed"
-            print(f"{s.source_id:>3}. {s.name}: {state}")
-        print(f"{report.new} new articles from {len(report.sources)} sources")
-    return 1 if report.failed else 0
 
 
 def _hit_json(hit: Any) -> dict[str, Any]:
@@ -645,7 +579,12 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     url = redacted_url(engine)
     try:
         if args.db_command == "current":
-            print(f"database {url} {_revision_text(migrations.status(engine))}")
+            status = migrations.status(engine)
+            if args.json:
+                state = {"database": url, "current": list(status.current), "head": status.head}
+                print(json.dumps({**state, "at_head": status.at_head, "legacy": status.legacy}))
+            else:
+                print(f"database {url} {_revision_text(status)}")
             return 0
         if args.db_command == "revision":
             path = migrations.new_revision(engine, args.message, autogenerate=args.autogenerate)
@@ -684,6 +623,7 @@ def _revision_name(status: Status) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ainews", description="AI-industry news bot")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"ainews {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="ingest files, folders, feeds or URLs (default: seeds/)")
@@ -691,26 +631,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("sources", help="feed sources: list (with health), add, remove, poll...")
-    actions = p.add_subparsers(dest="action")
-    a = actions.add_parser("list", help="sources with last success, last error, failures")
-    a.add_argument("--json", action="store_true")
-    a = actions.add_parser("add", help="add a feed")
-    a.add_argument("url")
-    a.add_argument("--name")
-    a.add_argument("--lang", choices=["es", "en"])
-    a.add_argument("--full-text", action="store_true", help="items are teasers: fetch the pages")
-    for action, text in (
-        ("remove", "delete a source (its articles stay)"),
-        ("enable", "enable a source and reset its failure count"),
-        ("disable", "stop polling a source"),
-    ):
-        actions.add_parser(action, help=text).add_argument("ref", metavar="ID|URL")
-    a = actions.add_parser("defaults", help="add the curated feeds of config/feeds.toml")
-    a.add_argument("--file", type=Path, help="another feeds TOML file")
-    a = actions.add_parser("poll", help="poll every enabled source now")
-    a.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_sources, action="list", json=False)
+    from bot.sources_cli import add_parser as add_sources  # ainews sources (bot/sources_cli.py)
+    from bot.sources_cli import json_everywhere
+
+    add_sources(sub, lambda settings, **options: _core(settings, **options))
 
     p = sub.add_parser("search", help="hybrid search over stored articles")
     p.add_argument("query", nargs="*")
@@ -764,6 +688,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = db_sub.add_parser("upgrade", help="upgrade the schema (default: to the newest revision)")
     q.add_argument("revision", nargs="?", default="head", metavar="REVISION")
     q = db_sub.add_parser("current", help="the database's revision, and whether it is the newest")
+    q.add_argument("--json", action="store_true")
     q = db_sub.add_parser(
         "downgrade", help="downgrade the schema to REVISION (`base` drops every table)"
     )
@@ -780,7 +705,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("subscriptions", help="digest subscriptions: list, add, remove, import")
     actions = p.add_subparsers(dest="action")
     a = actions.add_parser("list", help="every subscription")
-    a.add_argument("--json", action="store_true")
     for action, text in (("add", "subscribe a channel"), ("remove", "unsubscribe a channel")):
         a = actions.add_parser(action, help=text)
         a.add_argument("platform", choices=PLATFORMS)
@@ -791,15 +715,14 @@ def build_parser() -> argparse.ArgumentParser:
             a.add_argument("timezone", help="IANA name, e.g. Europe/Madrid")
             a.add_argument("topics", nargs="*")
             a.add_argument("--lang", default="en", help="es or en")
-        a.add_argument("--json", action="store_true")
     a = actions.add_parser(
         "import",
         help='JSON lines: {"platform","workspace","channel","time","timezone","lang"} '
         "+ optional topics; a bad line is named and skipped",
     )
     a.add_argument("file", metavar="FILE.jsonl")
-    a.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_subscriptions, action="list", json=False)
+    json_everywhere(p, actions)
+    p.set_defaults(func=cmd_subscriptions, action="list")
 
     p = sub.add_parser("reindex", help="re-embed every passage with the configured model")
     p.add_argument("--json", action="store_true")

@@ -7,7 +7,11 @@ variables to set. It never prints a secret (only whether it is set) and never ch
 SQLite files are opened read-only, Postgres is only asked ``SELECT version()``.
 
 Exit status: 0 when ``ainews run`` can start (at least in console mode), 1 when something
-blocks it (an unreachable database, a model that does not load, a half-configured Slack app).
+blocks it (an unreachable database, a model that does not load, a half-configured Slack app,
+a token that cannot be real). Without flags only two questions leave the machine: the answer
+model's ``GET /models`` (when one is set) and, unless ``--quick``, Slack's ``auth.test`` for
+the scopes an installed app lacks. ``--online`` also asks Slack, Discord and the feeds
+themselves (bot/doctor_online.py).
 """
 
 from __future__ import annotations
@@ -15,38 +19,37 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from bot.settings import CONFIG_DIR, PROJECT_ROOT, Settings, _config_file
+from bot.defaults import config_path
+from bot.doctor_check import Check, Status, lacking_slack_scopes, rel_path, secret_of
+from bot.settings import Settings, _config_file
 
 if TYPE_CHECKING:  # SQLAlchemy loads only when the doctor runs, not for every CLI call
     from sqlalchemy import Engine
     from sqlalchemy.engine import URL
 
-Status = Literal["ok", "note", "warn", "fail"]
 LABELS: dict[Status, str] = {"ok": "ok", "note": "--", "warn": "WARN", "fail": "FAIL"}
 SEED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".jsonl"}
 MODEL_WEIGHTS = ("model.safetensors", "pytorch_model.bin")
-SLACK_MANIFEST = CONFIG_DIR / "slack-app-manifest.yml"
-ENV_EXAMPLE = CONFIG_DIR / ".env.example"
+SLACK_MANIFEST = "slack-app-manifest.yml"
+ENV_EXAMPLE = ".env.example"
 CONNECT_TIMEOUT_S = 5
+ONLINE_HINT = "Checked offline only: `ainews doctor --online` asks whether {what}."
 POSTGRES_EXAMPLE = "postgresql://USER:PASSWORD@HOST:5432/ainews"
-
-
-@dataclass
-class Check:
-    """One area's verdict: a one-line summary and the steps that would fix or complete it."""
-
-    area: str
-    status: Status
-    summary: str
-    hints: list[str] = field(default_factory=list)
+#: The shapes Slack and Discord issue. A value that does not match cannot work (a placeholder
+#: such as ``xoxb-example`` or ``a.b.c``), so it is refused before anything is sent.
+SLACK_BOT_TOKEN_SHAPE = re.compile(r"^(xoxe\.)?xoxb-\d+-\d+-[A-Za-z0-9]{16,}$")
+SLACK_APP_TOKEN_SHAPE = re.compile(r"^xapp-\d+-[A-Z0-9]+-\d+-[a-z0-9]{32,}$")
+SLACK_SIGNING_SECRET_SHAPE = re.compile(r"^[0-9a-f]{32}$")
+DISCORD_TOKEN_SHAPE = re.compile(r"^([A-Za-z0-9_-]{16,})\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{27,}$")
 
 
 @dataclass
@@ -55,7 +58,8 @@ class Facts:
 
     articles: int | None = None
     sources: int | None = None
-    sources_disabled: int = 0
+    sources_disabled: int = 0  # by hand
+    sources_failing: int = 0  # their last poll failed (they retry, backing off)
     schema_problem: str = ""  # a schema this code cannot run (a newer release upgraded it)
 
 
@@ -65,11 +69,6 @@ def _is_set(value: object) -> bool:
     getter = getattr(value, "get_secret_value", None)
     raw = getter() if getter else value
     return bool(str(raw).strip())
-
-
-def _secret(value: object) -> str:
-    getter = getattr(value, "get_secret_value", None)
-    return str(getter() if getter else value or "").strip()
 
 
 def available_commands(parser: argparse.ArgumentParser) -> set[str]:
@@ -89,10 +88,16 @@ class Doctor:
     """Runs the checks in order; each returns a ``Check``."""
 
     def __init__(
-        self, settings: Settings, *, quick: bool = False, commands: set[str] | None = None
+        self,
+        settings: Settings,
+        *,
+        quick: bool = False,
+        online: bool = False,
+        commands: set[str] | None = None,
     ) -> None:
         self.settings = settings
         self.quick = quick
+        self.online = online
         self.commands = commands or set()
         self.facts = Facts()
 
@@ -115,6 +120,10 @@ class Doctor:
             except Exception as exc:  # a bug in one check must not hide the others
                 name = step.__name__.removeprefix("check_")
                 checks.append(Check(name, "warn", f"could not check: {type(exc).__name__}: {exc}"))
+        if self.online:
+            from bot.doctor_online import online_checks
+
+            checks.extend(online_checks(self.settings))
         return checks
 
     # -- settings ---------------------------------------------------------------------------
@@ -126,12 +135,13 @@ class Doctor:
         parts = [
             "environment variables",
             f"{dotenv} ({'read' if dotenv.is_file() else 'none here, optional'})",
-            f"{_rel(config)} ({'read' if config.is_file() else 'none, optional'})",
+            f"{rel_path(config)} ({'read' if config.is_file() else 'none, optional'})",
         ]
         hints = []
         if not dotenv.is_file():
             hints.append(
-                f"Secrets can go in ./.env (KEY=value lines); {_rel(ENV_EXAMPLE)} lists every "
+                "Secrets can go in ./.env (KEY=value lines); "
+                f"{rel_path(config_path(ENV_EXAMPLE, s.config_dir))} lists every "
                 "variable. docker-compose reads the same file."
             )
         missing = [p for p in (s.lexicon_path, s.gazetteer_path) if not Path(p).is_file()]
@@ -139,9 +149,17 @@ class Doctor:
         if missing:
             status = "warn"
             hints.append(
-                "missing " + ", ".join(_rel(p) for p in missing) + ": Spanish/English query "
-                "expansion is off. Run from a checkout (pip install -e .) or the Docker image."
+                "missing " + ", ".join(rel_path(p) for p in missing) + ": Spanish/English query "
+                "expansion is off. Restore the file, or unset the setting for the packaged one."
             )
+        from bot.i18n import UserError
+        from bot.ops import parse_ops_channel
+
+        try:
+            parse_ops_channel(s.ops_channel)
+        except UserError as exc:
+            status = "fail"
+            hints.append(exc.message("en"))
         summary = (
             "read from "
             + ", ".join(parts)
@@ -202,14 +220,14 @@ class Doctor:
                 return Check(
                     "database",
                     "fail",
-                    f"SQLite file {_rel(path)} cannot be created: {parent} is not writable",
+                    f"SQLite file {rel_path(path)} cannot be created: {parent} is not writable",
                     ["Set AINEWS_DATA_DIR to a writable folder, or AINEWS_DATABASE_URL."],
                 )
             self.facts.articles, self.facts.sources = 0, 0
             return Check(
                 "database",
                 "ok",
-                f"SQLite at {_rel(path)}: created on first run (the folder is writable)",
+                f"SQLite at {rel_path(path)}: created on first run (the folder is writable)",
                 self._postgres_hints(),
             )
         writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
@@ -217,7 +235,7 @@ class Doctor:
             return Check(
                 "database",
                 "fail",
-                f"SQLite file {_rel(path)} or its folder is not writable by this user",
+                f"SQLite file {rel_path(path)} or its folder is not writable by this user",
                 ["Fix the permissions, or point AINEWS_DATA_DIR / AINEWS_DATABASE_URL elsewhere."],
             )
         from sqlalchemy import create_engine
@@ -231,11 +249,13 @@ class Doctor:
             counts = self._counts(engine)
         except Exception as exc:
             return Check(
-                "database", "fail", f"SQLite at {_rel(path)} cannot be read: {_oneline(exc)}"
+                "database", "fail", f"SQLite at {rel_path(path)} cannot be read: {_oneline(exc)}"
             )
         finally:
             engine.dispose()
-        return Check("database", "ok", f"SQLite at {_rel(path)}, {counts}", self._postgres_hints())
+        return Check(
+            "database", "ok", f"SQLite at {rel_path(path)}, {counts}", self._postgres_hints()
+        )
 
     def _check_postgres(self, url: URL) -> Check:
         shown = _redacted(url)
@@ -289,10 +309,15 @@ class Doctor:
         with engine.connect() as conn:
             articles = int(conn.execute(text("SELECT count(*) FROM article")).scalar_one())
             row = conn.execute(
-                text("SELECT count(*), sum(CASE WHEN enabled THEN 0 ELSE 1 END) FROM source")
+                text(
+                    "SELECT count(*), sum(CASE WHEN enabled THEN 0 ELSE 1 END), "
+                    "sum(CASE WHEN enabled AND last_error IS NOT NULL THEN 1 ELSE 0 END) "
+                    "FROM source"
+                )
             ).one()
         self.facts.articles = articles
         self.facts.sources, self.facts.sources_disabled = int(row[0]), int(row[1] or 0)
+        self.facts.sources_failing = int(row[2] or 0)
         return f"{articles} articles, {self.facts.sources} feeds, {self._schema(engine)}"
 
     def _schema(self, engine: Engine) -> str:
@@ -457,12 +482,13 @@ class Doctor:
             return Check(
                 "seeds",
                 "ok",
-                f"{len(files)} seed files in {_rel(folder)}/: the first `ainews run` loads them",
+                f"{len(files)} seed files in {rel_path(folder)}/: the first `ainews run` "
+                "loads them",
             )
         return Check(
             "seeds",
             "warn",
-            f"no seed files in {_rel(folder)} and no articles stored: searches find nothing",
+            f"no seed files in {rel_path(folder)} and no articles stored: searches find nothing",
             ["Ingest something: `ainews ingest FOLDER|FILE|URL`, or add feeds (below)."],
         )
 
@@ -482,14 +508,28 @@ class Doctor:
                 "feeds", "note", "no feeds configured: only ingested articles are searched", hints
             )
         enabled = count - self.facts.sources_disabled
-        if self.facts.sources_disabled:
+        off = (
+            f", {self.facts.sources_disabled} disabled by hand"
+            if self.facts.sources_disabled
+            else ""
+        )
+        if self.facts.sources_failing:
             listing = "`ainews sources list`" if "sources list" in self.commands else "`sources`"
             return Check(
                 "feeds",
                 "warn",
-                f"{enabled} feeds polled every {self.settings.poll_interval_minutes} min, "
-                f"{self.facts.sources_disabled} disabled after errors",
-                [f"{listing} shows why; fix the URL or remove the feed."],
+                f"{enabled} feeds polled every {self.settings.poll_interval_minutes} min{off}; "
+                f"{self.facts.sources_failing} failing (retried with backoff)",
+                [
+                    f"{listing} shows the errors and next tries; `ainews doctor --online` "
+                    "fetches each feed now. Fix the URL or remove the feed."
+                ],
+            )
+        if off:
+            return Check(
+                "feeds",
+                "note",
+                f"{enabled} feeds polled every {self.settings.poll_interval_minutes} min{off}",
             )
         return Check(
             "feeds",
@@ -509,10 +549,11 @@ class Doctor:
             "SLACK_CLIENT_SECRET": s.slack_client_secret,
         }
         present = [k for k, v in values.items() if _is_set(v)]
+        manifest = config_path(SLACK_MANIFEST, s.config_dir)
         setup = (
-            f"Create the app from {_rel(SLACK_MANIFEST)} (Slack app settings: Create New App, "
+            f"Create the app from {rel_path(manifest)} (Slack app settings: Create New App, "
             "From a manifest), install it to the workspace, then set in .env or the environment:"
-            if SLACK_MANIFEST.is_file()
+            if manifest.is_file()
             else "Create a Slack app with a bot user and the /ainews command, install it to the "
             "workspace, then set in .env or the environment:"
         )
@@ -553,20 +594,44 @@ class Doctor:
             )
         if _is_set(s.slack_client_id) != _is_set(s.slack_client_secret):
             warnings.append("OAuth needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET; it is off.")
-        if _is_set(s.slack_bot_token) and not oauth:
-            if not _secret(s.slack_bot_token).startswith("xoxb-"):
+        bot_token = secret_of(s.slack_bot_token)
+        if bot_token and not oauth:
+            if not bot_token.startswith(("xoxb-", "xoxe.xoxb-")):
                 warnings.append("SLACK_BOT_TOKEN does not start with xoxb- (the Bot User token).")
-        if socket and not _secret(s.slack_app_token).startswith("xapp-"):
+            elif not SLACK_BOT_TOKEN_SHAPE.match(bot_token):
+                problems.append(
+                    "SLACK_BOT_TOKEN is not a real bot token (they look like "
+                    "xoxb-<digits>-<digits>-<24 letters and digits>): copy it again from OAuth "
+                    "& Permissions, Bot User OAuth Token."
+                )
+        app_token = secret_of(s.slack_app_token)
+        if socket and not app_token.startswith("xapp-"):
             warnings.append("SLACK_APP_TOKEN does not start with xapp- (an app-level token).")
-        if _is_set(s.slack_bot_token) and not oauth and not self.quick:
-            warnings += self._slack_scopes(_secret(s.slack_bot_token))
+        elif socket and not SLACK_APP_TOKEN_SHAPE.match(app_token):
+            problems.append(
+                "SLACK_APP_TOKEN is not a real app-level token (xapp-1-A...-<digits>-<64 hex>): "
+                "create one under Basic Information, App-Level Tokens, with connections:write."
+            )
+        secret = secret_of(s.slack_signing_secret)
+        if secret and not SLACK_SIGNING_SECRET_SHAPE.match(secret):
+            problems.append(
+                "SLACK_SIGNING_SECRET is not a signing secret (32 hexadecimal characters): "
+                "copy it again from Basic Information, App Credentials, Signing Secret."
+            )
+        # --online asks auth.test itself (the "slack api" check), with the same scope rule.
+        asks = not (self.quick or self.online or oauth or problems)
+        if bot_token and asks:
+            warnings += self._slack_scopes(bot_token)
         mode = "Socket Mode" if socket else f"HTTP mode on {s.http_host}:{s.http_port}"
         if oauth:
             mode += ", OAuth install for many workspaces"
         summary = f"{mode}; set: {', '.join(present)}"
         if problems:
             return Check("slack", "fail", f"cannot start ({summary})", [*problems, *modes])
-        return Check("slack", "warn" if warnings else "ok", summary, warnings)
+        hints = list(warnings)
+        if not (self.online or asks) and _is_set(s.slack_bot_token):
+            hints.append(ONLINE_HINT.format(what="Slack accepts the token and granted the scopes"))
+        return Check("slack", "warn" if warnings else "ok", summary, hints)
 
     def _slack_scopes(self, token: str) -> list[str]:
         """What the installed app lacks of the scopes the adapter uses (``auth.test`` answers
@@ -575,8 +640,6 @@ class Doctor:
         from slack_sdk import WebClient
         from slack_sdk.errors import SlackApiError
 
-        from bot.app import slack_bot_scopes
-
         base = self.settings.slack_api_url or WebClient.BASE_URL
         try:
             response = WebClient(token=token, base_url=base, timeout=5).auth_test()
@@ -584,16 +647,13 @@ class Doctor:
             return [f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}."]
         except OSError as exc:
             return [f"could not ask Slack which scopes the app has ({type(exc).__name__})."]
-        header = {k.lower(): v for k, v in response.headers.items()}.get("x-oauth-scopes")
-        if header is None:
-            return []
-        granted = {scope.strip() for scope in header.split(",")}
-        missing = [scope for scope in slack_bot_scopes() if scope not in granted]
+        missing = lacking_slack_scopes(response.headers)
         if not missing:
             return []
+        manifest = config_path(SLACK_MANIFEST, self.settings.config_dir)
         return [
             f"the installed Slack app lacks the scopes {', '.join(missing)}: reinstall it "
-            f"(its settings, Install App) after updating it from {_rel(SLACK_MANIFEST)}; until "
+            f"(its settings, Install App) after updating it from {rel_path(manifest)}; until "
             "then the App Home, DMs, follow-ups or the assistant do not work."
         ]
 
@@ -621,15 +681,18 @@ class Doctor:
                     invite,
                 ],
             )
-        if _secret(token).count(".") != 2:
+        if not _discord_token_shape(secret_of(token)):
             return Check(
                 "discord",
-                "warn",
-                "DISCORD_TOKEN is set but does not look like a bot token (three dot-separated "
-                "parts)",
+                "fail",
+                "DISCORD_TOKEN is set but is not a bot token (three dot-separated parts, the "
+                "first the bot's id in base64)",
                 ["Copy it again from the Developer Portal, Bot, Reset Token.", intent],
             )
-        return Check("discord", "ok", "DISCORD_TOKEN is set (gateway connection)", [invite])
+        online = [] if self.online else [ONLINE_HINT.format(what="Discord accepts the token")]
+        return Check(
+            "discord", "ok", "DISCORD_TOKEN is set (gateway connection)", [invite, *online]
+        )
 
     def check_run_mode(self) -> Check:
         s = self.settings
@@ -646,27 +709,36 @@ class Doctor:
                 "the bot in this terminal",
                 ["Set the Slack or Discord variables above to connect a chat platform."],
             )
+        metrics = (
+            f"/metrics on port {s.metrics_port}"
+            if s.metrics_port is not None
+            else "/metrics off (set AINEWS_METRICS_PORT)"
+        )
         return Check(
             "run",
             "ok",
-            f"`ainews run` connects {' and '.join(started)}; /healthz and /metrics on "
-            f"http://{s.http_host}:{s.http_port}",
+            f"`ainews run` connects {' and '.join(started)}; /healthz on "
+            f"http://{s.http_host}:{s.http_port}, {metrics}",
         )
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _rel(path: Path | str) -> str:
-    """Short paths: relative to the working directory, else to the checkout (``config/...``).
+def _discord_token_shape(token: str) -> bool:
+    """Three base64url parts, the first the bot's numeric user id."""
+    import base64
+    import binascii
 
-    Shorter, and what the README and the user type; absolute only as a last resort.
-    """
-    absolute = Path(path).absolute()
-    for base in (Path.cwd(), PROJECT_ROOT):
-        if absolute.is_relative_to(base):
-            return absolute.relative_to(base).as_posix()
-    return str(absolute)
+    match = DISCORD_TOKEN_SHAPE.match(token)
+    if not match:
+        return False
+    head = match.group(1)
+    try:
+        user_id = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return user_id.isdigit()
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -719,8 +791,8 @@ def as_json(checks: list[Check]) -> dict[str, Any]:
 def cmd_doctor(
     args: argparse.Namespace, settings: Settings, *, commands: Callable[[], set[str]]
 ) -> int:
-    """Entry point for ``ainews doctor [--quick] [--json]``."""
-    checks = Doctor(settings, quick=args.quick, commands=commands()).run()
+    """Entry point for ``ainews doctor [--quick] [--online] [--json]``."""
+    checks = Doctor(settings, quick=args.quick, online=args.online, commands=commands()).run()
     if args.json:
         print(json.dumps(as_json(checks), ensure_ascii=False, indent=2))
     else:
@@ -733,5 +805,10 @@ def add_parser(sub: Any, parser: argparse.ArgumentParser) -> None:
     hints may name."""
     p = sub.add_parser("doctor", help="check settings, tokens, database, model and feeds")
     p.add_argument("--quick", action="store_true", help="check the model folder without loading")
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="also ask Slack, Discord, every enabled feed and the model endpoint",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=partial(cmd_doctor, commands=lambda: available_commands(parser)))

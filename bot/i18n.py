@@ -105,12 +105,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The digests sent to this channel",
     },
     "help_sources": {
-        "es": "Ver, añadir o quitar fuentes",
-        "en": "List, add or remove news sources",
+        "es": "Ver, añadir, quitar o importar (OPML) fuentes",
+        "en": "List, add, remove or import (OPML) news sources",
     },
     "help_sources_usage": {
-        "es": "[agregar <url> | quitar <id>]",
-        "en": "[add <url> | remove <id>]",
+        "es": "[agregar <url> | quitar <id> | importar <url OPML>]",
+        "en": "[add <url> | remove <id> | import <OPML url>]",
     },
     "help_lang": {
         "es": "Idioma de las respuestas en este canal",
@@ -163,13 +163,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "opt_sources_action": {"es": "Qué hacer", "en": "What to do"},
     "opt_sources_target": {
-        "es": "URL a añadir, o id de la fuente a quitar",
-        "en": "Feed/site URL to add, or source id to remove",
+        "es": "URL a añadir, id de la fuente a quitar, o URL del OPML a importar",
+        "en": "Feed/site URL to add, source id to remove, or OPML URL to import",
     },
     "opt_lang": {"es": "Español o inglés", "en": "Spanish or English"},
     "choice_sources_list": {"es": "ver", "en": "list"},
     "choice_sources_add": {"es": "añadir un feed o sitio", "en": "add a feed or site"},
     "choice_sources_remove": {"es": "quitar", "en": "remove"},
+    "choice_sources_import": {
+        "es": "importar una lista OPML (URL)",
+        "en": "import an OPML list (URL)",
+    },
     "lang_name_es": {"es": "Español", "en": "Español"},
     "lang_name_en": {"es": "English", "en": "English"},
     # What a command needs on Discord, after its description (see bot.commands: "manage").
@@ -397,6 +401,56 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "failing ({n} in a row): {error}",
     },
     "source_disabled": {"es": "desactivada: {reason}", "en": "disabled: {reason}"},
+    "source_next_try": {"es": "próximo intento: {when} UTC", "en": "next try: {when} UTC"},
+    "opml_bad": {
+        "es": "No es un OPML legible: {reason}.",
+        "en": "This is not readable OPML: {reason}.",
+    },
+    "opml_too_large": {
+        "es": "El OPML pesa más de {limit} MB: divídelo.",
+        "en": "The OPML is larger than {limit} MB: split it.",
+    },
+    "opml_too_many": {
+        "es": "El OPML tiene {count} entradas; el máximo es {limit}.",
+        "en": "The OPML has {count} outlines; at most {limit} are read.",
+    },
+    "opml_no_url": {"es": "sin xmlUrl", "en": "no xmlUrl"},
+    "opml_url_only": {
+        "es": "Indica la URL (http o https) de un OPML: `fuentes importar <url>`.",
+        "en": "Give the URL (http or https) of an OPML file: `sources import <url>`.",
+    },
+    "opml_fetch_failed": {
+        "es": "No pude descargar el OPML de {url}: {reason}.",
+        "en": "Could not download the OPML at {url}: {reason}.",
+    },
+    "sources_imported": {
+        "es": "{added} fuentes añadidas, {present} ya estaban, {refused} rechazadas.",
+        "en": "{added} sources added, {present} already present, {refused} refused.",
+    },
+    "opml_empty": {
+        "es": "El OPML no lista ninguna fuente (ningún outline con xmlUrl).",
+        "en": "The OPML lists no feed (no outline with an xmlUrl).",
+    },
+    "ops_feed_failing": {
+        "es": (
+            "La fuente {id} «{name}» falla ({n} veces seguidas): {error}. Se reintenta sola "
+            "cada vez más espaciado (próximo intento: {when} UTC). Si la URL cambió: "
+            "`sources remove {id}` y añade la nueva."
+        ),
+        "en": (
+            "Source {id} “{name}” is failing ({n} times in a row): {error}. It is retried on "
+            "its own, less and less often (next try: {when} UTC). If its URL changed: "
+            "`sources remove {id}` and add the new one."
+        ),
+    },
+    "ops_feed_recovered": {
+        "es": "La fuente {id} «{name}» funciona de nuevo (último error: {error}).",
+        "en": "Source {id} “{name}” works again (last error: {error}).",
+    },
+    "ops_channel_bad": {
+        "es": "AINEWS_OPS_CHANNEL={value} no es válido: usa slack:C0123ABCD o discord:123456789012345678.",
+        "en": "AINEWS_OPS_CHANNEL={value} is not valid: use slack:C0123ABCD or discord:123456789012345678.",
+    },
     "source_added": {"es": "Fuente {id} añadida: {url}", "en": "Source {id} added: {url}"},
     "source_removed": {"es": "Fuente {id} eliminada: {url}", "en": "Source {id} removed: {url}"},
     "source_bad_url": {

@@ -46,6 +46,8 @@ class Source(SQLModel, table=True):
     last_success_at: datetime | None = _at()
     last_error: str | None = None
     consecutive_failures: int = 0
+    # A failing source is next polled at this time (exponential backoff); None: next poll.
+    next_try_at: datetime | None = _at()
     disabled_reason: str | None = None
     created_at: datetime = _at(created=True)
 

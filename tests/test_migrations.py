@@ -91,9 +91,13 @@ def writes(seen: list[str]) -> list[str]:
     return [s for s in seen if s.startswith(verbs)]
 
 
-#: Columns of today's models that revisions after 0001 added (0004_digest_send).
+#: Columns of today's models that revisions after 0001 added.
 LATER_TABLES = {"index_meta", "llm_cache", "feedback_vote"}  # tables later revisions added
-LATER_COLUMNS = (("delivery", "started_at"), ("subscription", "thread"))
+LATER_COLUMNS = (
+    ("delivery", "started_at"),
+    ("source", "next_try_at"),
+    ("subscription", "thread"),
+)
 
 
 def create_the_old_way(engine: Engine) -> None:
@@ -137,12 +141,18 @@ def fulltext_hits(engine: Engine, term: str) -> list[int]:
 
 
 def add_article(engine: Engine) -> int:
+    with engine.begin() as conn:  # the old columns only (the models have later ones)
+        conn.execute(
+            text(
+                "INSERT INTO source (kind, url, name, enabled, full_text, consecutive_failures, "
+                "created_at) VALUES ('feed', 'https://example.com/feed', 'Example', true, false, "
+                "0, CURRENT_TIMESTAMP)"
+            )
+        )
+        source_id = conn.execute(text("SELECT id FROM source")).scalar_one()
     with Session(engine, expire_on_commit=False) as session:
-        source = Source(kind="feed", url="https://example.com/feed", name="Example")
-        session.add(source)
-        session.flush()
         article = Article(
-            source_id=source.id,
+            source_id=source_id,
             source_name="Example",
             url="https://example.com/a",
             title="Qwen downloads",
@@ -440,3 +450,27 @@ def test_db_current_on_postgres_hides_the_password(postgres_url: str, tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "secret" not in result.stdout
     assert f"to revision {HEAD} (head)" in result.stdout
+
+
+def test_sources_the_old_poller_disabled_are_enabled_again(engine: Engine) -> None:
+    """0005: a failing feed now backs off instead; one disabled by hand stays off."""
+    migrations.upgrade(engine, "0004_digest_send")
+    with engine.begin() as conn:
+        for url, reason in (
+            ("https://a.example/feed", "disabled after 5 consecutive failures; last error: x"),
+            ("https://b.example/feed", "disabled by hand"),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO source (kind, url, name, enabled, full_text, "
+                    "consecutive_failures, disabled_reason, created_at) VALUES ('feed', :url, "
+                    "'n', false, false, 5, :reason, CURRENT_TIMESTAMP)"
+                ),
+                {"url": url, "reason": reason},
+            )
+    migrations.upgrade(engine, "head")
+    with Session(engine) as session:
+        rows = {s.url: s for s in session.exec(select(Source))}
+    revived, off = rows["https://a.example/feed"], rows["https://b.example/feed"]
+    assert revived.enabled and revived.disabled_reason is None and revived.next_try_at is None
+    assert not off.enabled and off.disabled_reason == "disabled by hand"

@@ -39,14 +39,15 @@ def get(url: str) -> tuple[int, str]:
 @pytest.fixture
 def headless(
     tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """``ainews run --headless`` as a subprocess; yields its base URL."""
+) -> Iterator[tuple[str, str, subprocess.Popen[str]]]:
+    """``ainews run --headless`` as a subprocess; yields its base URL and its metrics URL."""
     database = getattr(request, "param", None)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))},
         "AINEWS_DATA_DIR": str(tmp_path / "data"),
         "AINEWS_HTTP_HOST": "127.0.0.1",
         "AINEWS_HTTP_PORT": "0",
+        "AINEWS_METRICS_PORT": "0",
         "AINEWS_SEEDS_DIR": str(SEEDS),
         "AINEWS_SUPERVISE_SECONDS": "0.5",
         "HF_HUB_OFFLINE": "1",
@@ -61,19 +62,18 @@ def headless(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    url = ""
+    urls: dict[str, str] = {}
     deadline = time.monotonic() + 120
     assert process.stdout is not None
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and len(urls) < 2:
         line = process.stdout.readline()
         if not line:
             break
-        if m := re.search(r"ainews http listening on (http://\S+)", line):
-            url = m.group(1)
-            break
-    assert url, "the bot never said where it listens"
+        if m := re.search(r"ainews (http|metrics) listening on (http://\S+)", line):
+            urls[m.group(1)] = m.group(2)
+    assert len(urls) == 2, f"the bot never said where it listens: {urls}"
     try:
-        yield url, process
+        yield urls["http"], urls["metrics"], process
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -83,15 +83,16 @@ def headless(
 
 
 @pytest.mark.model
-def test_healthz_and_metrics_on_sqlite(headless: tuple[str, subprocess.Popen[str]]) -> None:
-    url, process = headless
+def test_healthz_and_metrics_on_sqlite(headless: tuple[str, str, subprocess.Popen[str]]) -> None:
+    url, metrics_url, process = headless
     status, body = get(f"{url}/healthz")
     report = json.loads(body)
     assert status == 200 and report["ok"] is True
     assert report["database"] == "ok" and report["model"] == "loaded"
     assert report["scheduler_leader"] is True, "SQLite: the single process leads"
     assert report["indexed_vectors"] > 0
-    status, metrics = get(f"{url}/metrics")
+    assert get(f"{url}/metrics")[0] == 404, "metrics never on the public port"
+    status, metrics = get(metrics_url)
     assert status == 200
     assert "ainews_scheduler_leader 1.0" in metrics and "ainews_index_vectors" in metrics
     process.send_signal(signal.SIGTERM)

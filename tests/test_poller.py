@@ -13,10 +13,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from checkout import PROJECT_ROOT
 from conftest import SHARED, make_settings
 from httpserver import LocalServer, Reply
 from sqlalchemy import func
@@ -26,9 +29,9 @@ from bot.core import Core
 from bot.index.embedder import HashingEmbedder
 from bot.ingest.feeds import parse_feed
 from bot.ingest.fetch import Fetcher
-from bot.ingest.poller import Poller, items_from_url
+from bot.ingest.poller import Poller, backoff, items_from_url
 from bot.models import Article, Source, Story
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings
 from bot.sources import add_source
 from bot.text import clean_whitespace, content_hash
 
@@ -223,28 +226,41 @@ def test_private_address_refused_with_the_setting_off(settings: Settings) -> Non
 # ---------------------------------------------------------------------- health
 
 
-def test_source_disabled_after_n_failures_and_skipped(pcore: Core, server: LocalServer) -> None:
+def test_source_backs_off_after_n_failures_and_is_skipped_until_due(
+    pcore: Core, server: LocalServer
+) -> None:
     server.content("/broken.xml", b"oops", "text/plain", status=500)
     server.static("/good.xml", GOOD_FEED, content_type="application/rss+xml")
     bad = add_source(pcore, server.url("/broken.xml"), name="broken").id
     add_source(pcore, server.url("/good.xml"), name="good")
+    now = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
     with fetcher() as f:
-        poller = Poller(pcore, f)
+        poller = Poller(pcore, f, clock=lambda: now)
         for n in range(1, 4):
             report = poller.poll_all()
             row = source_row(pcore, bad)
             assert (
                 row.consecutive_failures == n and row.last_error == "HTTP 500 Internal Server Error"
             )
-        assert report.sources[0].disabled
-        assert not row.enabled
-        assert row.disabled_reason == (
-            "disabled after 3 consecutive failures; last error: HTTP 500 Internal Server Error"
+        # The third failure (source_max_failures=3) starts the backoff: two poll intervals.
+        assert report.sources[0].change == "failing" and row.enabled
+        assert report.sources[0].next_try_at == now + timedelta(minutes=60)
+        assert row.next_try_at is not None and row.next_try_at.replace(tzinfo=UTC) == (
+            now + timedelta(minutes=60)
         )
         asked = len(server.requests_to("/broken.xml"))
         report = poller.poll_all()
     assert len(server.requests_to("/broken.xml")) == asked == 3
     assert [s.name for s in report.sources] == ["good"]
+
+
+def test_backoff_doubles_and_is_capped_at_a_day() -> None:
+    interval = timedelta(minutes=30)
+    waits = [backoff(n, 5, interval) for n in range(1, 14)]
+    assert waits[:4] == [None] * 4
+    assert waits[4:9] == [timedelta(hours=h) for h in (1, 2, 4, 8, 16)]
+    assert waits[9:] == [timedelta(hours=24)] * 4
+    assert backoff(10_000, 5, interval) == timedelta(hours=24)
 
 
 def test_success_resets_the_failure_streak(pcore: Core, server: LocalServer) -> None:
@@ -424,3 +440,67 @@ def test_poll_source_never_raises(pcore: Core, monkeypatch: pytest.MonkeyPatch) 
         poll = Poller(pcore, f).poll_source(source)
     assert poll.error == "internal error: ZeroDivisionError: bug"
     assert source_row(pcore, poll.source_id).consecutive_failures == 1
+
+
+# ---------------------------------------------------------------------- healing + ops channel
+
+
+def test_failing_feed_heals_on_its_backoff_schedule_with_two_ops_notices(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    """Six failures, then the server answers again: the source is retried on its backoff
+    schedule, healthy again with no command, and the ops channel hears of it exactly twice."""
+    import asyncio
+    import threading
+
+    from fakeplatform import FakeSender
+
+    from bot.app import ops_notifier
+
+    settings = make_settings(
+        tmp_path,
+        allow_private_networks=True,
+        ops_channel="discord:123456789012345678",
+        ops_lang="es",
+    )
+    core = Core.build(settings, embedder=HashingEmbedder())
+    failure = Reply(500, {"Content-Length": "0"})
+    server.sequence("/flaky.xml", [failure] * 6 + [Reply(200, {}, GOOD_FEED)])
+    sid = add_source(core, server.url("/flaky.xml"), name="Flaky @everyone").id
+    ops = FakeSender("discord")
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+
+    async def wire() -> Any:  # as bot.app.build_scheduler does, on the bot's loop
+        return ops_notifier(settings, [ops])
+
+    notifier = asyncio.run_coroutine_threadsafe(wire(), loop).result(10)
+    start = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    polled_at: list[timedelta] = []
+    try:
+        with fetcher() as f:
+            for step in range(0, 12 * 60 + 1, 30):  # the scheduler's beat, 30 min, 12 h
+                now = start + timedelta(minutes=step)
+                asked = len(server.requests_to("/flaky.xml"))
+                report = Poller(core, f, clock=lambda now=now: now).poll_all()
+                notifier.feed_changes(report)
+                if len(server.requests_to("/flaky.xml")) > asked:
+                    polled_at.append(now - start)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        core.engine.dispose()
+    # Every beat until the 5th failure, then after 1 h and 2 h (doubling), then healthy.
+    hours = [t / timedelta(hours=1) for t in polled_at]
+    assert hours[:7] == [0, 0.5, 1, 1.5, 2, 3, 5], hours
+    assert hours[7:] == [5.5 + 0.5 * n for n in range(len(hours) - 7)], "back to every beat"
+    row = source_row(core, sid)
+    assert row.enabled and row.consecutive_failures == 0 and row.last_error is None
+    assert row.next_try_at is None and row.last_success_at is not None
+    notices = [reply.text for reply in ops.messages["123456789012345678"]]
+    assert len(notices) == 2, notices
+    assert notices[0].startswith(f"La fuente {sid} «Flaky @everyone» falla (5 veces seguidas)")
+    assert "HTTP 500" in notices[0] and "próximo intento: 2026-01-01 12:00 UTC" in notices[0]
+    assert notices[1] == (
+        f"La fuente {sid} «Flaky @everyone» funciona de nuevo "
+        "(último error: HTTP 500 Internal Server Error)."
+    )

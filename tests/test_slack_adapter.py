@@ -794,9 +794,9 @@ def test_manifest_matches_what_the_adapter_serves() -> None:
     yaml = pytest.importorskip("yaml")
     from adapters.slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
     from adapters.slack.scopes import BOT_EVENTS
-    from bot.settings import CONFIG_DIR
+    from bot.defaults import packaged_config_dir
 
-    manifest = yaml.safe_load((CONFIG_DIR / "slack-app-manifest.yml").read_text())
+    manifest = yaml.safe_load((packaged_config_dir() / "slack-app-manifest.yml").read_text())
     (command,) = manifest["features"]["slash_commands"]
     settings = manifest["settings"]
     assert command["command"] == "/ainews" and command["url"].endswith(EVENTS_PATH)

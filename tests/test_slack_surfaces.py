@@ -20,6 +20,7 @@ from fakes.slack import (
     event_callback,
     sign_request,
 )
+from test_doctor import BOT_TOKEN, SIGNING_SECRET
 from test_slack_adapter import SECRET, Bot, seed, start_bot, texts
 
 from adapters.slack.scopes import BOT_SCOPES
@@ -188,15 +189,15 @@ def test_doctor_names_the_scopes_the_installed_app_lacks(tmp_path: Path) -> None
     with FakeSlackAPI() as fake:
         settings = make_settings(
             tmp_path,
-            slack_bot_token="xoxb-1",
-            slack_signing_secret="s",
+            slack_bot_token=BOT_TOKEN,  # doctor refuses tokens that cannot be real
+            slack_signing_secret=SIGNING_SECRET,
             slack_api_url=fake.base_url,
         )
-        fake.granted_scopes = [
+        fake.default_workspace.scopes = tuple(
             s for s in BOT_SCOPES if s not in {"channels:read", "assistant:write"}
-        ]
+        )
         slack = Doctor(settings, commands=set()).check_slack()
         assert slack.status == "warn"
         assert "channels:read, assistant:write" in " ".join(slack.hints)
-        fake.granted_scopes = list(BOT_SCOPES)
+        fake.default_workspace.scopes = tuple(BOT_SCOPES)
         assert Doctor(settings, commands=set()).check_slack().status == "ok"

@@ -13,12 +13,14 @@ from bot.feedback import Feedback, feedback_reply
 from bot.i18n import format_date, t
 from bot.ingest.types import public_reason
 from bot.models import ChannelSettings, Source, Subscription
+from bot.opml import import_opml
 from bot.reply import Reply
 from bot.sources import add_source, remove_source
 from bot.subscriptions import parse_subscribe
 
 _ADD = frozenset({"add", "agregar", "añadir", "anadir"})
 _REMOVE = frozenset({"remove", "quitar", "borrar"})
+_IMPORT = frozenset({"import", "importar"})
 LANGUAGES = (("es", "lang_name_es"), ("en", "lang_name_en"))
 
 
@@ -113,8 +115,9 @@ def _action(args: str) -> str:
 
 
 def changes_sources(args: str) -> bool:
-    """``sources add|remove ...`` (any language) changes them; anything else lists them."""
-    return _action(args) in _ADD | _REMOVE
+    """``sources add|remove|import ...`` (any language) changes them; anything else lists
+    them."""
+    return _action(args) in _ADD | _REMOVE | _IMPORT
 
 
 def sources(host: Host, args: str, lang: str, ctx: Context) -> Reply:
@@ -126,6 +129,8 @@ def sources(host: Host, args: str, lang: str, ctx: Context) -> Reply:
     if action in _REMOVE:
         removed = remove_source(host.core, target)
         return Reply(text=t("source_removed", lang, id=removed.id, url=removed.url), lang=lang)
+    if action in _IMPORT:
+        return _imported(host, target, lang)
     with Session(host.core.engine) as session:
         rows = session.execute(select(Source).order_by(col(Source.id))).scalars().all()
     if not rows:
@@ -170,12 +175,32 @@ def _sub_fields(sub: Subscription, lang: str) -> dict[str, object]:
     }
 
 
+def _imported(host: Host, url: str, lang: str) -> Reply:
+    """``sources import <url>``: the OPML's feeds added; refused entries named (at most 10)."""
+    # OpmlError is a UserError: the dispatcher turns it into the localized refusal.
+    result, skipped = import_opml(host.core, url, files=False)
+    refused = [(entry, exc.message(lang)) for entry, exc in result.refused]
+    refused += [(label, t(code, lang)) for label, code in skipped]
+    text = t(
+        "sources_imported",
+        lang,
+        added=len(result.added),
+        present=len(result.present),
+        refused=len(refused),
+    )
+    return Reply(text=text, lang=lang, fields=refused[:10])
+
+
 def _source_state(source: Source, lang: str) -> str:
     if not source.enabled:
         return t("source_disabled", lang, reason=public_reason(source.disabled_reason or "-"))
     if source.last_error:
         error = public_reason(source.last_error)  # rows written before errors were shortened
-        return t("source_failing", lang, error=error, n=source.consecutive_failures)
+        state = t("source_failing", lang, error=error, n=source.consecutive_failures)
+        if source.next_try_at:  # backing off
+            when = f"{source.next_try_at:%Y-%m-%d %H:%M}"
+            state += "; " + t("source_next_try", lang, when=when)
+        return state
     ok = format_date(source.last_success_at, lang) if source.last_success_at else "-"
     return t("source_ok", lang, url=source.url, when=ok)
 
@@ -244,6 +269,7 @@ SPECS = (
                     ("list", "choice_sources_list"),
                     ("add", "choice_sources_add"),
                     ("remove", "choice_sources_remove"),
+                    ("import", "choice_sources_import"),
                 ),
                 default="list",
             ),

@@ -253,14 +253,16 @@ def load_file(path: Path, label: str) -> Iterator[Item]:
         yield Item(label, IngestError(f"could not read the file: {short_error(exc)}"))
 
 
-def iter_path(given: str) -> Iterator[Item]:
-    """Files under ``given`` (a file or a folder), labelled with the path as the user gave it.
+def iter_path(given: str, *, shown_as: str | None = None) -> Iterator[Item]:
+    """Files under ``given`` (a file or a folder), labelled with the path as the user gave it
+    (or as ``shown_as``: the packaged seeds are ``seeds/...`` wherever they are installed).
 
     Entries with a supported suffix that are not regular files (named pipes, sockets,
     devices) are named and skipped; so are folders that cannot be listed.
     """
     root = Path(given)
-    label = display_label(given)
+    shown = shown_as or given
+    label = display_label(shown)
     if not root.exists():
         yield Item(label, IngestError("no such file or folder"))
         return
@@ -280,7 +282,7 @@ def iter_path(given: str) -> Iterator[Item]:
                 continue
             path = Path(dirpath) / name
             yield from load_file(
-                path, display_label(os.path.join(given, str(path.relative_to(root))))
+                path, display_label(os.path.join(shown, str(path.relative_to(root))))
             )
     for error in unreadable:
         where = display_label(str(error.filename or given))

@@ -43,6 +43,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
+from bot.defaults import config_path
 from bot.entities import EntityExtractor
 from bot.figures import extract_figures
 from bot.index.embedder import Embedder, Vectors
@@ -54,7 +55,6 @@ from bot.ingest.files import Item, join_notes, removed_note
 from bot.ingest.types import IngestError, RawArticle, short_error
 from bot.lexicon import Lexicon
 from bot.models import Article, ArticleEntity, Entity, Figure, Passage
-from bot.settings import CONFIG_DIR
 from bot.stories import StoryClusterer
 from bot.text import (
     clean_text,
@@ -311,7 +311,7 @@ class Ingester:
         self.on_stored = on_stored
         # Core.build passes one configured from settings; the default uses the bundled lexicon.
         self.stories = stories or StoryClusterer(
-            extractor.gazetteer, Lexicon.load(CONFIG_DIR / "lexicon_es_en.tsv")
+            extractor.gazetteer, Lexicon.load(config_path("lexicon_es_en.tsv"))
         )
 
     def ingest(

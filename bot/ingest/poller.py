@@ -2,8 +2,12 @@
 
 One failing source must never stop the others, so every source is polled in
 its own error boundary and the outcome recorded on its row (last success, last
-error, consecutive failures). A source that keeps failing is disabled with the
-reason, so it stops costing a fetch every interval; ``sources enable`` revives it.
+error, consecutive failures). A source that keeps failing backs off: from the
+``source_max_failures``-th failure in a row it waits twice as long after each new
+one (capped at a day, :func:`backoff`), so it stops costing a fetch every interval
+yet heals by itself once the server answers again. Crossing into that state and
+recovering from it are reported once each (``SourcePoll.change``; bot/ops.py posts
+them to the ops channel).
 
 Fetching runs in a few threads (a slow server only holds its own worker, up to
 the fetcher's deadline); storing runs in the calling thread, one source at a
@@ -15,10 +19,11 @@ the next poll into a 304 that hides the items never stored.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import bindparam, text
 from sqlmodel import Session, col, select
@@ -33,11 +38,24 @@ from bot.ingest.types import IngestError, RawArticle, public_reason, short_error
 from bot.models import Source
 from bot.settings import Settings
 from bot.text import clean_text
+from bot.utc import aware
 
 log = logging.getLogger(__name__)
 
 #: Longest error kept on a source row (a readable reason, not a traceback).
 MAX_ERROR_CHARS = 500
+#: The longest a failing source waits between two tries.
+MAX_BACKOFF = timedelta(hours=24)
+
+Change = Literal["failing", "recovered"]
+
+
+def backoff(failures: int, max_failures: int, interval: timedelta) -> timedelta | None:
+    """How long a source that failed ``failures`` times in a row waits before its next try;
+    ``None`` below ``max_failures`` (it is simply polled again with the others)."""
+    if failures < max_failures:
+        return None
+    return min(MAX_BACKOFF, interval * 2 ** min(failures - max_failures + 1, 32))
 
 
 def make_fetcher(settings: Settings, **overrides: object) -> Fetcher:
@@ -61,7 +79,12 @@ class SourcePoll:
     failed_items: int = 0
     not_modified: bool = False
     error: str | None = None
-    disabled: bool = False
+    #: "failing" when this poll made it a failing source, "recovered" when it healed.
+    change: Change | None = None
+    failures: int = 0
+    next_try_at: datetime | None = None
+    last_error: str | None = None
+    url: str = ""
     notes: list[str] = field(default_factory=list)
 
 
@@ -91,27 +114,44 @@ class _Fetched:
 class Poller:
     """Polls every enabled feed source, or one, and records each source's health."""
 
-    def __init__(self, core: Core, fetcher: Fetcher, *, workers: int = 4) -> None:
+    def __init__(
+        self,
+        core: Core,
+        fetcher: Fetcher,
+        *,
+        workers: int = 4,
+        clock: Callable[[], datetime] | None = None,
+        progress: Callable[[SourcePoll], None] | None = None,
+    ) -> None:
         self.core = core
         self.fetcher = fetcher
         self.workers = max(1, workers)
         self.max_failures = max(1, core.settings.source_max_failures)
+        self.interval = timedelta(minutes=max(1, core.settings.poll_interval_minutes))
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.progress = progress
 
-    def poll_all(self) -> PollReport:
-        """Poll all enabled feed sources; never raises (errors are recorded per source)."""
+    def due_sources(self) -> list[Source]:
+        """The enabled feed sources whose next try has come (none backing off)."""
+        with Session(self.core.engine, expire_on_commit=False) as session:
+            sources = session.execute(
+                select(Source)
+                .where(col(Source.enabled), Source.kind == "feed")
+                .order_by(col(Source.id))
+            ).scalars()
+            now = self.clock()
+            return [s for s in sources if s.next_try_at is None or aware(s.next_try_at) <= now]
+
+    def poll_all(self, sources: list[Source] | None = None) -> PollReport:
+        """Poll ``sources``, by default those due (:meth:`due_sources`); never raises
+        (errors are recorded per source)."""
         report = PollReport()
-        try:
-            with Session(self.core.engine, expire_on_commit=False) as session:
-                sources = list(
-                    session.execute(
-                        select(Source)
-                        .where(col(Source.enabled), Source.kind == "feed")
-                        .order_by(col(Source.id))
-                    ).scalars()
-                )
-        except Exception:  # the database being down is logged, not raised into the scheduler
-            log.exception("could not list sources")
-            return report
+        if sources is None:
+            try:
+                sources = self.due_sources()
+            except Exception:  # the database being down is logged, not raised into the scheduler
+                log.exception("could not list sources")
+                return report
         with ThreadPoolExecutor(self.workers, thread_name_prefix="poll") as pool:
             futures = [(s, pool.submit(self._fetch, s)) for s in sources]
             for source, future in futures:
@@ -121,6 +161,8 @@ class Poller:
                     log.exception("polling %s failed", source.url)
                     fetched = _Fetched(error=f"internal error: {short_error(exc)}")
                 report.sources.append(self._store(source, fetched))
+                if self.progress is not None:
+                    self.progress(report.sources[-1])
         return report
 
     def poll_source(self, source: Source) -> SourcePoll:
@@ -193,7 +235,7 @@ class Poller:
 
     def _store(self, source: Source, fetched: _Fetched) -> SourcePoll:
         assert source.id is not None
-        poll = SourcePoll(source.id, source.name, notes=fetched.notes)
+        poll = SourcePoll(source.id, source.name, url=source.url, notes=fetched.notes)
         error = fetched.error
         # An item whose write failed (not one that is bad input) is offered again: the
         # validators are not saved, so the next poll is a full fetch, not a 304.
@@ -217,45 +259,48 @@ class Poller:
         poll.error = error
         try:
             result = None if retry else fetched.result
-            poll.disabled = self._record(source.id, result, error)
+            self._record(poll, result, error)
         except Exception:
             log.exception("could not record the health of source %s", source.id)
         return poll
 
-    def _record(self, source_id: int, result: FetchResult | None, error: str | None) -> bool:
-        """Update the source's health; returns True when this failure disabled it."""
+    def _record(self, poll: SourcePoll, result: FetchResult | None, error: str | None) -> None:
+        """Update the source's health, and on ``poll`` its failures, next try and change."""
+        now = self.clock()
         with Session(self.core.engine) as session:
-            row = session.get(Source, source_id)
+            row = session.get(Source, poll.source_id)
             if row is None:  # removed while we polled it
-                return False
-            disabled = False
+                return
             if error is None:
-                row.last_success_at = datetime.now(UTC)
+                if row.consecutive_failures >= self.max_failures:
+                    poll.change = "recovered"
+                    poll.last_error = row.last_error
+                    log.info("source %s recovered", row.url)
+                row.last_success_at = now
                 row.last_error = None
                 row.consecutive_failures = 0
+                row.next_try_at = None
                 if result is not None:
                     row.etag = result.etag
                     row.last_modified = result.last_modified
                     if result.url != row.url:
                         log.info("source %s now answers from %s", row.url, result.url)
             else:
-                row.last_error = public_reason(error, MAX_ERROR_CHARS)
+                row.last_error = poll.last_error = public_reason(error, MAX_ERROR_CHARS)
                 row.consecutive_failures += 1
-                if row.enabled and row.consecutive_failures >= self.max_failures:
-                    row.enabled = False
-                    row.disabled_reason = (
-                        f"disabled after {row.consecutive_failures} consecutive failures; "
-                        f"last error: {error}"
-                    )[:MAX_ERROR_CHARS]
-                    disabled = True
-                    log.warning("source %s disabled: %s", row.url, row.disabled_reason)
+                wait = backoff(row.consecutive_failures, self.max_failures, self.interval)
+                row.next_try_at = now + wait if wait is not None else None
+                if row.consecutive_failures == self.max_failures:
+                    poll.change = "failing"
+                    log.warning("source %s failing, backing off: %s", row.url, row.last_error)
+            poll.failures = row.consecutive_failures
+            poll.next_try_at = row.next_try_at
             session.add(row)
             session.commit()
-            return disabled
 
 
 def poll_sources(core: Core) -> PollReport:
-    """One poll of every enabled source (the scheduler's job)."""
+    """One poll of every enabled source that is due (the scheduler's job)."""
     with make_fetcher(core.settings) as fetcher:
         return Poller(core, fetcher).poll_all()
 

@@ -105,6 +105,7 @@ import json
 import math
 import re
 import secrets
+import threading
 import time
 import uuid
 import zlib
@@ -2786,3 +2787,21 @@ def iter_option_values(options: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         else:
             out[opt["name"]] = opt.get("value")
     return out
+
+
+class DiscordThread:
+    """The fake Discord on its own event loop thread (127.0.0.1, port 0)."""
+
+    def __init__(self, **options: Any) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.fake = FakeDiscord(patch_discord_py=False, **options)
+        self.call(self.fake.start())
+
+    def call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
+
+    def stop(self) -> None:
+        self.call(self.fake.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)

@@ -24,14 +24,13 @@ Requests
 
 Responses
     Real-shaped JSON: ``{"ok": true, ...}`` or HTTP 200 ``{"ok": false, "error": ...}``;
-    rate limits are HTTP 429 with a ``Retry-After`` header. Implemented methods:
+    rate limits are HTTP 429 with a ``Retry-After`` header. Token-authenticated calls carry
+    ``X-OAuth-Scopes`` (the workspace's ``scopes``). Implemented methods:
     ``auth.test``, ``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``,
     ``chat.delete``, ``conversations.info``, ``conversations.join``,
     ``conversations.open``, ``users.info``, ``users.conversations``, ``views.publish``,
-    ``oauth.v2.access``. With ``granted_scopes`` set, answers carry ``X-OAuth-Scopes``. Any
-    other method is
-    recorded and answered ``{"ok": true}`` (see :meth:`FakeSlackAPI.unknown_methods`,
-    :meth:`FakeSlackAPI.respond_with` to script a body).
+    ``oauth.v2.access``. Any other method is recorded and answered ``{"ok": true}`` (see
+    :meth:`FakeSlackAPI.unknown_methods`, :meth:`FakeSlackAPI.respond_with` to script a body).
 
 State (all global to one fake, shared by every workspace)
     * channels: unknown IDs are auto-created on first use as public channels the bot
@@ -210,6 +209,10 @@ class Call:
         return self.path[len(prefix) :] if self.path.startswith(prefix) else None
 
 
+#: What a bot token of the default workspace is granted (tests set ``Workspace.scopes``).
+DEFAULT_SCOPES = ("app_mentions:read", "chat:write", "commands", "users:read")
+
+
 @dataclass
 class Workspace:
     """A workspace (team) the app is installed in, with its bot identity."""
@@ -223,6 +226,9 @@ class Workspace:
     bot_name: str = BOT_NAME
     enterprise_id: str | None = None
     enterprise_name: str | None = None
+    #: The bot token's granted scopes, sent back as ``X-OAuth-Scopes`` on every
+    #: token-authenticated call (as Slack does).
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
 
 
 @dataclass
@@ -312,9 +318,6 @@ class FakeSlackAPI:
         self._thread: threading.Thread | None = None
         #: Seconds each ``chat.postMessage`` takes before it is answered (and stored).
         self.post_delay = 0.0
-        # Scopes the installed app was granted; when set, every Web API answer carries them in
-        # ``X-OAuth-Scopes`` as Slack's does (``ainews doctor`` reads it from ``auth.test``).
-        self.granted_scopes: list[str] | None = None
         # Which channels each user is in (``users.conversations``); ``join_user`` adds one.
         self.user_channels: dict[str, set[str]] = {}
         self.published_views: dict[str, JSONDict] = {}  # user -> last ``views.publish`` view
@@ -748,12 +751,10 @@ class FakeSlackAPI:
             if override is not None:
                 body = override(params) if callable(override) else copy.deepcopy(override)
                 return _Reply(200, body), True
+            granted = {"X-OAuth-Scopes": ",".join(ws.scopes)} if ws is not None else {}
             if impl is None:
-                return _Reply(200, {"ok": True}), False
-            headers = {}
-            if self.granted_scopes is not None:
-                headers["X-OAuth-Scopes"] = ",".join(self.granted_scopes)
-            return _Reply(200, impl(params, ws), headers), True
+                return _Reply(200, {"ok": True}, granted), False
+            return _Reply(200, impl(params, ws), granted), True
         except _ApiError as exc:
             return _Reply(200, {"ok": False, "error": exc.error, **exc.extra}), True
 
