@@ -78,7 +78,7 @@ class Core:
         try:
             if real is not None and (eager_model or not real.dim) and hasattr(real, "load"):
                 real.load()
-            lexicon = Lexicon.load(settings.lexicon_path)
+            lexicon = Lexicon.load(settings.lexicon_path, settings.induced_lexicon_path)
             gazetteer = Gazetteer.load(settings.gazetteer_path)
             expander = QueryExpander(lexicon, gazetteer)
             phrases = PhraseSet(expander.known_phrases())

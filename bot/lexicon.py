@@ -19,9 +19,6 @@ from pathlib import Path
 
 from bot.text import fold, stem_tokens
 
-#: The induced translations sit beside the lexicon under this name.
-INDUCED_NAME = "lexicon_induced_es_en.tsv"
-
 
 def _is_case_sensitive(variant: str) -> bool:
     letters = [c for c in variant if c.isalpha()]
@@ -144,10 +141,11 @@ class Lexicon:
         self._matcher.compile()
 
     @classmethod
-    def load(cls, path: Path) -> Lexicon:
+    def load(cls, path: Path, induced: Path | None = None) -> Lexicon:
         entries: list[tuple[list[str], list[str]]] = []
+        pairs = _induced(induced) if induced else []
         if not path.is_file():
-            return cls(entries)
+            return cls(entries, pairs)
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
                 continue
@@ -156,7 +154,7 @@ class Lexicon:
             english = [v.strip() for v in en.split("|") if v.strip()]
             if spanish and english:
                 entries.append((spanish, english))
-        return cls(entries, _induced(path.with_name(INDUCED_NAME)))
+        return cls(entries, pairs)
 
     def translations(self, stems: Iterable[str]) -> set[str]:
         """Stems of the induced translations of ``stems`` (either language)."""

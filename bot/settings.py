@@ -31,6 +31,7 @@ MINILM_MODEL = "bundled:all-MiniLM-L6-v2"
 #: Settings fields holding a config file, and the file's name in a config folder.
 CONFIG_FILES = {
     "lexicon_path": "lexicon_es_en.tsv",
+    "induced_lexicon_path": "lexicon_induced_es_en.tsv",
     "gazetteer_path": "entities.toml",
     "feeds_path": "feeds.toml",
 }
@@ -67,6 +68,7 @@ class Settings(BaseSettings):
     config_dir: Path | None = None
     # Filled in from config_dir, ./config/ or the package when not set (_default_paths).
     lexicon_path: Path = Path()
+    induced_lexicon_path: Path = Path()
     gazetteer_path: Path = Path()
     seeds_dir: Path = Field(default_factory=packaged_seeds_dir)
     max_query_chars: int = 500
