@@ -220,7 +220,7 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
         path = corpus.build_scale_db(size, real)
         gc.collect()
         t0 = time.perf_counter()
-        core = Core.build(corpus.bench_settings(path), embedder=real, preload=True)  # as served
+        core = Core.build(corpus.bench_settings(path), embedder=real)  # as served
         load_s = time.perf_counter() - t0
         remote = core.fulltext.memory
         local = None

@@ -159,7 +159,7 @@ async def serve(service: Service, adapters: list[Adapter]) -> None:
 def run(settings: Settings, *, headless: bool = False) -> int:
     if not settings.embedding_threads:  # serving: one core for the model, one for the rest
         settings = settings.model_copy(update={"embedding_threads": 1})
-    core = Core.build(settings, preload=True)
+    core = Core.build(settings)
     try:
         seed_if_empty(core)
         service = Service(core, metrics=Metrics())
