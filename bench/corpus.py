@@ -156,7 +156,7 @@ def passage_texts(items: Iterable[Item]) -> list[str]:
     texts = []
     for item in items:
         copy = Item(item.label, dataclasses.replace(item.result), item.notice)  # type: ignore[type-var]
-        p = prep._prepare(copy)
+        p = prep._prepare(copy, None)
         texts += [f"{p.raw.title}. {passage}" for passage in p.passages]
     return texts
 

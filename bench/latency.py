@@ -26,12 +26,12 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from bot.index.postings import Postings
 
 from bench import corpus
 from bench.common import Context, Result, log, profile_rows, ratio, summarize_ms
 from bot.core import Core
 from bot.index.hybrid import validate_query
-from bot.index.postings import Postings
 from bot.text import index_terms, query_terms
 
 NAME = "latency"

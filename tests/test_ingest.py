@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.core import Core

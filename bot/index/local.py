@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Engine, text
 
 from bot.index.fulltext import FullTextIndex
@@ -130,14 +131,13 @@ class LocalIndex:
         start = len(self.vectors)
         if self.folder is None or rows <= start:
             return 0
-        dim = self.vectors.dim
         names = {code: lang for lang, code in self._meta()["langs"].items()}
-        maps = {
-            name: np.memmap(self._file(name), dtype=dtype, mode="r")
+        shapes = {"vectors": (rows, self.vectors.dim), "ids": (rows, 2), "langs": (rows,)}
+        maps = {  # only the rows the watermark covers: a dead sync may have left more
+            name: np.memmap(self._file(name), dtype=dtype, mode="r", shape=shapes[name])
             for name, dtype in _FILES.items()
         }
-        matrix = maps["vectors"].reshape(-1, dim)
-        ids = maps["ids"].reshape(-1, 2)
+        matrix, ids = maps["vectors"], maps["ids"]
         saved = self.folder / "projection.npz"
         if start == 0 and saved.is_file():
             with np.load(saved) as arrays:
@@ -184,7 +184,7 @@ class LocalIndex:
         if self.folder is None:
             return
         codes = self.vectors.lang_codes
-        arrays = {
+        arrays: dict[str, NDArray[Any]] = {
             "vectors": np.asarray(vectors, dtype=np.float32),
             "ids": np.column_stack([pids, aids]).astype(np.int64),
             "langs": np.asarray([codes[lang] for lang in langs], dtype=np.uint8),
@@ -208,6 +208,12 @@ class LocalIndex:
         if self.folder is None or saved is None or int(saved["fitted"]) == self._fitted:
             return
         with open(self.folder / "projection.npz.part", "wb") as out:
-            np.savez(out, **saved)
+            np.savez(
+                out,
+                mean=saved["mean"],
+                basis=saved["basis"],
+                steps=saved["steps"],
+                fitted=saved["fitted"],
+            )
         (self.folder / "projection.npz.part").replace(self.folder / "projection.npz")
         self._fitted = int(saved["fitted"])
