@@ -4,7 +4,7 @@ The database is the source of truth. Under ``data_dir/index/<database>`` a proce
 the full text (tantivy) and the passage vectors (append-only files), both covering the
 passages up to one watermark recorded in ``meta.json``. ``sync`` adds what the database
 holds past it: each replica runs it on its supervise beat, and after its own ingests. A
-restart reads the files (the vectors memory-mapped) instead of the database.
+restart reads the files instead of the database.
 
 Processes sharing a data directory share the folder: a file lock serializes their
 syncs, and each takes the rows another one appended from the files before it asks the
@@ -132,24 +132,30 @@ class LocalIndex:
         if self.folder is None or rows <= start:
             return 0
         names = {code: lang for lang, code in self._meta()["langs"].items()}
-        shapes = {"vectors": (rows, self.vectors.dim), "ids": (rows, 2), "langs": (rows,)}
-        maps = {  # only the rows the watermark covers: a dead sync may have left more
-            name: np.memmap(self._file(name), dtype=dtype, mode="r", shape=shapes[name])
-            for name, dtype in _FILES.items()
-        }
-        matrix, ids = maps["vectors"], maps["ids"]
         saved = self.folder / "projection.npz"
         if start == 0 and saved.is_file():
             with np.load(saved) as arrays:
                 self.vectors.use_projection({k: arrays[k] for k in arrays.files})
                 self._fitted = int(arrays["fitted"])
-        with self.vectors.bulk(rows - start):
-            for at in range(start, rows, _CHUNK):
-                end = min(at + _CHUNK, rows)
-                langs = [names.get(int(c), "") for c in maps["langs"][at:end]]
-                pids, aids = ids[at:end, 0].tolist(), ids[at:end, 1].tolist()
-                self.vectors.add(pids, aids, np.asarray(matrix[at:end]), langs)
-        del maps, matrix, ids  # unmapped: the pages stop counting as this process's memory
+        widths = {"vectors": self.vectors.dim, "ids": 2, "langs": 1}
+        files = {name: open(self._file(name), "rb") for name in _FILES}
+        try:  # read, not mapped: mapped pages would count as this process's memory
+            for name, handle in files.items():
+                handle.seek(start * widths[name] * np.dtype(_FILES[name]).itemsize)
+            with self.vectors.bulk(rows - start):
+                for at in range(start, rows, _CHUNK):
+                    n = min(_CHUNK, rows - at)
+                    part = {
+                        name: np.fromfile(handle, _FILES[name], n * widths[name])
+                        for name, handle in files.items()
+                    }
+                    ids = part["ids"].reshape(n, 2)
+                    langs = [names.get(int(c), "") for c in part["langs"]]
+                    matrix = part["vectors"].reshape(n, self.vectors.dim)
+                    self.vectors.add(ids[:, 0].tolist(), ids[:, 1].tolist(), matrix, langs)
+        finally:
+            for handle in files.values():
+                handle.close()
         self._save_projection()
         return rows - start
 
