@@ -152,3 +152,35 @@ def test_ainews_run_holds_no_child_processes(tmp_path: Path) -> None:
         run.send_signal(signal.SIGTERM)
         run.wait(timeout=30)
     np.testing.assert_equal(run.returncode, 0)
+
+
+def test_a_restart_takes_the_coarse_stage_from_disk(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the coarse threshold the projection and every row's codes are saved: a restart
+    neither refits nor projects a row again, and searches as the first process did."""
+    import bot.index.vectors as vectors_module
+
+    monkeypatch.setattr(vectors_module, "COARSE_MIN_ROWS", 30)
+    monkeypatch.setattr(vectors_module, "COARSE_DIMS", 16)
+    monkeypatch.setattr(vectors_module, "COARSE_CANDIDATES", 20)
+    first = Core.build(settings, embedder=HashingEmbedder())
+    words = "qwen nvidia chips models downloads china export rules market labs".split()
+    items = [
+        Item(f"a{n}", RawArticle(title=f"{words[n % 10]} {words[n * 7 % 10]} {n}", body="Text."))
+        for n in range(45)
+    ]
+    first.ingester.ingest(items)
+    assert first.vectors._coarse is not None
+    query = first.embedder.query("nvidia chips")
+
+    def refuse(*_a: object) -> None:
+        raise AssertionError("projected again")
+
+    monkeypatch.setattr(vectors_module._Projection, "encode", refuse)
+    monkeypatch.setattr(vectors_module._Projection, "fit", refuse)
+    again = Core.build(settings, embedder=HashingEmbedder())
+    n = len(first.vectors)
+    assert again.vectors._coarse is not None and len(again.vectors) == n
+    assert np.array_equal(again.vectors._coarse.rows[:n], first.vectors._coarse.rows[:n])
+    assert again.vectors.search(query, 10) == first.vectors.search(query, 10)

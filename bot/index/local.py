@@ -40,6 +40,7 @@ _ROWS = (
     "WHERE p.id > :last ORDER BY p.id LIMIT :n"
 )
 _FILES = {"vectors": np.float32, "ids": np.int64, "langs": np.uint8}
+_TYPES = {**_FILES, "codes": np.int8}
 
 
 def index_folder(data_dir: Path, engine: Engine) -> Path | None:
@@ -59,7 +60,6 @@ class LocalIndex:
         self.identity = identity
         self.vectors = VectorIndex(int(identity["dim"]))
         self._lock = threading.Lock()
-        self._fitted = 0  # rows the saved projection was fitted on
         with self._locked():
             meta = self._meta()
             if folder is not None and {k: meta.get(k) for k in identity} != identity:
@@ -113,8 +113,12 @@ class LocalIndex:
         meta: dict[str, Any] = json.loads(path.read_text())
         return meta
 
-    def _write_meta(self, rows: int, last: int) -> dict[str, Any]:
-        meta = {**self.identity, "rows": rows, "last": last, "langs": self.vectors.lang_codes}
+    def _write_meta(self, rows: int, last: int, **coarse: int) -> dict[str, Any]:
+        """Move the watermark; ``coarse`` (what ``_save_coarse`` saved) is kept unless given."""
+        held = self._meta()
+        coarse = {k: held[k] for k in ("fitted", "codes") if k in held} | coarse
+        langs = self.vectors.lang_codes
+        meta = {**self.identity, "rows": rows, "last": last, "langs": langs, **coarse}
         if self.folder is not None:
             part = self.folder / "meta.json.part"
             part.write_text(json.dumps(meta))
@@ -131,32 +135,42 @@ class LocalIndex:
         start = len(self.vectors)
         if self.folder is None or rows <= start:
             return 0
-        names = {code: lang for lang, code in self._meta()["langs"].items()}
+        meta = self._meta()
+        names = {code: lang for lang, code in meta["langs"].items()}
         saved = self.folder / "projection.npz"
         if start == 0 and saved.is_file():
             with np.load(saved) as arrays:
                 self.vectors.use_projection({k: arrays[k] for k in arrays.files})
-                self._fitted = int(arrays["fitted"])
-        widths = {"vectors": self.vectors.dim, "ids": 2, "langs": 1}
+        projection = self.vectors.projection
+        with_codes = (  # the saved codes are this projection's: no need to project again
+            projection is not None
+            and int(projection["fitted"]) == meta.get("fitted")
+            and meta.get("codes", 0) >= rows
+        )
+        dims = projection["basis"].shape[1] if projection is not None else 0
+        widths = {"vectors": self.vectors.dim, "ids": 2, "langs": 1, "codes": dims}
         files = {name: open(self._file(name), "rb") for name in _FILES}
+        if with_codes:
+            files["codes"] = open(self._file("codes"), "rb")
         try:  # read, not mapped: mapped pages would count as this process's memory
             for name, handle in files.items():
-                handle.seek(start * widths[name] * np.dtype(_FILES[name]).itemsize)
+                handle.seek(start * widths[name] * np.dtype(_TYPES[name]).itemsize)
             with self.vectors.bulk(rows - start):
                 for at in range(start, rows, _CHUNK):
                     n = min(_CHUNK, rows - at)
                     part = {
-                        name: np.fromfile(handle, _FILES[name], n * widths[name])
+                        name: np.fromfile(handle, _TYPES[name], n * widths[name])
                         for name, handle in files.items()
                     }
                     ids = part["ids"].reshape(n, 2)
                     langs = [names.get(int(c), "") for c in part["langs"]]
                     matrix = part["vectors"].reshape(n, self.vectors.dim)
-                    self.vectors.add(ids[:, 0].tolist(), ids[:, 1].tolist(), matrix, langs)
+                    codes = part["codes"].reshape(n, dims) if with_codes else None
+                    self.vectors.add(ids[:, 0].tolist(), ids[:, 1].tolist(), matrix, langs, codes)
         finally:
             for handle in files.values():
                 handle.close()
-        self._save_projection()
+        self._save_coarse(meta)
         return rows - start
 
     def _from_database(self) -> int:
@@ -182,8 +196,7 @@ class LocalIndex:
                 break
         if added:
             self.fulltext.commit()  # durable before the watermark moves past it
-            self._save_projection()
-            self._write_meta(len(self.vectors), self.vectors.last_passage_id)
+            self._save_coarse(self._write_meta(len(self.vectors), self.vectors.last_passage_id))
         return added
 
     def _append(self, pids: list[int], aids: list[int], vectors: Any, langs: list[str]) -> None:
@@ -209,17 +222,30 @@ class LocalIndex:
                 if out.tell() > rows * row_bytes[name]:
                     out.truncate(rows * row_bytes[name])
 
-    def _save_projection(self) -> None:
-        saved = self.vectors.projection
-        if self.folder is None or saved is None or int(saved["fitted"]) == self._fitted:
+    def _save_coarse(self, meta: dict[str, Any]) -> None:
+        """Save the coarse projection and the rows' codes beside the vectors (a restart then
+        neither refits nor projects every row again): all of them after a (re)fit, else the
+        new rows' codes appended."""
+        saved, rows = self.vectors.projection, len(self.vectors)
+        if self.folder is None or saved is None or rows > int(meta["rows"]):
             return
-        with open(self.folder / "projection.npz.part", "wb") as out:
-            np.savez(
-                out,
-                mean=saved["mean"],
-                basis=saved["basis"],
-                steps=saved["steps"],
-                fitted=saved["fitted"],
-            )
-        (self.folder / "projection.npz.part").replace(self.folder / "projection.npz")
-        self._fitted = int(saved["fitted"])
+        fitted, held = int(saved["fitted"]), int(meta.get("codes", 0))
+        if fitted == meta.get("fitted") and held == rows:
+            return
+        if fitted != meta.get("fitted"):
+            held = 0
+            with open(self.folder / "projection.npz.part", "wb") as out:
+                np.savez(
+                    out,
+                    mean=saved["mean"],
+                    basis=saved["basis"],
+                    steps=saved["steps"],
+                    fitted=saved["fitted"],
+                )
+            (self.folder / "projection.npz.part").replace(self.folder / "projection.npz")
+        codes = self.vectors.coarse_codes(held, rows)
+        assert codes is not None
+        with open(self._file("codes"), "ab") as out:
+            out.truncate(held * codes.shape[1])
+            out.write(codes.tobytes())
+        self._write_meta(int(meta["rows"]), int(meta["last"]), fitted=fitted, codes=rows)

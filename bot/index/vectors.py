@@ -181,11 +181,13 @@ class VectorIndex:
         article_ids: list[int],
         vectors: Vectors,
         langs: list[str] | None = None,
+        coarse_codes: Codes | None = None,
     ) -> None:
-        """Append rows; ids at or below ``last_passage_id`` are skipped (already present)."""
+        """Append rows; ids at or below ``last_passage_id`` are skipped (already present).
+        ``coarse_codes``: the rows' codes under the current projection, if saved with them."""
         with self._lock:
-            keep = [i for i, pid in enumerate(passage_ids) if pid > self.last_passage_id]
-            if not keep:
+            keep = np.flatnonzero(np.asarray(passage_ids, dtype=np.int64) > self.last_passage_id)
+            if not len(keep):
                 return
             self._reserve(len(keep))
             end = self._size + len(keep)
@@ -193,10 +195,14 @@ class VectorIndex:
             self._articles[self._size : end] = np.asarray(article_ids, dtype=np.int64)[keep]
             self._passages[self._size : end] = np.asarray(passage_ids, dtype=np.int64)[keep]
             if langs is not None:
-                codes = [self._code(lang) for lang in langs]
-                self._langs[self._size : end] = np.asarray(codes, dtype=np.uint8)[keep]
+                codes = np.asarray([self._code(lang) for lang in langs], dtype=np.uint8)
+                self._langs[self._size : end] = codes[keep]
             if self._coarse is not None:
-                self._coarse.rows[self._size : end] = self._coarse.encode(vectors[keep])
+                rows = self._coarse.rows
+                picked = coarse_codes[keep] if coarse_codes is not None else None
+                rows[self._size : end] = (
+                    picked if picked is not None else self._coarse.encode(vectors[keep])
+                )
             self._size = end
             if not self._bulk:
                 self._fit_if_due()
@@ -214,6 +220,10 @@ class VectorIndex:
             with self._lock:
                 self._bulk = False
                 self._fit_if_due()
+
+    def coarse_codes(self, start: int, end: int) -> Codes | None:
+        """Rows ``[start, end)`` as the coarse stage holds them, if it is on."""
+        return None if self._coarse is None else self._coarse.rows[start:end]
 
     @property
     def projection(self) -> dict[str, NDArray[np.float32]] | None:
@@ -339,17 +349,9 @@ def _top(scores: Vectors, n: int) -> NDArray[np.intp]:
 def _exact_scores(matrix: Stored, rows: NDArray[np.intp], query: Vectors) -> Vectors:
     """Cosines of the candidate rows, in float32 whatever the rows are stored as.
 
-    numpy widens float16 one element at a time on this CPU (~2.2 ms for 2,000 x 384, as
-    long as the coarse scan itself); torch's vectorized cast does it in ~0.3 ms. Widening
-    is exact, so the scores are the same. torch is loaded anyway wherever queries are
-    embedded.
+    numpy widens the float16 candidates (~1 ms for 1,500 x 384). torch's cast was faster
+    alone (0.3 ms), but importing torch for it cost ``ainews run`` ~1 s and ~200 MB on its
+    first search, and its threads took 20-30 ms under load (measured in docs/benchmarks.md).
     """
-    picked = matrix[rows]
-    if picked.dtype == np.float16:
-        import torch
-
-        wide: Vectors = torch.from_numpy(picked).float().numpy()
-    else:
-        wide = picked.astype(np.float32, copy=False)
-    scores: Vectors = wide @ query
+    scores: Vectors = matrix[rows].astype(np.float32) @ query
     return scores
