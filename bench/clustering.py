@@ -225,10 +225,8 @@ def end_to_end(ctx: Context, rows: list[Row], params: Any) -> dict[str, Any]:
     cached = CachingEmbedder(real, corpus.vector_cache(real.name))
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "clustering.db"
-        core = Core.build(
-            load_settings(data_dir=Path(tmp), database_url=f"sqlite:///{db}"),
-            embedder=cached,
-            load_vectors=False,
+        core = Core.build_store(
+            load_settings(data_dir=Path(tmp), database_url=f"sqlite:///{db}"), embedder=cached
         )
         core.ingester.stories.params = params
         items = [

@@ -4,11 +4,11 @@
 the cached N-article database, with the first question already waiting on its
 stdin. Cold start is the time from spawning the process to the first line of
 its answer: interpreter and imports, the schema check, loading the model,
-loading every passage vector from the database, and answering. Then the
-process answers ``N_COMMANDS`` more searches, and its peak RSS (``VmHWM``) is
-read from ``/proc`` before it is told to quit, with its full-text helper's
-(``bot.index.ftserver``, a child that lives as long as it does): their sum is
-"peak RSS of ainews run", an upper bound of the two together.
+opening the local index (``bot.index.local``), and answering. The first run over a
+fresh data folder builds the local index from the database ("first build"); the
+next ``RUNS`` reuse it, as every later start of ``ainews run`` does. Then the
+process answers ``N_COMMANDS`` more searches, and its peak RSS (``VmHWM``) and its
+child processes (there should be none) are read from ``/proc`` before it quits.
 
 Feed polling is switched off (an empty feed list): without internet it would
 only add fetch errors to the measurement.
@@ -70,7 +70,8 @@ def _read_answer(stdout: IO[str], skip: int) -> list[str]:
 
 def one_run(db: Path, scratch: Path, queries: list[str]) -> dict[str, Any]:
     copy = scratch / "ainews.db"
-    shutil.copy(db, copy)
+    if not copy.exists():  # the first run: the data folder has no local index yet
+        shutil.copy(db, copy)
     feeds = scratch / "feeds.toml"
     feeds.write_text("")
     env = {
@@ -124,6 +125,7 @@ def one_run(db: Path, scratch: Path, queries: list[str]) -> dict[str, Any]:
         "search_p95_ms": round(percentile(times, 95) * 1000, 1),
         "vmhwm_mb": peak,
         "vmrss_mb": rss,
+        "child_processes": len(helpers),
         "helper_vmhwm_mb": round(helper_peak, 1),
         "total_vmhwm_mb": round((peak or 0.0) + helper_peak, 1),
     }
@@ -140,36 +142,45 @@ def run(ctx: Context) -> Result:
         db = corpus.build_scale_db(size, ctx.embedder())
         runs = []
         runs_wanted = RUNS if ctx.full else 1  # --quick: one run, to stay under 3 minutes
-        for i in range(runs_wanted):
-            scratch = corpus.scratch_dir(f"coldstart-{size}-")
-            try:
+        scratch = corpus.scratch_dir(f"coldstart-{size}-")
+        try:
+            log(f"ainews run over {size:,} articles, first build of the local index")
+            first = one_run(db, scratch, queries)
+            for i in range(runs_wanted):
                 log(f"ainews run over {size:,} articles, run {i + 1}/{runs_wanted}")
                 runs.append(one_run(db, scratch, queries))
-            finally:
-                corpus.drop_scratch(scratch)
-        result.figures[str(size)] = runs
+        finally:
+            corpus.drop_scratch(scratch)
+        result.figures[str(size)] = {"first_build": first, "runs": runs}
         colds = [r["cold_start_s"] for r in runs]
         peaks = [r["total_vmhwm_mb"] for r in runs]
         rows.append(
             [
                 f"{size:,}",
+                first["cold_start_s"],
                 min(colds),
                 percentile(colds, 50),
                 max(colds),
                 max(r["search_p95_ms"] for r in runs),
                 max(r["vmhwm_mb"] or 0.0 for r in runs),
-                max(r["helper_vmhwm_mb"] for r in runs),
+                max(r["child_processes"] for r in [first, *runs]),
                 max(peaks),
             ]
         )
         result.check(
-            f"cold start to first answer s @ {size:,} (worst of {len(colds)})",
+            f"cold start to first answer s @ {size:,}, local index built (worst of {len(colds)})",
             max(colds),
-            15.0,
+            5.0,
             "<=",
         )
         result.check(
-            f"peak RSS MB of ainews run + its full-text helper @ {size:,}",
+            f"child processes of ainews run @ {size:,}",
+            max(r["child_processes"] for r in [first, *runs]),
+            0,
+            "<=",
+        )
+        result.check(
+            f"peak RSS MB of ainews run (and any children) @ {size:,}",
             max(peaks),
             1024.0,
             "<=",
@@ -180,12 +191,13 @@ def run(ctx: Context) -> Result:
         "searches through stdin",
         [
             "articles",
+            "first build s",
             "cold start min s",
             "median s",
             "max s",
             "search p95 ms",
             "peak RSS MB",
-            "helper peak MB",
+            "child processes",
             "sum MB",
         ],
         rows,

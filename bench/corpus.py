@@ -147,7 +147,7 @@ def _preparer():  # type: ignore[no-untyped-def]
     from bot.index.embedder import HashingEmbedder
 
     settings = load_settings(database_url="sqlite://")
-    return Core.build(settings, embedder=HashingEmbedder(), load_vectors=False).ingester
+    return Core.build_store(settings, embedder=HashingEmbedder()).ingester
 
 
 def passage_texts(items: Iterable[Item]) -> list[str]:
@@ -156,7 +156,7 @@ def passage_texts(items: Iterable[Item]) -> list[str]:
     texts = []
     for item in items:
         copy = Item(item.label, dataclasses.replace(item.result), item.notice)  # type: ignore[type-var]
-        p = prep._prepare(copy)
+        p = prep._prepare(copy, None)
         texts += [f"{p.raw.title}. {passage}" for passage in p.passages]
     return texts
 
@@ -214,7 +214,7 @@ def cached_db(name: str, real_embedder: Any, fill: Callable[[Core, CachingEmbedd
     building = path.with_suffix(".building")
     _remove_db(building)
     embedder = CachingEmbedder(real_embedder, vector_cache(real_embedder.name))
-    core = Core.build(bench_settings(building), embedder=embedder, load_vectors=False)
+    core = Core.build_store(bench_settings(building), embedder=embedder)
     log(f"building the cached database {path.name}")
     with stopwatch() as t:
         articles = fill(core, embedder)

@@ -47,10 +47,8 @@ class PlatformStub:
 
 
 def _setup(folder: Path, subscriptions: int, workspaces: int, now: datetime) -> Core:
-    core = Core.build(
-        load_settings(database_url=f"sqlite:///{folder / 'fanout.db'}"),
-        embedder=HashingEmbedder(),
-        load_vectors=False,
+    core = Core.build_store(
+        load_settings(database_url=f"sqlite:///{folder / 'fanout.db'}"), embedder=HashingEmbedder()
     )
     names = ["Nvidia", "OpenAI", "Qwen", "DeepSeek", "Anthropic", "Google", "Mistral", "Meta"]
     items = [

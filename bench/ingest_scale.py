@@ -37,7 +37,7 @@ def run(ctx: Context) -> Result:
         copy = folder / "scale.db"
         shutil.copy(db, copy)
         embedder = CachingEmbedder(real, corpus.vector_cache(real.name))
-        core = Core.build(corpus.bench_settings(copy), embedder=embedder, load_vectors=False)
+        core = Core.build_store(corpus.bench_settings(copy), embedder=embedder)
         stream = corpus.scale_stream(corpus.scale_base())
         items = list(itertools.islice(stream, BASE, BASE + more))
         log(f"ingesting {more:,} more articles into a copy of the {BASE:,}-article database")

@@ -10,9 +10,8 @@ Reuters/HuffPost title), in rotating order so CPU noise hits every column alike:
   the same passage vectors as a torch tensor, query vector given;
   compare ``embed + st_search`` with ``dense``;
 - ``hybrid`` / ``bm25`` / ``dense``: ``core.searcher.search(q, mode=...)`` on a core
-  built as ``ainews run`` builds it (full text in its helper process);
-- ``hybrid, full text in-process``: the same search with the postings in this
-  process (the before of ``bot.index.ftserver``).
+  built as ``ainews run`` builds it (``Core.build``: the local index, full text on
+  tantivy in a thread beside the query embedding).
 
 Then the hybrid search's parts are timed alone, and at the largest size the
 hybrid search is profiled with pyinstrument.
@@ -31,7 +30,6 @@ from bench import corpus
 from bench.common import Context, Result, log, profile_rows, ratio, summarize_ms
 from bot.core import Core
 from bot.index.hybrid import validate_query
-from bot.index.postings import Postings
 from bot.text import index_terms, query_terms
 
 NAME = "latency"
@@ -220,13 +218,8 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
         path = corpus.build_scale_db(size, real)
         gc.collect()
         t0 = time.perf_counter()
-        core = Core.build(corpus.bench_settings(path), embedder=real, preload=True)  # as served
+        core = Core.build(corpus.bench_settings(path), embedder=real)  # as served
         load_s = time.perf_counter() - t0
-        remote = core.fulltext.memory
-        local = None
-        if ctx.full:  # the before: full text ranked in this process
-            local = Postings(title_weight=remote.title_weight, phrases=remote.phrases)
-            local.refresh(core.engine)
         import torch
 
         matrix = np.asarray(core.vectors._matrix[: len(core.vectors)], dtype=np.float32)
@@ -248,13 +241,6 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
         def mode_op(mode: str, core: Core = core) -> Callable[[str, Any], Any]:
             return lambda query, v: core.searcher.search(query, limit=10, mode=mode)  # type: ignore[arg-type]
 
-        def op_in_process(q: str, v: Any, core: Core = core, local: Any = local) -> Any:
-            served, core.fulltext.memory = core.fulltext.memory, local
-            try:
-                return core.searcher.search(q, limit=10)
-            finally:
-                core.fulltext.memory = served
-
         ops = {
             "embed": op_embed,
             "rank_bm25": op_rank_bm25,
@@ -263,8 +249,6 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
             "bm25": mode_op("bm25"),
             "dense": mode_op("dense"),
         }
-        if ctx.full:  # the before of the full-text helper: --full only
-            ops["hybrid, full text in-process"] = op_in_process
         vectors = {q: real.query(q) for q in queries + warmup}
         time_ops(ops, warmup, vectors)  # warm caches, allocator, model
         times = time_ops(ops, queries, vectors)
@@ -289,11 +273,6 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
                 hyb,
                 ratio(hyb, emb),
                 ratio(stats["hybrid"]["p50"], stats["embed"]["p50"]),
-                (
-                    ratio(stats["hybrid, full text in-process"]["p95"], emb)
-                    if ctx.full
-                    else float("nan")
-                ),
                 stats["bm25"]["p95"],
                 stats["dense"]["p95"],
                 stats["rank_bm25"]["p95"],
@@ -343,7 +322,7 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
             "parts": part_stats,
         }
         core.close()
-        del core, bm25, corpus_tensor, matrix, local, remote
+        del core, bm25, corpus_tensor, matrix
         gc.collect()
     result.table(
         "latency summary (ms, p95 unless noted)",
@@ -353,7 +332,6 @@ def run(ctx: Context, sizes: list[int] | None = None) -> Result:
             "hybrid",
             "hyb/emb p95",
             "hyb/emb p50",
-            "in-process/emb p95",
             "bm25",
             "dense",
             "rank_bm25",

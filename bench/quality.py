@@ -22,7 +22,6 @@ from bench import corpus
 from bench.common import DATA_DIR, DATASETS, Context, Result, ratio
 from bench.vcache import CachingEmbedder
 from bot.core import Core
-from bot.index.fulltext import FullTextIndex
 from bot.index.hybrid import HybridSearcher, validate_query
 from bot.ingest.files import Item
 
@@ -181,7 +180,9 @@ class Candidates:
         self.lex: dict[tuple[str, int, float], list[tuple[int, float]]] = {}
         self.dense: dict[tuple[str, int], list[tuple[int, float, int]]] = {}
         searcher = core.searcher
-        indexes = {tw: FullTextIndex(core.engine, title_weight=tw) for tw in title_weights}
+        # The title weight is built into the index (a title is indexed twice): only the
+        # product's weight can be asked for.
+        indexes = {tw: core.fulltext for tw in title_weights if tw == Fusion.title_weight}
         for qid, raw in queries.items():
             query = validate_query(raw, searcher.max_query_chars)
             fts_query = searcher.expander.build(query)
@@ -257,7 +258,7 @@ def time_ir(ctx: Context, result: Result, titles: str) -> None:
         # What-if fusion sweeps on the same candidates.
         base = Fusion()
         depths = (10, 20, 30, 50, 100, 200)
-        tws = (2.0,) if titles == "none" else (1.0, 2.0, 4.0, 8.0)
+        tws = (Fusion.title_weight,)
         cands = Candidates(core, {q: queries[q] for q in qids}, depths, tws)
         agree = sum(cands.fuse(q, base) == hits["hybrid"][q] for q in qids) / len(qids)
         result.figures[tag]["refusion_agreement"] = round(agree, 3)

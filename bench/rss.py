@@ -30,16 +30,18 @@ def child(db: str, queries_file: str) -> None:
     stages: dict[str, float | None] = {"start": proc_status_mb("VmRSS")}
     from bench import corpus
     from bot.core import Core
-    from bot.index.embedder import SentenceTransformerEmbedder
+    from bot.index.embedder import make_embedder
+    from bot.settings import load_settings
 
     stages["imports"] = proc_status_mb("VmRSS")
     t0 = time.perf_counter()
-    embedder = SentenceTransformerEmbedder()
-    embedder.load()
+    settings = load_settings()  # the configured model, on one thread as ``ainews run`` serves
+    embedder = make_embedder(settings.embedding_model, threads=settings.embedding_threads or 1)
+    embedder.load()  # type: ignore[attr-defined]
     stages["model loaded"] = proc_status_mb("VmRSS")
     core = Core.build(corpus.bench_settings(Path(db)), embedder=embedder)
     build_s = time.perf_counter() - t0
-    stages["Core.build (vectors loaded)"] = proc_status_mb("VmRSS")
+    stages["Core.build (local index open)"] = proc_status_mb("VmRSS")
     hwm_before_search = proc_status_mb("VmHWM")
     queries = json.loads(Path(queries_file).read_text())
     t1 = time.perf_counter()

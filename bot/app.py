@@ -181,7 +181,7 @@ def chat(settings: Settings) -> int:
     """``ainews chat``: the console adapter only, whatever tokens are set."""
     from adapters.console import run_console
 
-    core = Core.build(settings, preload=True)
+    core = Core.build(settings)
     try:
         return run_console(Service(core))
     finally:
@@ -212,7 +212,7 @@ def slack_bot_scopes() -> list[str]:
 def run(settings: Settings, *, headless: bool = False) -> int:
     if not settings.embedding_threads:  # serving: one core for the model, one for the rest
         settings = settings.model_copy(update={"embedding_threads": 1})
-    core = Core.build(settings, preload=True)
+    core = Core.build(settings)
     try:
         seed_if_empty(core)
         service = Service(core, metrics=Metrics())

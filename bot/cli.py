@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import __version__
-from bot.blas import quiet_blas_threads
 from bot.reply import plain_text
 from bot.settings import Settings, load_settings
 
@@ -30,10 +29,11 @@ def _quiet_ml_libraries() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
-def _core(settings: Settings, **options: Any) -> Core:
+def _core(settings: Settings, *, store_only: bool = False, **options: Any) -> Core:
+    """A search core, or with ``store_only`` one that only stores (``bot.core``)."""
     from bot.core import Core
 
-    return Core.build(settings, **options)
+    return (Core.build_store if store_only else Core.build)(settings, **options)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -47,7 +47,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.ingest.files import iter_path
 
     # The model loads on the first new article; an all-duplicate run never needs it.
-    core = _core(settings, eager_model=False, load_vectors=False)
+    core = _core(settings, store_only=True)
     if args.inputs:
         items = _input_items(args.inputs, settings, iter_path, quiet=args.json)
     else:  # the seeds (packaged, or AINEWS_SEEDS_DIR)
@@ -202,11 +202,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from bot.index.space import stored_model
 
     # Counting rows needs neither the model nor the vectors.
-    core = Core.build(settings, embedder=HashingEmbedder(), load_vectors=False)
+    core = Core.build_store(settings, embedder=HashingEmbedder())
     stats = core.stats()
-    stats.pop("indexed_vectors")
-    stats.pop("vector_index_mb")
-    stats.pop("fulltext_index_mb")
     stats["embedding_model"] = settings.embedding_model
     stats["stored_embedding_model"] = stored_model(core.engine)
     if args.json:
@@ -249,7 +246,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.service import Context, Service
 
-    service = Service(_core(settings, eager_model=False, load_vectors=False))
+    service = Service(_core(settings, store_only=True))
     reply = service.handle_text(f"latest {args.n}", Context(platform="cli"))
     return _print_reply(reply, args.json, "articles")
 
@@ -277,7 +274,7 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_trending(args: argparse.Namespace, settings: Settings) -> int:
     from bot.commands.reading import trending
 
-    core = _core(settings, eager_model=False, load_vectors=False)
+    core = _core(settings, store_only=True)
     rows = trending(core, args.days, datetime.now(UTC))
     if args.json:
         print(
@@ -309,7 +306,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.llm.summaries import summarize
     from bot.models import Subscription
 
-    core = _core(settings, eager_model=False, load_vectors=False)
+    core = _core(settings, store_only=True)
     now = _parse_time(args.now) if args.now else datetime.now(UTC)
     with Session(core.engine) as session:
         sub = None
@@ -457,7 +454,7 @@ def cmd_subscriptions(args: argparse.Namespace, settings: Settings) -> int:
     from bot.models import Subscription
     from bot.service import Context, Service
 
-    core = _core(settings, eager_model=False, load_vectors=False)
+    core = _core(settings, store_only=True)
     service = Service(core)
 
     def context(platform: str, workspace: str, channel: str) -> Context:
@@ -744,7 +741,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _quiet_ml_libraries()
-    quiet_blas_threads()  # before anything imports numpy
     args = build_parser().parse_args(argv)
     settings = load_settings()
     from bot.logs import setup_logging  # human or JSON lines (AINEWS_LOG_JSON), secrets masked

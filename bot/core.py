@@ -2,12 +2,19 @@
 
 Adapters and the CLI receive a ``Core``; nothing here knows about platforms.
 Construction is explicit (no globals, nothing at import time) so tests can pass
-a fake embedder and an in-memory database.
+a fake embedder and an in-memory database. What an entry point needs decides which
+constructor it calls (``bot.app`` composes the whole service from a search core):
+
+- ``Core.build_store``: store only (``ainews ingest``, ``stats``, workers). The model
+  loads on the first new article, the local index on the first search, if any.
+- ``Core.build``: store and search (``ainews run``, ``chat``, ``search``, ``ask``): the
+  model is loaded and the local index (``bot.index.local``) in step with the database.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, func, text
@@ -15,11 +22,9 @@ from sqlmodel import Session, select
 
 from bot.entities import EntityExtractor, Gazetteer
 from bot.index.embedder import Embedder, make_embedder
-from bot.index.ftserver import RemotePostings
 from bot.index.fulltext import FullTextIndex
 from bot.index.hybrid import HybridSearcher, QueryExpander
-from bot.index.postings import TITLE_WEIGHT, PhraseSet
-from bot.index.preload import Preload
+from bot.index.local import LocalIndex
 from bot.index.space import claim
 from bot.index.vectors import VectorIndex
 from bot.ingest.pipeline import Ingester
@@ -35,93 +40,34 @@ class Core:
     settings: Settings
     engine: Engine
     embedder: Embedder
-    vectors: VectorIndex
-    fulltext: FullTextIndex
     lexicon: Lexicon
     gazetteer: Gazetteer
-    searcher: HybridSearcher
+    expander: QueryExpander
     ingester: Ingester
+    _index: LocalIndex | None = None
+    _searcher: HybridSearcher | None = None
+    _opening: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def build(
-        cls,
-        settings: Settings,
-        *,
-        embedder: Embedder | None = None,
-        engine: Engine | None = None,
-        load_vectors: bool = True,
-        eager_model: bool = True,
-        preload: bool = False,
+    def build_store(
+        cls, settings: Settings, *, embedder: Embedder | None = None, engine: Engine | None = None
     ) -> Core:
-        """``preload`` (``ainews run``, ``chat``): a helper process reads the indexes from
-        the database while this one loads the model, so a cold start waits for the slower
-        of the two, not both (``bot.index.preload``)."""
+        """A core that stores; its model and local index load when first needed."""
         engine = engine or make_engine(settings.resolved_database_url)
         init_schema(engine)
-        real: Any = None
         if embedder is None:
-            real = embedder = make_embedder(
-                settings.embedding_model, threads=settings.embedding_threads
-            )
-        if load_vectors:
-            claim(engine, embedder.name)
-        helper = server = None
-        if load_vectors and preload:  # both load while the model does; the server stays
-            if embedder.dim:
-                helper = Preload.start(engine, dim=embedder.dim)
-            server = RemotePostings.start(
-                engine,
-                lexicon_path=settings.lexicon_path,
-                gazetteer_path=settings.gazetteer_path,
-                title_weight=TITLE_WEIGHT,
-            )
-        try:
-            if real is not None and (eager_model or not real.dim) and hasattr(real, "load"):
-                real.load()
-            lexicon = Lexicon.load(settings.lexicon_path, settings.induced_lexicon_path)
-            gazetteer = Gazetteer.load(settings.gazetteer_path)
-            expander = QueryExpander(lexicon, gazetteer)
-            phrases = PhraseSet(expander.known_phrases())
-            fulltext = FullTextIndex(engine, title_weight=TITLE_WEIGHT, phrases=phrases)
-            if server is not None:
-                fulltext.memory = server.falling_back_to(fulltext.memory)
-            vectors = VectorIndex(embedder.dim)
-            if load_vectors:
-                loaded = helper.collect() if helper else None
-                if loaded is not None:
-                    vectors = loaded
-                fulltext.refresh()  # all of it, or what the helper missed: first, so its
-                vectors.refresh(engine)  # load temporaries never meet the vectors'
-        except BaseException:
-            if server is not None:
-                server.close()
-            raise
-        finally:
-            if helper is not None:
-                helper.cancel()
-        searcher = HybridSearcher(
-            engine=engine,
-            embedder=embedder,
-            vectors=vectors,
-            fulltext=fulltext,
-            expander=expander,
-            max_query_chars=settings.max_query_chars,
-            recency_weight=settings.recency_weight,
-            recency_half_life_days=settings.recency_half_life_days,
-            dense_languages=settings.dense_languages(embedder.languages),
-            min_dense_score=(
-                embedder.min_score if settings.min_dense_score is None else settings.min_dense_score
-            ),
-        )
+            embedder = make_embedder(settings.embedding_model, threads=settings.embedding_threads)
+        lexicon = Lexicon.load(settings.lexicon_path, settings.induced_lexicon_path)
+        gazetteer = Gazetteer.load(settings.gazetteer_path)
+        core: Core
         ingester = Ingester(
             engine=engine,
             embedder=embedder,
-            vectors=vectors,
-            fulltext=fulltext,
             extractor=EntityExtractor(gazetteer),
             passage_max_chars=settings.passage_max_chars,
             max_article_chars=settings.max_article_chars,
             batch_size=settings.embedding_batch_size,
+            after_commit=lambda: core.refresh(),
             stories=StoryClusterer.from_settings(
                 settings,
                 gazetteer,
@@ -131,29 +77,87 @@ class Core:
                 dense_languages=frozenset() if embedder.name == E5_MODEL else frozenset({"en"}),
             ),
         )
-        return cls(
+        core = cls(
             settings=settings,
             engine=engine,
             embedder=embedder,
-            vectors=vectors,
-            fulltext=fulltext,
             lexicon=lexicon,
             gazetteer=gazetteer,
-            searcher=searcher,
+            expander=QueryExpander(lexicon, gazetteer),
             ingester=ingester,
         )
+        return core
+
+    @classmethod
+    def build(
+        cls, settings: Settings, *, embedder: Embedder | None = None, engine: Engine | None = None
+    ) -> Core:
+        """A core that stores and searches, ready: model loaded, local index in step."""
+        core = cls.build_store(settings, embedder=embedder, engine=engine)
+        load = getattr(core.embedder, "load", None)
+        if load is not None and not core.embedder.dim:
+            load()  # the dimension is the model's: known once it is loaded
+        loading = threading.Thread(target=load, name="model-load") if load else None
+        if loading is not None:  # the model loads while the index opens
+            loading.start()
+        try:
+            core.open_index()
+        finally:
+            if loading is not None:
+                loading.join()
+        return core
+
+    def open_index(self) -> LocalIndex:
+        """The local index, opened (and synced with the database) on first use."""
+        with self._opening:
+            if self._index is None:
+                claim(self.engine, self.embedder.name)
+                self._index = LocalIndex.open(
+                    self.engine,
+                    self.settings.data_dir,
+                    model=self.embedder.name,
+                    dim=self.embedder.dim,
+                )
+            return self._index
+
+    @property
+    def vectors(self) -> VectorIndex:
+        return self.open_index().vectors
+
+    @property
+    def fulltext(self) -> FullTextIndex:
+        return self.open_index().fulltext
+
+    @property
+    def searcher(self) -> HybridSearcher:
+        if self._searcher is None:
+            index, settings = self.open_index(), self.settings
+            self._searcher = HybridSearcher(
+                engine=self.engine,
+                embedder=self.embedder,
+                vectors=index.vectors,
+                fulltext=index.fulltext,
+                expander=self.expander,
+                max_query_chars=settings.max_query_chars,
+                recency_weight=settings.recency_weight,
+                recency_half_life_days=settings.recency_half_life_days,
+                dense_languages=settings.dense_languages(self.embedder.languages),
+                min_dense_score=(
+                    self.embedder.min_score
+                    if settings.min_dense_score is None
+                    else settings.min_dense_score
+                ),
+            )
+        return self._searcher
 
     def close(self) -> None:
-        """Stop the full-text helper, if any, and close the database connections."""
-        if isinstance(self.fulltext.memory, RemotePostings):
-            self.fulltext.memory.close()
+        """Close the database connections."""
         self.engine.dispose()
 
     def refresh(self) -> int:
-        """Pick up articles stored by other processes (replicas, the CLI); returns passages."""
-        if self.fulltext.in_memory:
-            self.fulltext.refresh()
-        return self.vectors.refresh(self.engine)
+        """Pick up passages stored by this or other processes (replicas, the CLI), if this
+        core searches; returns how many it added."""
+        return self._index.sync() if self._index is not None else 0
 
     def stats(self) -> dict[str, Any]:
         with Session(self.engine) as session:
@@ -175,14 +179,23 @@ class Core:
                 "entity_mentions": count(ArticleEntity),
                 "languages": langs,
                 "newest": newest.isoformat() if newest else None,
-                "indexed_vectors": len(self.vectors),
-                "vector_index_mb": round(self.vectors.nbytes / 1e6, 1),
-                "fulltext_index_mb": round(self.fulltext.memory.nbytes / 1e6, 1),
+                **self._index_stats(),
                 "database": redacted_url(self.engine),
                 "embedding_model": self.embedder.name,
                 "lexicon_entries": len(self.lexicon),
                 "gazetteer_entities": len(self.gazetteer.entities),
             }
+
+    def _index_stats(self) -> dict[str, Any]:
+        index = self._index
+        if index is None:  # a store-only core: no local index opened
+            return {}
+        return {
+            "indexed_vectors": len(index.vectors),
+            "indexed_articles": len(index.fulltext),
+            "vector_index_mb": round(index.vectors.nbytes / 1e6, 1),
+            "index_disk_mb": round(index.disk_bytes / 1e6, 1),
+        }
 
     def ping_database(self) -> None:
         with self.engine.connect() as conn:

@@ -67,7 +67,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings, *, make_core: Make
     from bot.sources import SourceError
 
     # The model loads only if a poll finds new articles.
-    core = make_core(settings, eager_model=False, load_vectors=False)
+    core = make_core(settings, store_only=True)
     try:
         return ACTIONS[args.action](core, args)
     except (SourceError, OpmlError) as exc:

@@ -1,9 +1,8 @@
 """Engine creation and schema: SQLite (WAL) by default, Postgres through the same code.
 
 The schema is owned by the Alembic migrations in ``bot/migrations``; ``init_schema``
-upgrades a database to the newest revision. The full-text index is backend-specific
-(FTS5 virtual table vs. a tsvector table with a GIN index) but both hold the same
-pre-stemmed terms from ``bot.text``.
+upgrades a database to the newest revision. Search indexes live beside it, on each
+process's disk (``bot.index.local``).
 """
 
 from __future__ import annotations

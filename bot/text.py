@@ -1,8 +1,7 @@
 """Language-aware text helpers shared by ingestion, indexing and answers.
 
-Full-text search stores *pre-stemmed, accent-folded* terms, so SQLite FTS5 and
-Postgres ``tsvector('simple')`` rank the same tokens and Spanish/English queries
-meet documents on common stems ("descargas" -> "descarg").
+Full-text search indexes *pre-stemmed, accent-folded* terms (``bot.index.fulltext``),
+so Spanish/English queries meet documents on common stems ("descargas" -> "descarg").
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ def main() -> None:
     settings = load_settings()
     setup_logging(settings)
     logging.getLogger("bot.scheduler").setLevel(logging.INFO)
-    core = Core.build(settings, embedder=HashingEmbedder(), load_vectors=False)
+    core = Core.build_store(settings, embedder=HashingEmbedder())
     try:
         service = Service(core, metrics=Metrics())
         asyncio.run(serve(service, build_adapters(service, settings)))

@@ -19,9 +19,7 @@ from bot.settings import load_settings  # noqa: E402
 
 async def main(database_url: str, platform_url: str, now_iso: str) -> None:
     now = datetime.fromisoformat(now_iso)
-    core = Core.build(
-        load_settings(database_url=database_url), embedder=HashingEmbedder(), load_vectors=False
-    )
+    core = Core.build_store(load_settings(database_url=database_url), embedder=HashingEmbedder())
     runner = DigestRunner(
         core=core,
         senders={"slack": HttpSender(platform_url)},

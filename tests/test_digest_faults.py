@@ -316,10 +316,8 @@ async def test_catch_up_checks_fail_no_insert_and_log_no_error(
 
     with fresh_postgres_database(request) as url:
         _subscribe(url, [str(10**17 + n) for n in range(N // 2)], "G1")
-        core = Core.build(
-            make_settings(tmp_path, database_url=url),
-            embedder=HashingEmbedder(),
-            load_vectors=False,
+        core = Core.build_store(
+            make_settings(tmp_path, database_url=url), embedder=HashingEmbedder()
         )
         try:
             with core.engine.connect() as conn:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.core import Core
@@ -58,9 +58,7 @@ def test_passages_fulltext_vectors_and_entities_are_written(core: Core) -> None:
     core.ingester.ingest(iter_path(str(SEEDS)))
     passages = _count(core, Passage)
     assert passages >= 9 and len(core.vectors) == passages
-    with core.engine.connect() as conn:
-        fts = conn.execute(text("SELECT count(*) FROM article_fts")).scalar_one()
-        assert fts == 3
+    assert len(core.fulltext) == 3
     with Session(core.engine) as s:
         names = set(s.execute(select(Entity.name)).scalars())
     assert {"Alibaba", "Qwen", "Hugging Face", "Nvidia", "DeepSeek"} <= names
@@ -72,7 +70,7 @@ def test_a_failed_batch_leaves_nothing_half_written(
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("crash mid-write")
 
-    monkeypatch.setattr(core.fulltext, "add", boom)
+    monkeypatch.setattr(core.ingester, "_figures", boom)
     report = core.ingester.ingest(iter_path(str(SEEDS)))
     # The batch, then each article alone, failed: each is named; none is half written.
     assert [o.status for o in report.outcomes] == ["failed"] * 3
@@ -84,10 +82,10 @@ def test_a_failed_batch_leaves_nothing_half_written(
     assert len(core.ingester.ingest(iter_path(str(SEEDS))).new) == 3
 
 
-def test_vectors_reload_from_the_database(core: Core, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_core_finds_what_the_first_indexed(core: Core, settings) -> None:  # type: ignore[no-untyped-def]
     core.ingester.ingest(iter_path(str(SEEDS)))
     other = Core.build(settings, embedder=core.embedder)
-    assert len(other.vectors) == len(core.vectors)
+    assert len(other.vectors) == len(core.vectors) and len(other.fulltext) == 3
     assert other.refresh() == 0
 
 

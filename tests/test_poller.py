@@ -362,10 +362,10 @@ def test_items_from_url_feed_page_and_failure(server: LocalServer) -> None:
 RUNNER = """
 import sys
 from bot import cli
-from bot.core import Core
 from bot.index.embedder import HashingEmbedder
 
-cli._core = lambda settings, **kw: Core.build(settings, embedder=HashingEmbedder(), **kw)
+_core = cli._core
+cli._core = lambda settings, **kw: _core(settings, embedder=HashingEmbedder(), **kw)
 sys.exit(cli.main(sys.argv[1:]))
 """
 

@@ -91,25 +91,21 @@ def test_undated_imports_do_not_push_dated_news_down(
     core.engine.dispose()
 
 
-def test_very_common_terms_are_pruned_from_the_fulltext_query(
-    core: Core, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """At scale a word in most articles costs the most and ranks the least: it is dropped."""
-    import bot.index.fulltext as fulltext_module
+def test_fulltext_ranks_phrases_and_weighs_titles(core: Core) -> None:
+    """BM25 over stems: a title term weighs as two body terms, a phrase needs its words in
+    order, and what another article holds does not leak into the count."""
     from bot.index.fulltext import FtsQuery
     from bot.text import index_terms
 
-    monkeypatch.setattr(fulltext_module, "_PRUNE_MIN_DOCS", 1)
     items = [
-        Item(f"a{n}", RawArticle(title=f"Market report {n}", body=f"Markets moved on day {n}."))
-        for n in range(9)
-    ] + [Item("q", RawArticle(title="Qwen tops downloads", body="Markets cheered Qwen."))]
-    core.ingester.ingest(items)
-    market, qwen = index_terms("markets", "en"), index_terms("Qwen", "en")  # stored forms
-    with core.engine.connect() as conn:
-        pruned = core.fulltext._prune(conn, FtsQuery((market, qwen)))
-        alone = core.fulltext._prune(conn, FtsQuery((market,)))
-    assert pruned.terms == (qwen,)
-    assert alone.terms == (market,), "the last alternative always stays"
-    hits = core.fulltext.search(FtsQuery((market, qwen)), 5)
-    assert len(hits) == 1
+        Item("t", RawArticle(title="Qwen downloads", body="A report on models.")),
+        Item("b", RawArticle(title="A report", body="Qwen downloads and models.")),
+        Item("o", RawArticle(title="Other", body="Models downloads Qwen, out of order.")),
+    ]
+    ids = {o.label: o.article_id for o in core.ingester.ingest(items).new}
+    qwen, downloads = index_terms("Qwen", "en"), index_terms("downloads", "en")
+    ranked = [aid for aid, _ in core.fulltext.search(FtsQuery((qwen,)), 5)]
+    assert ranked[0] == ids["t"] and set(ranked) == set(ids.values())
+    phrase = [aid for aid, _ in core.fulltext.search(FtsQuery((), ((qwen, downloads),)), 5)]
+    assert sorted(phrase) == sorted([ids["t"], ids["b"]])
+    assert core.fulltext.search(FtsQuery(("zyzzyva",)), 5) == []

@@ -37,8 +37,10 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AINEWS_FETCH_HOST_INTERVAL", "0")
     monkeypatch.delenv("AINEWS_ALLOW_PRIVATE_NETWORKS", raising=False)
 
+    real_core = cli._core
+
     def fake_core(settings: Settings, **options: Any) -> Core:
-        return Core.build(settings, embedder=HashingEmbedder(), **options)
+        return real_core(settings, embedder=HashingEmbedder(), **options)
 
     monkeypatch.setattr(cli, "_core", fake_core)
     return tmp_path

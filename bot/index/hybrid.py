@@ -1,10 +1,8 @@
 """Hybrid search: BM25 over stemmed terms + dense passage vectors, fused by reciprocal rank.
 
-Full text and the query embedding run concurrently, so the fused search costs
-little more than embedding the query, which is the floor: in ``ainews run`` the
-full-text helper process ranks the query while this one embeds it
-(``bot.index.ftserver``); without it (one-shot commands), a thread queries the
-database, which releases the GIL while it searches.
+Full text ranks in a thread while this one embeds the query (tantivy and the model
+both release the GIL), so the fused search costs little more than embedding the query,
+which is the floor.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ from sqlalchemy import Engine
 from bot.entities import Gazetteer
 from bot.i18n import UserError
 from bot.index.embedder import Embedder
-from bot.index.ftserver import HelperGone
 from bot.index.fulltext import FtsQuery, FullTextIndex
 from bot.index.vectors import VectorIndex
 from bot.lexicon import Lexicon
@@ -171,21 +168,13 @@ class HybridSearcher:
         expand: bool = True,
     ) -> list[SearchHit]:
         query = validate_query(query, self.max_query_chars)
-        fts_future = helper = None
-        if mode != "dense":  # beside the query embedding, on the other core
-            helper = self.fulltext.rank_in_helper(query, expand=expand, limit=self.candidates)
-            if helper is None:  # in a thread: the database path releases the GIL
-                fts_future = self._pool.submit(self._lexical, query, expand)
+        # beside the query embedding, on the other core
+        ranked = self._pool.submit(self._lexical, query, expand) if mode != "dense" else None
         dense: list[tuple[int, float, int]] = []
         if mode != "bm25":
             vector = self.query_vector(query)
             dense = self.vectors.search(vector, self.candidates, langs=self.dense_languages)
-        lexical = fts_future.result() if fts_future else []
-        if helper is not None:
-            try:
-                lexical = helper()
-            except HelperGone:
-                lexical = self._lexical(query, expand)
+        lexical = ranked.result() if ranked else []
         if mode == "hybrid":  # weak semantic-only matches are noise to a reader
             matched = {aid for aid, _ in lexical}
             dense = [d for d in dense if d[0] in matched or d[1] >= self.min_dense_score]

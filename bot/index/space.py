@@ -7,10 +7,12 @@ one until ``ainews reindex`` has re-embedded every passage.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import numpy as np
 from sqlalchemy import Engine, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.i18n import UserError
@@ -19,6 +21,7 @@ from bot.models import Article, IndexMeta, Passage
 from bot.settings import MINILM_MODEL
 
 KEY = "embedding_model"
+DATABASE_KEY = "database_id"
 
 
 class ModelMismatch(UserError):
@@ -49,6 +52,22 @@ def _record(engine: Engine, name: str) -> None:
         else:
             row.value = name
         session.commit()
+
+
+def database_id(engine: Engine) -> str:
+    """A random id the database keeps from its first search on: a local index built from
+    another database, or from an earlier one at the same address, is never reused."""
+    with Session(engine) as session:
+        row = session.get(IndexMeta, DATABASE_KEY)
+        if row is None:
+            try:
+                session.add(IndexMeta(key=DATABASE_KEY, value=uuid.uuid4().hex))
+                session.commit()
+            except IntegrityError:  # another process recorded one first: that one holds
+                session.rollback()
+            row = session.get(IndexMeta, DATABASE_KEY)
+        assert row is not None
+        return row.value
 
 
 def claim(engine: Engine, name: str) -> None:

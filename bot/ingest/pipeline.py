@@ -1,4 +1,4 @@
-"""Store parsed articles: dedup, passages, embeddings, full text and entities.
+"""Store parsed articles: dedup, passages, embeddings and entities (indexed from the database).
 
 Work is done in batches; each batch is one transaction, so an interrupted run
 loses at most the batch in flight and re-running it only finds duplicates.
@@ -47,9 +47,7 @@ from bot.defaults import config_path
 from bot.entities import EntityExtractor
 from bot.figures import extract_figures
 from bot.index.embedder import Embedder, Vectors
-from bot.index.fulltext import FullTextIndex
 from bot.index.space import claim, embedding_text
-from bot.index.vectors import VectorIndex
 from bot.ingest.feeds import FEED_ITEM
 from bot.ingest.files import Item, join_notes, removed_note
 from bot.ingest.types import IngestError, RawArticle, short_error
@@ -291,24 +289,22 @@ class Ingester:
         *,
         engine: Engine,
         embedder: Embedder,
-        vectors: VectorIndex,
-        fulltext: FullTextIndex,
         extractor: EntityExtractor,
         passage_max_chars: int = 600,
         max_article_chars: int = MAX_ARTICLE_CHARS,
         batch_size: int = 64,
         on_stored: Callable[[Session, list[int]], None] | None = None,
+        after_commit: Callable[[], object] | None = None,
         stories: StoryClusterer | None = None,
     ) -> None:
         self.engine = engine
         self.embedder = embedder
-        self.vectors = vectors
-        self.fulltext = fulltext
         self.extractor = extractor
         self.passage_max_chars = passage_max_chars
         self.max_article_chars = max(1, max_article_chars)
         self.batch_size = batch_size
         self.on_stored = on_stored
+        self.after_commit = after_commit  # e.g. make the new passages searchable at once
         # Core.build passes one configured from settings; the default uses the bundled lexicon.
         self.stories = stories or StoryClusterer(
             extractor.gazetteer, Lexicon.load(config_path("lexicon_es_en.tsv"))
@@ -585,9 +581,6 @@ class Ingester:
         self, fresh: list[_Prepared], vectors: Vectors, source_id: int | None
     ) -> list[Outcome]:
         now = datetime.now(UTC)
-        passage_ids: list[int] = []
-        passage_articles: list[int] = []
-        lang_of: dict[int, str] = {}
         outcomes = []
         with Session(self.engine, expire_on_commit=False) as session:
             articles = []
@@ -608,7 +601,6 @@ class Ingester:
                 session.add(article)
                 articles.append(article)
             session.flush()
-            lang_of = {a.id: a.lang for a in articles if a.id is not None}
             rows = []
             offset = 0
             ledes: list[int] = []  # row of each article's first passage (title + lede)
@@ -625,15 +617,7 @@ class Ingester:
                         }
                     )
                     offset += 1
-            table = Passage.__table__  # type: ignore[attr-defined]
-            result = session.execute(insert(table).returning(table.c.id, table.c.article_id), rows)
-            for pid, aid in sorted(tuple(r) for r in result.all()):
-                passage_ids.append(int(pid))
-                passage_articles.append(int(aid))
-            conn = session.connection()
-            self.fulltext.add(
-                conn, [(a.id, a.title, a.body, a.lang) for a in articles if a.id is not None]
-            )
+            session.execute(insert(Passage.__table__), rows)  # type: ignore[attr-defined]
             self._entities(session, articles)
             self._figures(session, articles)
             self.stories.assign(session, articles, [p.passages[0] for p in fresh], vectors[ledes])
@@ -647,15 +631,8 @@ class Ingester:
                         p.label, "new", article_id=article.id, title=article.title, notice=p.notice
                     )
                 )
-        if self.fulltext.in_memory:  # searchable at once, like the vectors below
-            self.fulltext.refresh()
-        ranked = sorted(range(len(passage_ids)), key=passage_ids.__getitem__)
-        self.vectors.add(
-            [passage_ids[i] for i in ranked],
-            [passage_articles[i] for i in ranked],
-            vectors[ranked],
-            [lang_of[passage_articles[i]] for i in ranked],
-        )
+        if self.after_commit is not None:
+            self.after_commit()
         return outcomes
 
     def _figures(self, session: Session, articles: list[Article]) -> None:

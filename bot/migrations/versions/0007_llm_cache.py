@@ -5,7 +5,7 @@ the checked text, or the reason it was refused, here; every digest that carries 
 reads it back. Dropping it only costs model calls to rebuild.
 
 Revision ID: 0007_llm_cache
-Revises: 0005_source_backoff
+Revises: 0006_drop_fulltext
 Create Date: 2026-12-05
 """
 
@@ -15,8 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_llm_cache"
-# A branch brings 0006; whoever merges it points this at 0006.
-down_revision: str | None = "0005_source_backoff"
+down_revision: str | None = "0006_drop_fulltext"
 branch_labels: str | None = None
 depends_on: str | None = None
 
