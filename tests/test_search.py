@@ -43,7 +43,7 @@ def test_the_right_seed_comes_first(seeded_core: Core, query: str, expected: str
 
 def test_results_carry_what_a_user_needs(seeded_core: Core) -> None:
     hit = seeded_core.searcher.search("descargas de Qwen", limit=1)[0]
-    assert hit.url == f"{seeded_core.settings.seeds_dir}/004_cfe0271cdde873fb.txt"
+    assert hit.url == f"{SEEDS}/004_cfe0271cdde873fb.txt"  # as the fixture ingested it
     assert hit.title.startswith("Alibaba se dispara en bolsa")
     assert hit.published_at is not None and hit.published_at.date().isoformat() == "2026-01-13"
     assert hit.lang == "es" and hit.score > 0
