@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import __version__
+from bot.blas import quiet_blas_threads
 from bot.reply import plain_text
 from bot.settings import Settings, load_settings
 
@@ -740,6 +741,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    quiet_blas_threads()  # before anything imports numpy
     _quiet_ml_libraries()
     args = build_parser().parse_args(argv)
     settings = load_settings()
