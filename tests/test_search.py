@@ -109,3 +109,24 @@ def test_fulltext_ranks_phrases_and_weighs_titles(core: Core) -> None:
     phrase = [aid for aid, _ in core.fulltext.search(FtsQuery((), ((qwen, downloads),)), 5)]
     assert sorted(phrase) == sorted([ids["t"], ids["b"]])
     assert core.fulltext.search(FtsQuery(("zyzzyva",)), 5) == []
+
+
+def test_a_feed_that_never_names_its_company_is_found_by_the_company(core: Core) -> None:
+    """A company's own blog says "our Series B", not its name: the source's name is text too."""
+    from bot.index.fulltext import FtsQuery
+    from bot.text import index_terms
+
+    items = [
+        Item(
+            "own",
+            RawArticle(
+                title="Announcing our Series B",
+                body="We raised a round to build memory for AI.",
+                source_name="Pinecone Blog",
+            ),
+        ),
+        Item("other", RawArticle(title="Series B news", body="Another startup raised money.")),
+    ]
+    ids = {o.label: o.article_id for o in core.ingester.ingest(items).new}
+    found = [aid for aid, _ in core.fulltext.search(FtsQuery((index_terms("Pinecone", "en"),)), 5)]
+    assert found == [ids["own"]]
