@@ -566,7 +566,7 @@ class Doctor:
             "SLACK_APP_TOKEN=xapp-... (an app-level token with connections:write).",
             "OAuth (many workspaces install it): SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and "
             "SLACK_SIGNING_SECRET; installs start at https://YOUR-HOST/slack/install (with "
-            "docker-compose, uncomment their two lines in docker-compose.yml).",
+            "docker compose, put them in .env beside docker-compose.yml).",
         ]
         wants = bool(s.slack_bot_token or s.slack_app_token or s.slack_client_id)
         if not wants:
