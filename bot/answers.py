@@ -513,7 +513,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     counted = _counted(core, question)
     if counted:
         chosen = [s for s in chosen if _counts(s.text, counted, names)]
-    role = _role(core, question)  # "who is the CEO of X": a sentence that says "CEO"
+    role = _role(question, concepts)  # "who is the CEO of X": a sentence that says "CEO"
     chosen = [
         s for s in chosen if all(c.matched_loosely(*_terms_and_prefixes(s.text)) for c in role)
     ]
@@ -620,7 +620,7 @@ _WHO_IS = re.compile(
 )
 
 
-def _role(core: Core, question: str) -> list[_Concept]:
+def _role(question: str, concepts: list[_Concept]) -> list[_Concept]:
     """The relation a "who is the N of X" question asks for (CEO, founder, "director
     financiero"): a sentence about X that does not say it does not answer who holds it."""
     match = _WHO_IS.search(question)
@@ -630,13 +630,10 @@ def _role(core: Core, question: str) -> list[_Concept]:
     role = re.split(r"\s(?:of|at|in|for|de|del|en|para)\s|[,?]", rest, maxsplit=1)[0]
     if len(role.split()) > 3:
         role = match.group(1)
-    # The role's words are read in the question, so a lexicon phrase ("director financiero")
-    # keeps its translation ("CFO"); one concept, matched by any of its words' stems.
-    words = [
-        c
-        for c in _concepts(core, question)
-        if not c.is_name and any(s in set(query_terms(role)) for s in c.stems)
-    ]
+    # The role's words are the question's own concepts, so a lexicon phrase ("director
+    # financiero") keeps its translation ("CFO"); one concept, matched by any of their stems.
+    stems = set(query_terms(role))
+    words = [c for c in concepts if not c.is_name and c.stems & stems]
     if not words:
         return []
     return [_Concept(set().union(*(c.stems for c in words)), [p for c in words for p in c.phrases])]

@@ -209,12 +209,7 @@ class AINewsClient(discord.Client):
         page = self.paginate(text, reply, ctx)[0]
         try:
             if placeholder is not None:
-                await placeholder.edit(
-                    content=None,
-                    embeds=page.embeds,
-                    view=build_view(page.components),
-                    allowed_mentions=NO_MENTIONS,
-                )
+                await placeholder.edit(**_replacing(page))
                 return
             await message.channel.send(
                 embeds=page.embeds,
@@ -268,12 +263,7 @@ class AINewsClient(discord.Client):
                 log.debug("could not delete the public placeholder", exc_info=True)
             private = True
         elif live is not None:  # the placeholder becomes the answer
-            await interaction.edit_original_response(
-                content=None,
-                embeds=page.embeds,
-                view=build_view(page.components),
-                allowed_mentions=NO_MENTIONS,
-            )
+            await interaction.edit_original_response(**_replacing(page))
             return
         await self._followup(interaction, page, private=private)
 
@@ -383,3 +373,13 @@ class AINewsClient(discord.Client):
     ) -> None:
         log.error("application command failed", exc_info=error)
         await self._apologize(interaction)
+
+
+def _replacing(page: Page) -> dict[str, Any]:
+    """What edits a "Looking…" placeholder (a message or an interaction's) into the answer."""
+    return {
+        "content": None,
+        "embeds": page.embeds,
+        "view": build_view(page.components),
+        "allowed_mentions": NO_MENTIONS,
+    }
