@@ -273,10 +273,11 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_trending(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.commands.reading import trending
+    from bot.trends import trends
 
     core = _core(settings, store_only=True)
-    rows = trending(core, args.days, datetime.now(UTC))
+    trend = trends(core, args.days, datetime.now(UTC))
+    rows = trend.rising
     if args.json:
         print(
             json.dumps(
@@ -293,6 +294,20 @@ def cmd_trending(args: argparse.Namespace, settings: Settings) -> int:
     else:
         for name, now, before in rows:
             print(f"{name:30} {now:5} (before: {before})")
+    return _write_chart(trend, args.chart, args.lang) if args.chart else 0
+
+
+def _write_chart(trend: Any, path: Path, lang: str) -> int:
+    """``trending --chart FILE.png``: the chart, or a localized reason it was not written."""
+    from bot.charts import save_chart
+    from bot.i18n import UserError, t
+
+    try:
+        size = save_chart(trend, path, lang)
+    except UserError as exc:
+        print(exc.message(lang), file=sys.stderr)
+        return 1
+    print(t("chart_written", lang, path=path, size=size), file=sys.stderr)
     return 0
 
 
@@ -654,6 +669,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("trending", help="entities rising in the last N days")
     p.add_argument("days", nargs="?", type=int, default=7)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw them as a PNG")
+    p.add_argument("--lang", choices=["es", "en"], default="en", help="the chart's language")
     p.set_defaults(func=cmd_trending)
 
     p = sub.add_parser("digest", help="preview a channel's digest")

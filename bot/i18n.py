@@ -105,12 +105,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The digests sent to this channel",
     },
     "help_sources": {
-        "es": "Ver, añadir, quitar o importar (OPML) fuentes",
-        "en": "List, add, remove or import (OPML) news sources",
+        "es": "Ver, añadir, quitar, importar o exportar (OPML) fuentes",
+        "en": "List, add, remove, import or export (OPML) news sources",
     },
     "help_sources_usage": {
-        "es": "[agregar <url> | quitar <id> | importar <url OPML>]",
-        "en": "[add <url> | remove <id> | import <OPML url>]",
+        "es": "[agregar <url> | quitar <id> | importar <url OPML> | exportar]",
+        "en": "[add <url> | remove <id> | import <OPML url> | export]",
     },
     "help_lang": {
         "es": "Idioma de las respuestas en este canal",
@@ -174,6 +174,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "importar una lista OPML (URL)",
         "en": "import an OPML list (URL)",
     },
+    "choice_sources_export": {"es": "exportar como archivo OPML", "en": "export as an OPML file"},
     "lang_name_es": {"es": "Español", "en": "Español"},
     "lang_name_en": {"es": "English", "en": "English"},
     # What a command needs on Discord, after its description (see bot.commands: "manage").
@@ -552,6 +553,55 @@ MESSAGES: dict[str, dict[str, str]] = {
     "followup_no_more": {
         "es": "No hay más resultados para «{question}».",
         "en": "There are no more results for “{question}”.",
+    },
+    # Files with a reply (bot/reply.py Attachment): trend charts (bot/charts.py), OPML export.
+    "chart_title": {
+        "es": "Menciones de lo que sube: últimos {days} días frente a los {days} anteriores",
+        "en": "Mentions of what is rising: last {days} days vs the {days} before",
+    },
+    "chart_x": {"es": "Fecha", "en": "Date"},
+    "chart_y_day": {"es": "Menciones por día", "en": "Mentions per day"},
+    "chart_y_week": {"es": "Menciones por semana", "en": "Mentions per week"},
+    "chart_y_month": {"es": "Menciones por mes", "en": "Mentions per month"},
+    "chart_legend": {"es": "Entidad", "en": "Entity"},
+    "chart_recent": {
+        "es": "inicio de los últimos {days} días",
+        "en": "start of the last {days} days",
+    },
+    "chart_filename": {"es": "tendencias-{days}d.png", "en": "trending-{days}d.png"},
+    "chart_written": {
+        "es": "Gráfico guardado en {path} ({size} bytes).",
+        "en": "Chart written to {path} ({size} bytes).",
+    },
+    "chart_none": {
+        "es": "Sin gráfico: nada sube en los últimos {days} días.",
+        "en": "No chart: nothing is rising in the last {days} days.",
+    },
+    "chart_unwritable": {
+        "es": "No se pudo escribir el gráfico en {path}: {reason}.",
+        "en": "Could not write the chart to {path}: {reason}.",
+    },
+    "os_denied": {"es": "sin permiso de escritura", "en": "no permission to write there"},
+    "os_no_folder": {"es": "la carpeta no existe", "en": "the folder does not exist"},
+    "os_is_folder": {"es": "es una carpeta", "en": "it is a folder"},
+    "sources_exported": {
+        "es": "{n} fuentes en OPML, en el archivo adjunto.",
+        "en": "{n} sources as OPML, in the attached file.",
+    },
+    "sources_export_title": {"es": "Fuentes de ainews (OPML)", "en": "ainews sources (OPML)"},
+    "file_saved": {"es": "Archivo guardado: {path}", "en": "File saved: {path}"},
+    "file_not_attached": {"es": "No se pudo adjuntar {name}.", "en": "Could not attach {name}."},
+    "file_needs_scope": {
+        "es": "No se pudo adjuntar {name}: a la app de Slack le falta el permiso files:write (hay que reinstalarla).",
+        "en": "Could not attach {name}: the Slack app lacks the files:write scope (reinstall it).",
+    },
+    "file_sent_dm": {
+        "es": "Te envié {name} por mensaje directo.",
+        "en": "I sent you {name} in a direct message.",
+    },
+    "file_sent_dm_not_member": {
+        "es": "No estoy en este canal, así que te envié {name} por mensaje directo (invítame con /invite @ainews).",
+        "en": "I'm not in this channel, so I sent you {name} in a direct message (invite me with /invite @ainews).",
     },
 }
 

@@ -31,6 +31,17 @@ class Button:
     value: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that goes with a reply (a trend chart, an OPML export). Each surface delivers it
+    its own way: an upload on Slack, an attachment on Discord, a file beside the console."""
+
+    filename: str  # a bare name, no folders: ``trending-7d.png``
+    data: bytes
+    mime: str  # ``image/png``
+    title: str = ""  # in the reply's language: the file's title and an image's alt text
+
+
 @dataclass(slots=True)
 class Reply:
     text: str = ""
@@ -42,6 +53,7 @@ class Reply:
     ephemeral: bool = False
     error: bool = False
     target: str | None = None  # the whole answer's feedback target ("a:<hash>"), if any
+    files: list[Attachment] = field(default_factory=list)
 
 
 def plain_text(reply: Reply) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import logging
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -10,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot import ledger
 from bot.answers import answer
+from bot.charts import chart_attachment
 from bot.commands import grammar
 from bot.commands.cards import card as article_card
 from bot.commands.cards import one_per_story, related, story_cards
@@ -25,6 +27,9 @@ from bot.llm.summaries import summarize
 from bot.models import Article, ArticleEntity, Entity, Story, Subscription
 from bot.reply import Button, Card, Reply
 from bot.text import STOPWORDS, fold
+from bot.trends import trends
+
+log = logging.getLogger(__name__)
 
 #: Ids are 32-bit integers in the database: a larger number names nothing.
 MAX_ID = 2**31 - 1
@@ -159,31 +164,22 @@ def _topic_forms(core: Core, topic: str) -> tuple[list[str], list[list[str]]]:
 
 def trending_cmd(host: Host, args: str, lang: str, ctx: Context) -> Reply:
     days = int_arg(args, default=7, low=1, high=90, code="invalid_days")
-    rows = trending(host.core, days, host.now())
-    if not rows:
+    trend = trends(host.core, days, host.now())
+    if not trend.rising:
         return Reply(text=t("trending_empty", lang, days=days), lang=lang)
-    fields = [(name, t("trending_row", lang, now=now, before=before)) for name, now, before in rows]
-    return Reply(text=t("trending_header", lang, days=days), lang=lang, fields=fields)
-
-
-def trending(core: Core, days: int, now: datetime) -> list[tuple[str, int, int]]:
-    """Entities whose article mentions rose most: last ``days`` vs the ``days`` before."""
-    when = func.coalesce(Article.published_at, Article.first_seen_at)
-    start, middle = now - timedelta(days=2 * days), now - timedelta(days=days)
-    with Session(core.engine) as session:
-        rows = session.execute(
-            select(Entity.name, when)
-            .join(ArticleEntity, col(ArticleEntity.entity_id) == col(Entity.id))
-            .join(Article, col(Article.id) == col(ArticleEntity.article_id))
-            .where(when > start, when <= now)
-        ).all()
-    recent: dict[str, int] = {}
-    before: dict[str, int] = {}
-    for name, at in rows:
-        bucket = recent if at > middle else before
-        bucket[name] = bucket.get(name, 0) + 1
-    ranked = sorted(recent, key=lambda n: (recent[n] - before.get(n, 0), recent[n]), reverse=True)
-    return [(n, recent[n], before.get(n, 0)) for n in ranked[:10] if recent[n] > before.get(n, 0)]
+    fields = [
+        (name, t("trending_row", lang, now=now, before=before))
+        for name, now, before in trend.rising
+    ]
+    reply = Reply(text=t("trending_header", lang, days=days), lang=lang, fields=fields)
+    try:
+        reply.files.append(chart_attachment(trend, lang))
+    except Exception:  # the list is the answer; a chart that cannot be drawn is only missing
+        log.exception("trend chart failed (%d days)", days)
+        reply.fields.append(
+            ("⚠️", t("file_not_attached", lang, name=t("chart_filename", lang, days=days)))
+        )
+    return reply
 
 
 def story(host: Host, args: str, lang: str, ctx: Context) -> Reply:
