@@ -67,6 +67,14 @@ def export_opml(sources: list[Source], now: datetime | None = None) -> bytes:
     return tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
+def export_feeds(core: Core, now: datetime | None = None) -> tuple[bytes, int]:
+    """Every feed source of the database as OPML, and how many there are."""
+    from bot.sources import list_sources
+
+    feeds = [s for s in list_sources(core) if s.kind == "feed"]
+    return export_opml(feeds, now), len(feeds)
+
+
 def parse_opml(data: bytes) -> OpmlFeeds:
     """The feeds an OPML document lists; raises :class:`OpmlError` when it is not OPML."""
     if len(data) > MAX_OPML_BYTES:

@@ -184,20 +184,18 @@ def _import(core: Core, args: argparse.Namespace) -> int:
 
 
 def _export(core: Core, args: argparse.Namespace) -> int:
-    from bot.opml import export_opml
-    from bot.sources import list_sources
+    from bot.opml import export_feeds
 
-    sources = [s for s in list_sources(core) if s.kind == "feed"]
-    document = export_opml(sources)
+    document, count = export_feeds(core)
     if args.file is None and not args.json:
         sys.stdout.buffer.write(document)
         return 0
     if args.file is not None:
         args.file.write_bytes(document)
-    payload = {"file": str(args.file) if args.file else None, "sources": len(sources)}
+    payload = {"file": str(args.file) if args.file else None, "sources": count}
     if args.file is None:
         payload["opml"] = document.decode()
-    _print(args, payload, f"wrote {len(sources)} sources to {args.file}")
+    _print(args, payload, f"wrote {count} sources to {args.file}")
     return 0
 
 

@@ -13,14 +13,15 @@ from bot.feedback import Feedback, feedback_reply
 from bot.i18n import format_date, t
 from bot.ingest.types import public_reason
 from bot.models import ChannelSettings, Source, Subscription
-from bot.opml import import_opml
-from bot.reply import Reply
+from bot.opml import export_feeds, import_opml
+from bot.reply import Attachment, Reply
 from bot.sources import add_source, remove_source
 from bot.subscriptions import parse_subscribe
 
 _ADD = frozenset({"add", "agregar", "añadir", "anadir"})
 _REMOVE = frozenset({"remove", "quitar", "borrar"})
 _IMPORT = frozenset({"import", "importar"})
+_EXPORT = frozenset({"export", "exportar"})
 LANGUAGES = (("es", "lang_name_es"), ("en", "lang_name_en"))
 
 
@@ -120,6 +121,12 @@ def changes_sources(args: str) -> bool:
     return _action(args) in _ADD | _REMOVE | _IMPORT
 
 
+def manages_sources(args: str) -> bool:
+    """Changing the sources, or exporting them (the list of what a team follows), is for
+    those who manage the channel."""
+    return changes_sources(args) or _action(args) in _EXPORT
+
+
 def sources(host: Host, args: str, lang: str, ctx: Context) -> Reply:
     action, target = _action(args), args.partition(" ")[2].strip()
     # SourceError is a UserError: the dispatcher turns it into the localized refusal.
@@ -131,6 +138,8 @@ def sources(host: Host, args: str, lang: str, ctx: Context) -> Reply:
         return Reply(text=t("source_removed", lang, id=removed.id, url=removed.url), lang=lang)
     if action in _IMPORT:
         return _imported(host, target, lang)
+    if action in _EXPORT:
+        return _exported(host, lang)
     with Session(host.core.engine) as session:
         rows = session.execute(select(Source).order_by(col(Source.id))).scalars().all()
     if not rows:
@@ -189,6 +198,18 @@ def _imported(host: Host, url: str, lang: str) -> Reply:
         refused=len(refused),
     )
     return Reply(text=text, lang=lang, fields=refused[:10])
+
+
+def _exported(host: Host, lang: str) -> Reply:
+    """``sources export``: the feed sources as an OPML file, for a reader or another ainews."""
+    data, count = export_feeds(host.core, host.now())
+    document = Attachment(
+        filename="ainews-sources.opml",
+        data=data,
+        mime="text/x-opml",
+        title=t("sources_export_title", lang),
+    )
+    return Reply(text=t("sources_exported", lang, n=count), lang=lang, files=[document])
 
 
 def _source_state(source: Source, lang: str) -> str:
@@ -270,12 +291,13 @@ SPECS = (
                     ("add", "choice_sources_add"),
                     ("remove", "choice_sources_remove"),
                     ("import", "choice_sources_import"),
+                    ("export", "choice_sources_export"),
                 ),
                 default="list",
             ),
             Option("target", "opt_sources_target", low=1, high=500),
         ),
-        manage=changes_sources,
+        manage=manages_sources,
         private=lambda args: not changes_sources(args),
         changes=changes_sources,
     ),

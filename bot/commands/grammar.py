@@ -124,7 +124,7 @@ _SUBSCRIBE_FILLERS = _words(
 )
 _SOURCE_ACTIONS = frozenset(
     {"add", "agregar", "anadir", "remove", "quitar", "borrar", "list", "ver", "lista", "listar"}
-    | {"import", "importar"}
+    | {"import", "importar", "export", "exportar"}
 )
 _LANG_NAMES = {
     "es": "es",
