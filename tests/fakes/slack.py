@@ -29,8 +29,22 @@ Responses
     ``auth.test``, ``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``,
     ``chat.delete``, ``conversations.info``, ``conversations.join``,
     ``conversations.open``, ``users.info``, ``users.conversations``, ``views.publish``,
-    ``oauth.v2.access``. Any other method is recorded and answered ``{"ok": true}`` (see
+    ``oauth.v2.access``, ``files.getUploadURLExternal``, ``files.completeUploadExternal``.
+    Any other method is recorded and answered ``{"ok": true}`` (see
     :meth:`FakeSlackAPI.unknown_methods`, :meth:`FakeSlackAPI.respond_with` to script a body).
+
+File uploads (what slack_sdk's ``files_upload_v2`` does)
+    ``files.getUploadURLExternal`` (``filename``, ``length``, optional ``alt_txt``) answers a
+    ``file_id`` and an ``upload_url`` on this server (``/upload/v1/<key>``, 127.0.0.1), which
+    takes the bytes as a raw body or as a multipart file part and answers ``OK - <bytes>``
+    (``fail_next("upload_url", status=500)`` scripts a failure). ``files.completeUploadExternal``
+    (``files`` JSON ``[{"id", "title"}]``, ``channel_id`` or ``channels``, ``thread_ts``,
+    ``initial_comment``) shares them: the channel follows posting rules without
+    ``chat:write.public`` (``not_in_channel``, ``channel_not_found``, ``is_archived``); an id
+    never issued or never uploaded is ``file_not_found``, bytes that differ from the declared
+    ``length`` are ``upload_length_mismatch``. Both need the ``files:write`` scope
+    (``missing_scope`` otherwise, with ``needed``/``provided``). Each share posts a message with
+    ``files`` and is recorded in :attr:`FakeSlackAPI.uploads` (:class:`Upload`).
 
 State (all global to one fake, shared by every workspace)
     * channels: unknown IDs are auto-created on first use as public channels the bot
@@ -83,6 +97,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import mimetypes
 import re
 import secrets
 import threading
@@ -114,6 +129,7 @@ __all__ = [
     "BoltHTTPServer",
     "Call",
     "FakeSlackAPI",
+    "Upload",
     "HTTPResult",
     "Workspace",
     "app_mention_event",
@@ -142,6 +158,7 @@ CHANNEL_ID = "C0NEWS0001"
 CHANNEL_NAME = "ai-news"
 
 RESPONSE_URL_METHOD = "response_url"
+UPLOAD_URL_METHOD = "upload_url"
 AUTHORIZE_METHOD = "oauth.v2.authorize"
 _NO_TOKEN_METHODS = frozenset({"oauth.v2.access", "oauth.access", "api.test"})
 
@@ -210,7 +227,24 @@ class Call:
 
 
 #: What a bot token of the default workspace is granted (tests set ``Workspace.scopes``).
-DEFAULT_SCOPES = ("app_mentions:read", "chat:write", "commands", "users:read")
+DEFAULT_SCOPES = ("app_mentions:read", "chat:write", "commands", "users:read", "files:write")
+
+
+@dataclass
+class Upload:
+    """A file uploaded through ``files.getUploadURLExternal`` + the upload URL, and where
+    ``files.completeUploadExternal`` shared it (``channel`` None: not completed yet)."""
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None = None
+    data: bytes | None = None  # None until the bytes reach the upload URL
+    title: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+    initial_comment: str | None = None
+    ts: str | None = None  # the message that shares it
 
 
 @dataclass
@@ -321,6 +355,10 @@ class FakeSlackAPI:
         # Which channels each user is in (``users.conversations``); ``join_user`` adds one.
         self.user_channels: dict[str, set[str]] = {}
         self.published_views: dict[str, JSONDict] = {}  # user -> last ``views.publish`` view
+        self._files: dict[str, Upload] = {}  # file_id -> upload, from getUploadURLExternal on
+        self._upload_keys: dict[str, str] = {}  # upload URL key -> file_id
+        #: Files shared by ``files.completeUploadExternal``, in order.
+        self.uploads: list[Upload] = []
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -707,6 +745,9 @@ class FakeSlackAPI:
                     params.update(parsed)
                     token = _bearer(headers) or _str_or_none(params.get("token"))
                     reply, handled = self._api(method, params, token, headers)
+            elif path.startswith("/upload/v1/") and http_method == "POST":
+                method = UPLOAD_URL_METHOD
+                reply = self._pop_script(method) or self._receive_upload(path, ctype, body)
             elif path.startswith("/response/") and http_method == "POST":
                 method = RESPONSE_URL_METHOD
                 params.update(parsed or {})
@@ -1044,6 +1085,110 @@ class FakeSlackAPI:
         if _truthy(params.get("include_locale")):
             out["locale"] = user.get("_locale", "en-US")
         return {"ok": True, "user": out}
+
+    def _require_scope(self, ws: Workspace, scope: str) -> None:
+        if scope not in ws.scopes:
+            raise _ApiError("missing_scope", needed=scope, provided=",".join(ws.scopes))
+
+    def _m_files_getUploadURLExternal(self, params: JSONDict, ws: Workspace) -> JSONDict:  # noqa: N802
+        self._require_scope(ws, "files:write")
+        filename = _str_or_none(params.get("filename"))
+        length = _str_or_none(params.get("length")) or ""
+        alt_txt = _str_or_none(params.get("alt_txt"))
+        if not filename or not length:
+            raise _ApiError("invalid_arguments")
+        if not length.isdigit() or int(length) == 0:
+            raise _ApiError("missing_argument" if length == "0" else "invalid_arguments")
+        if alt_txt is not None and len(alt_txt) > 1000:
+            raise _ApiError("alt_txt_too_large")
+        file_id = "F" + secrets.token_hex(5).upper()
+        key = secrets.token_urlsafe(12)
+        self._files[file_id] = Upload(file_id, filename, int(length), alt_txt)
+        self._upload_keys[key] = file_id
+        return {"ok": True, "upload_url": self.url(f"upload/v1/{key}"), "file_id": file_id}
+
+    def _receive_upload(self, path: str, ctype: str, body: bytes) -> _Reply:
+        """The upload URL: the bytes as the raw body, or the first file part of a form."""
+        file_id = self._upload_keys.get(path.rsplit("/", 1)[-1])
+        if file_id is None:
+            return _Reply(404, "Not Found")
+        data = body
+        if ctype.split(";", 1)[0].strip().lower() == "multipart/form-data":
+            parts = [v for v in _parse_body(ctype, body).values() if isinstance(v, bytes)]
+            if not parts:
+                return _Reply(400, "no file in the form")
+            data = parts[0]
+        self._files[file_id].data = data
+        return _Reply(200, f"OK - {len(data)}")
+
+    def _m_files_completeUploadExternal(self, params: JSONDict, ws: Workspace) -> JSONDict:  # noqa: N802
+        self._require_scope(ws, "files:write")
+        entries = _decode_json_field(params.get("files"), error="invalid_arguments")
+        if not isinstance(entries, list) or not entries:
+            raise _ApiError("invalid_arguments")
+        uploads = []
+        for entry in entries:
+            upload = self._files.get(str(entry.get("id")) if isinstance(entry, dict) else "")
+            if upload is None or upload.data is None or upload.channel is not None:
+                raise _ApiError("file_not_found")
+            if len(upload.data) != upload.length:
+                raise _ApiError("upload_length_mismatch")
+            uploads.append((upload, _str_or_none(entry.get("title")) or upload.filename))
+        target = _str_or_none(params.get("channel_id")) or _str_or_none(params.get("channels"))
+        thread_ts = _str_or_none(params.get("thread_ts"))
+        comment = _str_or_none(params.get("initial_comment"))
+        channel = None
+        if target:
+            if "," in target and thread_ts:
+                raise _ApiError("invalid_arguments")  # a thread is in one channel
+            channel = self._resolve(target.split(",")[0])
+            if channel.get("is_archived"):
+                raise _ApiError("is_archived")
+            if not channel.get("is_member"):  # chat:write.public does not cover files
+                raise _ApiError(
+                    "channel_not_found" if channel.get("is_private") else "not_in_channel"
+                )
+        shown = [self._file_object(u, title, ws) for u, title in uploads]
+        ts = None
+        if channel is not None:
+            ts = self._next_ts()
+            message: JSONDict = {
+                "channel": channel["id"],
+                "type": "message",
+                "ts": ts,
+                "user": ws.bot_user_id,
+                "bot_id": ws.bot_id,
+                "text": comment or "",
+                "upload": True,
+                "files": shown,
+            }
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+            self._messages[(channel["id"], ts)] = message
+        for upload, title in uploads:
+            upload.title, upload.thread_ts, upload.initial_comment = title, thread_ts, comment
+            upload.channel, upload.ts = (channel["id"] if channel else ""), ts
+            self.uploads.append(upload)
+        return {"ok": True, "files": shown}
+
+    def _file_object(self, upload: Upload, title: str, ws: Workspace) -> JSONDict:
+        """A file as Slack describes it (the fields clients read)."""
+        ext = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else "binary"
+        mime = mimetypes.guess_type(upload.filename)[0] or "application/octet-stream"
+        url = f"https://files.slack.com/files-pri/{ws.team_id}-{upload.file_id}/{upload.filename}"
+        return {
+            "id": upload.file_id,
+            "created": int(time.time()),
+            "name": upload.filename,
+            "title": title,
+            "mimetype": mime,
+            "filetype": ext,
+            "size": len(upload.data or b""),
+            "user": ws.bot_user_id,
+            "alt_txt": upload.alt_txt,
+            "url_private": url,
+            "permalink": f"https://{ws.team_domain}.slack.com/files/{ws.bot_user_id}/{upload.file_id}",
+        }
 
     def _m_oauth_v2_access(self, params: JSONDict, headers: dict[str, str]) -> JSONDict:
         client_id, client_secret = _basic(headers)
