@@ -787,6 +787,7 @@ def test_invite_url_has_minimal_permissions_and_both_scopes() -> None:
         Perm.VIEW_CHANNEL
         | Perm.SEND_MESSAGES
         | Perm.EMBED_LINKS
+        | Perm.ATTACH_FILES
         | Perm.READ_MESSAGE_HISTORY
         | Perm.USE_APPLICATION_COMMANDS
         | Perm.SEND_MESSAGES_IN_THREADS

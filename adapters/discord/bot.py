@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import discord
@@ -37,6 +39,8 @@ from bot.service import Context, Service
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+#: Discord's longest attachment description (an image's alt text).
+DESCRIPTION_MAX = 1024
 
 
 def replies_privately(command: Command, ctx: Context) -> bool:
@@ -209,15 +213,18 @@ class AINewsClient(discord.Client):
         page = self.paginate(text, reply, ctx)[0]
         try:
             if placeholder is not None:
-                await placeholder.edit(**_replacing(page))
+                answer = partial(placeholder.edit, **_replacing(page))
+                await with_files(answer, reply, "attachments")
                 return
-            await message.channel.send(
+            send = partial(
+                message.channel.send,
                 embeds=page.embeds,
                 view=build_view(page.components),
                 reference=message.to_reference(fail_if_not_exists=False),
                 mention_author=False,
                 allowed_mentions=NO_MENTIONS,
             )
+            await with_files(send, reply)
         except discord.HTTPException as exc:
             log.warning("could not answer in channel %s: %s", message.channel.id, exc)
 
@@ -263,9 +270,10 @@ class AINewsClient(discord.Client):
                 log.debug("could not delete the public placeholder", exc_info=True)
             private = True
         elif live is not None:  # the placeholder becomes the answer
-            await interaction.edit_original_response(**_replacing(page))
+            answer = partial(interaction.edit_original_response, **_replacing(page))
+            await with_files(answer, reply, "attachments")
             return
-        await self._followup(interaction, page, private=private)
+        await self._followup(interaction, page, private=private, reply=reply)
 
     def _streams(self, text: str) -> bool:
         """A question, with a model configured: a placeholder the answer replaces, growing in
@@ -273,15 +281,17 @@ class AINewsClient(discord.Client):
         return self.service.llm is not None and parse(text).verb == "ask"
 
     async def _followup(
-        self, interaction: discord.Interaction, page: Page, *, private: bool
+        self, interaction: discord.Interaction, page: Page, *, private: bool, reply: Reply
     ) -> None:
-        await interaction.followup.send(
+        send = partial(
+            interaction.followup.send,
             embeds=page.embeds,
             view=build_view(page.components),
             ephemeral=private,
             allowed_mentions=NO_MENTIONS,
             wait=True,
         )
+        await with_files(send, reply)
 
     async def on_button(self, interaction: discord.Interaction, action: str, arg: str) -> None:
         """A click on an ainews button (any message, any process lifetime; see ``ids``)."""
@@ -373,6 +383,33 @@ class AINewsClient(discord.Client):
     ) -> None:
         log.error("application command failed", exc_info=error)
         await self._apologize(interaction)
+
+
+async def with_files(
+    send: Callable[..., Awaitable[Any]], reply: Reply, keyword: str = "files"
+) -> None:
+    """``send()`` the answer with the reply's files as attachments (``keyword``: ``files`` to
+    send, ``attachments`` to edit). If Discord refuses them (too large, no Attach Files
+    permission...), the answer goes without them and says what was not attached."""
+    if not reply.files:
+        await send()
+        return
+    try:
+        await send(**{keyword: attachments(reply)})
+    except discord.HTTPException as exc:
+        names = ", ".join(f.filename for f in reply.files)
+        log.warning("discord refused the files %s (%s); answering without them", names, exc)
+        await send(content=t("file_not_attached", reply.lang, name=names))
+
+
+def attachments(reply: Reply) -> list[discord.File]:
+    """The reply's files for discord.py (new objects each time: a send consumes them)."""
+    return [
+        discord.File(
+            io.BytesIO(f.data), filename=f.filename, description=f.title[:DESCRIPTION_MAX] or None
+        )
+        for f in reply.files
+    ]
 
 
 def _replacing(page: Page) -> dict[str, Any]:

@@ -17,6 +17,7 @@ def permissions() -> discord.Permissions:
         send_messages=True,  # answers and digests
         send_messages_in_threads=True,  # answers inside threads
         embed_links=True,  # answers are embeds
+        attach_files=True,  # trend charts and OPML exports come as files
         read_message_history=True,  # replies reference the question they answer
         use_application_commands=True,  # /ainews
     )

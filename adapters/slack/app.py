@@ -47,6 +47,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.live import LiveAnswer
+from adapters.slack import files
 from adapters.slack.delivery import make_client
 from adapters.slack.digests import SlackDigestSender
 from adapters.slack.guard import (
@@ -344,9 +345,12 @@ class SlackAdapter:
             reply = await self._handle(text, ctx)
             if live is not None:
                 await live.finish()
+            if reply.files and reply.ephemeral:  # only the asker sees it: files go to their DM
+                reply.text += "\n" + t("file_sent_dm", reply.lang, name=files.names(reply.files))
             sign = self._signer(ctx)
             message = render(reply, command=text, extra=_extra(text, reply), sign=sign)
             await self._respond(respond, reply, message, replace=live is not None)
+            await self._attach_after_response(client, respond, reply, ctx, message.text)
 
     async def _first_delivery(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
         """False for an event Slack redelivered that some replica already took."""
@@ -444,15 +448,20 @@ class SlackAdapter:
             await client.chat_update(
                 channel=channel, ts=placeholder, text=message.text, blocks=message.blocks
             )
-            return
-        await client.chat_postMessage(
-            channel=channel,
-            text=message.text,
-            blocks=message.blocks or None,
-            thread_ts=thread_ts,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        else:
+            await client.chat_postMessage(
+                channel=channel,
+                text=message.text,
+                blocks=message.blocks or None,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        if reply.files:  # under the answer, in its thread
+            error = await files.upload(client, reply.files, channel=channel, thread_ts=thread_ts)
+            if error is not None:
+                note = files.failure(error, reply.files, reply.lang)
+                await client.chat_postMessage(channel=channel, text=note, thread_ts=thread_ts)
 
     async def _on_action(
         self,
@@ -720,6 +729,38 @@ class SlackAdapter:
             unfurl_links=False,
             unfurl_media=False,
         )
+
+    async def _attach_after_response(
+        self,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        reply: Reply,
+        ctx: Context,
+        comment: str,
+    ) -> None:
+        """A response_url carries no files: a public answer's go to the channel after it, a
+        private one's (and those for a channel the bot is not in) to the asker's DM, where
+        ``comment`` (the answer's text) introduces them. The asker hears of any failure."""
+        if not reply.files or not respond.response_url:
+            return
+        lang, note = reply.lang, None
+        if not reply.ephemeral:
+            error = await files.upload(client, reply.files, channel=ctx.channel)
+            if error is None:
+                return
+            if error not in files.NOT_A_MEMBER:
+                await self._tell(respond, files.failure(error, reply.files, lang))
+                return
+            note = t("file_sent_dm_not_member", lang, name=files.names(reply.files))
+        error = await files.upload(client, reply.files, user=ctx.user, comment=comment)
+        if error is not None:
+            note = files.failure(error, reply.files, lang)
+        if note is not None:
+            await self._tell(respond, note)
+
+    async def _tell(self, respond: AsyncRespond, text: str) -> None:
+        """A line only the asker sees, after their answer."""
+        await respond(text=text, response_type="ephemeral", replace_original=False)
 
     # -- digests ------------------------------------------------------------------------------
 

@@ -18,6 +18,8 @@ BOT_SCOPES = [
     "groups:read",
     # Slack's AI-app surface: suggested prompts and the "is thinking…" status.
     "assistant:write",
+    # Files with an answer: trend charts, OPML exports (files_upload_v2).
+    "files:write",
 ]
 # Events the adapter listens to; the manifest subscribes to each (tests check both).
 BOT_EVENTS = [

@@ -69,7 +69,8 @@ creates or edits over REST are echoed back as MESSAGE_CREATE/UPDATE (``echo_bot_
 
 REST: users/@me, (oauth2/)applications/@me, gateway(/bot), application commands (global and
 guild: bulk overwrite, list, create, edit, delete - validated, stored, echoed with ids),
-channels (get, messages: create with JSON or multipart ``payload_json`` + ``files[n]``, get,
+channels (get, messages: create with JSON or multipart ``payload_json`` + ``files[n]`` - at most
+10 files, ``max_upload_bytes`` together, else 400 / 413 ``40005`` -, get,
 list, edit, delete; typing; reactions), threads (forum posts ``POST /channels/{forum}/threads``
 - a forum refuses plain messages with 50008 -, threads on a message, the guild's active
 threads), DM channel creation, guild/roles/channels/members reads,
@@ -152,6 +153,8 @@ __all__ = [
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "discord"
 API_VERSION = 10
+#: Attachments one message may carry.
+MAX_FILES = 10
 API_PREFIX = f"/api/v{API_VERSION}"
 FORUM = 15  # channel type of a forum (posts are threads; no plain messages)
 DISCORD_EPOCH_MS = 1_420_070_400_000
@@ -1127,6 +1130,9 @@ class FakeDiscord:
         self.nonce_window = 300.0
         self.nonce_hits = 0
         self._nonces: dict[str, tuple[float, int]] = {}
+        #: A request's files together may weigh this much (Discord's limit for bots without a
+        #: boosted server: 10 MiB); more is ``413 40005 Request entity too large``.
+        self.max_upload_bytes = 10 * 1024 * 1024
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -1490,6 +1496,12 @@ class FakeDiscord:
                             data=raw,
                         )
                     )
+            if sum(len(f.data) for f in files) > self.max_upload_bytes:
+                raise _err(413, "Request entity too large", 40005)
+            if len(files) > MAX_FILES:
+                errors = _FormErrors()
+                errors.add(["files"], "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FILES} or fewer.")
+                errors.raise_if_any()
             return payload, files
         raw_body = await request.read()
         if not raw_body:
