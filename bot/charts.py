@@ -14,10 +14,14 @@ import warnings
 from bisect import bisect_right
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.i18n import UserError, format_date, t
 from bot.reply import Attachment
 from bot.trends import Trend
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Entities drawn (the most risen); more lines than this are hard to tell apart.
 MAX_LINES = 6
@@ -53,6 +57,16 @@ def save_chart(trend: Trend, path: Path, lang: str) -> int:
 
 
 def trend_png(trend: Trend, lang: str) -> bytes:
+    """The chart (``trend_figure``) as PNG bytes."""
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a glyph the bundled font lacks (CJK names) is a box
+        figure = trend_figure(trend, lang)
+        figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def trend_figure(trend: Trend, lang: str) -> Figure:
     """Mentions per day (week, month on long spans) of the most risen entities, from the
     first mention of any of them (at most ``2 × days`` back) to now; a dashed line marks
     where the last ``days`` begin. Raises ``ValueError`` when nothing is rising."""
@@ -68,7 +82,7 @@ def trend_png(trend: Trend, lang: str) -> bytes:
     step = _step((trend.now.date() - start).days)
     edges = _edges(start, trend.now.date(), step)
     figure = Figure(figsize=SIZE, dpi=DPI)
-    FigureCanvasAgg(figure)
+    FigureCanvasAgg(figure)  # the Agg backend draws it
     axes = figure.add_subplot()
     for name in names:
         counts = _counts(trend.mentions[name], edges)
@@ -96,11 +110,7 @@ def trend_png(trend: Trend, lang: str) -> bytes:
     )
     figure.autofmt_xdate()
     figure.tight_layout()
-    out = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a glyph the bundled font lacks (CJK names) is a box
-        figure.savefig(out, format="png")
-    return out.getvalue()
+    return figure
 
 
 def _step(span_days: int) -> str:

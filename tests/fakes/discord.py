@@ -104,6 +104,7 @@ import hashlib
 import itertools
 import json
 import math
+import mimetypes
 import re
 import secrets
 import threading
@@ -1979,7 +1980,12 @@ class FakeDiscord:
                 "size": len(f.data),
                 "url": url,
                 "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
-                "content_type": f.content_type or "application/octet-stream",
+                # Discord names the type from the file (discord.py sends octet-stream parts).
+                "content_type": (
+                    mimetypes.guess_type(filename)[0]
+                    or f.content_type
+                    or "application/octet-stream"
+                ),
             }
             if info.get("description"):
                 att["description"] = info["description"]
