@@ -30,8 +30,11 @@ from fakes.slack import (
     app_mention_event,
     slash_command_body,
 )
-from test_discord_adapter import adapter_for, mention, posts, running, slash, text_of
+from test_discord_adapter import adapter_for, mention, posts, slash, text_of
+from test_discord_adapter import running as discord_running
 from test_slack_adapter import Bot, assert_inert, seed, start_bot, texts
+from test_slack_e2e import Running, running  # noqa: F401  (fixture)
+from test_slack_e2e import _post as post_signed
 
 from adapters.console import run_console
 from bot.charts import save_chart, trend_figure, trend_png
@@ -336,7 +339,7 @@ async def discord_fake() -> Any:
 async def test_discord_mention_and_slash_trending_attach_the_chart(
     discord_service: Service, discord_fake: FakeDiscord, tmp_path: Path
 ) -> None:
-    async with running(adapter_for(discord_service, discord_fake, tmp_path)):
+    async with discord_running(adapter_for(discord_service, discord_fake, tmp_path)):
         call = await mention(discord_fake, "trending")
         assert "Trending (last 7 days" in text_of(call.json)
         (file,) = call.files
@@ -360,7 +363,7 @@ async def test_discord_refused_file_keeps_the_answer_and_says_so(
     discord_service: Service, discord_fake: FakeDiscord, tmp_path: Path
 ) -> None:
     discord_fake.max_upload_bytes = 1_000  # a chart is larger: 413 40005
-    async with running(adapter_for(discord_service, discord_fake, tmp_path)):
+    async with discord_running(adapter_for(discord_service, discord_fake, tmp_path)):
         start = len(discord_fake.rest_calls)
         refused = await mention(discord_fake, "trending")
         assert refused.status == 413 and refused.response["code"] == 40005
@@ -375,7 +378,7 @@ async def test_discord_sources_export_is_a_private_opml_attachment(
     discord_service: Service, discord_fake: FakeDiscord, tmp_path: Path, core: Core
 ) -> None:
     add_specs(core, FEEDS)
-    async with running(adapter_for(discord_service, discord_fake, tmp_path)):
+    async with discord_running(adapter_for(discord_service, discord_fake, tmp_path)):
         _, callback, followup = await slash(
             discord_fake, "sources", {"action": "export"}, member=MOD_USER
         )
@@ -436,3 +439,43 @@ def test_cli_trending_chart_as_a_new_user_runs_it(tmp_path: Path) -> None:
     nothing = ainews("trending", "1", "--chart", "empty.png")
     assert nothing.returncode == 1 and not (tmp_path / "empty.png").exists()
     assert "No chart: nothing is rising in the last 1 days." in nothing.stderr
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_ainews_run_uploads_the_trending_chart_to_the_slack_fake(
+    running: tuple[Running, FakeSlackAPI],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Issue 24, acceptance 5, as a user runs it: ``ainews run`` against the Slack fake; new
+    articles ingested from the CLI into its database; ``/ainews trending`` answers and the
+    fake receives the chart's upload right after."""
+    bot, fake = running
+    rows = [
+        {
+            "title": f"Qwen release {i} by Alibaba",
+            "body": f"Alibaba shipped Qwen update number {i} for developers, item {i}.",
+            "date": (datetime.now(UTC) - timedelta(days=days)).date().isoformat(),
+            "url": f"https://news.example.com/qwen-{i}",
+            "lang": "en",
+        }
+        for i, days in enumerate((1, 2, 3))
+    ]
+    fresh = tmp_path / "fresh.jsonl"
+    fresh.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AINEWS_"))}
+    env.update(AINEWS_DATA_DIR=str(tmp_path / "data"), HF_HUB_OFFLINE="1")
+    ingest = [AINEWS, "ingest", str(fresh)]
+    done = subprocess.run(ingest, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert "3 new" in done.stdout, done.stdout + done.stderr
+
+    body = slash_command_body("trending", response_url=fake.response_url("trend"))
+    assert post_signed(bot.url, body)[0] == 200
+    answer = fake.wait_for(lambda c: c.response_url_name == "trend", timeout=60)
+    assert "Trending (last 7 days" in answer.params["text"]
+    assert "Qwen" in texts(answer.blocks)
+    fake.wait_for("files.completeUploadExternal", timeout=60)
+    (upload,) = fake.uploads
+    assert (upload.channel, upload.filename) == (CHANNEL_ID, "trending-7d.png")
+    check_png(upload.data or b"")
+    assert "Traceback" not in "".join(bot.output)
