@@ -59,7 +59,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HF_HUB_DISABLE_TELEMETRY=1 \
     TOKENIZERS_PARALLELISM=false \
     XDG_CACHE_HOME=/tmp/cache \
-    HF_HOME=/tmp/cache/huggingface
+    HF_HOME=/tmp/cache/huggingface \
+    MPLCONFIGDIR=/tmp/cache/matplotlib
 
 RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 \
     && rm -rf /var/lib/apt/lists/*
