@@ -285,6 +285,7 @@ def test_slack_sources_export_sends_the_opml_to_the_managers_dm(
     upload = upload_after(slack.fake, 0)
     assert upload.channel == "D" + USER_ID[1:] and upload.filename == "ainews-sources.opml"
     assert upload.alt_txt is None  # alt text is for images
+    assert upload.initial_comment == "3 sources as OPML, in the attached file."
     assert_round_trip(upload.data, core, tmp_path)
 
 

@@ -66,6 +66,7 @@ from adapters.slack.render import (
     VOTE_IDS,
     Message,
     Signer,
+    fallback_text,
     mrkdwn,
     parse_next_value,
     render,
@@ -345,12 +346,13 @@ class SlackAdapter:
             reply = await self._handle(text, ctx)
             if live is not None:
                 await live.finish()
+            intro = fallback_text(reply)  # what introduces the files where they land
             if reply.files and reply.ephemeral:  # only the asker sees it: files go to their DM
                 reply.text += "\n" + t("file_sent_dm", reply.lang, name=files.names(reply.files))
             sign = self._signer(ctx)
             message = render(reply, command=text, extra=_extra(text, reply), sign=sign)
             await self._respond(respond, reply, message, replace=live is not None)
-            await self._attach_after_response(client, respond, reply, ctx, message.text)
+            await self._attach_after_response(client, respond, reply, ctx, intro)
 
     async def _first_delivery(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
         """False for an event Slack redelivered that some replica already took."""
