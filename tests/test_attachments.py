@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 from conftest import SEEDS, make_settings
-from fakes.discord import MOD_USER, FakeDiscord, MessageFlag
+from fakes.discord import MEMBER_USER, MOD_USER, FakeDiscord, MessageFlag
 from fakes.slack import (
     CHANNEL_ID,
     USER_ID,
@@ -36,11 +37,12 @@ from test_slack_adapter import Bot, assert_inert, seed, start_bot, texts
 from test_slack_e2e import Running, running  # noqa: F401  (fixture)
 from test_slack_e2e import _post as post_signed
 
-from adapters.console import run_console
+from adapters.console import run_console, save
 from bot.charts import save_chart, trend_figure, trend_png
 from bot.core import Core
 from bot.ingest.files import iter_path
 from bot.opml import parse_opml
+from bot.reply import Attachment
 from bot.service import Service
 from bot.sources import FeedSpec, add_specs, list_sources
 from bot.trends import Trend, trends
@@ -290,6 +292,21 @@ def test_slack_sources_export_sends_the_opml_to_the_managers_dm(
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_slack_refused_dm_upload_is_told_to_the_asker(slack: Bot, core: Core) -> None:
+    add_specs(core, FEEDS)
+    slack.fake.fail_next("files.completeUploadExternal", "file_uploads_disabled")
+    slack.command("fuentes exportar", name="export")
+    note = slack.fake.wait_for(
+        lambda c: c.response_url_name == "export" and "adjuntar" in str(c.params), timeout=20
+    )
+    assert note.params["text"] == "No se pudo adjuntar ainews-sources.opml."
+    assert note.params["response_type"] == "ephemeral"
+    first = slack.fake.response_posts("export")[0]
+    assert "3 fuentes en OPML" in first.params["text"]  # the answer itself came first
+    assert not slack.fake.uploads
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_slack_sources_export_needs_a_manager(
     core: Core, slack_fake: FakeSlackAPI, tmp_path: Path
 ) -> None:
@@ -390,6 +407,19 @@ async def test_discord_sources_export_is_a_private_opml_attachment(
         assert_round_trip(file.data, core, tmp_path)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_discord_sources_export_needs_manage_channels(
+    discord_service: Service, discord_fake: FakeDiscord, tmp_path: Path, core: Core
+) -> None:
+    add_specs(core, FEEDS)
+    async with discord_running(adapter_for(discord_service, discord_fake, tmp_path)):
+        _, _, followup = await slash(
+            discord_fake, "sources", {"action": "export"}, member=MEMBER_USER
+        )
+        assert not followup.files
+        assert "Manage Channels" in text_of(followup.json)
+
+
 # --------------------------------------------------------------------------- console, CLI
 
 
@@ -408,6 +438,18 @@ def test_console_writes_the_chart_and_prints_its_path(core: Core, tmp_path: Path
     assert f"Archivo guardado: {folder / 'tendencias-7d.png'}" in printed
     assert (folder / "trending-7d.png").read_bytes() == b"mine"
     check_png((folder / "trending-7d-2.png").read_bytes())
+
+
+def test_console_file_goes_to_a_temporary_folder_when_the_folder_is_not_one(
+    tmp_path: Path,
+) -> None:
+    not_a_folder = tmp_path / "file.txt"
+    not_a_folder.write_text("x")
+    chart = Attachment("../../x/trending-7d.png", b"png bytes", "image/png")
+    path = save(chart, not_a_folder)
+    assert path is not None and path.parent == Path(tempfile.gettempdir())
+    assert path.name.startswith("trending-7d") and path.read_bytes() == b"png bytes"
+    path.unlink()
 
 
 @pytest.mark.model
