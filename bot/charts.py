@@ -1,15 +1,17 @@
 """Trend charts: mentions over time of the rising entities, as a PNG, labelled in the reply's
 language.
 
-Drawn with matplotlib's Agg backend on a ``Figure`` of its own (no pyplot: no global state,
-so chat threads can draw at once). matplotlib is imported on the first chart only, so
-starting the bot and every other command stay as fast as before.
+Drawn with matplotlib's Agg backend on a ``Figure`` of its own (no pyplot and its global
+figure registry); matplotlib is not thread-safe, so chat threads draw one chart at a time
+(a few hundred milliseconds). It is imported on the first chart only, so starting the bot
+and every other command stay as fast as before.
 """
 
 from __future__ import annotations
 
 import errno
 import io
+import threading
 import warnings
 from bisect import bisect_right
 from datetime import date, datetime, timedelta
@@ -29,6 +31,7 @@ MAX_LINES = 6
 SIZE, DPI = (9.0, 4.5), 100
 # The time step: days for a span up to this many days, then weeks, then months.
 DAILY_UP_TO, WEEKLY_UP_TO = 62, 730
+_DRAWING = threading.Lock()
 
 
 def chart_attachment(trend: Trend, lang: str) -> Attachment:
@@ -59,7 +62,7 @@ def save_chart(trend: Trend, path: Path, lang: str) -> int:
 def trend_png(trend: Trend, lang: str) -> bytes:
     """The chart (``trend_figure``) as PNG bytes."""
     out = io.BytesIO()
-    with warnings.catch_warnings():
+    with _DRAWING, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a glyph the bundled font lacks (CJK names) is a box
         figure = trend_figure(trend, lang)
         figure.savefig(out, format="png")
