@@ -31,6 +31,8 @@ MAX_LINES = 6
 SIZE, DPI = (9.0, 4.5), 100
 # The time step: days for a span up to this many days, then weeks, then months.
 DAILY_UP_TO, WEEKLY_UP_TO = 62, 730
+#: Per line: its marker, and how far (in buckets) lines are set apart.
+MARKERS, DODGE = "os^Dvp", 0.06
 _DRAWING = threading.Lock()
 
 
@@ -87,9 +89,12 @@ def trend_figure(trend: Trend, lang: str) -> Figure:
     figure = Figure(figsize=SIZE, dpi=DPI)
     FigureCanvasAgg(figure)  # the Agg backend draws it
     axes = figure.add_subplot()
-    for name in names:
+    for i, name in enumerate(names):
+        # Each line a little apart and with its own marker: equal counts stay visible.
+        shift = (i - (len(names) - 1) / 2) * DODGE
+        x = [left + (right - left) * shift for left, right in zip(edges, edges[1:], strict=False)]
         counts = _counts(trend.mentions[name], edges)
-        axes.plot(edges[:-1], counts, marker="o", markersize=3, alpha=0.85, label=_literal(name))
+        axes.plot(x, counts, marker=MARKERS[i], markersize=4, alpha=0.85, label=_literal(name))
     middle = trend.middle.date()
     if edges[0] < middle.toordinal():
         axes.axvline(
