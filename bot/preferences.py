@@ -2,16 +2,20 @@
 
 A story's features are its entities (``Entity`` names), its topics (entries of the bilingual
 lexicon, ``config/lexicon_es_en.tsv``, found in its headlines: "shares" and "acciones" are one
-topic) and its sources. Each vote on a digest story (target ``s:…``; votes on answers and
-search results judge relevance to a question, not interest, and are left out) counts for
-every feature of that story, worth ``0.5 ** (age / half-life)``. With ``net`` the decayed
-👍 minus 👎 on a feature and ``n`` their sum, its weight is
+topic) and its sources. Only votes on digest stories count (target ``s:…``; votes on answers
+and search results judge relevance to a question, not interest). Each vote is worth
+``0.5 ** (age / half-life)``, and a voted story is its readers' net vote, at most ±1 (three
+readers who 👎 one story say one thing about its features). With ``net`` the sum of the
+stories' votes on a feature and ``n`` the sum of their sizes, its weight is
 
-    w = sign(net) * max(0, |net| - 1) / (n + PRIOR)
+    w = rarity * sign(net) * max(0, |net| - 1) / (n + PRIOR)
 
-The prior: a feature's first vote is no evidence (a misclick, one reader's mood), so it is
-absorbed, and ``PRIOR`` pseudo-votes of "no opinion" shrink the rest toward zero: two 👎
-give -0.2, three -0.33, five -0.5, and it never reaches ±1. One vote changes no digest.
+The prior: a feature's first story is no evidence (a misclick, one odd story), so it is
+absorbed, and ``PRIOR`` pseudo-stories of "no opinion" shrink the rest toward zero: two 👎
+stories give -0.2, three -0.33, five -0.5, never ±1. One vote changes no digest.
+``rarity`` (an inverse document frequency over the newest articles) gives a feature most
+stories have, such as a big wire's name or "United States", less of the blame than the
+one the disliked stories share, such as the topic "shares".
 A candidate story's score moves by ``STRENGTH`` times the sum of its features' weights, at
 most ``CAP`` either way; one source more is worth 1.0 in ``bot.digest``. A channel without
 votes has no weights, and its digest is built exactly as before.
@@ -20,7 +24,7 @@ votes has no weights, and its digest is built exactly as before.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,10 +36,12 @@ from bot.i18n import t
 from bot.lexicon import Lexicon
 from bot.models import Article, ArticleEntity, Entity, FeedbackVote
 
-PRIOR = 3.0  # pseudo-votes of no opinion
-STRENGTH = 1.0  # score per unit of summed feature weight
+PRIOR = 3.0  # pseudo-stories of no opinion
+STRENGTH = 3.0  # score per unit of summed feature weight
 CAP = 2.0  # at most two sources' worth either way
 HORIZON = 10  # half-lives; older votes weigh under 0.1 % and are not read
+SAMPLE = 2000  # newest articles a feature's rarity is measured on
+RARE = 20  # a feature in one of RARE articles or fewer is rare: its votes count in full
 KINDS = ("topic", "entity", "source")  # also the order ties are explained in
 
 Feature = tuple[str, str]  # (kind, key): ("topic", lexicon entry index), ("entity", name), ...
@@ -44,15 +50,17 @@ Channel = tuple[str, str]  # (platform, channel)
 
 @dataclass(frozen=True, slots=True)
 class Weight:
-    up: float  # decayed 👍 on stories with the feature
-    down: float  # decayed 👎
-    ups: int  # the same, counted plainly (what the explanation shows)
+    up: float  # stories with the feature the channel liked, by their decayed net vote
+    down: float  # ... and disliked
+    ups: int  # 👍 and 👎 clicks on those stories, counted plainly (what `subscriptions` shows)
     downs: int
+    rarity: float = 1.0  # 1: in none of the recent articles; 0: in all of them
 
     @property
     def value(self) -> float:
         net = self.up - self.down
-        return math.copysign(max(0.0, abs(net) - 1), net) / (self.up + self.down + PRIOR)
+        shrunk = math.copysign(max(0.0, abs(net) - 1), net) / (self.up + self.down + PRIOR)
+        return shrunk * self.rarity
 
 
 def story_features(
@@ -155,20 +163,28 @@ def load(
     if not votes:
         return out
     features = _target_features(session, {v[2] for v in votes}, lexicon)
+    rarity = _specificity(session, set().union(*features.values()), now, lexicon)
+    # A story counts once however many readers voted on it: its decayed net vote, at most ±1.
+    stories: dict[tuple[Channel, str], list[float]] = defaultdict(lambda: [0.0, 0, 0])
+    for platform, channel, target, value, at in votes:
+        age_days = max(0.0, (now - at).total_seconds() / 86400)
+        story = stories[((platform, channel), target)]
+        story[0] += value * 0.5 ** (age_days / half_life_days)
+        story[1 if value > 0 else 2] += 1
     sums: dict[Channel, dict[Feature, list[float]]] = defaultdict(
         lambda: defaultdict(lambda: [0.0, 0.0, 0, 0])
     )
-    for platform, channel, target, value, at in votes:
-        age_days = max(0.0, (now - at).total_seconds() / 86400)
-        weight = 0.5 ** (age_days / half_life_days)
-        up = value > 0
+    for (channel, target), (net, ups, downs) in stories.items():
         for feature in features.get(target, ()):
-            cell = sums[(platform, channel)][feature]
-            cell[0 if up else 1] += weight
-            cell[2 if up else 3] += 1
+            cell = sums[channel][feature]
+            cell[0] += max(0.0, min(1.0, net))
+            cell[1] += max(0.0, min(1.0, -net))
+            cell[2] += ups
+            cell[3] += downs
     for channel, cells in sums.items():
         out[channel] = Preferences(
-            {f: Weight(c[0], c[1], int(c[2]), int(c[3])) for f, c in cells.items()}, lexicon
+            {f: Weight(c[0], c[1], int(c[2]), int(c[3]), rarity[f]) for f, c in cells.items()},
+            lexicon,
         )
     return out
 
@@ -191,32 +207,48 @@ def _target_features(
     article's target is ``s:a<article id>``; a target whose articles are gone has none."""
     story_ids = {int(tg[2:]) for tg in targets if tg[2:].isdecimal()}
     article_ids = {int(tg[3:]) for tg in targets if tg.startswith("s:a") and tg[3:].isdecimal()}
-    rows = session.execute(
-        sa.select(
-            col(Article.id),
-            col(Article.story_id),
-            col(Article.title),
-            col(Article.source_name),
-            col(Article.url),
-        ).where(or_(col(Article.story_id).in_(story_ids), col(Article.id).in_(article_ids)))
-    ).all()
-    target_of: dict[int, set[str]] = defaultdict(set)
-    for aid, sid, *_ in rows:
+    where = or_(col(Article.story_id).in_(story_ids), col(Article.id).in_(article_ids))
+    out: dict[str, set[Feature]] = defaultdict(set)
+    for aid, sid, found in _article_features(session, sa.select().where(where), lexicon):
         if sid in story_ids:
-            target_of[aid].add(f"s:{sid}")
+            out[f"s:{sid}"] |= found
         if aid in article_ids:
-            target_of[aid].add(f"s:a{aid}")
+            out[f"s:a{aid}"] |= found
+    return out
+
+
+def _specificity(
+    session: Session, features: set[Feature], now: datetime, lexicon: Lexicon | None
+) -> dict[Feature, float]:
+    """How rare each feature is among the ``SAMPLE`` newest articles: 1 in at most one of
+    ``RARE`` of them, down to 0 in all (an inverse document frequency, capped at 1)."""
+    recent = sa.select().where(col(Article.first_seen_at) <= now)
+    recent = recent.order_by(col(Article.first_seen_at).desc()).limit(SAMPLE)
+    seen: Counter[Feature] = Counter()
+    total = 0
+    for _, _, found in _article_features(session, recent, lexicon):
+        seen.update(found & features)
+        total += 1
+    if total < 2:
+        return dict.fromkeys(features, 1.0)
+    return {f: min(1.0, math.log((total + 1) / (seen[f] + 1)) / math.log(RARE)) for f in features}
+
+
+def _article_features(
+    session: Session, query: sa.Select[tuple[()]], lexicon: Lexicon | None
+) -> list[tuple[int, int | None, set[Feature]]]:
+    """``(article id, story id, features)`` of the articles ``query`` picks."""
+    columns = (Article.id, Article.story_id, Article.title, Article.source_name, Article.url)
+    rows = session.execute(query.add_columns(*map(col, columns))).all()
     names: dict[int, list[str]] = defaultdict(list)
-    if target_of:
+    if rows:
         for aid, name in session.execute(
             select(ArticleEntity.article_id, Entity.name)
             .join(Entity, col(Entity.id) == col(ArticleEntity.entity_id))
-            .where(col(ArticleEntity.article_id).in_(list(target_of)))
+            .where(col(ArticleEntity.article_id).in_([row[0] for row in rows]))
         ):
             names[aid].append(name)
-    out: dict[str, set[Feature]] = defaultdict(set)
-    for aid, _, title, source, url in rows:
-        found = story_features(lexicon, [title], names[aid], [source or url or ""])
-        for target in target_of[aid]:
-            out[target] |= found
-    return out
+    return [
+        (aid, sid, story_features(lexicon, [title], names[aid], [source or url or ""]))
+        for aid, sid, title, source, url in rows
+    ]
