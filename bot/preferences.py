@@ -104,7 +104,7 @@ class Preferences:
 
     def explain(self, lang: str, limit: int = 2) -> str:
         """The strongest learned preferences in words ("fewer stories on shares: 3 👎");
-        "" without votes."""
+        "" while no vote moves the ranking."""
         ranked = sorted(
             self.weights.items(),
             key=lambda fw: (-abs(fw[1].value), KINDS.index(fw[0][0]), self.label(fw[0], lang)),
@@ -139,26 +139,26 @@ def load(
     half_life_days: float,
 ) -> dict[Channel, Preferences]:
     """The preferences of each of ``channels`` at ``now`` (votes after ``now`` not counted);
-    a channel without votes maps to ``NO_PREFERENCES``. Two queries however many channels."""
+    a channel without votes maps to ``NO_PREFERENCES``. Six queries however many channels."""
     wanted = set(channels)
     out = dict.fromkeys(wanted, NO_PREFERENCES)
     if not wanted:
         return out
     horizon = now - timedelta(days=HORIZON * half_life_days)
-    votes = session.execute(
-        sa.select(
-            col(FeedbackVote.platform),
-            col(FeedbackVote.channel),
-            col(FeedbackVote.target),
-            col(FeedbackVote.value),
-            col(FeedbackVote.updated_at),
-        ).where(
-            col(FeedbackVote.channel).in_({c for _, c in wanted}),
-            col(FeedbackVote.kind) == "story",
-            col(FeedbackVote.updated_at) > horizon,
-            col(FeedbackVote.updated_at) <= now,
-        )
-    ).all()
+    query = sa.select(
+        col(FeedbackVote.platform),
+        col(FeedbackVote.channel),
+        col(FeedbackVote.target),
+        col(FeedbackVote.value),
+        col(FeedbackVote.updated_at),
+    ).where(
+        col(FeedbackVote.kind) == "story",
+        col(FeedbackVote.updated_at) > horizon,
+        col(FeedbackVote.updated_at) <= now,
+    )
+    if len(wanted) <= 500:  # a fan-out of thousands reads every channel's votes at once
+        query = query.where(col(FeedbackVote.channel).in_({c for _, c in wanted}))
+    votes = session.execute(query).all()
     votes = [v for v in votes if (v[0], v[1]) in wanted]
     if not votes:
         return out
@@ -222,6 +222,8 @@ def _specificity(
 ) -> dict[Feature, float]:
     """How rare each feature is among the ``SAMPLE`` newest articles: 1 in at most one of
     ``RARE`` of them, down to 0 in all (an inverse document frequency, capped at 1)."""
+    if not features:
+        return {}
     recent = sa.select().where(col(Article.first_seen_at) <= now)
     recent = recent.order_by(col(Article.first_seen_at).desc()).limit(SAMPLE)
     seen: Counter[Feature] = Counter()

@@ -16,7 +16,7 @@ from bot.feedback import Feedback, cast, story_target
 from bot.ingest.files import Item
 from bot.ingest.types import RawArticle
 from bot.models import Article, Subscription
-from bot.preferences import CAP, for_channel
+from bot.preferences import CAP, for_channel, load
 from bot.service import Context, Service
 
 NOW = datetime(2026, 6, 10, 7, 0, tzinfo=UTC)  # 09:00 in Madrid
@@ -133,6 +133,19 @@ def test_several_down_votes_on_stock_stories_lower_them(core: Core, news: dict[s
     # Every other story keeps its score: only the disliked features moved.
     kept = dict(ranked(before))
     assert all(kept[h] == score for h, score in ranked(after) if h in kept)
+
+
+def test_a_fan_out_of_many_channels_reads_the_same_weights(
+    core: Core, news: dict[str, str]
+) -> None:
+    for title, *_ in YESTERDAY:
+        vote(core, news[title], -1)
+    channels = [("slack", f"X{n}") for n in range(600)] + [("slack", "C1"), ("discord", "C1")]
+    with Session(core.engine) as session:
+        many = load(session, channels, NOW, core.lexicon, 14.0)
+        one = for_channel(session, "slack", "C1", NOW, core.lexicon, 14.0)
+    assert many[("slack", "C1")].key == one.key and one
+    assert not many[("discord", "C1")] and not many[("slack", "X1")]
 
 
 def test_votes_count_less_as_weeks_pass(core: Core, news: dict[str, str]) -> None:
