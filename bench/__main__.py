@@ -40,6 +40,7 @@ BENCHMARKS = (
     "langid",
     "answers",
     "llm",
+    "votes",
 )
 
 

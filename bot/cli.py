@@ -321,6 +321,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.llm.client import LLM
     from bot.llm.summaries import summarize
     from bot.models import Subscription
+    from bot.preferences import for_channel
 
     core = _core(settings, store_only=True)
     now = _parse_time(args.now) if args.now else datetime.now(UTC)
@@ -350,6 +351,9 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
             since=since,
             names_es=spanish_names(settings.gazetteer_path),
             gazetteer=Gazetteer.load(settings.gazetteer_path),
+            preferences=for_channel(
+                session, sub.platform, sub.channel, now, core.lexicon, settings.vote_half_life_days
+            ),
         )
     digest = summarize(core.engine, LLM.from_settings(settings), digest)
     if args.json:

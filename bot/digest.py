@@ -20,6 +20,7 @@ from bot.feedback import story_target
 from bot.figures import display_subject
 from bot.i18n import format_date, format_number, t
 from bot.models import Article, ArticleEntity, Entity, Figure, Subscription
+from bot.preferences import Preferences
 from bot.reply import Card, Reply
 from bot.text import fold, split_sentences
 from bot.topics import TopicMatcher, from_stored
@@ -95,11 +96,13 @@ def build_digest(
     max_stories: int = MAX_STORIES,
     names_es: Mapping[str, str] | None = None,
     gazetteer: Gazetteer | None = None,
+    preferences: Preferences | None = None,
 ) -> Digest:
     """The stories first seen in ``(since, now]``; ``since`` defaults to ``now - 24 h``.
 
     ``names_es`` (``bot.figures.spanish_names``) names figure subjects in a Spanish digest;
-    ``gazetteer`` lets a topic match by any alias of its entity (``bot.topics``)."""
+    ``gazetteer`` lets a topic match by any alias of its entity (``bot.topics``);
+    ``preferences`` (``bot.preferences``) are what the channel's 👍/👎 taught its ranking."""
     since = since or now - timedelta(hours=24)
     lang = subscription.lang or "en"
     local = now.astimezone(ZoneInfo(subscription.timezone))
@@ -162,6 +165,9 @@ def build_digest(
             + 0.1 * min(salience[lead.id or 0], 10)
             + (0.5 if topics.include else 0.0)
         )
+        if preferences:  # none: the ranking is exactly the one without votes
+            names = set().union(*(entities[a.id or 0] for a in group))
+            score += preferences.adjustment([a.title for a in group], names, sources)
         figs = [
             format_number(f.value, f.unit, f.text, lang)
             + (f" ({display_subject(f.subject, lang, names_es or {})})" if f.subject else "")

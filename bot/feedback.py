@@ -137,9 +137,19 @@ class Feedback:
     # -- votes --------------------------------------------------------------------------------
 
     def record(
-        self, platform: str, workspace: str, channel: str, user: str, target: str, value: int
+        self,
+        platform: str,
+        workspace: str,
+        channel: str,
+        user: str,
+        target: str,
+        value: int,
+        *,
+        at: datetime | None = None,
     ) -> Vote:
-        """Store ``user``'s vote (+1/-1) on ``target``; a second vote replaces the first."""
+        """Store ``user``'s vote (+1/-1) on ``target`` at ``at`` (default now); a second vote
+        replaces the first."""
+        at = at or datetime.now(UTC)
         if value not in (1, -1) or not _TARGET.fullmatch(target) or not user:
             raise ValueError("a vote is +1 or -1 by a user on a feedback target")
         kind = KINDS[target[0]]
@@ -162,6 +172,8 @@ class Feedback:
                             target=target,
                             kind=kind,
                             value=value,
+                            created_at=at,
+                            updated_at=at,
                         )
                     )
                     try:
@@ -171,7 +183,7 @@ class Feedback:
                     return Vote(target, kind, value, changed=True, first=True)
                 changed = row.value != value
                 if changed:
-                    row.value, row.updated_at = value, datetime.now(UTC)
+                    row.value, row.updated_at = value, at
                     session.add(row)
                     session.commit()
                 return Vote(target, kind, value, changed=changed, first=False)

@@ -375,6 +375,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "{time} {timezone} · {language} · temas: {topics}",
         "en": "{time} {timezone} · {language} · topics: {topics}",
     },
+    "prefs_fewer_topic": {
+        "es": "menos historias sobre {name}: {n} 👎",
+        "en": "fewer stories on {name}: {n} 👎",
+    },
+    "prefs_more_topic": {
+        "es": "más historias sobre {name}: {n} 👍",
+        "en": "more stories on {name}: {n} 👍",
+    },
+    "prefs_fewer_source": {
+        "es": "menos historias de {name}: {n} 👎",
+        "en": "fewer stories from {name}: {n} 👎",
+    },
+    "prefs_more_source": {
+        "es": "más historias de {name}: {n} 👍",
+        "en": "more stories from {name}: {n} 👍",
+    },
     "all_topics": {"es": "todos", "en": "all"},
     "yes": {"es": "sí", "en": "yes"},
     "no": {"es": "no", "en": "no"},

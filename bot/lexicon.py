@@ -174,6 +174,10 @@ class Lexicon:
             out.append(([*spanish, *english], start, end))
         return out
 
+    def entry_keys(self, text: str) -> set[str]:
+        """The entries found in ``text``, each as its index (a topic, whatever the language)."""
+        return set(self._matcher.find(text))
+
     def expand(self, query: str) -> list[str]:
         """Every variant (both languages) of every lexicon term found in ``query``."""
         out: dict[str, None] = {}

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot import ledger
+from bot import ledger, preferences
 from bot.core import Core
 from bot.digest import Digest, build_digest, digest_reply
 from bot.figures import spanish_names
@@ -292,7 +292,8 @@ class DigestRunner:
         return out
 
     def _build_all(self, claimed: list[_Claim], now: datetime) -> dict[int, Digest]:
-        """One digest per distinct (since, topics, language, minimum sources, timezone)."""
+        """One digest per distinct (since, topics, language, minimum sources, timezone, and
+        what the channel's votes taught its ranking: channels without votes share)."""
         built: dict[tuple[object, ...], Digest] = {}
         out: dict[int, Digest] = {}
         max_stories = self.core.settings.digest_max_stories
@@ -302,11 +303,16 @@ class DigestRunner:
         summarizer = Summarizer(self.core.engine, llm, self.metrics) if llm else None
         with Session(self.core.engine) as session:
             starts = ledger.last_until_many(session, [c.sub.id for c in claimed if c.sub.id])
+            channels = [(c.sub.platform, c.sub.channel) for c in claimed]
+            votes = preferences.load(
+                session, channels, now, self.core.lexicon, self.core.settings.vote_half_life_days
+            )
             for claim in claimed:
                 sub = claim.sub
                 assert sub.id is not None
                 since = starts.get(sub.id) or now - timedelta(hours=24)
-                signature = (since, sub.topics, sub.lang, sub.min_sources, sub.timezone)
+                prefs = votes[(sub.platform, sub.channel)]
+                signature = (since, sub.topics, sub.lang, sub.min_sources, sub.timezone, prefs.key)
                 if signature not in built:
                     built[signature] = build_digest(
                         session,
@@ -316,6 +322,7 @@ class DigestRunner:
                         max_stories=max_stories,
                         names_es=names,
                         gazetteer=self.core.gazetteer,
+                        preferences=prefs,
                     )
                     if summarizer is not None:
                         summarizer.apply(built[signature])

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     poll_interval_minutes: int = 30
     digest_grace_minutes: int = 60
     digest_max_stories: int = 5
+    # A 👍/👎 on a digest story counts half as much in the channel's ranking after this many
+    # days (bot.preferences).
+    vote_half_life_days: float = Field(default=14.0, gt=0)
     # How often a replica re-checks scheduler leadership and pulls new passages into its index.
     supervise_seconds: float = 5.0
     # A digest claim's lease: renewed every third of it while its sender works, so a claim

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot import ledger
+from bot import ledger, preferences
 from bot.commands import grammar
 from bot.commands.reading import channel_is
 from bot.commands.spec import Context, Host, Option, Spec
@@ -81,9 +81,20 @@ def subscriptions(host: Host, args: str, lang: str, ctx: Context) -> Reply:
             .scalars()
             .all()
         )
-    if not subs:
-        return Reply(text=t("no_subscriptions", lang), lang=lang)
-    fields = [(f"#{s.channel}", t("subscription_row", lang, **_sub_fields(s, lang))) for s in subs]
+        if not subs:
+            return Reply(text=t("no_subscriptions", lang), lang=lang)
+        learned = preferences.load(
+            session,
+            [(s.platform, s.channel) for s in subs],
+            host.now(),
+            host.core.lexicon,
+            host.core.settings.vote_half_life_days,
+        )
+    fields = []
+    for sub in subs:
+        row = t("subscription_row", lang, **_sub_fields(sub, lang))
+        why = learned[(sub.platform, sub.channel)].explain(lang)  # "" without votes
+        fields.append((f"#{sub.channel}", f"{row}\n{why}" if why else row))
     return Reply(text=t("subscriptions_header", lang), lang=lang, fields=fields)
 
 

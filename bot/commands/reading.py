@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot import ledger
+from bot import ledger, preferences
 from bot.answers import answer
 from bot.charts import chart_attachment
 from bot.commands import grammar
@@ -220,14 +220,23 @@ def digest(host: Host, args: str, lang: str, ctx: Context) -> Reply:
             platform=ctx.platform, workspace=ctx.workspace, channel=ctx.channel, lang=lang
         )
         since = ledger.last_until(session, sub.id) if sub.id else None
+        now = host.now()
         built = build_digest(
             session,
             sub,
-            host.now(),
+            now,
             since=since,
             max_stories=core.settings.digest_max_stories,
             names_es=spanish_names(core.settings.gazetteer_path),
             gazetteer=core.gazetteer,
+            preferences=preferences.for_channel(
+                session,
+                sub.platform,
+                sub.channel,
+                now,
+                core.lexicon,
+                core.settings.vote_half_life_days,
+            ),
         )
     return digest_reply(summarize(core.engine, host.llm, built, host.metrics))
 
