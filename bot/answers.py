@@ -54,6 +54,7 @@ ARTICLES_READ = 6
 _QUANTITY = re.compile(
     r"\b(cu[aá]nt[oa]s?|how (many|much|big|large)|what (share|percentage|proportion|fraction|"
     r"price|valuation)|porcentaje|proporci[oó]n|cuota|share|percentage|qu[eé] parte|"
+    r"scor(?:e|ed|es)|puntuaci[oó]n|puntaje|"
     r"precio|price|cost[oó]?|costs?|valuation|valoraci[oó]n|how often|con qu[eé] frecuencia)\b",
     re.IGNORECASE,
 )
@@ -209,6 +210,9 @@ class _Concept:
     #: the noun a "which/qué" asks for ("¿qué startup…?", "which phones"): counted where a
     #: sentence says it, not required where it names the thing without the kind
     optional: bool = False
+    #: no lexicon entry, family or induced translation links the word to the other language
+    #: ("voicing", "cracks"): an article in that language cannot be judged on it
+    unlinked: bool = False
 
     def matched(self, terms: set[str]) -> bool:
         return bool(self.stems & terms) or any(set(p) <= terms for p in self.phrases)
@@ -228,6 +232,25 @@ def _coverage(concepts: Sequence[_Concept], terms: set[str], prefixes: set[str])
     matched = [c.matched_loosely(terms, prefixes) for c in concepts]
     counted = sum(1 for c, m in zip(concepts, matched, strict=True) if m or not c.optional)
     return sum(matched) / counted if counted else 0.0
+
+
+def _readable(
+    concepts: list[_Concept],
+    content: list[_Concept],
+    terms: set[str],
+    prefixes: set[str],
+    vouched: bool,
+) -> tuple[list[_Concept], list[_Concept]]:
+    """``concepts`` and ``content`` less the unlinked words a text in the other language
+    does not say: nothing translates them, so their absence is no evidence. Only when most
+    of the question can be read there and the text shows it is on topic (the model puts it
+    close, or it says two of the question's words); otherwise all of them count."""
+    hit = [c.matched_loosely(terms, prefixes) for c in content]
+    readable = [h or not c.unlinked for c, h in zip(content, hit, strict=True)]
+    if 2 * sum(readable) < len(content) or not (vouched or sum(hit) >= 2):
+        return concepts, content
+    kept = [c for c in concepts if not c.unlinked or c.matched_loosely(terms, prefixes)]
+    return kept, [c for c, r in zip(content, readable, strict=True) if r]
 
 
 def _prefixes(stems: set[str]) -> set[str]:
@@ -297,7 +320,7 @@ class _Sentence:
 
 
 def _concepts(
-    core: Core, question: str, skip: frozenset[str] | set[str] = frozenset()
+    core: Core, question: str, skip: frozenset[str] | set[str] = frozenset(), lang: str = ""
 ) -> list[_Concept]:
     """The question's words that must be covered, one concept per word. A known name of
     several words ("Estados Unidos", "EE.UU.") is one concept with all its aliases; each word
@@ -324,9 +347,8 @@ def _concepts(
         # with no translation ("Bun", "SuperGrok"). A capitalised word the lexicon translates
         # ("Southeast" / "sudeste") is content that the other language may cover.
         translatable = bool(core.searcher.expander.lexicon.expand(word))
-        is_name = bool(core.gazetteer.find(raw)) or (
-            match.start() > 0 and raw[:1].isupper() and not translatable
-        )
+        known = bool(core.gazetteer.find(raw))
+        is_name = known or (match.start() > 0 and raw[:1].isupper() and not translatable)
         # The word as typed too: "US" is a name with aliases, the folded "us" has none.
         variants = core.searcher.expander.variants
         inside = [v for s in phrases_at if s[0] <= match.start() < s[1] for v in s[2]]
@@ -336,8 +358,13 @@ def _concepts(
         # Induced translations of the word as asked only: chained through the lexicon's
         # variants they drift ("revenue" -> "facturación" -> "scale").
         stems |= own_stems | core.searcher.expander.lexicon.translations(own_stems)
+        # English capitalises what Spanish does not ("Greek" / "griego", "the Lion King" /
+        # "El rey león"): an English capitalised word no one knows is a name only in English.
+        untranslated = not phrases and stems <= own_stems | set(query_terms(raw))
+        unlinked = untranslated and (not is_name or (lang == "en" and not known))
         if stems or phrases:
-            concepts.append(_Concept(stems, phrases, is_name, optional=after_wh and not is_name))
+            optional = after_wh and not is_name
+            concepts.append(_Concept(stems, phrases, is_name, optional, unlinked))
     return concepts
 
 
@@ -413,7 +440,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     question = validate_query(question, core.settings.max_query_chars)
     hits = core.searcher.search(question, limit=limit_articles)
     when, said = _when(question)
-    concepts = _concepts(core, question, said)
+    concepts = _concepts(core, question, said, lang)
     if not hits or not (concepts or when):
         return _not_found(question, lang)
     ids = [h.article_id for h in hits]
@@ -452,7 +479,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     eligible = {
         aid
         for aid, terms in article_terms.items()
-        if all(c.matched(terms) for c in names)
+        if all(c.matched(terms) or (c.unlinked and articles[aid].lang != lang) for c in names)
         and (when is None or when.fits(articles[aid].published_at))
     }
     with_number = {(s.article_id, s.index) for s in sentences if _HAS_NUMBER.search(s.text)}
@@ -465,11 +492,15 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             continue
         terms = _terms(s.text) | source_terms[s.article_id]
         prefixes = _prefixes(terms)
-        specific = _coverage(content, terms, prefixes)
-        overall = _coverage(concepts, terms, prefixes)
+        vouched = dense.get(s.passage_id, 0.0) >= strong
+        judged, judged_content = concepts, content
+        if articles[s.article_id].lang != lang:
+            judged, judged_content = _readable(concepts, content, terms, prefixes, vouched)
+        specific = _coverage(judged_content, terms, prefixes)
+        overall = _coverage(judged, terms, prefixes)
         says = sum(c.matched_loosely(terms, prefixes) for c in concepts) / len(concepts)
         coverage = min(specific, overall)  # the bar: names alone never clear it
-        if coverage < MIN_COVERAGE and specific > 0 and dense.get(s.passage_id, 0.0) >= strong:
+        if coverage < MIN_COVERAGE and specific > 0 and vouched:
             # Across languages the lexicon cannot link every paraphrase; a passage the model
             # puts very close to the question vouches for the rest of its content.
             coverage = MIN_COVERAGE

@@ -128,3 +128,28 @@ def test_a_name_alone_does_not_answer(seeded_core: Core) -> None:
     """The article names Alibaba, but says nothing of its employees."""
     result = answer(seeded_core, "How many employees does Alibaba have?", "en")
     assert not result.found, result.text
+
+
+def test_a_word_nothing_translates_is_no_evidence_against_the_other_language() -> None:
+    """ "voicing" has no Spanish link: a Spanish text that says the rest is judged on the rest,
+    but only when it shows it is on topic, and never when most of the question is unreadable."""
+    from bot.answers import _Concept, _readable
+
+    voicing = _Concept({"voicing", "voic"}, [], unlinked=True)
+    remake = _Concept({"remak"}, [], unlinked=True)
+    disney = _Concept({"disney"}, [], is_name=True)
+    lion = _Concept({"lion"}, [], is_name=True, unlinked=True)
+    king = _Concept({"king", "rey"}, [])
+    concepts, content = [voicing, disney, lion, king, remake], [voicing, king, remake]
+    terms = {"beyonc", "nala", "remak", "rey", "leon", "disney"}
+    judged, judged_content = _readable(concepts, content, terms, set(), vouched=False)
+    assert judged_content == [king, remake] and voicing not in judged and lion not in judged
+    # one word found and no vouching model: everything still counts
+    assert _readable(concepts, content, {"remak"}, set(), vouched=False) == (concepts, content)
+    # most of the question unreadable: everything counts, however close the model puts it
+    weather = [_Concept({"weather"}, [], unlinked=True), _Concept({"tomorrow"}, [], unlinked=True)]
+    paris = _Concept({"paris", "par"}, [])
+    assert _readable([*weather, paris], [*weather, paris], {"par"}, set(), vouched=True) == (
+        [*weather, paris],
+        [*weather, paris],
+    )
