@@ -334,6 +334,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": 'subscribe 09:00 Europe/Madrid "Hugging Face" Qwen -crypto',
     },
     "digest_header": {"es": "Resumen de IA — {date}", "en": "AI digest — {date}"},
+    # A story of a digest that changed since (bot.updates), told in the digest's thread.
+    "update": {"es": "Actualización: {changes}", "en": "Update: {changes}"},
+    "update_up": {
+        "es": "{subject} superó {value} (antes {was})",
+        "en": "{subject} passed {value} (was {was})",
+    },
+    "update_down": {
+        "es": "{subject} bajó a {value} (antes {was})",
+        "en": "{subject} down to {value} (was {was})",
+    },
+    "update_new_figure": {"es": "cifra nueva: {figure}", "en": "new figure: {figure}"},
+    "update_source": {"es": "{n} fuente nueva", "en": "{n} new source"},
+    "update_sources": {"es": "{n} fuentes nuevas", "en": "{n} new sources"},
     "digest_empty": {
         "es": "Nada nuevo desde el último resumen.",
         "en": "Nothing new since the last digest.",

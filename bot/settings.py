@@ -111,6 +111,8 @@ class Settings(BaseSettings):
     poll_interval_minutes: int = 30
     digest_grace_minutes: int = 60
     digest_max_stories: int = 5
+    # How often the leader looks for story updates to post in digest threads (bot.updates).
+    followup_interval_minutes: float = Field(default=30.0, gt=0)
     # How often a replica re-checks scheduler leadership and pulls new passages into its index.
     supervise_seconds: float = 5.0
     # A digest claim's lease: renewed every third of it while its sender works, so a claim
