@@ -27,7 +27,8 @@ Responses
     rate limits are HTTP 429 with a ``Retry-After`` header. Token-authenticated calls carry
     ``X-OAuth-Scopes`` (the workspace's ``scopes``). Implemented methods:
     ``auth.test``, ``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``,
-    ``chat.delete``, ``conversations.info``, ``conversations.join``,
+    ``chat.delete``, ``conversations.history``, ``conversations.replies``,
+    ``conversations.info``, ``conversations.join``,
     ``conversations.open``, ``users.info``, ``users.conversations``, ``views.publish``,
     ``oauth.v2.access``. Any other method is recorded and answered ``{"ok": true}`` (see
     :meth:`FakeSlackAPI.unknown_methods`, :meth:`FakeSlackAPI.respond_with` to script a body).
@@ -922,6 +923,44 @@ class FakeSlackAPI:
             "messages": page,
             "has_more": more,
             "pin_count": 0,
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _m_conversations_replies(self, params: JSONDict, ws: Workspace) -> JSONDict:
+        """A thread: its parent, then its replies, oldest first; ``oldest``/``latest``
+        exclusive; ``metadata`` only with ``include_all_metadata``; ``cursor`` pagination.
+        An unknown parent is ``thread_not_found``."""
+        ch = self._resolve(params.get("channel"))
+        parent = _str_or_none(params.get("ts")) or ""
+        if (ch["id"], parent) not in self._messages:
+            raise _ApiError("thread_not_found")
+        oldest = float(_str_or_none(params.get("oldest")) or 0)
+        latest = float(_str_or_none(params.get("latest")) or "inf")
+        limit = max(1, min(1000, int(_str_or_none(params.get("limit")) or 1000)))
+        include = str(params.get("include_all_metadata", "")).lower() in {"1", "true"}
+        cursor = _str_or_none(params.get("cursor"))
+        start = int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
+        found = sorted(
+            (
+                m
+                for (cid, ts), m in self._messages.items()
+                if cid == ch["id"]
+                and (ts == parent or (m.get("thread_ts") == parent and oldest < float(ts) < latest))
+            ),
+            key=lambda m: float(m["ts"]),
+        )
+        page = []
+        for m in found[start : start + limit]:
+            item = {k: copy.deepcopy(v) for k, v in m.items() if k != "channel"}
+            if not include:
+                item.pop("metadata", None)
+            page.append(item)
+        more = start + limit < len(found)
+        next_cursor = base64.b64encode(f"next_ts:{start + limit}".encode()).decode() if more else ""
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
             "response_metadata": {"next_cursor": next_cursor},
         }
 
