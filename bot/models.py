@@ -160,18 +160,10 @@ class Subscription(SQLModel, table=True):
     updated_at: datetime = _at(created=True)
 
 
-class Delivery(SQLModel, table=True):
-    """The ledger: one row per subscription and local date, so a digest goes out once a day.
+class _Claimable(SQLModel):
+    """A ledger row's claim (``bot.ledger``): ``status`` "sending" (claimed), "sent", "empty"
+    (nothing new, skip-empty), "failed"."""
 
-    ``status``: "sending" (claimed), "sent", "empty" (nothing new, skip-empty), "failed".
-    ``until`` is the ``now`` the digest was built at: the next digest starts there.
-    """
-
-    __table_args__ = (UniqueConstraint("subscription_id", "local_date"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    subscription_id: int = Field(foreign_key="subscription.id", index=True)
-    local_date: str  # YYYY-MM-DD in the subscription's timezone
     status: str = "sending"
     claimed_by: str = ""
     claimed_at: datetime = _at(created=True)
@@ -180,9 +172,22 @@ class Delivery(SQLModel, table=True):
     # and no outcome may have reached the platform, so it is checked before it is resent.
     started_at: datetime | None = _at()
     sent_at: datetime | None = _at()
+    error: str | None = None
+
+
+class Delivery(_Claimable, table=True):
+    """The ledger: one row per subscription and local date, so a digest goes out once a day.
+
+    ``until`` is the ``now`` the digest was built at: the next digest starts there.
+    """
+
+    __table_args__ = (UniqueConstraint("subscription_id", "local_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(foreign_key="subscription.id", index=True)
+    local_date: str  # YYYY-MM-DD in the subscription's timezone
     until: datetime | None = _at()
     stories: int = 0
-    error: str | None = None
     # Where replies to the digest go (``Sender.send``'s answer): Slack the message's ``ts``,
     # Discord "thread:ID" or "message:ID". None: the platform gave none; no updates.
     thread: str | None = None
@@ -199,7 +204,7 @@ class DigestStory(SQLModel, table=True):
     upto: int
 
 
-class StoryUpdate(SQLModel, table=True):
+class StoryUpdate(_Claimable, table=True):
     """The ledger of story updates (``bot.updates``), kept like ``Delivery``: one row per
     subscription and ``change`` ("<story id>:<upto>", the newest article it tells about),
     claimed before the reply is posted in the thread of ``delivery_id``'s digest."""
@@ -213,13 +218,6 @@ class StoryUpdate(SQLModel, table=True):
     story_id: int
     upto: int
     delivery_id: int = Field(foreign_key="delivery.id")
-    status: str = "sending"
-    claimed_by: str = ""
-    claimed_at: datetime = _at(created=True)
-    attempts: int = 1
-    started_at: datetime | None = _at()
-    sent_at: datetime | None = _at()
-    error: str | None = None
 
 
 class IndexMeta(SQLModel, table=True):

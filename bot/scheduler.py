@@ -734,37 +734,29 @@ class Scheduler:
         self.aps = AsyncIOScheduler(timezone=UTC)
 
     def start(self) -> None:
+        if self.poll is not None:
+            self._every(self._poll, self.poll_interval, "poll", next_run_time=datetime.now(UTC))
+        if self.updates is not None:
+            self._every(self._updates, self.update_interval, "updates")
+        self._every(self._sweep, self.sync_interval, "sync")
+        self.sync_jobs()
+        self.aps.start()
+
+    def _every(
+        self, job: Callable[[], object], interval: timedelta, job_id: str, **options: object
+    ) -> None:
+        """``job`` every ``interval``, one run at a time (a late run is not doubled)."""
         from apscheduler.triggers.interval import IntervalTrigger
 
-        if self.poll is not None:
-            self.aps.add_job(
-                self._poll,
-                IntervalTrigger(seconds=self.poll_interval.total_seconds()),
-                id="poll",
-                coalesce=True,
-                max_instances=1,
-                replace_existing=True,
-                next_run_time=datetime.now(UTC),
-            )
-        if self.updates is not None:
-            self.aps.add_job(
-                self._updates,
-                IntervalTrigger(seconds=self.update_interval.total_seconds()),
-                id="updates",
-                coalesce=True,
-                max_instances=1,
-                replace_existing=True,
-            )
         self.aps.add_job(
-            self._sweep,
-            IntervalTrigger(seconds=self.sync_interval.total_seconds()),
-            id="sync",
+            job,
+            IntervalTrigger(seconds=interval.total_seconds()),
+            id=job_id,
             coalesce=True,
             max_instances=1,
             replace_existing=True,
+            **options,
         )
-        self.sync_jobs()
-        self.aps.start()
 
     def shutdown(self) -> None:
         if self.aps.running:

@@ -70,6 +70,16 @@ def runners(
     return DigestRunner(**options), UpdateRunner(**options)
 
 
+async def digest_then_the_story_grows(core: Core, sender: Sender, options: str) -> UpdateRunner:
+    """A Slack channel subscribed with ``options`` gets its digest; then another outlet's
+    article joins the Qwen story. The update runner that is to tell it."""
+    subscribe(core, "slack", TEAM_ID, SLACK_CHANNEL, options)
+    digests, updates = runners(core, sender)
+    assert (await digests.run_due()).sent == 1
+    ingest(core, "qwen_billion_es.md")
+    return updates
+
+
 def ingest(core: Core, name: str) -> None:
     report = core.ingester.ingest(iter_path(str(STORIES / name)))
     assert len(report.new) == 1, report
@@ -150,10 +160,7 @@ async def test_a_send_taken_over_mid_flight_is_found_in_the_thread_not_posted_ag
 ) -> None:
     """The sender died after Slack took the reply and before the ledger heard: the next
     leader finds the reply's key in the thread (``conversations.replies``)."""
-    subscribe(seeded, "slack", TEAM_ID, SLACK_CHANNEL, "")
-    digests, updates = runners(seeded, sender)
-    await digests.run_due()
-    ingest(seeded, "qwen_billion_es.md")
+    updates = await digest_then_the_story_grows(seeded, sender, "")
     assert (await updates.run_due()).sent == 1
     with Session(seeded.engine) as session:
         session.execute(
@@ -177,10 +184,7 @@ async def test_a_send_taken_over_mid_flight_is_found_in_the_thread_not_posted_ag
 async def test_followups_no_and_quiet_days_post_nothing(
     seeded: Core, slack: FakeSlackAPI, sender: SlackDigestSender
 ) -> None:
-    subscribe(seeded, "slack", TEAM_ID, SLACK_CHANNEL, "followups=no")
-    digests, updates = runners(seeded, sender)
-    await digests.run_due()
-    ingest(seeded, "qwen_billion_es.md")
+    updates = await digest_then_the_story_grows(seeded, sender, "followups=no")
     assert (await updates.run_due()).due == 0, "turned off"
     ctx = Context(platform="slack", workspace=TEAM_ID, channel=SLACK_CHANNEL)
     shown = Service(seeded).handle_text("subscriptions", ctx)
@@ -206,10 +210,7 @@ async def test_two_replicas_racing_post_an_update_once(
 ) -> None:
     """Two processes (each its own engine) check at the same moment, neither the leader's
     exclusive takeover: the ledger's unique (subscription, change) lets one post."""
-    subscribe(seeded, "slack", TEAM_ID, SLACK_CHANNEL, "")
-    digests, _ = runners(seeded, sender)
-    await digests.run_due()
-    ingest(seeded, "qwen_billion_es.md")
+    await digest_then_the_story_grows(seeded, sender, "")
     other = Core.build(settings, embedder=HashingEmbedder())
     try:
         first = runners(seeded, sender, worker="a")[1]
@@ -224,10 +225,7 @@ async def test_two_replicas_racing_post_an_update_once(
 async def test_unsubscribe_after_a_digest_and_its_updates_works(
     seeded: Core, slack: FakeSlackAPI, sender: SlackDigestSender
 ) -> None:
-    subscribe(seeded, "slack", TEAM_ID, SLACK_CHANNEL, "")
-    digests, updates = runners(seeded, sender)
-    await digests.run_due()
-    ingest(seeded, "qwen_billion_es.md")
+    updates = await digest_then_the_story_grows(seeded, sender, "")
     await updates.run_due()
     ctx = Context(platform="slack", workspace=TEAM_ID, channel=SLACK_CHANNEL)
     reply = Service(seeded).handle_text("unsubscribe", ctx)
