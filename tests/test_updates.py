@@ -284,3 +284,28 @@ async def test_discord_updates_go_in_the_digest_thread_forum_post_or_as_a_reply(
         assert new["message_reference"]["message_id"] == ref
     else:
         assert new["channel_id"] == ref, "inside the digest's thread or forum post"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_discord_an_update_to_a_deleted_digest_is_not_posted_on_its_own(
+    seeded: Core, discord_fake: FakeDiscord, tmp_path: Path
+) -> None:
+    from adapters.discord import DiscordAdapter
+
+    fake = discord_fake
+    subscribe(seeded, "discord", str(GUILD_ID), str(CHANNEL_ID), "")
+    settings = make_settings(tmp_path, discord_token="fake-token", discord_api_url=fake.api_base)
+    adapter = DiscordAdapter(
+        service=Service(seeded), settings=settings, ready_timeout=5, guild_ready_timeout=0.05
+    )
+    await adapter.start()
+    try:
+        digests, updates = runners(seeded, adapter, retry_delays=())
+        await digests.run_due()
+        fake.messages.clear()  # someone deleted the digest
+        ingest(seeded, "qwen_billion_es.md")
+        report = await updates.run_due()
+    finally:
+        await adapter.stop()
+    assert (report.sent, report.failed) == (0, 1)
+    assert fake.messages == {}, "no update without its digest"

@@ -67,7 +67,8 @@ class DigestPoster:
         if kind == "thread":
             target, reference = int(ref), None
         else:
-            target, reference = channel_id, {"message_id": ref, "fail_if_not_exists": False}
+            # A digest message deleted since: refused, never posted as a new message.
+            target, reference = channel_id, {"message_id": ref, "fail_if_not_exists": True}
         for page, key in zip(pages, nonces, strict=True):
             await self._send(target, page, key, reference)
 
