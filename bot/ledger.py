@@ -99,7 +99,8 @@ def claim_many(
                 )
             ).scalars()
             out.update({(r.subscription_id, getattr(r, book.key)): r for r in found})
-        return out
+        asked = set(pairs)  # the two IN lists also match pairs nobody asked for
+        return {pair: row for pair, row in out.items() if pair in asked}
 
     before = rows_for(wanted)
     missing = [pair for pair in wanted if pair not in before]

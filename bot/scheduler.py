@@ -5,6 +5,8 @@ Jobs are derived from the database: one APScheduler job per distinct schedule
 Europe/Madrid are one job that builds each distinct digest once and paces the
 sends. A job's first run time is today's due time when today is not delivered
 yet, so APScheduler's own misfire grace decides what a restarted bot still sends.
+Story updates (``bot.updates``) go out on an interval job through the same claim, send
+and record machinery (``LedgerRunner``), on their own ledger.
 """
 
 from __future__ import annotations

@@ -309,3 +309,31 @@ async def test_discord_an_update_to_a_deleted_digest_is_not_posted_on_its_own(
         await adapter.stop()
     assert (report.sent, report.failed) == (0, 1)
     assert fake.messages == {}, "no update without its digest"
+
+
+def test_a_claim_takes_only_the_pairs_asked_for(core: Core) -> None:
+    """Two subscriptions and two changes: the failed row (1, "7:1") is neither pair asked
+    for, though it matches both IN lists, so it is left as it is."""
+    from bot import ledger
+
+    for channel in ("C1", "C2"):
+        subscribe(core, "slack", TEAM_ID, channel, "")
+    with Session(core.engine) as session:
+        subs = [s.id or 0 for s in session.exec(select(Subscription).order_by(Subscription.id))]
+        session.add(Delivery(subscription_id=subs[0], local_date="2026-12-05", status="sent"))
+        session.flush()
+        columns = {"story_id": 7, "upto": 1, "delivery_id": 1}
+        session.add(StoryUpdate(subscription_id=subs[0], change="7:1", status="failed", **columns))
+        session.commit()
+        now = datetime.now(UTC)
+        wanted = [(subs[0], "7:2"), (subs[1], "7:1")]
+        values = {pair: columns for pair in wanted}
+        claimed = ledger.claim_many(
+            session, wanted, now, "w", timedelta(seconds=15), book=ledger.UPDATES, values=values
+        )
+        session.commit()
+        failed = session.exec(select(StoryUpdate).where(StoryUpdate.change == "7:1")).all()
+    assert set(claimed) == set(wanted)
+    assert [
+        (r.subscription_id, r.status, r.attempts) for r in failed if r.subscription_id == subs[0]
+    ] == [(subs[0], "failed", 1)]
