@@ -193,6 +193,12 @@ def _compare(
     return bool(change.sources or change.figures)
 
 
+def _comparable(fig: Figure) -> bool:
+    """A bare count ("1.200 millones"), or a percentage or amount of nobody, says too little
+    to tell what it is a new value of."""
+    return bool(fig.unit) and (fig.unit not in _PER_SUBJECT or fig.subject is not None)
+
+
 def _quantity(fig: Figure) -> tuple[str, str | None]:
     return (fig.unit, fig.subject) if fig.unit in _PER_SUBJECT else (fig.unit, None)
 
@@ -201,14 +207,14 @@ def _figure_changes(before: list[Figure], after: list[Figure]) -> list[FigureCha
     """New values of quantities the story had, then quantities it did not have (newest
     article's value first). A value the story already quoted is no change."""
     had: dict[tuple[str, str | None], list[Figure]] = defaultdict(list)
-    for fig in before:
-        if fig.unit:  # a bare count ("1.200 millones") says too little to compare
-            had[_quantity(fig)].append(fig)
+    for fig in filter(_comparable, before):
+        had[_quantity(fig)].append(fig)
     seen = {(q, round(f.value, 6)) for q, figs in had.items() for f in figs}
     found: dict[tuple[str, str | None], Figure] = {}
-    for fig in reversed(after):  # the newest article's figures win
+    # The newest article's figures win, each article's in the order it gives them.
+    for fig in sorted(filter(_comparable, after), key=lambda f: (-f.article_id, f.id or 0)):
         quantity = _quantity(fig)
-        if not fig.unit or (quantity, round(fig.value, 6)) in seen or quantity in found:
+        if (quantity, round(fig.value, 6)) in seen or quantity in found:
             continue
         found[quantity] = fig
     changed, new = [], []

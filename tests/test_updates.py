@@ -27,9 +27,10 @@ from sqlmodel import Session, col, select
 from adapters.slack import SlackAdapter
 from adapters.slack.digests import SlackDigestSender
 from bot.core import Core
+from bot.i18n import t
 from bot.index.embedder import HashingEmbedder
 from bot.ingest.files import iter_path
-from bot.models import Article, Delivery, DigestStory, StoryUpdate, Subscription
+from bot.models import Article, Delivery, DigestStory, Figure, StoryUpdate, Subscription
 from bot.ports import Sender
 from bot.scheduler import DigestRunner, UpdateRunner
 from bot.service import Context, Service
@@ -337,3 +338,42 @@ def test_a_claim_takes_only_the_pairs_asked_for(core: Core) -> None:
     assert [
         (r.subscription_id, r.status, r.attempts) for r in failed if r.subscription_id == subs[0]
     ] == [(subs[0], "failed", 1)]
+
+
+def _fig(article: int, value: float, unit: str, subject: str | None = None) -> Figure:
+    return Figure(article_id=article, text="", value=value, unit=unit, subject=subject, sentence="")
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "lang", "told"),
+    [
+        # The same value in another language's words is no change; a bare % is nobody's.
+        ([_fig(1, 7e8, "downloads", "Qwen")], [_fig(2, 7e8, "downloads")], "en", ""),
+        ([_fig(1, 17, "%", "China")], [_fig(2, 21, "%")], "en", ""),
+        (
+            [_fig(1, 17, "%", "China"), _fig(1, 15.8, "%", "United States")],
+            [_fig(2, 15.8, "%", "China"), _fig(2, 1e6, "users", "Qwen")],
+            "es",
+            "China bajó a 15,8 % (antes 17 %), cifra nueva: 1 millón de usuarios (Qwen)",
+        ),
+        (
+            [_fig(1, 6.6e9, "usd", "OpenAI")],
+            [_fig(2, 1e10, "usd", "OpenAI"), _fig(3, 1.2e10, "usd", "OpenAI")],
+            "en",
+            "OpenAI passed $12 billion (was $6.6 billion)",  # the newest article's value
+        ),
+    ],
+)
+def test_what_an_update_says_of_figures(
+    before: list[Figure], after: list[Figure], lang: str, told: str
+) -> None:
+    from bot.updates import Change, _figure_changes, update_reply
+
+    change = Change(
+        Subscription(platform="slack", workspace="T", channel="C", lang=lang), 1, 3, 1, "ts"
+    )
+    change.figures = _figure_changes(before, after)
+    reply = update_reply(change, {"United States": "Estados Unidos"})
+    assert reply.text == (
+        t("update", lang, changes=told) if told else t("update", lang, changes="")
+    )
