@@ -643,7 +643,8 @@ class DigestRunner(LedgerRunner[tuple[Subscription, date], _Built]):
         sub, digest = claim.sub, built.digest
         assert sub.id is not None
         if not digest.stories and sub.skip_empty:
-            await self._record({"id": claim.id, "status": "empty", "until": now, "stories": 0})
+            empty = {"id": claim.id, "status": "empty", "until": now, "stories": 0, "error": None}
+            await self._record(empty)
             report.empty += 1
             return
         outcome, thread = await self._post(claim, digest_reply(digest), report)
