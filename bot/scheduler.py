@@ -714,7 +714,8 @@ class UpdateRunner(LedgerRunner[updates.Change, Reply]):
 
 
 class Scheduler:
-    """APScheduler (asyncio) around the runner: digest jobs derived from the database."""
+    """APScheduler (asyncio) around the runners: digest jobs derived from the database, and
+    an interval job each for feed polling and story updates."""
 
     def __init__(
         self,
