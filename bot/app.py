@@ -24,7 +24,7 @@ from bot.leader import Leadership
 from bot.metrics import Metrics
 from bot.ops import OpsNotifier, parse_ops_channel
 from bot.ports import Adapter, Sender
-from bot.scheduler import DigestRunner, Scheduler
+from bot.scheduler import DigestRunner, Scheduler, UpdateRunner
 from bot.service import Service
 from bot.settings import Settings
 
@@ -80,6 +80,14 @@ def build_scheduler(service: Service, adapters: list[Adapter]) -> Scheduler:
         exclusive=True,
         metrics=service.metrics,
     )
+    # Story updates in the digests' threads, under the same ledger discipline.
+    updates = UpdateRunner(
+        core=runner.core,
+        senders=runner.senders,
+        lease=runner.lease,
+        exclusive=True,
+        metrics=runner.metrics,
+    )
 
     notifier = ops_notifier(settings, adapters)
 
@@ -90,7 +98,11 @@ def build_scheduler(service: Service, adapters: list[Adapter]) -> Scheduler:
         return report
 
     return Scheduler(
-        runner, poll=poll, poll_interval=timedelta(minutes=settings.poll_interval_minutes)
+        runner,
+        poll=poll,
+        poll_interval=timedelta(minutes=settings.poll_interval_minutes),
+        updates=updates,
+        update_interval=timedelta(minutes=settings.followup_interval_minutes),
     )
 
 

@@ -459,6 +459,7 @@ def _subscription_json(sub: Any) -> dict[str, Any]:
         "lang": sub.lang,
         "topics": topic_list(sub.topics),
         "weekdays_only": sub.weekdays_only,
+        "followups": sub.followups,
         "paused": sub.paused,
         "paused_reason": sub.paused_reason,
     }

@@ -48,6 +48,18 @@ _ABBREVIATION = {  # "$13bn", "1.7B€", "700M downloads": glued or spaced, neve
     "bln": 1e9,
     "tn": 1e12,
 }
+# A number written as a word counts only before a scale ("one billion downloads", "un millón
+# de usuarios", "mil millones"): alone ("one model", "a user") it is no figure.
+_NUMBER_WORDS = {
+    **{w: n for n, w in enumerate("one two three four five six seven eight nine ten".split(), 1)},
+    **{w: n for n, w in enumerate("dos tres cuatro cinco seis siete ocho nueve diez".split(), 2)},
+    "a": 1,
+    "an": 1,
+    "un": 1,
+    "una": 1,
+    "uno": 1,
+    "mil": 1000,
+}
 _CURRENCY = {"us$": "usd", "$": "usd", "€": "eur", "usd": "usd", "eur": "eur"}
 _UNITS = {
     "descargas": "downloads",
@@ -94,7 +106,8 @@ _FIGURE = re.compile(
     (?<![\w.,$€/])                    # not the tail of H100, v3.1, A$5
     (?:(?P<cur>{_alternation(_CURRENCY)})\s?)?
     (?P<sign>[-\u2212](?=\d))?        # "un -3,2 %" (the "-" of "10-15%" follows a digit)
-    (?P<num>{_NUMBER})
+    (?:(?P<num>{_NUMBER})
+      | (?P<words>{_alternation(_NUMBER_WORDS)})(?=\s(?:{_alternation(_SCALE)})\b))
     (?P<abbr>{_alternation(_ABBREVIATION)})?
     (?!\w|[.,]\d|-[^\W\d_])           # nor the head of 3.5-turbo, 7B-Instruct
     (?:\s?(?P<cur_after>€|\$))?
@@ -167,9 +180,23 @@ def _in_a_name(sentence: str, start: int, mentions: list[Mention], gazetteer: Ga
     return False
 
 
+def _number(match: re.Match[str], lang: str) -> float | None:
+    """The number of a candidate, in digits or as a word before a scale ("one billion")."""
+    word = (match.group("words") or "").lower()
+    if not word:
+        return parse_number(match.group("num"), lang)
+    if word in {"a", "an"} and lang != "en":
+        return None  # Spanish "a millones de usuarios": "to", not "one"
+    return float(_NUMBER_WORDS[word])
+
+
+def _start(match: re.Match[str]) -> int:
+    return match.start("num") if match.group("num") is not None else match.start("words")
+
+
 def _measure(match: re.Match[str], lang: str) -> tuple[float, str] | None:
     """``(value, unit)`` of a candidate, or ``None`` when it is no figure (a bare number, "7B")."""
-    value = parse_number(match.group("num"), lang)
+    value = _number(match, lang)
     if value is None:
         return None
     if match.group("sign"):
@@ -219,7 +246,7 @@ def extract_figures(text: str, lang: str, gazetteer: Gazetteer) -> list[KeyFigur
         position = 0
         while match := _FIGURE.search(sentence, position):
             measured = _measure(match, lang)
-            if measured is None or _in_a_name(sentence, match.start("num"), mentions, gazetteer):
+            if measured is None or _in_a_name(sentence, _start(match), mentions, gazetteer):
                 position = match.start() + 1  # what follows a rejected span may still be a figure
                 continue
             position = match.end()
@@ -262,7 +289,7 @@ def written_numbers(text: str) -> list[tuple[str, frozenset[float]]]:
         abbr = (match.group("abbr") or "").lower()
         scale = (match.group("scale") or "").lower()
         factor = _ABBREVIATION.get(abbr) or _ABBREVIATION.get(scale) or _SCALE.get(scale, 1.0)
-        values = {parse_number(match.group("num"), lang) for lang in ("es", "en")}
+        values = {_number(match, lang) for lang in ("es", "en")}
         found = frozenset(abs(v) * factor for v in values if v is not None)
         if found:
             out.append((match.group(0).strip(), found))

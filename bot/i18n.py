@@ -89,10 +89,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "help_subscribe_usage": {
         "es": (
             "[HH:MM] [zona horaria] [temas...] [laborables] [min=N] [omitir-vacios] [lang=es]"
-            " [hilo=si]"
+            " [hilo=si] [actualizaciones=no]"
         ),
         "en": (
             "[HH:MM] [timezone] [topics...] [weekdays] [min=N] [skip-empty] [lang=es] [thread=yes]"
+            " [followups=no]"
         ),
     },
     "help_unsubscribe": {"es": "Dejar de recibir el resumen", "en": "Stop this channel's digest"},
@@ -152,6 +153,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Open a thread for each digest",
     },
     "opt_sub_weekdays": {"es": "Solo de lunes a viernes", "en": "Monday to Friday only"},
+    "opt_sub_followups": {
+        "es": "Actualizar en el hilo del resumen sus historias con novedades",
+        "en": "Post updates of its stories in the digest's thread",
+    },
     "opt_sub_min_sources": {
         "es": "Historias con al menos N fuentes",
         "en": "Stories covered by at least N sources",
@@ -258,6 +263,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "«hilo={value}» no es válido: usa hilo=si o hilo=no.",
         "en": "“thread={value}” is not valid: use thread=yes or thread=no.",
     },
+    "invalid_followups": {
+        "es": "«actualizaciones={value}» no es válido: usa actualizaciones=si o actualizaciones=no.",
+        "en": "“followups={value}” is not valid: use followups=yes or followups=no.",
+    },
     # -- feedback (bot/feedback.py) --
     "feedback_header": {
         "es": "Valoraciones 👍/👎 de este espacio ({n} votos):",
@@ -335,6 +344,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": 'subscribe 09:00 Europe/Madrid "Hugging Face" Qwen -crypto',
     },
     "digest_header": {"es": "Resumen de IA — {date}", "en": "AI digest — {date}"},
+    # A story of a digest that changed since (bot.updates), told in the digest's thread.
+    "update": {"es": "Actualización: {changes}", "en": "Update: {changes}"},
+    "update_up": {
+        "es": "{subject} superó {value} (antes {was})",
+        "en": "{subject} passed {value} (was {was})",
+    },
+    "update_down": {
+        "es": "{subject} bajó a {value} (antes {was})",
+        "en": "{subject} down to {value} (was {was})",
+    },
+    "update_new_figure": {"es": "cifra nueva: {figure}", "en": "new figure: {figure}"},
+    "update_source": {"es": "{n} fuente nueva", "en": "{n} new source"},
+    "update_sources": {"es": "{n} fuentes nuevas", "en": "{n} new sources"},
     "digest_empty": {
         "es": "Nada nuevo desde el último resumen.",
         "en": "Nothing new since the last digest.",
@@ -368,12 +390,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "min= must be a number between 1 and 20 (got “{value}”).",
     },
     "subscribed": {
-        "es": "Listo: este canal recibirá el resumen cada día a las {time} ({timezone}), en «{language}». Temas: {topics}. Solo laborables: {weekdays}. Fuentes mínimas por historia: {min_sources}.",
-        "en": "Done: this channel gets the digest every day at {time} ({timezone}), in “{language}”. Topics: {topics}. Weekdays only: {weekdays}. Minimum sources per story: {min_sources}.",
+        "es": "Listo: este canal recibirá el resumen cada día a las {time} ({timezone}), en «{language}». Temas: {topics}. Solo laborables: {weekdays}. Fuentes mínimas por historia: {min_sources}. Actualizaciones en el hilo: {followups}.",
+        "en": "Done: this channel gets the digest every day at {time} ({timezone}), in “{language}”. Topics: {topics}. Weekdays only: {weekdays}. Minimum sources per story: {min_sources}. Updates in the thread: {followups}.",
     },
     "subscription_row": {
-        "es": "{time} {timezone} · {language} · temas: {topics}",
-        "en": "{time} {timezone} · {language} · topics: {topics}",
+        "es": "{time} {timezone} · {language} · temas: {topics} · actualizaciones: {followups}",
+        "en": "{time} {timezone} · {language} · topics: {topics} · updates: {followups}",
     },
     "prefs_fewer_topic": {
         "es": "menos historias sobre {name}: {n} 👎",

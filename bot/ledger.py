@@ -1,5 +1,9 @@
 """The delivery ledger: claim a (subscription, local date) before sending, record the outcome.
 
+The same discipline keeps story updates (``bot.updates``) once per (subscription, change):
+each function takes the ``book`` it keeps, ``DIGESTS`` (``Delivery``) or ``UPDATES``
+(``StoryUpdate``), tables with the same claim columns and a second key column of their own.
+
 A row is claimed with an INSERT (unique per subscription and date), so two
 replicas or a restarted process can never both own the same digest. A claim is
 leased for seconds and renewed while its holder sends; a claim whose holder is
@@ -10,18 +14,33 @@ before it is resent where the platform allows (runner: bot/scheduler.py).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
-from bot.models import Delivery, Subscription
+from bot.models import Delivery, DigestStory, StoryUpdate, Subscription
 
 MAX_ATTEMPTS = 3
 DONE = ("sent", "empty")
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """A ledger table: ``model`` has ``id``, ``subscription_id``, the column named ``key``
+    and the claim columns (``status``, ``claimed_by``, ``claimed_at``, ``attempts``,
+    ``started_at``); ``defaults`` fills its other required columns on a claim."""
+
+    model: Any
+    key: str
+    defaults: tuple[tuple[str, object], ...] = ()
+
+
+DIGESTS = Book(Delivery, "local_date", (("stories", 0),))
+UPDATES = Book(StoryUpdate, "change")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +62,8 @@ def claim_many(
     held: Collection[int] = (),
     exclusive: bool = False,
     busy: list[datetime] | None = None,
+    book: Book = DIGESTS,
+    values: Mapping[tuple[int, str], Mapping[str, object]] | None = None,
 ) -> dict[tuple[int, str], Claimed]:
     """Claim many (subscription, local date) pairs at once; returns the claimed rows.
 
@@ -53,46 +74,51 @@ def claim_many(
     ``lease`` (its holder stopped renewing it), or, with ``exclusive`` (the caller is the
     only worker allowed to send: the scheduler's leader), held by anyone but this caller's
     own claims in ``held``. ``busy`` collects the lease expiry of each live claim of
-    another worker that was left alone (when to look again).
+    another worker that was left alone (when to look again). ``values``: more columns of
+    the rows a pair inserts.
     """
     if not wanted:
         return {}
-    table = Delivery.__table__  # type: ignore[attr-defined]
+    row_type = book.model
+    table = row_type.__table__
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     held = set(held)
+    key = getattr(row_type, book.key)
 
-    def rows_for(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], Delivery]:
-        out: dict[tuple[int, str], Delivery] = {}
+    def rows_for(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], Any]:
+        out: dict[tuple[int, str], Any] = {}
         for start in range(0, len(pairs), 500):
             chunk = pairs[start : start + 500]
             found = session.execute(
-                select(Delivery).where(
-                    col(Delivery.subscription_id).in_({p[0] for p in chunk}),
-                    col(Delivery.local_date).in_({p[1] for p in chunk}),
+                select(row_type).where(
+                    col(row_type.subscription_id).in_({p[0] for p in chunk}),
+                    col(key).in_({p[1] for p in chunk}),
                 )
             ).scalars()
-            out.update({(r.subscription_id, r.local_date): r for r in found})
-        return out
+            out.update({(r.subscription_id, getattr(r, book.key)): r for r in found})
+        asked = set(pairs)  # the two IN lists also match pairs nobody asked for
+        return {pair: row for pair, row in out.items() if pair in asked}
 
     before = rows_for(wanted)
     missing = [pair for pair in wanted if pair not in before]
-    values = [
+    rows = [
         {
+            **dict(book.defaults),
+            **(values or {}).get((sub_id, second), {}),
             "subscription_id": sub_id,
-            "local_date": day,
+            book.key: second,
             "status": "sending",
             "claimed_by": worker,
             "claimed_at": now,
             "attempts": 1,
-            "stories": 0,
         }
-        for sub_id, day in missing
+        for sub_id, second in missing
     ]
-    for start in range(0, len(values), 500):
-        session.execute(upsert(table).values(values[start : start + 500]).on_conflict_do_nothing())
+    for start in range(0, len(rows), 500):
+        session.execute(upsert(table).values(rows[start : start + 500]).on_conflict_do_nothing())
     claimed: dict[tuple[int, str], Claimed] = {}
     if missing:
         after = rows_for(missing)
@@ -116,26 +142,26 @@ def claim_many(
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         conditions = [
-            col(Delivery.id).in_(chunk),
-            col(Delivery.status).in_(("sending", "failed")),
-            col(Delivery.attempts) < MAX_ATTEMPTS,
-            col(Delivery.claimed_at) < now,  # nobody claimed it since we looked
+            col(row_type.id).in_(chunk),
+            col(row_type.status).in_(("sending", "failed")),
+            col(row_type.attempts) < MAX_ATTEMPTS,
+            col(row_type.claimed_at) < now,  # nobody claimed it since we looked
         ]
         if not exclusive:  # a live claim of another replica stays its own
             conditions.append(
-                (col(Delivery.status) == "failed") | (col(Delivery.claimed_at) <= cutoff)
+                (col(row_type.status) == "failed") | (col(row_type.claimed_at) <= cutoff)
             )
         taken = session.execute(
-            update(Delivery)
+            update(row_type)
             .where(*conditions)
             .values(
                 status="sending",
                 claimed_by=worker,
                 claimed_at=now,
                 started_at=None,
-                attempts=Delivery.attempts + 1,
+                attempts=row_type.attempts + 1,
             )
-            .returning(col(Delivery.id))
+            .returning(col(row_type.id))
             .execution_options(synchronize_session=False)
         )
         for (row_id,) in taken.all():
@@ -144,46 +170,60 @@ def claim_many(
     return claimed
 
 
-def renew(session: Session, ids: Collection[int], worker: str, now: datetime) -> int:
+def renew(
+    session: Session, ids: Collection[int], worker: str, now: datetime, book: Book = DIGESTS
+) -> int:
     """Extend the lease of this worker's live claims (the heartbeat while it sends)."""
+    row_type = book.model
     return _update_many(
         session,
+        book,
         ids,
-        (col(Delivery.claimed_by) == worker, col(Delivery.status) == "sending"),
+        (col(row_type.claimed_by) == worker, col(row_type.status) == "sending"),
         {"claimed_at": now},
     )
 
 
-def mark_started(session: Session, ids: Collection[int], worker: str, at: datetime) -> None:
+def mark_started(
+    session: Session, ids: Collection[int], worker: str, at: datetime, book: Book = DIGESTS
+) -> None:
     """Note that these claims' sends begin now: after a crash they are checked, not trusted."""
-    _update_many(session, ids, (col(Delivery.claimed_by) == worker,), {"started_at": at})
+    mine = (col(book.model.claimed_by) == worker,)
+    _update_many(session, book, ids, mine, {"started_at": at})
 
 
 RELEASED_AT = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def release(session: Session, ids: Collection[int], worker: str) -> int:
+def release(session: Session, ids: Collection[int], worker: str, book: Book = DIGESTS) -> int:
     """Give claims back (shutdown): free at once for the next holder, a never-started one
     without using up an attempt."""
-    mine = (col(Delivery.claimed_by) == worker, col(Delivery.status) == "sending")
+    row_type = book.model
+    mine = (col(row_type.claimed_by) == worker, col(row_type.status) == "sending")
     _update_many(
         session,
+        book,
         ids,
-        (*mine, col(Delivery.started_at).is_(None), col(Delivery.attempts) > 0),
-        {"attempts": Delivery.attempts - 1},
+        (*mine, col(row_type.started_at).is_(None), col(row_type.attempts) > 0),
+        {"attempts": row_type.attempts - 1},
     )
-    return _update_many(session, ids, mine, {"claimed_at": RELEASED_AT})
+    return _update_many(session, book, ids, mine, {"claimed_at": RELEASED_AT})
 
 
 def _update_many(
-    session: Session, ids: Collection[int], where: tuple[Any, ...], values: dict[str, Any]
+    session: Session,
+    book: Book,
+    ids: Collection[int],
+    where: tuple[Any, ...],
+    values: dict[str, Any],
 ) -> int:
     ids = list(ids)
     total = 0
+    row_type = book.model
     for start in range(0, len(ids), 500):
         result = session.execute(
-            update(Delivery)
-            .where(col(Delivery.id).in_(ids[start : start + 500]), *where)
+            update(row_type)
+            .where(col(row_type.id).in_(ids[start : start + 500]), *where)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -207,11 +247,27 @@ def last_until_many(session: Session, sub_ids: list[int]) -> dict[int, datetime]
     return out
 
 
-def finish_many(session: Session, outcomes: list[dict[str, object]]) -> None:
-    """Record several outcomes in one transaction (``id``, ``status``, ``until``, ...)."""
+def finish_many(session: Session, outcomes: list[dict[str, object]], book: Book = DIGESTS) -> None:
+    """Record several outcomes in one transaction (``id``, ``status``, ``until``, ...).
+
+    A digest's ``carried`` (``[(story id, newest article id)]``) is written with its outcome:
+    the stories its thread may get updates about (``bot.updates``)."""
+    row_type = book.model
     for outcome in outcomes:
-        values = {k: v for k, v in outcome.items() if k != "id"}
-        session.execute(update(Delivery).where(col(Delivery.id) == outcome["id"]).values(**values))
+        values = {k: v for k, v in outcome.items() if k not in {"id", "carried"}}
+        session.execute(update(row_type).where(col(row_type.id) == outcome["id"]).values(**values))
+        carried = outcome.get("carried")
+        if isinstance(carried, list) and carried:
+            rows = [{"delivery_id": outcome["id"], "story_id": s, "upto": u} for s, u in carried]
+            session.execute(insert(DigestStory), rows)
+
+
+def forget(session: Session, sub_id: int) -> None:
+    """A subscription's ledgers, deleted with it (``unsubscribe``)."""
+    deliveries = select(Delivery.id).where(Delivery.subscription_id == sub_id)
+    session.execute(delete(StoryUpdate).where(col(StoryUpdate.subscription_id) == sub_id))
+    session.execute(delete(DigestStory).where(col(DigestStory.delivery_id).in_(deliveries)))
+    session.execute(delete(Delivery).where(col(Delivery.subscription_id) == sub_id))
 
 
 def last_until(session: Session, sub_id: int) -> datetime | None:

@@ -24,6 +24,9 @@ class Metrics:
             buckets=(0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5),
         )
         self.digests = Counter("ainews_digests", "Digest deliveries", ["result"], registry=r)
+        self.updates = Counter(
+            "ainews_story_updates", "Story updates in digest threads", ["result"], registry=r
+        )
         self.fetches = Counter("ainews_feed_fetches", "Feed fetches", ["result"], registry=r)
         self.articles = Gauge("ainews_index_articles", "Articles stored", registry=r)
         self.vectors = Gauge("ainews_index_vectors", "Passage vectors in memory", registry=r)

@@ -151,6 +151,8 @@ class Subscription(SQLModel, table=True):
     # Discord: post the digest, then open a thread on it (``thread=yes``); forum channels
     # always get a post of their own.
     thread: bool = False
+    # Updates of the stories a digest carried, posted in its thread (``followups=no``: none).
+    followups: bool = True
     paused: bool = False
     paused_reason: str | None = None
     created_by: str | None = None
@@ -158,18 +160,10 @@ class Subscription(SQLModel, table=True):
     updated_at: datetime = _at(created=True)
 
 
-class Delivery(SQLModel, table=True):
-    """The ledger: one row per subscription and local date, so a digest goes out once a day.
+class _Claimable(SQLModel):
+    """A ledger row's claim (``bot.ledger``): ``status`` "sending" (claimed), "sent", "empty"
+    (nothing new, skip-empty), "failed"."""
 
-    ``status``: "sending" (claimed), "sent", "empty" (nothing new, skip-empty), "failed".
-    ``until`` is the ``now`` the digest was built at: the next digest starts there.
-    """
-
-    __table_args__ = (UniqueConstraint("subscription_id", "local_date"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    subscription_id: int = Field(foreign_key="subscription.id", index=True)
-    local_date: str  # YYYY-MM-DD in the subscription's timezone
     status: str = "sending"
     claimed_by: str = ""
     claimed_at: datetime = _at(created=True)
@@ -178,9 +172,52 @@ class Delivery(SQLModel, table=True):
     # and no outcome may have reached the platform, so it is checked before it is resent.
     started_at: datetime | None = _at()
     sent_at: datetime | None = _at()
+    error: str | None = None
+
+
+class Delivery(_Claimable, table=True):
+    """The ledger: one row per subscription and local date, so a digest goes out once a day.
+
+    ``until`` is the ``now`` the digest was built at: the next digest starts there.
+    """
+
+    __table_args__ = (UniqueConstraint("subscription_id", "local_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(foreign_key="subscription.id", index=True)
+    local_date: str  # YYYY-MM-DD in the subscription's timezone
     until: datetime | None = _at()
     stories: int = 0
-    error: str | None = None
+    # Where replies to the digest go (``Sender.send``'s answer): Slack the message's ``ts``,
+    # Discord "thread:ID" or "message:ID". None: the platform gave none; no updates.
+    thread: str | None = None
+
+
+class DigestStory(SQLModel, table=True):
+    """A story a delivered digest carried, and the newest of its articles then (``upto``, an
+    article id): the story's later articles are what an update in the digest's thread tells."""
+
+    __tablename__ = "digest_story"
+
+    delivery_id: int = Field(foreign_key="delivery.id", primary_key=True)
+    story_id: int = Field(primary_key=True, index=True)
+    upto: int
+
+
+class StoryUpdate(_Claimable, table=True):
+    """The ledger of story updates (``bot.updates``), kept like ``Delivery``: one row per
+    subscription and ``change`` ("<story id>:<upto>", the newest article it tells about),
+    claimed before the reply is posted in the thread of ``delivery_id``'s digest."""
+
+    __tablename__ = "story_update"
+    __table_args__ = (UniqueConstraint("subscription_id", "change"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(foreign_key="subscription.id", index=True)
+    change: str
+    story_id: int
+    upto: int
+    delivery_id: int = Field(foreign_key="delivery.id")
 
 
 class IndexMeta(SQLModel, table=True):

@@ -23,17 +23,26 @@ class DeliveryError(Exception):
 
 
 class Sender(Protocol):
-    """Posts a reply to a channel outside any conversation (digests)."""
+    """Posts a reply to a channel outside any conversation (digests, their updates)."""
 
     platform: str
 
     async def send(
-        self, workspace: str, channel: str, reply: Reply, *, idempotency_key: str | None = None
-    ) -> None:
-        """Deliver or raise ``DeliveryError``.
+        self,
+        workspace: str,
+        channel: str,
+        reply: Reply,
+        *,
+        idempotency_key: str | None = None,
+        thread: str | None = None,
+    ) -> str | None:
+        """Deliver or raise ``DeliveryError``; return where replies to this post go (Slack:
+        its ``ts``; Discord: "thread:ID" or "message:ID"), None if nowhere.
 
         Platforms that can deduplicate (Discord's ``nonce`` with ``enforce_nonce``) use
-        ``idempotency_key`` so a digest resent after a crash is not posted twice.
+        ``idempotency_key`` so a digest resent after a crash is not posted twice. ``thread``
+        (a value ``send`` returned) posts the reply there: a story update in its digest's
+        thread.
         """
         ...
 

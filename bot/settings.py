@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     # A 👍/👎 on a digest story counts half as much in the channel's ranking after this many
     # days (bot.preferences).
     vote_half_life_days: float = Field(default=14.0, gt=0)
+    # How often the leader looks for story updates to post in digest threads (bot.updates).
+    followup_interval_minutes: float = Field(default=30.0, gt=0)
     # How often a replica re-checks scheduler leadership and pulls new passages into its index.
     supervise_seconds: float = 5.0
     # A digest claim's lease: renewed every third of it while its sender works, so a claim

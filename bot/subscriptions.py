@@ -12,7 +12,17 @@ from bot.i18n import UserError
 from bot.topics import Topics, TopicsError, parse_topics, tokens
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:h.](\d{2}))?$")
-_OPTION = re.compile(r"^(min|min-sources|fuentes|lang|idioma|thread|hilo)=(\S+)$", re.IGNORECASE)
+_OPTION = re.compile(
+    r"^(min|min-sources|fuentes|lang|idioma|thread|hilo|followups|actualizaciones)=(\S+)$",
+    re.IGNORECASE,
+)
+# yes/no options: the request's field each sets, and the message for another value.
+_SWITCHES = {
+    "thread": ("thread", "invalid_thread"),
+    "hilo": ("thread", "invalid_thread"),
+    "followups": ("followups", "invalid_followups"),
+    "actualizaciones": ("followups", "invalid_followups"),
+}
 _YES = {"yes", "y", "si", "sí", "true", "on", "1"}
 _NO = {"no", "n", "false", "off", "0"}
 WEEKDAYS = {"weekdays", "weekdays-only", "laborables", "dias-laborables", "entre-semana"}
@@ -33,6 +43,7 @@ class SubscribeRequest:
     skip_empty: bool | None = None
     lang: str | None = None
     thread: bool | None = None
+    followups: bool | None = None  # story updates in the digest's thread
 
 
 @lru_cache(maxsize=1)
@@ -87,10 +98,11 @@ def parse_subscribe(args: str) -> SubscribeRequest:
                 if value not in {"es", "en"}:
                     raise SubscribeError("invalid_lang", lang=value)
                 request.lang = value
-            elif key in {"thread", "hilo"}:
+            elif key in _SWITCHES:
+                name, refusal = _SWITCHES[key]
                 if value not in _YES | _NO:
-                    raise SubscribeError("invalid_thread", value=value)
-                request.thread = value in _YES
+                    raise SubscribeError(refusal, value=value)
+                setattr(request, name, value in _YES)
             else:
                 if not value.isdecimal() or len(value) > 2 or not 1 <= int(value) <= 20:
                     raise SubscribeError("invalid_min_sources", value=value)

@@ -227,3 +227,29 @@ def test_subject_is_shown_in_the_reply_language() -> None:
     assert display_subject("United States", "en", names) == "United States"
     assert display_subject("Qwen", "es", names) == "Qwen"  # a name with no Spanish form
     assert display_subject(None, "es", names) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "lang", "value", "unit"),
+    [
+        ("Qwen models passed one billion downloads.", "en", 1e9, "downloads"),
+        ("It has a million users.", "en", 1e6, "users"),
+        ("Los modelos superaron los mil millones de descargas.", "es", 1e9, "downloads"),
+        ("Tiene un millón de usuarios.", "es", 1e6, "users"),
+    ],
+)
+def test_a_number_word_before_a_scale_is_a_figure(
+    sentence: str, lang: str, value: float, unit: str
+) -> None:
+    assert [(f.value, f.unit) for f in _figures(sentence, lang)] == [(value, unit)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "lang"),
+    [
+        ("One model and a user.", "en"),  # no scale: no figure
+        ("Llegan a millones de usuarios.", "es"),  # Spanish "a" is "to", not "one"
+    ],
+)
+def test_a_number_word_alone_is_no_figure(sentence: str, lang: str) -> None:
+    assert _figures(sentence, lang) == []

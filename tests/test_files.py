@@ -120,3 +120,18 @@ def test_empty_file_fails(tmp_path: Path) -> None:
     (item,) = list(iter_path(str(path)))
     assert isinstance(item.result, IngestError)
     assert str(item.result) == "no article text found"
+
+
+def test_markdown_wrapped_paragraphs_keep_every_line(tmp_path: Path) -> None:
+    path = tmp_path / "wrapped.md"
+    path.write_text(
+        "---\ntitle: Qwen passes one billion downloads\n---\n\nAlibaba's Qwen models passed\n"
+        "one billion downloads, the company\nsaid on Tuesday.\n\nSecond paragraph.\n- a\n- b\n",
+        encoding="utf-8",
+    )
+    (item,) = list(iter_path(str(path)))
+    assert isinstance(item.result, RawArticle)
+    assert item.result.body == (
+        "Alibaba's Qwen models passed one billion downloads, the company said on Tuesday."
+        "\n\nSecond paragraph.\n\n- a\n\n- b"
+    )

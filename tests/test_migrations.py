@@ -92,11 +92,19 @@ def writes(seen: list[str]) -> list[str]:
 
 
 #: Columns of today's models that revisions after 0001 added.
-LATER_TABLES = {"index_meta", "llm_cache", "feedback_vote"}  # tables later revisions added
+LATER_TABLES = {  # tables later revisions added
+    "index_meta",
+    "llm_cache",
+    "feedback_vote",
+    "digest_story",
+    "story_update",
+}
 LATER_COLUMNS = (
     ("delivery", "started_at"),
     ("source", "next_try_at"),
     ("subscription", "thread"),
+    ("subscription", "followups"),
+    ("delivery", "thread"),
 )
 
 

@@ -50,49 +50,65 @@ def _pump(stream: object, lines: queue.Queue[str], keep: list[str]) -> None:
         lines.put(line)
 
 
+def bot_env(tmp_path: Path, fake: FakeSlackAPI, **extra: str) -> dict[str, str]:
+    """The environment of an ``ainews`` process on ``tmp_path``'s data against ``fake``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AINEWS_"))}
+    env.update(
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        AINEWS_SLACK_API_URL=fake.base_url,
+        AINEWS_HTTP_HOST="127.0.0.1",
+        AINEWS_HTTP_PORT="0",
+        AINEWS_DATA_DIR=str(tmp_path / "data"),
+        AINEWS_SEEDS_DIR=str(SEEDS),
+        AINEWS_CONFIG=str(tmp_path / "none.toml"),  # no developer config leaks in
+        HF_HUB_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def start_bot(tmp_path: Path, fake: FakeSlackAPI, **extra: str) -> Running:
+    """``ainews run`` (Slack HTTP mode), once it says where it listens."""
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ainews")), "run"],
+        cwd=tmp_path,
+        env=bot_env(tmp_path, fake, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    output: list[str] = []
+    threading.Thread(target=_pump, args=(process.stdout, lines, output), daemon=True).start()
+    deadline = time.monotonic() + 120
+    url = None
+    while url is None:
+        try:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            process.kill()
+            pytest.fail("no listening line within 120 s:\n" + "".join(output))
+        found = LISTENING.search(line)
+        url = found.group(1) if found else None
+    return Running(process, url, output)
+
+
+def kill(bot: Running) -> None:
+    if bot.process.poll() is None:
+        bot.process.kill()
+        bot.process.wait(timeout=10)
+
+
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[Running, FakeSlackAPI]]:
     with FakeSlackAPI() as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AINEWS_"))}
-        env.update(
-            SLACK_BOT_TOKEN=TOKEN,
-            SLACK_SIGNING_SECRET=SECRET,
-            AINEWS_SLACK_API_URL=fake.base_url,
-            AINEWS_HTTP_HOST="127.0.0.1",
-            AINEWS_HTTP_PORT="0",
-            AINEWS_DATA_DIR=str(tmp_path / "data"),
-            AINEWS_SEEDS_DIR=str(SEEDS),
-            AINEWS_CONFIG=str(tmp_path / "none.toml"),  # no developer config leaks in
-            HF_HUB_OFFLINE="1",
-            PYTHONUNBUFFERED="1",
-        )
-        process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("ainews")), "run"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        lines: queue.Queue[str] = queue.Queue()
-        output: list[str] = []
-        threading.Thread(target=_pump, args=(process.stdout, lines, output), daemon=True).start()
-        deadline = time.monotonic() + 120
-        url = None
-        while url is None:
-            try:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                process.kill()
-                pytest.fail("no listening line within 120 s:\n" + "".join(output))
-            found = LISTENING.search(line)
-            url = found.group(1) if found else None
+        bot = start_bot(tmp_path, fake)
         try:
-            yield Running(process, url, output), fake
+            yield bot, fake
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
+            kill(bot)
 
 
 def _post(url: str, body: str) -> tuple[int, float]:

@@ -128,11 +128,18 @@ class DiscordAdapter:
         return bool(wanted)
 
     async def send(
-        self, workspace: str, channel: str, reply: Reply, *, idempotency_key: str | None = None
-    ) -> None:
+        self,
+        workspace: str,
+        channel: str,
+        reply: Reply,
+        *,
+        idempotency_key: str | None = None,
+        thread: str | None = None,
+    ) -> str | None:
         """Post ``reply`` (all its pages) to channel id ``channel``: as messages, in a thread
         opened on the first one (``thread=yes``), or as a forum post (``adapters.discord.
-        digests``). 👍/👎 on each story are signed for ``channel``.
+        digests``); with ``thread`` (what a digest's send returned), in that digest's thread
+        or as a reply to it. 👍/👎 on each story are signed for ``channel``.
 
         With ``idempotency_key`` each page carries a nonce derived from it and Discord's
         ``enforce_nonce`` makes a resend of the same digest (after a crash) a no-op.
@@ -147,9 +154,12 @@ class DiscordAdapter:
         key = idempotency_key or secrets.token_hex(8)
         nonces = [nonce(key, number) for number in range(len(pages))]
         try:
-            thread = await asyncio.to_thread(self._wants_thread, workspace, channel)
             poster = DigestPoster(client, NO_MENTIONS)
-            await poster.post(int(channel), pages, title_of(reply.text), nonces, thread)
+            if thread:
+                await poster.reply(int(channel), thread, pages, nonces)
+                return None
+            wants = await asyncio.to_thread(self._wants_thread, workspace, channel)
+            return await poster.post(int(channel), pages, title_of(reply.text), nonces, wants)
         except (discord.NotFound, discord.Forbidden) as exc:
             raise DeliveryError(reason(exc), permanent=True) from exc
         except discord.RateLimited as exc:

@@ -9,6 +9,9 @@
   the first page as its starter message), the other pages inside it. A resend finds the
   post it already made among the guild's active threads instead of making a second one.
 
+``post`` answers where the digest's story updates (``bot.updates``) go: its thread or forum
+post ("thread:ID"), else its first message ("message:ID"), which they answer as a reply.
+
 Errors are discord.py's; ``DiscordAdapter.send`` turns them into ``DeliveryError``.
 """
 
@@ -42,15 +45,32 @@ class DigestPoster:
 
     async def post(
         self, channel_id: int, pages: list[Page], title: str, nonces: list[str], thread: bool
-    ) -> None:
+    ) -> str:
         channel = self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
         if isinstance(channel, discord.ForumChannel):
             where = await self._forum_post(channel, pages[0], title, nonces[0])
+            ref = f"thread:{where}"
         else:
             first = await self._send(channel_id, pages[0], nonces[0])
             where = await self._thread_on(channel_id, first, title) if thread else channel_id
+            ref = f"thread:{where}" if thread else f"message:{first}"
         for page, key in zip(pages[1:], nonces[1:], strict=True):
             await self._send(where, page, key)
+        return ref
+
+    async def reply(
+        self, channel_id: int, where: str, pages: list[Page], nonces: list[str]
+    ) -> None:
+        """``pages`` in a digest's thread or forum post, or as a reply to its first message
+        (``where``, as ``post`` answered)."""
+        kind, _, ref = where.partition(":")
+        if kind == "thread":
+            target, reference = int(ref), None
+        else:
+            # A digest message deleted since: refused, never posted as a new message.
+            target, reference = channel_id, {"message_id": ref, "fail_if_not_exists": True}
+        for page, key in zip(pages, nonces, strict=True):
+            await self._send(target, page, key, reference)
 
     def _params(self, page: Page, key: str, **channel: Any) -> Any:
         return handle_message_parameters(
@@ -62,12 +82,16 @@ class DigestPoster:
             channel_payload=channel or discord.utils.MISSING,
         )
 
-    async def _send(self, channel_id: int, page: Page, key: str) -> int:
+    async def _send(
+        self, channel_id: int, page: Page, key: str, reference: dict[str, Any] | None = None
+    ) -> int:
         with self._params(page, key) as params:
             # discord.py has no argument for it: Discord answers a second message with the
             # same nonce (inside its window) with the first, not a new one.
             if params.payload is not None:
                 params.payload["enforce_nonce"] = True
+                if reference is not None:
+                    params.payload["message_reference"] = reference
             message = await self.client.http.send_message(channel_id, params=params)
         return int(message["id"])
 

@@ -781,12 +781,18 @@ class SlackAdapter:
         return make_client(token, self.api_url)
 
     async def send(
-        self, workspace: str, channel: str, reply: Reply, *, idempotency_key: str | None = None
-    ) -> None:
+        self,
+        workspace: str,
+        channel: str,
+        reply: Reply,
+        *,
+        idempotency_key: str | None = None,
+        thread: str | None = None,
+    ) -> str | None:
         """Post a digest; long ones become several messages, each tagged with the digest's
         key (``adapters.slack.digests``). Raises ``DeliveryError``."""
-        await SlackDigestSender(self).send(
-            workspace, channel, reply, idempotency_key=idempotency_key
+        return await SlackDigestSender(self).send(
+            workspace, channel, reply, idempotency_key=idempotency_key, thread=thread
         )
 
 

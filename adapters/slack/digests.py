@@ -5,7 +5,9 @@ between the post and writing the outcome would be posted twice by the next holde
 digest message therefore carries message metadata (``event_type: ainews_digest`` and the
 digest's key); before resending such a digest the scheduler asks ``find_digest``, which
 reads the channel's recent history (``conversations.history`` with
-``include_all_metadata``) for a message of this bot with that key.
+``include_all_metadata``) for a message of this bot with that key. A story update
+(``bot.updates``) is a reply in its digest's thread (``thread_ts``, the ``ts`` ``send``
+returned for the digest) and is looked for among the thread's replies.
 """
 
 from __future__ import annotations
@@ -38,17 +40,26 @@ class SlackDigestSender:
         self.adapter = adapter
 
     async def send(
-        self, workspace: str, channel: str, reply: Reply, *, idempotency_key: str | None = None
-    ) -> None:
+        self,
+        workspace: str,
+        channel: str,
+        reply: Reply,
+        *,
+        idempotency_key: str | None = None,
+        thread: str | None = None,
+    ) -> str | None:
+        """Post every page (in ``thread``, if given); the first message's ``ts``: the thread
+        its updates go in."""
         client = await self.adapter._client_for(workspace)
         sign = self.adapter.service.feedback.signer("slack", workspace, channel)
         messages = render_all(reply, sign)
+        first: str | None = None
         for page, message in enumerate(messages):
-            extra: dict[str, Any] = {}
+            extra: dict[str, Any] = {"thread_ts": thread} if thread else {}
             if idempotency_key:
                 extra["metadata"] = digest_metadata(idempotency_key, page, len(messages))
             try:
-                await client.chat_postMessage(
+                posted = await client.chat_postMessage(
                     channel=channel,
                     text=message.text,
                     blocks=message.blocks or None,
@@ -58,34 +69,42 @@ class SlackDigestSender:
                 )
             except Exception as exc:  # Slack errors, connection errors after the retries
                 raise delivery_error(exc) from exc
+            first = first or posted.get("ts")
+        return first
 
     async def find_digest(
-        self, workspace: str, channel: str, key: str, since: datetime
-    ) -> bool | None:
-        """True when the channel shows this digest (its key in a message's metadata) posted
-        at or after ``since`` (less some clock skew); False when it does not; None when
-        the history cannot be read (no scope, not in the channel)."""
+        self, workspace: str, channel: str, key: str, since: datetime, thread: str | None = None
+    ) -> str | bool | None:
+        """The ``ts`` of this digest's message (its key in the metadata) when the channel
+        (or ``thread``) shows it posted at or after ``since`` (less some clock skew); False
+        when it does not; None when the history cannot be read (no scope, not in the
+        channel)."""
         client = await self.adapter._client_for(workspace)
         oldest = f"{(since - SLACK_CLOCK_SKEW).timestamp():.6f}"
         cursor: str | None = None
+        read = client.conversations_replies if thread else client.conversations_history
+        seen = False
         try:
             for _ in range(MAX_HISTORY_PAGES):
-                response = await client.conversations_history(
+                response = await read(
                     channel=channel,
                     oldest=oldest,
                     limit=200,
                     include_all_metadata=True,
+                    **({"ts": thread} if thread else {}),
                     **({"cursor": cursor} if cursor else {}),
                 )
                 for message in response.get("messages") or []:
                     metadata = message.get("metadata") or {}
                     payload = metadata.get("event_payload") or {}
                     if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:
-                        return True
+                        if payload.get("page", 0) == 0:  # the first page: the thread's root
+                            return str(message.get("ts") or "") or True
+                        seen = True
                 cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
                 if not cursor or not response.get("has_more"):
-                    return False
+                    return seen
         except Exception as exc:
             log.warning("slack history of %s unreadable: %s", channel, delivery_error(exc).reason)
             return None
-        return None  # more history than we read: cannot tell
+        return seen or None  # more history than we read: cannot tell

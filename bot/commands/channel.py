@@ -44,6 +44,8 @@ def subscribe(host: Host, args: str, lang: str, ctx: Context) -> Reply:
             sub.topics = str(request.topics)
         if request.thread is not None:
             sub.thread = request.thread
+        if request.followups is not None:
+            sub.followups = request.followups
         if request.weekdays_only is not None:
             sub.weekdays_only = request.weekdays_only
         if request.min_sources is not None:
@@ -63,6 +65,7 @@ def unsubscribe(host: Host, args: str, lang: str, ctx: Context) -> Reply:
         sub = session.execute(select(Subscription).where(*channel_is(ctx))).scalar_one_or_none()
         if sub is None:
             return Reply(text=t("not_subscribed", lang), lang=lang, ephemeral=True)
+        ledger.forget(session, sub.id or 0)
         session.delete(sub)
         session.commit()
     host.subscriptions_changed()
@@ -192,6 +195,7 @@ def _sub_fields(sub: Subscription, lang: str) -> dict[str, object]:
         "language": sub.lang,
         "weekdays": t("yes" if sub.weekdays_only else "no", lang),
         "min_sources": sub.min_sources,
+        "followups": t("yes" if sub.followups else "no", lang),
     }
 
 
@@ -254,6 +258,13 @@ SPECS = (
             Option("language", "opt_sub_language", choices=LANGUAGES, prefix="lang="),
             Option("skip_empty", "opt_sub_skip_empty", kind=bool, flag="skip-empty"),
             Option("thread", "opt_sub_thread", kind=bool, flag="thread=yes", off="thread=no"),
+            Option(
+                "followups",
+                "opt_sub_followups",
+                kind=bool,
+                flag="followups=yes",
+                off="followups=no",
+            ),
         ),
         manage=True,
         changes=True,

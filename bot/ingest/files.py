@@ -160,6 +160,8 @@ def _markdown(text: str, label: str) -> RawArticle:
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links -> their text
     text = re.sub(r"^#{1,6}\s*|[*_`]{1,3}", "", text, flags=re.MULTILINE)
+    # A paragraph's lines are one paragraph (Markdown's soft wraps), list items stay apart.
+    text = re.sub(r"(?<=\S)[ \t]*\n(?=[ \t]*(?![-+>]|\d+[.)]\s)\S)", " ", text)
     article = parse_page_text(text, url=front.get("url") or label)
     if title:
         article.title = title

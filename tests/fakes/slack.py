@@ -27,7 +27,8 @@ Responses
     rate limits are HTTP 429 with a ``Retry-After`` header. Token-authenticated calls carry
     ``X-OAuth-Scopes`` (the workspace's ``scopes``). Implemented methods:
     ``auth.test``, ``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``,
-    ``chat.delete``, ``conversations.info``, ``conversations.join``,
+    ``chat.delete``, ``conversations.history``, ``conversations.replies``,
+    ``conversations.info``, ``conversations.join``,
     ``conversations.open``, ``users.info``, ``users.conversations``, ``views.publish``,
     ``oauth.v2.access``, ``files.getUploadURLExternal``, ``files.completeUploadExternal``.
     Any other method is recorded and answered ``{"ok": true}`` (see
@@ -931,8 +932,32 @@ class FakeSlackAPI:
 
     def _m_conversations_history(self, params: JSONDict, ws: Workspace) -> JSONDict:
         """Newest first; ``oldest``/``latest`` exclusive; ``metadata`` only with
-        ``include_all_metadata``; ``cursor`` pagination (``has_more``, ``next_cursor``)."""
+        ``include_all_metadata``; ``cursor`` pagination (``has_more``, ``next_cursor``).
+        Thread replies are not in a channel's history."""
         ch = self._resolve(params.get("channel"))
+        body = self._read(
+            params, ch["id"], lambda m: m.get("thread_ts") in (None, m["ts"]), newest_first=True
+        )
+        return {**body, "pin_count": 0}
+
+    def _m_conversations_replies(self, params: JSONDict, ws: Workspace) -> JSONDict:
+        """A thread (``ts`` its parent): the parent, then its replies, oldest first; the same
+        parameters as the history. An unknown parent is ``thread_not_found``."""
+        ch = self._resolve(params.get("channel"))
+        parent = _str_or_none(params.get("ts")) or ""
+        if (ch["id"], parent) not in self._messages:
+            raise _ApiError("thread_not_found")
+        return self._read(params, ch["id"], lambda m: parent in (m["ts"], m.get("thread_ts")))
+
+    def _read(
+        self,
+        params: JSONDict,
+        channel: str,
+        wanted: Callable[[JSONDict], bool],
+        *,
+        newest_first: bool = False,
+    ) -> JSONDict:
+        """One page of a channel's ``wanted`` messages (conversations.history/.replies)."""
         oldest = float(_str_or_none(params.get("oldest")) or 0)
         latest = float(_str_or_none(params.get("latest")) or "inf")
         limit = max(1, min(999, int(_str_or_none(params.get("limit")) or 100)))
@@ -943,12 +968,10 @@ class FakeSlackAPI:
             (
                 m
                 for (cid, ts), m in self._messages.items()
-                if cid == ch["id"]
-                and oldest < float(ts) < latest
-                and m.get("thread_ts") in (None, m["ts"])
+                if cid == channel and oldest < float(ts) < latest and wanted(m)
             ),
             key=lambda m: float(m["ts"]),
-            reverse=True,
+            reverse=newest_first,
         )
         page = []
         for m in found[start : start + limit]:
@@ -962,7 +985,6 @@ class FakeSlackAPI:
             "ok": True,
             "messages": page,
             "has_more": more,
-            "pin_count": 0,
             "response_metadata": {"next_cursor": next_cursor},
         }
 
