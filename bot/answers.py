@@ -50,7 +50,9 @@ _WHO = re.compile(r"\b(who|whom|qui[eé]n(es)?)\b", re.IGNORECASE)
 _PERSON = re.compile(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+)+")
 #: Where a "how many" question's figure may sit, relative to the sentence that matches it.
 _NEAR = (0, 1, -1, 2, -2)
-ARTICLES_READ = 6
+#: Articles an answer reads, best first. Across languages the hybrid ranks the right one
+#: lower (Spanish words of a Spanish question match Spanish distractors): 6 missed some at 7.
+ARTICLES_READ = 10
 _QUANTITY = re.compile(
     r"\b(cu[aá]nt[oa]s?|how (many|much|big|large)|what (share|percentage|proportion|fraction|"
     r"price|valuation)|porcentaje|proporci[oó]n|cuota|share|percentage|qu[eé] parte|"
@@ -482,7 +484,10 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         if all(c.matched(terms) or (c.unlinked and articles[aid].lang != lang) for c in names)
         and (when is None or when.fits(articles[aid].published_at))
     }
-    with_number = {(s.article_id, s.index) for s in sentences if _HAS_NUMBER.search(s.text)}
+    given = _numbers(question)  # "GPT-5.6", "its $750 million round": the asker's own numbers
+    with_number = {
+        (s.article_id, s.index) for s in sentences if _HAS_NUMBER.search(_without(s.text, given))
+    }
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 
     strong = core.searcher.min_dense_score + DENSE_VOUCH_MARGIN
@@ -530,7 +535,6 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     asked = [evidence for kind, evidence in _ASKED if kind.search(question)]
     # "its $750 million round": a figure the asker already has is no evidence, however it is
     # written ("los 1.700 millones de euros" is "1.7B€")
-    given = _numbers(question)
     values = [f.value for f in extract_figures(question, lang, core.gazetteer)]
 
     def evidence(s: _Sentence) -> str:
