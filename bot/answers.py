@@ -336,8 +336,7 @@ def _concepts(
         if span is not None:
             if span[0] not in taken:
                 taken.add(span[0])
-                said = core.searcher.expander.variants(question[span[0] : span[1]])
-                concepts.append(_Concept(*_stems_and_phrases([*span[2], *said]), is_name=True))
+                concepts.append(_Concept(*_stems_and_phrases(span[2]), is_name=True))
             continue
         word = raw.lower()
         after_wh = bool(_WH.search(question[: match.start()]))
@@ -395,14 +394,20 @@ def _phrase_spans(core: Core, question: str) -> tuple[list[_Span], list[_Span]]:
     """``(start, end, variants)`` of the known names, then of the lexicon phrases, written
     with several words in ``question``; where two overlap, the longer wins."""
     found = [
-        (start, end, list(core.gazetteer.aliases(name)), True)
+        (start, end, _named(core, name, question[start:end]), True)
         for name, start, end in core.gazetteer.positions(question)
     ]
     found += [
         (start, end, variants, False)
         for variants, start, end in core.searcher.expander.lexicon.spans(question)
     ]
-    found = [f for f in found if sum(not is_stopword(w) for w in tokens(question[f[0] : f[1]])) > 1]
+    # A name of one word is a word like any other; a lexicon phrase of one ("se alió") still
+    # lends its translations to that word.
+    found = [
+        f
+        for f in found
+        if sum(not is_stopword(w) for w in tokens(question[f[0] : f[1]])) > (1 if f[3] else 0)
+    ]
     kept: list[tuple[int, int, list[str], bool]] = []
     for span in sorted(found, key=lambda f: f[1] - f[0], reverse=True):
         if all(span[1] <= k[0] or span[0] >= k[1] for k in kept):
@@ -411,6 +416,15 @@ def _phrase_spans(core: Core, question: str) -> tuple[list[_Span], list[_Span]]:
         [(a, b, v) for a, b, v, name in kept if name],
         [(a, b, v) for a, b, v, name in kept if not name],
     )
+
+
+def _named(core: Core, name: str, written: str) -> list[str]:
+    """What counts as the entity ``name`` written as ``written``: all its aliases and their
+    translations, unless the asker named one member of a family ("Claude Sonnet" is not
+    "Claude Opus")."""
+    if fold(written) != fold(name) and fold(written).startswith(fold(name) + " "):
+        return [written]
+    return [*core.gazetteer.aliases(name), *core.searcher.expander.variants(written)]
 
 
 def _stems_and_phrases(variants: list[str]) -> tuple[set[str], list[tuple[str, ...]]]:
@@ -699,8 +713,8 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     for i, word in enumerate(words):
         amount = word.lstrip("$€")
         if amount[:1].isdigit():
-            if re.search(r"[a-zA-Z]", amount):
-                continue  # a name such as H100
+            if re.search(r"[a-zA-Z]", amount) and not re.fullmatch(r"[\d.,]+x", amount):
+                continue  # a name such as H100 (a multiple such as "3x" is a count)
         elif not re.fullmatch(_NUMBER_WORD, amount, re.IGNORECASE):
             continue
         share = amount.endswith("%") or (i + 1 < len(words) and words[i + 1] == "%")
