@@ -89,6 +89,7 @@ def stories_module(path: str | None) -> ModuleType:
     spec = importlib.util.spec_from_file_location("stories_under_test", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
