@@ -8,15 +8,21 @@ An article is compared with the stories of its time window (``window`` either
 side of the story's first and last article) on two signals:
 
 * **dense**: cosine between the article's title+lede vector and the story's
-  centroid. Only used when the embedding model understands both languages
-  (``dense_languages``): the bundled model is English-only, and Spanish texts
-  all look alike to it (measured: unrelated Spanish pairs score 0.35-0.39).
+  centroid, in the languages the model's calibration trusts
+  (``dense_languages``): every language for the bundled multilingual-e5, English
+  only for all-MiniLM-L6-v2, whose Spanish texts all look alike (unrelated
+  Spanish pairs score 0.35-0.39).
 * **keywords**: cosine of IDF-weighted, language-free keys: canonical entity
   names from the gazetteer ("EE. UU." and "US" are both ``United States``),
-  lexicon concepts ("despidos" and "layoffs" are one key) and, for the words
-  neither covers, Snowball stems (cognates like exportación/export meet).
+  lexicon concepts ("despidos" and "layoffs" are one key), figures ("61.500
+  millones de dólares" and "$61.5B") and, for the words none of those cover,
+  Snowball stems (cognates like exportación/export meet).
 
-The threshold's calibration is in ``bench/clustering.py`` and docs/benchmarks.md.
+An article in a language the story does not have yet faces the lower
+``cross_threshold`` (across languages only names and numbers can meet as keys),
+and a story past its window still takes follow-ups for a month (``Params``).
+The calibration per model is :data:`CALIBRATIONS`, measured in
+``bench/clustering.py``, ``bench/story_pairs.py`` and docs/benchmarks.md.
 Nothing here is persisted beyond ``Article.story_id`` and the ``Story`` row: a
 story's centroid and keys derive from its articles' first passages, and live in
 a per-process index that is checked against the stories' article counts before
@@ -50,11 +56,12 @@ from bot.text import fold, is_stopword, stem_tokens
 
 Vector = NDArray[np.float32]
 
-#: Calibrated with the bundled model in bench/clustering.py: UCI News headlines (labelled
-#: stories) would favour ~0.25, but AI news shares one topic and at 0.25 half the articles of
-#: the 34 AI feeds land in multi-article stories (largest: 114). 0.5 keeps that to ~10% (largest
-#: 16, mostly real: one launch in two feeds) at UCI pairwise precision 0.94. Keywords alone (the
-#: Spanish path with the English-only model) get 0.35 for the same AI-feed merge rate.
+#: all-MiniLM-L6-v2's calibration (bench/clustering.py; e5's is in CALIBRATIONS): UCI News
+#: headlines (labelled stories) would favour ~0.25, but AI news shares one topic and at 0.25
+#: half the articles of the 34 AI feeds land in multi-article stories (largest: 114). 0.5 keeps
+#: that to ~10% (largest 16, mostly real: one launch in two feeds) at UCI pairwise precision
+#: 0.94. Keywords alone (the Spanish path with the English-only model) get 0.35 for the same
+#: AI-feed merge rate.
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_KEYWORD_THRESHOLD = 0.35
 DEFAULT_KEYWORD_WEIGHT = 0.3
@@ -186,7 +193,7 @@ class Features:
     vector: Vector | None  # None when the model does not understand the article's language
     when: datetime
     source: str
-    lang: str = ""
+    lang: str = ""  # the article's language: a story lacking it faces ``cross_threshold``
 
 
 @dataclass
