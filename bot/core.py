@@ -30,7 +30,7 @@ from bot.index.vectors import VectorIndex
 from bot.ingest.pipeline import Ingester
 from bot.lexicon import Lexicon
 from bot.models import Article, ArticleEntity, Entity, Passage, Source
-from bot.settings import E5_MODEL, Settings
+from bot.settings import Settings
 from bot.store import init_schema, make_engine, redacted_url
 from bot.stories import StoryClusterer
 
@@ -68,14 +68,7 @@ class Core:
             max_article_chars=settings.max_article_chars,
             batch_size=settings.embedding_batch_size,
             after_commit=lambda: core.refresh(),
-            stories=StoryClusterer.from_settings(
-                settings,
-                gazetteer,
-                lexicon,
-                # story_threshold is calibrated on MiniLM's cosines (bench/clustering.py);
-                # e5 clusters on keywords until it is calibrated for it.
-                dense_languages=frozenset() if embedder.name == E5_MODEL else frozenset({"en"}),
-            ),
+            stories=StoryClusterer.from_settings(settings, gazetteer, lexicon, model=embedder.name),
         )
         core = cls(
             settings=settings,

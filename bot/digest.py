@@ -22,6 +22,7 @@ from bot.i18n import format_date, format_number, t
 from bot.models import Article, ArticleEntity, Entity, Figure, Subscription
 from bot.preferences import Preferences
 from bot.reply import Card, Reply
+from bot.stories import StorySources, story_sources
 from bot.text import fold, split_sentences
 from bot.topics import TopicMatcher, from_stored
 
@@ -40,6 +41,7 @@ class DigestStory:
     score: float
     lead_id: int | None = None  # the article headline and summary come from
     mode: str = "extractive"  # "generated" when a model's checked summary replaced the lede
+    by_lang: StorySources | None = None  # the story's sources by language ("2 EN, 1 ES")
 
 
 @dataclass(slots=True)
@@ -63,6 +65,7 @@ class Digest:
                     "urls": s.urls,
                     "figures": s.figures,
                     "mode": s.mode,
+                    "sources_by_lang": s.by_lang.by_lang if s.by_lang else {},
                 }
                 for s in self.stories
             ],
@@ -146,6 +149,7 @@ def build_digest(
             )
         ):
             all_sources[sid].add(source or url or "")
+    by_lang = story_sources(session, story_ids)
     figures = defaultdict(list)
     for fig in session.execute(select(Figure).where(col(Figure.article_id).in_(ids))).scalars():
         figures[fig.article_id].append(fig)
@@ -184,6 +188,7 @@ def build_digest(
                 article_ids=[a.id for a in group if a.id is not None],
                 score=round(score, 4),
                 lead_id=lead.id,
+                by_lang=by_lang.get(sid or 0),
             )
         )
     stories.sort(key=lambda s: s.score, reverse=True)
@@ -201,6 +206,8 @@ def digest_reply(digest: Digest) -> Reply:
         snippet = story.summary
         if story.figures:
             snippet += "\n" + t("answer_figures", lang, figures=", ".join(story.figures))
+        if story.by_lang:
+            snippet += "\n" + story.by_lang.describe(lang)
         cards.append(
             Card(
                 story.article_ids[0],

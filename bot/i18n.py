@@ -569,6 +569,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "These results are no longer available. Please run the command again.",
     },
     "card_story": {"es": "historia {id}", "en": "story {id}"},
+    # A story's sources with their languages (bot.stories.StorySources.describe).
+    "story_sources": {"es": "{n} fuentes · {langs}", "en": "{n} sources · {langs}"},
+    "story_sources_one": {"es": "1 fuente · {langs}", "en": "1 source · {langs}"},
     "card_also": {"es": "+{n} fuente(s) más", "en": "+{n} more source(s)"},
     "internal_error": {
         "es": "Algo falló al preparar la respuesta. Inténtalo de nuevo en unos segundos.",

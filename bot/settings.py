@@ -89,10 +89,16 @@ class Settings(BaseSettings):
     ops_lang: str = "en"
     # Politeness: minimum seconds between two requests to one host.
     fetch_host_interval: float = 1.0
-    # Story clustering (calibration in bench/clustering.py and docs/benchmarks.md).
-    story_threshold: float = 0.5
+    # Story clustering (calibration in bench/clustering.py and docs/benchmarks.md). Unset
+    # thresholds: the embedding model's calibration (bot.stories.CALIBRATIONS); the cross
+    # threshold applies when a story has no article in the new article's language.
+    story_threshold: float | None = None
+    story_cross_threshold: float | None = None
     story_keyword_threshold: float = 0.35
     story_window_days: float = 3.0
+    # A story past its window still takes follow-ups this long after its last article
+    # (same entity, higher score; models with a calibrated margin only). 0: off.
+    story_followup_days: float = 31.0
     log_level: str = "INFO"
     log_json: bool = False
     http_host: str = "0.0.0.0"

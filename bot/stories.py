@@ -8,15 +8,21 @@ An article is compared with the stories of its time window (``window`` either
 side of the story's first and last article) on two signals:
 
 * **dense**: cosine between the article's title+lede vector and the story's
-  centroid. Only used when the embedding model understands both languages
-  (``dense_languages``): the bundled model is English-only, and Spanish texts
-  all look alike to it (measured: unrelated Spanish pairs score 0.35-0.39).
+  centroid, in the languages the model's calibration trusts
+  (``dense_languages``): every language for the bundled multilingual-e5, English
+  only for all-MiniLM-L6-v2, whose Spanish texts all look alike (unrelated
+  Spanish pairs score 0.35-0.39).
 * **keywords**: cosine of IDF-weighted, language-free keys: canonical entity
   names from the gazetteer ("EE. UU." and "US" are both ``United States``),
-  lexicon concepts ("despidos" and "layoffs" are one key) and, for the words
-  neither covers, Snowball stems (cognates like exportación/export meet).
+  lexicon concepts ("despidos" and "layoffs" are one key), figures ("61.500
+  millones de dólares" and "$61.5B") and, for the words none of those cover,
+  Snowball stems (cognates like exportación/export meet).
 
-The threshold's calibration is in ``bench/clustering.py`` and docs/benchmarks.md.
+An article in a language the story does not have yet faces the lower
+``cross_threshold`` (across languages only names and numbers can meet as keys),
+and a story past its window still takes follow-ups for a month (``Params``).
+The calibration per model is :data:`CALIBRATIONS`, measured in
+``bench/clustering.py``, ``bench/story_pairs.py`` and docs/benchmarks.md.
 Nothing here is persisted beyond ``Article.story_id`` and the ``Story`` row: a
 story's centroid and keys derive from its articles' first passages, and live in
 a per-process index that is checked against the stories' article counts before
@@ -31,6 +37,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -40,18 +47,21 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.entities import Gazetteer
+from bot.figures import extract_figures
+from bot.i18n import t
 from bot.lexicon import Lexicon, PhraseMatcher
 from bot.models import Article, Passage, Story
-from bot.settings import Settings
+from bot.settings import E5_MODEL, Settings
 from bot.text import fold, is_stopword, stem_tokens
 
 Vector = NDArray[np.float32]
 
-#: Calibrated with the bundled model in bench/clustering.py: UCI News headlines (labelled
-#: stories) would favour ~0.25, but AI news shares one topic and at 0.25 half the articles of
-#: the 34 AI feeds land in multi-article stories (largest: 114). 0.5 keeps that to ~10% (largest
-#: 16, mostly real: one launch in two feeds) at UCI pairwise precision 0.94. Keywords alone (the
-#: Spanish path with the English-only model) get 0.35 for the same AI-feed merge rate.
+#: all-MiniLM-L6-v2's calibration (bench/clustering.py; e5's is in CALIBRATIONS): UCI News
+#: headlines (labelled stories) would favour ~0.25, but AI news shares one topic and at 0.25
+#: half the articles of the 34 AI feeds land in multi-article stories (largest: 114). 0.5 keeps
+#: that to ~10% (largest 16, mostly real: one launch in two feeds) at UCI pairwise precision
+#: 0.94. Keywords alone (the Spanish path with the English-only model) get 0.35 for the same
+#: AI-feed merge rate.
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_KEYWORD_THRESHOLD = 0.35
 DEFAULT_KEYWORD_WEIGHT = 0.3
@@ -79,6 +89,51 @@ def source_key(source_name: str | None, url: str | None, article_id: int | None)
             return "h:" + host.lower().removeprefix("www.")
         return "u:" + url
     return f"a:{article_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class StorySources:
+    """Who reported a story, counted once per source, and in which languages."""
+
+    total: int
+    by_lang: dict[str, int]
+
+    def describe(self, lang: str) -> str:
+        """ "3 sources · 2 EN, 1 ES" (``lang``: the reader's language); most-used language first."""
+        langs = ", ".join(
+            f"{n} {code.upper()}"
+            for code, n in sorted(self.by_lang.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        code = "story_sources_one" if self.total == 1 else "story_sources"
+        return t(code, lang, n=self.total, langs=langs)
+
+
+def story_sources(session: Session, story_ids: Iterable[int]) -> dict[int, StorySources]:
+    """Each story's distinct sources (as ``Story.source_count`` counts them) by language.
+
+    A source that reported the story in two languages counts once in the total and once
+    under each language.
+    """
+    ids = sorted(set(story_ids))
+    if not ids:
+        return {}
+    seen: dict[int, set[tuple[str, str]]] = {}
+    query = sa_select(  # five columns: past sqlmodel's typed overloads
+        col(Article.story_id),
+        col(Article.source_name),
+        col(Article.url),
+        col(Article.id),
+        col(Article.lang),
+    ).where(col(Article.story_id).in_(ids))
+    for sid, name, url, aid, lang in session.execute(query):
+        seen.setdefault(int(sid), set()).add((source_key(name, url, aid), (lang or "?").lower()))
+    return {
+        sid: StorySources(
+            total=len({key for key, _ in pairs}),
+            by_lang=dict(Counter(lang for _, lang in pairs)),
+        )
+        for sid, pairs in seen.items()
+    }
 
 
 class KeyExtractor:
@@ -113,6 +168,9 @@ class KeyExtractor:
         for key, start, end in self._concepts.positions(text):
             put(key, start)
             covered[start:end] = b"\x01" * (end - start)
+        for figure in extract_figures(text, lang, self.gazetteer):
+            # "61.500 millones de dólares" and "$61.5B" are one key whatever the separators
+            put(f"n:{figure.value:.4g}{figure.unit}", 0 if figure.text in title else cut)
         words: list[tuple[str, int]] = []
         for m in _TOKEN.finditer(text):
             word = m.group(0).lower()
@@ -135,6 +193,7 @@ class Features:
     vector: Vector | None  # None when the model does not understand the article's language
     when: datetime
     source: str
+    lang: str = ""  # the article's language: a story lacking it faces ``cross_threshold``
 
 
 @dataclass
@@ -150,6 +209,7 @@ class StoryState:
     dense_n: int = 0
     keys: dict[str, float] = field(default_factory=dict)
     sources: set[str] = field(default_factory=set)
+    langs: set[str] = field(default_factory=set)
 
     def add(self, feat: Features, article_id: int | None = None) -> None:
         self.count += 1
@@ -165,6 +225,8 @@ class StoryState:
         for key, weight in feat.keys.items():
             self.keys[key] = self.keys.get(key, 0.0) + weight
         self.sources.add(feat.source)
+        if feat.lang:
+            self.langs.add(feat.lang)
         self.first = min(self.first, feat.when)
         self.last = max(self.last, feat.when)
 
@@ -179,6 +241,7 @@ class StoryState:
             self.dense_n,
             dict(self.keys),
             set(self.sources),
+            set(self.langs),
         )
 
     @classmethod
@@ -197,12 +260,53 @@ class Params:
     With a dense signal, score = (1 - keyword_weight) * dense + keyword_weight * keywords,
     compared with ``threshold``; without one, the keyword cosine alone is compared with
     ``keyword_threshold``.
+
+    ``cross_threshold`` (``None``: ``threshold``) replaces ``threshold`` when the story has
+    no article in the article's language. Across languages the keys can only meet on
+    names, lexicon concepts and numbers, never on the words around them, so the same event
+    scores lower on keywords than it does within one language.
+
+    Past its ``window``, a story still takes a follow-up for ``followup_window`` after its
+    last article (Qwen's downloads at 700 million in January, at one billion in February):
+    the article must name an entity the story names and score ``followup_margin`` above
+    the threshold that applies. Only with a dense signal; zero windows turn it off.
     """
 
     threshold: float = DEFAULT_THRESHOLD
     keyword_threshold: float = DEFAULT_KEYWORD_THRESHOLD
     keyword_weight: float = DEFAULT_KEYWORD_WEIGHT
     window: timedelta = timedelta(days=DEFAULT_WINDOW_DAYS)
+    cross_threshold: float | None = None
+    followup_window: timedelta = timedelta(0)
+    followup_margin: float = 0.0
+
+    @property
+    def reach(self) -> timedelta:
+        """How far from a story's span an article may still join it."""
+        return max(self.window, self.followup_window)
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """A model's story thresholds and the languages its cosines are trusted in (``None``: all)."""
+
+    threshold: float
+    cross_threshold: float | None
+    dense_languages: frozenset[str] | None
+    followup_margin: float | None = None  # None: no follow-ups past the window
+
+
+#: Per embedding model, from bench/clustering.py (UCI and the AI feeds) and
+#: bench/story_pairs.py (the cross-language pairs' dev half); docs/benchmarks.md.
+#: multilingual-e5's cosines sit high (unrelated news ~0.75-0.8), so its thresholds are
+#: higher than MiniLM's; it puts Spanish and English in one space, so it is trusted in both.
+CALIBRATIONS = {E5_MODEL: Calibration(0.72, 0.64, None, followup_margin=0.03)}
+#: Any other model: MiniLM's calibration, dense in English only (its Spanish cosines are noise).
+FALLBACK = Calibration(DEFAULT_THRESHOLD, None, frozenset({"en"}))
+
+
+def calibration(model: str | None) -> Calibration:
+    return CALIBRATIONS.get(model or "", FALLBACK)
 
 
 class StoryIndex:
@@ -273,10 +377,10 @@ class StoryIndex:
         n = len(self.stories)
         return math.log((n + _IDF_PRIOR) / (self._df.get(key, 0) + 1))
 
-    def window(self, when: datetime) -> NDArray[np.intp]:
-        """Slots (ascending) of the stories whose window contains ``when``."""
+    def window(self, when: datetime, reach: timedelta | None = None) -> NDArray[np.intp]:
+        """Slots (ascending) of the stories whose window (or ``reach``) contains ``when``."""
         t = when.timestamp()
-        w = self.params.window.total_seconds()
+        w = (reach or self.params.window).total_seconds()
         found: set[int] = set()
         for day in range(_day(t - w), _day(t + w) + 1):
             found.update(self._by_day.get(day, ()))
@@ -288,7 +392,9 @@ class StoryIndex:
 
     def best(self, feat: Features) -> tuple[int | None, float]:
         """The slot of the story ``feat`` belongs to (``None``: a new story) and its score."""
-        slots = self.window(feat.when)
+        near = self.window(feat.when)
+        far = self._followups(feat, near)
+        slots = np.concatenate([near, far]) if len(far) else near
         if not len(slots):
             return None, 0.0
         params = self.params
@@ -302,11 +408,47 @@ class StoryIndex:
             w = params.keyword_weight
             combined = (1 - w) * dense + w * keyword
             score = np.where(use_dense, combined, keyword)
-            margin = np.where(use_dense, combined - params.threshold, margin)
+            threshold = self._thresholds(feat, slots) + np.where(
+                np.arange(len(slots)) >= len(near), params.followup_margin, 0.0
+            )
+            margin = np.where(use_dense, combined - threshold, margin)
         i = int(np.argmax(margin))
         if margin[i] < 0:
             return None, 0.0
         return int(slots[i]), float(score[i])
+
+    def _followups(self, feat: Features, near: NDArray[np.intp]) -> NDArray[np.intp]:
+        """Stories past their window but within ``followup_window`` that name one of
+        ``feat``'s entities and have a dense centroid (ascending slots, none of ``near``)."""
+        params = self.params
+        if feat.vector is None or params.followup_window <= params.window:
+            return np.zeros(0, dtype=np.intp)
+        entities = [k for k in feat.keys if k.startswith("e:")]
+        if not entities:
+            return np.zeros(0, dtype=np.intp)
+        reachable = set(self.window(feat.when, params.followup_window).tolist())
+        reachable.difference_update(near.tolist())
+        found: set[int] = set()
+        for key in entities:
+            postings = self._postings.get(key, {})
+            smaller, larger = (
+                (postings, reachable) if len(postings) < len(reachable) else (reachable, postings)
+            )
+            found.update(s for s in smaller if s in larger)
+        stories = self.stories
+        found = {s for s in found if feat.source not in stories[s].sources}
+        slots = np.fromiter(sorted(found), dtype=np.intp, count=len(found))
+        return slots[self._dense[slots]]
+
+    def _thresholds(self, feat: Features, slots: NDArray[np.intp]) -> NDArray[np.float64] | float:
+        """The dense threshold per story: ``cross_threshold`` where the story has no
+        article in ``feat``'s language."""
+        params = self.params
+        if params.cross_threshold is None or not feat.lang:
+            return params.threshold
+        stories = self.stories
+        cross = [bool(stories[s].langs) and feat.lang not in stories[s].langs for s in slots]
+        return np.where(cross, params.cross_threshold, params.threshold)
 
     def _post(self, slot: int, keys: dict[str, float]) -> None:
         for key, value in keys.items():
@@ -415,19 +557,37 @@ class StoryClusterer:
         gazetteer: Gazetteer,
         lexicon: Lexicon,
         *,
-        dense_languages: frozenset[str] | None = frozenset({"en"}),
+        dense_languages: frozenset[str] | None | Literal["model"] = "model",
+        model: str | None = None,
     ) -> StoryClusterer:
         """The clusterer ``Core.build`` hands the ingester (``AINEWS_STORY_*`` settings).
 
-        ``dense_languages``: where the model's cosines are calibrated against
-        ``story_threshold`` (all-MiniLM-L6-v2's English); elsewhere keywords decide alone.
+        ``model``: the embedding model's name, whose :data:`CALIBRATIONS` give the
+        thresholds the settings leave unset. ``dense_languages``: where the model's cosines
+        are compared with the thresholds (``"model"``: as calibrated); elsewhere keywords
+        decide alone.
         """
+        calibrated = calibration(model)
         params = Params(
-            threshold=settings.story_threshold,
+            threshold=(
+                calibrated.threshold
+                if settings.story_threshold is None
+                else settings.story_threshold
+            ),
             keyword_threshold=settings.story_keyword_threshold,
             window=timedelta(days=settings.story_window_days),
+            cross_threshold=(
+                calibrated.cross_threshold
+                if settings.story_cross_threshold is None
+                else settings.story_cross_threshold
+            ),
+            followup_window=timedelta(
+                days=0 if calibrated.followup_margin is None else settings.story_followup_days
+            ),
+            followup_margin=calibrated.followup_margin or 0.0,
         )
-        return cls(gazetteer, lexicon, params=params, dense_languages=dense_languages)
+        languages = calibrated.dense_languages if dense_languages == "model" else dense_languages
+        return cls(gazetteer, lexicon, params=params, dense_languages=languages)
 
     def features(
         self,
@@ -450,6 +610,7 @@ class StoryClusterer:
             vector=vector if dense_ok else None,
             when=when,
             source=source,
+            lang=lang,
         )
 
     def assign(
@@ -543,7 +704,7 @@ class StoryClusterer:
         index lacks or holds at another count (another process added to them) are
         (re)loaded from their articles.
         """
-        window = self.params.window
+        window = self.params.reach
         intervals: list[list[datetime]] = []
         for when in sorted(times):
             lo, hi = when - window, when + window

@@ -325,3 +325,81 @@ def test_stories_no_batch_looks_at_leave_memory(
         ),
     )
     assert story_of(core, near).id == story_of(core, ids[0]).id
+
+
+def _feat(keys: dict[str, float], vector: list[float], when: datetime, source: str, lang: str):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from bot.stories import Features
+
+    v = np.asarray(vector, dtype=np.float32)
+    return Features(keys, v / np.linalg.norm(v), when, source, lang)
+
+
+def test_cross_language_threshold_applies_only_where_the_story_lacks_the_language() -> None:
+    """Across languages keys meet only on names: the lower ``cross_threshold`` applies."""
+    from bot.stories import Params, StoryIndex, StoryState
+
+    params = Params(threshold=0.8, cross_threshold=0.6, keyword_weight=0.0)
+    index = StoryIndex(params)
+    slot = index.add_story(StoryState.start(_feat({"e:Qwen": 1.0}, [1.0, 0.0], DAY, "n:a", "es")))
+    near = [0.7, 0.71]  # cosine ~0.70: between the two thresholds
+    english = _feat({"e:Qwen": 1.0}, near, DAY + timedelta(hours=2), "n:b", "en")
+    spanish = _feat({"e:Qwen": 1.0}, near, DAY + timedelta(hours=2), "n:c", "es")
+    assert index.best(english)[0] == slot
+    assert index.best(spanish)[0] is None
+    index.join(slot, english)  # now the story has English too: the same-language rule
+    turned = [0.375, 0.927]  # cosine ~0.70 with the moved centroid (22.7 degrees)
+    assert index.best(_feat({"e:Qwen": 1.0}, turned, DAY, "n:d", "en"))[0] is None
+
+
+def test_follow_ups_join_past_the_window_only_with_a_shared_entity_from_a_new_source() -> None:
+    from bot.stories import Params, StoryIndex, StoryState
+
+    params = Params(
+        threshold=0.7,
+        keyword_weight=0.0,
+        followup_window=timedelta(days=31),
+        followup_margin=0.05,
+    )
+    index = StoryIndex(params)
+    slot = index.add_story(StoryState.start(_feat({"e:Qwen": 1.0}, [1.0, 0.0], DAY, "n:a", "es")))
+    later = DAY + timedelta(days=28)
+    close = [1.0, 0.3]  # cosine ~0.96
+    assert index.best(_feat({"e:Qwen": 1.0}, close, later, "n:b", "en"))[0] == slot
+    assert index.best(_feat({"s:qwen": 1.0}, close, later, "n:b", "en"))[0] is None  # no entity
+    assert index.best(_feat({"e:Qwen": 1.0}, close, later, "n:a", "en"))[0] is None  # same source
+    too_late = DAY + timedelta(days=40)
+    assert index.best(_feat({"e:Qwen": 1.0}, close, too_late, "n:b", "en"))[0] is None
+    # within the margin above the threshold: enough inside the window, not past it
+    edge = [1.0, 0.9]  # cosine ~0.74
+    assert index.best(_feat({"e:Qwen": 1.0}, edge, DAY + timedelta(days=1), "n:b", "en"))[0] == slot
+    assert index.best(_feat({"e:Qwen": 1.0}, edge, later, "n:b", "en"))[0] is None
+    off = StoryIndex(Params(threshold=0.7, keyword_weight=0.0))
+    off.add_story(StoryState.start(_feat({"e:Qwen": 1.0}, [1.0, 0.0], DAY, "n:a", "es")))
+    assert off.best(_feat({"e:Qwen": 1.0}, close, later, "n:b", "en"))[0] is None
+
+
+def test_figures_are_keys_in_any_language(core: Core) -> None:
+    keys = KeyExtractor(core.gazetteer, core.lexicon)
+    es = keys.keys("Anthropic ya vale 61.500 millones de dólares", "", "es")
+    en = keys.keys("Anthropic raises Series E at $61.5B post-money valuation", "", "en")
+    assert "n:6.15e+10usd" in set(es) & set(en)
+
+
+def test_the_bundled_model_is_calibrated_for_every_language(core: Core, tmp_path: Path) -> None:
+    from conftest import make_settings
+
+    from bot.settings import E5_MODEL
+    from bot.stories import CALIBRATIONS, StoryClusterer
+
+    settings = make_settings(tmp_path)
+    clusterer = StoryClusterer.from_settings(settings, core.gazetteer, core.lexicon, model=E5_MODEL)
+    calibrated = CALIBRATIONS[E5_MODEL]
+    assert clusterer.dense_languages is None  # one space for Spanish and English
+    assert clusterer.params.threshold == calibrated.threshold
+    assert clusterer.params.cross_threshold == calibrated.cross_threshold
+    assert clusterer.params.followup_window == timedelta(days=settings.story_followup_days)
+    mine = make_settings(tmp_path, story_threshold=0.8, story_followup_days=0)
+    clusterer = StoryClusterer.from_settings(mine, core.gazetteer, core.lexicon, model=E5_MODEL)
+    assert clusterer.params.threshold == 0.8 and clusterer.params.reach == timedelta(days=3)

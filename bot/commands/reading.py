@@ -26,6 +26,7 @@ from bot.llm.ask import grounded_answer
 from bot.llm.summaries import summarize
 from bot.models import Article, ArticleEntity, Entity, Story, Subscription
 from bot.reply import Button, Card, Reply
+from bot.stories import story_sources
 from bot.text import STOPWORDS, fold
 from bot.trends import trends
 
@@ -203,9 +204,11 @@ def story(host: Host, args: str, lang: str, ctx: Context) -> Reply:
             .scalars()
             .all()
         )
+        sources = story_sources(session, [story_id]).get(story_id)
     cards = [article_card(a) for a in articles]
+    header = t("story_header", lang, title=found.title, n=len(cards))
     return Reply(
-        text=t("story_header", lang, title=found.title, n=len(cards)),
+        text=header + (f"\n{sources.describe(lang)}" if sources else ""),
         lang=lang,
         cards=cards + related(host.core, articles, exclude={story_id}),
     )
