@@ -39,7 +39,8 @@ def test_the_packaged_induced_lexicon_pairs_everyday_words() -> None:
 #: header): as a variant, each would match the other language's text.
 FALSE_FRIENDS = (
     "red once sin son era van sea ten fin dice come pie mayor actual sale media meta usa "
-    "importa resume may fondo peso miles fiscal familiar can lee vista victoria buenos"
+    "importa resume may fondo peso miles fiscal familiar can lee vista victoria buenos "
+    "rio rico rica gen"
 ).split()
 
 
