@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.lexicon import Lexicon
 from bot.settings import Settings
-from bot.text import query_terms
+from bot.text import fold, query_terms
 
 
 def test_induced_translations_load_and_pair_both_ways(tmp_path: Path) -> None:
@@ -33,3 +33,64 @@ def test_the_packaged_induced_lexicon_pairs_everyday_words() -> None:
     lexicon = Lexicon.load(settings.lexicon_path, settings.induced_lexicon_path)
     for spanish, english in (("oficina", "office"), ("embajador", "ambassador")):
         assert lexicon.translations(query_terms(spanish)) & set(query_terms(english))
+
+
+#: Words of one language that are common words of the other (config/lexicon_es_en.tsv's
+#: header): as a variant, each would match the other language's text.
+FALSE_FRIENDS = (
+    "red once sin son era van sea ten fin dice come pie mayor actual sale media meta usa "
+    "importa resume may fondo peso miles fiscal familiar can lee vista victoria buenos "
+    "rio rico rica gen"
+).split()
+
+
+def _packaged() -> Lexicon:
+    return Lexicon.load(Settings(_env_file=None).lexicon_path)
+
+
+def test_the_packaged_lexicon_leaves_the_false_friends_out() -> None:
+    lexicon = _packaged()
+    variants = {
+        fold(v)
+        for spanish, english in lexicon.entries
+        for v in spanish + english
+        if not v.isupper()  # "USA" matches only as written
+    }
+    assert not variants & set(FALSE_FRIENDS)
+
+
+def test_everyday_news_words_link_across_languages() -> None:
+    """Inflected everyday words, either way round, reach the other language's words."""
+    lexicon = _packaged()
+    for asked, written in (
+        ("detuvo", "arrested"),
+        ("jailed", "cárcel"),
+        ("periodista", "reporter"),
+        ("llevó", "brought"),
+        ("perros", "dogs"),
+        ("appointed", "nombrado"),
+        ("se unieron", "joined"),
+        ("pareja", "couple"),
+    ):
+        assert written in lexicon.expand(asked), (asked, written)
+
+
+def test_the_everyday_section_claims_each_of_its_variants() -> None:
+    """The loader keeps the first line that claims a variant, so a later line repeating it
+    would silently lose that word: each everyday line must own all of its variants."""
+    lines = _packaged_lines()
+    lexicon = _packaged()
+    for spanish, english in lines:
+        for variant in spanish + english:
+            assert set(lexicon.expand(variant)) == {*spanish, *english}, variant
+
+
+def _packaged_lines() -> list[tuple[list[str], list[str]]]:
+    text = Settings(_env_file=None).lexicon_path.read_text(encoding="utf-8")
+    section = text.split("# Everyday news vocabulary", 1)[1]
+    out = []
+    for line in section.splitlines():
+        if "\t" in line and not line.startswith("#"):
+            es, en = line.split("\t", 1)
+            out.append((es.split("|"), en.split("|")))
+    return out
