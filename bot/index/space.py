@@ -54,35 +54,32 @@ def _record(engine: Engine, name: str) -> None:
         session.commit()
 
 
-def database_id(engine: Engine) -> str:
-    """A random id the database keeps from its first search on: a local index built from
-    another database, or from an earlier one at the same address, is never reused."""
+def _first(engine: Engine, key: str, value: str) -> str:
+    """The value recorded under ``key``, recording ``value`` if there is none yet."""
     with Session(engine) as session:
-        row = session.get(IndexMeta, DATABASE_KEY)
+        row = session.get(IndexMeta, key)
         if row is None:
             try:
-                session.add(IndexMeta(key=DATABASE_KEY, value=uuid.uuid4().hex))
+                session.add(IndexMeta(key=key, value=value))
                 session.commit()
             except IntegrityError:  # another process recorded one first: that one holds
                 session.rollback()
-            row = session.get(IndexMeta, DATABASE_KEY)
+            row = session.get(IndexMeta, key)
         assert row is not None
         return row.value
 
 
+def database_id(engine: Engine) -> str:
+    """A random id the database keeps from its first search on: a local index built from
+    another database, or from an earlier one at the same address, is never reused."""
+    return _first(engine, DATABASE_KEY, uuid.uuid4().hex)
+
+
 def claim(engine: Engine, name: str) -> None:
     """Record ``name`` as the index's model, or refuse if the vectors are another model's."""
-    stored = stored_model(engine)
-    if stored is not None and stored != name:
+    stored = stored_model(engine) or _first(engine, KEY, name)
+    if stored != name:
         raise ModelMismatch("model_mismatch", stored=stored, configured=name)
-    if stored is None:
-        try:
-            _record(engine, name)
-        except Exception:  # another replica recorded it first: check what it recorded
-            if stored_model(engine) != name:
-                raise ModelMismatch(
-                    "model_mismatch", stored=stored_model(engine) or "?", configured=name
-                ) from None
 
 
 def reindex(
