@@ -33,9 +33,6 @@ class FtsQuery:
     terms: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...] = ()
 
-    def __bool__(self) -> bool:
-        return bool(self.terms or self.phrases)
-
 
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
@@ -101,8 +98,6 @@ class FullTextIndex:
 
     def search(self, query: FtsQuery, limit: int = 100) -> list[tuple[int, float]]:
         """Best ``(article_id, BM25 score)`` first: the sum over the matching alternatives."""
-        if not query:
-            return []
         schema = self.schema
         clauses = [
             (tantivy.Occur.Should, tantivy.Query.term_query(schema, TEXT, term))
@@ -114,7 +109,5 @@ class FullTextIndex:
         ]
         searcher = self._searcher
         hits = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False).hits
-        if not hits:
-            return []
         ids = searcher.fast_field_values("article", [address for _, address in hits])
         return [(int(aid), float(score)) for (score, _), aid in zip(hits, ids, strict=True)]  # type: ignore[arg-type]

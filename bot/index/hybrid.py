@@ -87,12 +87,12 @@ def validate_query(query: str, max_chars: int) -> str:
     return cleaned
 
 
+@dataclass
 class QueryExpander:
     """Builds the full-text query: the query's own stems plus ES<->EN and entity-alias variants."""
 
-    def __init__(self, lexicon: Lexicon, gazetteer: Gazetteer) -> None:
-        self.lexicon = lexicon
-        self.gazetteer = gazetteer
+    lexicon: Lexicon
+    gazetteer: Gazetteer
 
     def variants(self, query: str) -> list[str]:
         out = dict.fromkeys(self.lexicon.expand(query))
