@@ -211,8 +211,6 @@ class HybridSearcher:
         return self.recency_weight * math.pow(0.5, age_days / self.recency_half_life_days)
 
     def _articles(self, ids: list[int]) -> dict[int, ArticleRow]:
-        if not ids:
-            return {}
         rows = select_in(self.engine, _ARTICLE_ROWS, ids)
         return {
             int(aid): ArticleRow(
@@ -222,8 +220,6 @@ class HybridSearcher:
         }
 
     def _snippets(self, wanted: list[tuple[int, int | None]], query: str) -> dict[int, str]:
-        if not wanted:
-            return {}
         rows = select_in(self.engine, _PASSAGES, [aid for aid, _ in wanted])
         stems = set(query_terms(query))
         by_article: dict[int, list[tuple[int, str]]] = {}
