@@ -44,16 +44,6 @@ def stored_model(engine: Engine) -> str | None:
     return MINILM_MODEL if has_passages else None
 
 
-def _record(engine: Engine, name: str) -> None:
-    with Session(engine) as session:
-        row = session.get(IndexMeta, KEY)
-        if row is None:
-            session.add(IndexMeta(key=KEY, value=name))
-        else:
-            row.value = name
-        session.commit()
-
-
 def _first(engine: Engine, key: str, value: str) -> str:
     """The value recorded under ``key``, recording ``value`` if there is none yet."""
     with Session(engine) as session:
@@ -122,5 +112,7 @@ def reindex(
         done += len(rows)
         if progress:
             progress(done, total)
-    _record(engine, embedder.name)
+    with Session(engine) as session:
+        session.merge(IndexMeta(key=KEY, value=embedder.name))  # insert, or update the row
+        session.commit()
     return done
