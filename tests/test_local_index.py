@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -180,3 +181,29 @@ def test_a_restart_past_the_coarse_threshold_searches_as_the_first_process(
     got, want = again.vectors.search(query, 10), first.vectors.search(query, 10)
     assert got[0] == want[0]  # equal scores below it may come in another order
     assert [score for _a, score, _p in got] == [score for _a, score, _p in want]
+
+
+def test_after_a_reindex_the_local_index_holds_the_new_models_vectors(
+    core: Core, settings: Settings
+) -> None:
+    """``reindex`` records the new model; the next start rebuilds its local index from the
+    re-embedded passages and refuses the old model."""
+    from bot.index.space import ModelMismatch, reindex, stored_model
+
+    class Other(HashingEmbedder):
+        def __init__(self) -> None:
+            super().__init__(64)
+            self.name = "other-64"
+
+        def passages(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+            return super().passages([t[::-1] for t in texts])
+
+    core.ingester.ingest(iter_path(str(SEEDS)))
+    assert reindex(core.engine, Other()) == len(core.vectors)
+    assert stored_model(core.engine) == "other-64"
+    again = Core.build(settings, embedder=Other())
+    with again.engine.connect() as conn:
+        pid, blob = conn.execute(text("SELECT id, embedding FROM passage LIMIT 1")).one()
+    np.testing.assert_array_equal(again.vectors.vectors_of([pid])[pid], np.frombuffer(blob, "<f4"))
+    with pytest.raises(ModelMismatch):
+        Core.build(settings, embedder=HashingEmbedder())
