@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         help="rebuild the cached databases this run uses (the vector cache is kept)",
     )
     args = parser.parse_args(argv)
-    ctx = Context(mode=args.mode or "quick")
+    ctx = Context(mode=args.mode or "quick", serving=not args.prepare)
     if args.rebuild:
         from bench import corpus
 

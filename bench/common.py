@@ -250,6 +250,9 @@ class Context:
     """Run-wide state shared by the benchmarks (one real model per process)."""
 
     mode: str  # "quick" | "full"
+    #: Measure as ``ainews run`` serves (``bot.app.run``: one engine thread unless
+    #: AINEWS_EMBEDDING_THREADS says otherwise); ``--prepare`` only encodes, on every core.
+    serving: bool = True
     _embedder: Any = None
 
     @property
@@ -264,7 +267,8 @@ class Context:
             from bot.settings import load_settings
 
             settings = load_settings()  # AINEWS_EMBEDDING_MODEL, AINEWS_EMBEDDING_THREADS
-            embedder = make_embedder(settings.embedding_model, threads=settings.embedding_threads)
+            threads = settings.embedding_threads or (1 if self.serving else 0)
+            embedder = make_embedder(settings.embedding_model, threads=threads)
             getattr(embedder, "load", lambda: None)()
             self._embedder = embedder
         return self._embedder

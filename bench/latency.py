@@ -169,7 +169,7 @@ def vector_experiment(core: Core, vectors: dict[str, Any]) -> dict[str, dict[str
         "numpy matrix @ q": lambda v: matrix @ v,
         "torch.mv(matrix, q)": lambda v: torch.mv(tensor, torch.from_numpy(v)),
         "torch.mv(float16 matrix, q)": lambda v: torch.mv(half, torch.from_numpy(v).half()),
-        "np.isin(langs) mask": lambda v: np.isin(index._langs[:n], [1]),
+        "np.isin(langs) mask": lambda v: np.isin(index._rows["lang"][:n], ["en"]),
     }
     coarse = index._coarse
     if coarse is not None:  # the coarse stage: int8 codes vs the float32 projection it replaced

@@ -120,7 +120,7 @@ def searcher_variant(
         "expander": s.expander,
         "max_query_chars": s.max_query_chars,
         "recency_weight": s.recency_weight,
-        "recency_half_life_days": s.half_life,
+        "recency_half_life_days": s.recency_half_life_days,
         "candidates": s.candidates,
         "dense_languages": s.dense_languages,
         "min_dense_score": s.min_dense_score,

@@ -23,7 +23,7 @@ def _index(rows: np.ndarray, langs: list[str] | None = None, chunk: int = 1000) 
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         ids = list(range(start + 1, start + len(part) + 1))
-        index.add(ids, ids, part, langs[start : start + len(part)] if langs else None)
+        index.add(ids, ids, part, langs[start : start + len(part)] if langs else "")
     return index
 
 

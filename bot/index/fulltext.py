@@ -13,7 +13,6 @@ it searches, so the hybrid search ranks here in a thread while it embeds the que
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +33,6 @@ class FtsQuery:
     terms: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...] = ()
 
-    def __bool__(self) -> bool:
-        return bool(self.terms or self.phrases)
-
 
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
@@ -47,10 +43,10 @@ def _schema() -> tantivy.Schema:
 
 
 class FullTextIndex:
-    """One tantivy index; ``search`` is thread-safe, writes come from ``LocalIndex.sync``."""
+    """One tantivy index; ``search`` is thread-safe, writes come from ``LocalIndex`` (under
+    its lock)."""
 
     def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
         self.schema = _schema()
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
@@ -59,16 +55,9 @@ class FullTextIndex:
         self.index.register_tokenizer(_ANALYZER, analyzer)
         self._searcher = self.index.searcher()
         self._writer: tantivy.IndexWriter | None = None
-        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return int(self._searcher.num_docs)
-
-    @property
-    def disk_bytes(self) -> int:
-        if self.folder is None:
-            return 0
-        return sum(f.stat().st_size for f in self.folder.iterdir() if f.is_file())
 
     def add(self, rows: Sequence[tuple[int, int, str, str, str]]) -> None:
         """Index ``(first passage id, article id, title, body, lang)`` rows (uncommitted)."""
@@ -92,8 +81,7 @@ class FullTextIndex:
     def commit(self) -> None:
         """Make what ``add`` wrote durable and searchable, and let go of the writer (and of
         the index's write lock, which another process sharing the folder may want)."""
-        with self._lock:
-            writer, self._writer = self._writer, None
+        writer, self._writer = self._writer, None
         if writer is not None:
             writer.commit()
             writer.wait_merging_threads()
@@ -104,15 +92,12 @@ class FullTextIndex:
         self._searcher = self.index.searcher()
 
     def _writer_now(self) -> tantivy.IndexWriter:
-        with self._lock:
-            if self._writer is None:
-                self._writer = self.index.writer(heap_size=_WRITER_HEAP, num_threads=1)
-            return self._writer
+        if self._writer is None:
+            self._writer = self.index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+        return self._writer
 
     def search(self, query: FtsQuery, limit: int = 100) -> list[tuple[int, float]]:
         """Best ``(article_id, BM25 score)`` first: the sum over the matching alternatives."""
-        if not query:
-            return []
         schema = self.schema
         clauses = [
             (tantivy.Occur.Should, tantivy.Query.term_query(schema, TEXT, term))
@@ -124,7 +109,5 @@ class FullTextIndex:
         ]
         searcher = self._searcher
         hits = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False).hits
-        if not hits:
-            return []
         ids = searcher.fast_field_values("article", [address for _, address in hits])
         return [(int(aid), float(score)) for (score, _), aid in zip(hits, ids, strict=True)]  # type: ignore[arg-type]

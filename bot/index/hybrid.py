@@ -7,16 +7,14 @@ which is the floor.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, NamedTuple
 
-import numpy as np
-from numpy.typing import NDArray
 from sqlalchemy import Engine
 
 from bot.entities import Gazetteer
@@ -27,6 +25,7 @@ from bot.index.vectors import VectorIndex
 from bot.lexicon import Lexicon
 from bot.store import select_in
 from bot.text import fold, is_stopword, phrase_stems, query_terms, tokens
+from bot.utc import aware
 
 Mode = Literal["hybrid", "bm25", "dense"]
 RRF_K = 60
@@ -55,8 +54,10 @@ class ArticleRow(NamedTuple):
 
 
 def _datetime(value: datetime | str | None) -> datetime | None:
-    """A stored timestamp: psycopg gives datetimes, sqlite3 the text SQLAlchemy wrote."""
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
+    """A stored timestamp, aware: psycopg gives datetimes, sqlite3 the text SQLAlchemy wrote."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return None if value is None else aware(value)
 
 
 class QueryError(UserError):
@@ -86,12 +87,12 @@ def validate_query(query: str, max_chars: int) -> str:
     return cleaned
 
 
+@dataclass
 class QueryExpander:
     """Builds the full-text query: the query's own stems plus ES<->EN and entity-alias variants."""
 
-    def __init__(self, lexicon: Lexicon, gazetteer: Gazetteer) -> None:
-        self.lexicon = lexicon
-        self.gazetteer = gazetteer
+    lexicon: Lexicon
+    gazetteer: Gazetteer
 
     def variants(self, query: str) -> list[str]:
         out = dict.fromkeys(self.lexicon.expand(query))
@@ -109,12 +110,6 @@ class QueryExpander:
                 terms.update(dict.fromkeys(query_terms(variant)))
         return FtsQuery(tuple(t for t in terms if t), tuple(phrases))
 
-    def known_phrases(self) -> set[tuple[str, ...]]:
-        """Every phrase ``build`` can ask for: the multi-word lexicon variants and aliases."""
-        variants = [v for spanish, english in self.lexicon.entries for v in spanish + english]
-        variants += [a for name in self.gazetteer.entities for a in self.gazetteer.aliases(name)]
-        return {form for v in variants if _is_phrase(v) for form in _phrase_forms(v)}
-
 
 def _is_phrase(variant: str) -> bool:
     return sum(not is_stopword(w) for w in tokens(variant)) > 1
@@ -125,38 +120,26 @@ def _phrase_forms(variant: str) -> tuple[tuple[str, ...], ...]:
     return tuple(phrase_stems(variant, lang) for lang in ("es", "en"))
 
 
+@dataclass(kw_only=True, eq=False)
 class HybridSearcher:
     """Answers ``search`` over articles; one instance per process, thread-safe."""
 
-    def __init__(
-        self,
-        *,
-        engine: Engine,
-        embedder: Embedder,
-        vectors: VectorIndex,
-        fulltext: FullTextIndex,
-        expander: QueryExpander,
-        max_query_chars: int = 500,
-        recency_weight: float = 0.05,
-        recency_half_life_days: float = 30.0,
-        candidates: int = 100,
-        dense_languages: frozenset[str] | None = None,
-        min_dense_score: float = 0.0,
-    ) -> None:
-        self.engine = engine
-        self.embedder = embedder
-        self.vectors = vectors
-        self.fulltext = fulltext
-        self.expander = expander
-        self.max_query_chars = max_query_chars
-        self.recency_weight = recency_weight
-        self.half_life = recency_half_life_days
-        self.candidates = candidates
-        self.dense_languages = dense_languages
-        self.min_dense_score = min_dense_score
+    engine: Engine
+    embedder: Embedder
+    vectors: VectorIndex
+    fulltext: FullTextIndex
+    expander: QueryExpander
+    max_query_chars: int = 500
+    recency_weight: float = 0.05
+    recency_half_life_days: float = 30.0
+    candidates: int = 100
+    dense_languages: frozenset[str] | None = None
+    min_dense_score: float = 0.0
+
+    def __post_init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fts")
-        self._recent: dict[str, NDArray[np.float32]] = {}
-        self._recent_lock = threading.Lock()
+        # The query's embedding; ``ask`` reuses the one its search just made.
+        self.query_vector = functools.lru_cache(maxsize=32)(self.embedder.query)
 
     def search(
         self,
@@ -208,7 +191,7 @@ class HybridSearcher:
                 title=row.title,
                 url=row.url,
                 source=row.source_name,
-                published_at=_aware(row.published_at),
+                published_at=row.published_at,
                 lang=row.lang,
                 score=round(score, 6),
                 snippet=snippets.get(aid, ""),
@@ -218,31 +201,16 @@ class HybridSearcher:
             for score, aid, row in hits
         ]
 
-    def query_vector(self, query: str) -> NDArray[np.float32]:
-        """The query's embedding; ``ask`` reuses the one its search just made."""
-        with self._recent_lock:
-            cached = self._recent.get(query)
-        if cached is not None:
-            return cached
-        vector = self.embedder.query(query)
-        with self._recent_lock:
-            self._recent[query] = vector
-            while len(self._recent) > 32:
-                self._recent.pop(next(iter(self._recent)))
-        return vector
-
     def _lexical(self, query: str, expand: bool) -> list[tuple[int, float]]:
         return self.fulltext.search(self.expander.build(query, expand=expand), self.candidates)
 
     def _recency(self, when: datetime | None, now: datetime) -> float:
         if when is None or self.recency_weight <= 0:
             return 0.0
-        age_days = max(0.0, (now - _aware(when)).total_seconds() / 86400)  # type: ignore[operator]
-        return self.recency_weight * math.pow(0.5, age_days / self.half_life)
+        age_days = max(0.0, (now - when).total_seconds() / 86400)
+        return self.recency_weight * math.pow(0.5, age_days / self.recency_half_life_days)
 
     def _articles(self, ids: list[int]) -> dict[int, ArticleRow]:
-        if not ids:
-            return {}
         rows = select_in(self.engine, _ARTICLE_ROWS, ids)
         return {
             int(aid): ArticleRow(
@@ -252,8 +220,6 @@ class HybridSearcher:
         }
 
     def _snippets(self, wanted: list[tuple[int, int | None]], query: str) -> dict[int, str]:
-        if not wanted:
-            return {}
         rows = select_in(self.engine, _PASSAGES, [aid for aid, _ in wanted])
         stems = set(query_terms(query))
         by_article: dict[int, list[tuple[int, str]]] = {}
@@ -289,9 +255,3 @@ def make_snippet(passage: str, stems: set[str], width: int = 240) -> str:
         start = passage.find(" ", start) + 1
     piece = passage[start : start + width].rsplit(" ", 1)[0]
     return ("…" if start else "") + piece + "…"
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,10 +1,10 @@
 """The search indexes on local disk, kept in step with the database by passage id.
 
 The database is the source of truth. Under ``data_dir/index/<database>`` a process keeps
-the full text (tantivy) and the passage vectors (append-only files), both covering the
-passages up to one watermark recorded in ``meta.json``. ``sync`` adds what the database
-holds past it: each replica runs it on its supervise beat, and after its own ingests. A
-restart reads the files instead of the database.
+the full text (tantivy) and the passage rows (``rows.bin``: ids, language and vector,
+append-only), both covering the passages up to one watermark recorded in ``meta.json``.
+``sync`` adds what the database holds past it: each replica runs it on its supervise
+beat, and after its own ingests. A restart reads the files instead of the database.
 
 Processes sharing a data directory share the folder: a file lock serializes their
 syncs, and each takes the rows another one appended from the files before it asks the
@@ -25,22 +25,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 from sqlalchemy import Engine, text
 
 from bot.index.fulltext import FullTextIndex
 from bot.index.space import database_id
-from bot.index.vectors import VectorIndex
+from bot.index.vectors import ROW, VectorIndex
 
-FORMAT = 2  # 2: the source's name is indexed with the body
+FORMAT = 3  # 3: one file of rows (ids, language, vector)
 _CHUNK = 5_000
 _ROWS = (
     "SELECT p.id, p.article_id, p.ord, p.embedding, a.lang, a.title, a.body, a.source_name "
     "FROM passage p JOIN article a ON a.id = p.article_id "
     "WHERE p.id > :last ORDER BY p.id LIMIT :n"
 )
-_FILES = {"vectors": np.float32, "ids": np.int64, "langs": np.uint8}
-_TYPES = {**_FILES, "codes": np.int8}
 
 
 def index_folder(data_dir: Path, engine: Engine) -> Path | None:
@@ -51,6 +48,11 @@ def index_folder(data_dir: Path, engine: Engine) -> Path | None:
     return data_dir / "index" / hashlib.sha1(url.encode()).hexdigest()[:16]
 
 
+def row_dtype(dim: int) -> np.dtype[Any]:
+    """One passage as ``rows.bin`` stores it."""
+    return np.dtype([*ROW.descr, ("vector", "<f4", (dim,))])
+
+
 class LocalIndex:
     """Full text and vectors for one process; ``sync`` is thread-safe."""
 
@@ -59,6 +61,7 @@ class LocalIndex:
         self.folder = folder
         self.identity = identity
         self.vectors = VectorIndex(int(identity["dim"]))
+        self.row = row_dtype(int(identity["dim"]))
         self._lock = threading.Lock()
         with self._locked():
             meta = self._meta()
@@ -67,7 +70,7 @@ class LocalIndex:
                 folder.mkdir(parents=True)
                 meta = self._write_meta(0, 0)
             self.fulltext = FullTextIndex(folder / "fulltext" if folder else None)
-            if len(self.fulltext) and folder is not None:
+            if len(self.fulltext):
                 self.fulltext.discard_after(int(meta["last"]))
                 self.fulltext.commit()
 
@@ -90,8 +93,7 @@ class LocalIndex:
         """Take in the passages past the watermark: first from the files, then from the
         database. Returns how many this process added."""
         with self._lock, self._locked():
-            meta = self._meta()
-            added = self._from_files(int(meta["rows"]))
+            added = self._from_files(int(self._meta()["rows"]))
             if added:
                 self.fulltext.reload()
             return added + self._from_database()
@@ -113,21 +115,13 @@ class LocalIndex:
         meta: dict[str, Any] = json.loads(path.read_text())
         return meta
 
-    def _write_meta(self, rows: int, last: int, **coarse: int) -> dict[str, Any]:
-        """Move the watermark; ``coarse`` (what ``_save_coarse`` saved) is kept unless given."""
-        held = self._meta()
-        coarse = {k: held[k] for k in ("fitted", "codes") if k in held} | coarse
-        langs = self.vectors.lang_codes
-        meta = {**self.identity, "rows": rows, "last": last, "langs": langs, **coarse}
+    def _write_meta(self, rows: int, last: int) -> dict[str, Any]:
+        meta = {**self.identity, "rows": rows, "last": last}
         if self.folder is not None:
             part = self.folder / "meta.json.part"
             part.write_text(json.dumps(meta))
             part.replace(self.folder / "meta.json")  # atomic: the watermark moves last
         return meta
-
-    def _file(self, name: str) -> Path:
-        assert self.folder is not None
-        return self.folder / f"{name}.bin"
 
     def _from_files(self, rows: int) -> int:
         """Rows ``[len(vectors), rows)`` of the files: a restart's load, or what another
@@ -135,42 +129,12 @@ class LocalIndex:
         start = len(self.vectors)
         if self.folder is None or rows <= start:
             return 0
-        meta = self._meta()
-        names = {code: lang for lang, code in meta["langs"].items()}
-        saved = self.folder / "projection.npz"
-        if start == 0 and saved.is_file():
-            with np.load(saved) as arrays:
-                self.vectors.use_projection({k: arrays[k] for k in arrays.files})
-        projection = self.vectors.projection
-        with_codes = (  # the saved codes are this projection's: no need to project again
-            projection is not None
-            and int(projection["fitted"]) == meta.get("fitted")
-            and meta.get("codes", 0) >= rows
-        )
-        dims = projection["basis"].shape[1] if projection is not None else 0
-        widths = {"vectors": self.vectors.dim, "ids": 2, "langs": 1, "codes": dims}
-        files = {name: open(self._file(name), "rb") for name in _FILES}
-        if with_codes:
-            files["codes"] = open(self._file("codes"), "rb")
-        try:  # read, not mapped: mapped pages would count as this process's memory
-            for name, handle in files.items():
-                handle.seek(start * widths[name] * np.dtype(_TYPES[name]).itemsize)
-            with self.vectors.bulk(rows - start):
-                for at in range(start, rows, _CHUNK):
-                    n = min(_CHUNK, rows - at)
-                    part = {
-                        name: np.fromfile(handle, _TYPES[name], n * widths[name])
-                        for name, handle in files.items()
-                    }
-                    ids = part["ids"].reshape(n, 2)
-                    langs = [names.get(int(c), "") for c in part["langs"]]
-                    matrix = part["vectors"].reshape(n, self.vectors.dim)
-                    codes = part["codes"].reshape(n, dims) if with_codes else None
-                    self.vectors.add(ids[:, 0].tolist(), ids[:, 1].tolist(), matrix, langs, codes)
-        finally:
-            for handle in files.values():
-                handle.close()
-        self._save_coarse(meta)
+        # read in chunks, not mapped: mapped pages would count as this process's memory
+        with open(self.folder / "rows.bin", "rb") as handle, self.vectors.bulk(rows - start):
+            handle.seek(start * self.row.itemsize)
+            for at in range(start, rows, _CHUNK):
+                part = np.fromfile(handle, self.row, min(_CHUNK, rows - at))
+                self.vectors.add(part["passage"], part["article"], part["vector"], part["lang"])
         return rows - start
 
     def _from_database(self) -> int:
@@ -182,74 +146,32 @@ class LocalIndex:
                 rows = conn.execute(text(_ROWS), {"last": last, "n": _CHUNK}).all()
             if not rows:
                 break
-            dim = self.vectors.dim
-            vectors = np.frombuffer(b"".join(bytes(r[3]) for r in rows), dtype=np.float32)
-            vectors = vectors.reshape(len(rows), dim)
-            pids, aids = [int(r[0]) for r in rows], [int(r[1]) for r in rows]
-            langs = [str(r[4]) for r in rows]
-            with self.vectors.bulk(len(rows)):
-                self.vectors.add(pids, aids, vectors, langs)
+            part = np.zeros(len(rows), self.row)
+            part["passage"] = [r[0] for r in rows]
+            part["article"] = [r[1] for r in rows]
+            part["lang"] = [r[4] for r in rows]
+            part["vector"] = [np.frombuffer(r[3], np.float32) for r in rows]
+            self.vectors.add(part["passage"], part["article"], part["vector"], part["lang"])
             # A company's own feed rarely names the company ("Announcing our Series B" on
             # Pinecone's blog): its source's name is searchable text of each of its articles.
             self.fulltext.add(
                 [(r[0], r[1], r[5], f"{r[6]}\n{r[7] or ''}", r[4]) for r in rows if r[2] == 0]
             )
-            self._append(pids, aids, vectors, langs)
+            if self.folder is not None:
+                with open(self.folder / "rows.bin", "ab") as out:
+                    out.write(part.tobytes())
             added += len(rows)
             if len(rows) < _CHUNK:
                 break
         if added:
             self.fulltext.commit()  # durable before the watermark moves past it
-            self._save_coarse(self._write_meta(len(self.vectors), self.vectors.last_passage_id))
+            self._write_meta(len(self.vectors), self.vectors.last_passage_id)
         return added
 
-    def _append(self, pids: list[int], aids: list[int], vectors: Any, langs: list[str]) -> None:
-        if self.folder is None:
-            return
-        codes = self.vectors.lang_codes
-        arrays: dict[str, NDArray[Any]] = {
-            "vectors": np.asarray(vectors, dtype=np.float32),
-            "ids": np.column_stack([pids, aids]).astype(np.int64),
-            "langs": np.asarray([codes[lang] for lang in langs], dtype=np.uint8),
-        }
-        for name, array in arrays.items():
-            with open(self._file(name), "ab") as out:
-                out.write(array.tobytes())
-
     def _cut(self, rows: int) -> None:
-        """Cut the files to ``rows`` rows: bytes past the watermark are a dead sync's."""
+        """Cut the file to ``rows`` rows: bytes past the watermark are a dead sync's."""
         if self.folder is None:
             return
-        row_bytes = {"vectors": 4 * self.vectors.dim, "ids": 16, "langs": 1}
-        for name in _FILES:
-            with open(self._file(name), "ab") as out:
-                if out.tell() > rows * row_bytes[name]:
-                    out.truncate(rows * row_bytes[name])
-
-    def _save_coarse(self, meta: dict[str, Any]) -> None:
-        """Save the coarse projection and the rows' codes beside the vectors (a restart then
-        neither refits nor projects every row again): all of them after a (re)fit, else the
-        new rows' codes appended."""
-        saved, rows = self.vectors.projection, len(self.vectors)
-        if self.folder is None or saved is None or rows > int(meta["rows"]):
-            return
-        fitted, held = int(saved["fitted"]), int(meta.get("codes", 0))
-        if fitted == meta.get("fitted") and held == rows:
-            return
-        if fitted != meta.get("fitted"):
-            held = 0
-            with open(self.folder / "projection.npz.part", "wb") as out:
-                np.savez(
-                    out,
-                    mean=saved["mean"],
-                    basis=saved["basis"],
-                    steps=saved["steps"],
-                    fitted=saved["fitted"],
-                )
-            (self.folder / "projection.npz.part").replace(self.folder / "projection.npz")
-        codes = self.vectors.coarse_codes(held, rows)
-        assert codes is not None
-        with open(self._file("codes"), "ab") as out:
-            out.truncate(held * codes.shape[1])
-            out.write(codes.tobytes())
-        self._write_meta(int(meta["rows"]), int(meta["last"]), fitted=fitted, codes=rows)
+        with open(self.folder / "rows.bin", "ab") as out:
+            if out.tell() > rows * self.row.itemsize:
+                out.truncate(rows * self.row.itemsize)

@@ -44,45 +44,32 @@ def stored_model(engine: Engine) -> str | None:
     return MINILM_MODEL if has_passages else None
 
 
-def _record(engine: Engine, name: str) -> None:
+def _first(engine: Engine, key: str, value: str) -> str:
+    """The value recorded under ``key``, recording ``value`` if there is none yet."""
     with Session(engine) as session:
-        row = session.get(IndexMeta, KEY)
+        row = session.get(IndexMeta, key)
         if row is None:
-            session.add(IndexMeta(key=KEY, value=name))
-        else:
-            row.value = name
-        session.commit()
+            try:
+                session.add(IndexMeta(key=key, value=value))
+                session.commit()
+            except IntegrityError:  # another process recorded one first: that one holds
+                session.rollback()
+            row = session.get(IndexMeta, key)
+        assert row is not None
+        return row.value
 
 
 def database_id(engine: Engine) -> str:
     """A random id the database keeps from its first search on: a local index built from
     another database, or from an earlier one at the same address, is never reused."""
-    with Session(engine) as session:
-        row = session.get(IndexMeta, DATABASE_KEY)
-        if row is None:
-            try:
-                session.add(IndexMeta(key=DATABASE_KEY, value=uuid.uuid4().hex))
-                session.commit()
-            except IntegrityError:  # another process recorded one first: that one holds
-                session.rollback()
-            row = session.get(IndexMeta, DATABASE_KEY)
-        assert row is not None
-        return row.value
+    return _first(engine, DATABASE_KEY, uuid.uuid4().hex)
 
 
 def claim(engine: Engine, name: str) -> None:
     """Record ``name`` as the index's model, or refuse if the vectors are another model's."""
-    stored = stored_model(engine)
-    if stored is not None and stored != name:
+    stored = stored_model(engine) or _first(engine, KEY, name)
+    if stored != name:
         raise ModelMismatch("model_mismatch", stored=stored, configured=name)
-    if stored is None:
-        try:
-            _record(engine, name)
-        except Exception:  # another replica recorded it first: check what it recorded
-            if stored_model(engine) != name:
-                raise ModelMismatch(
-                    "model_mismatch", stored=stored_model(engine) or "?", configured=name
-                ) from None
 
 
 def reindex(
@@ -125,5 +112,7 @@ def reindex(
         done += len(rows)
         if progress:
             progress(done, total)
-    _record(engine, embedder.name)
+    with Session(engine) as session:
+        session.merge(IndexMeta(key=KEY, value=embedder.name))  # insert, or update the row
+        session.commit()
     return done

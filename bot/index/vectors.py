@@ -1,8 +1,8 @@
 """Passage vectors held in memory as one contiguous matrix, searched exactly or in two stages.
 
-``bot.index.local`` fills it from its files on disk and from the database, and saves
-the coarse projection (below) beside them, so a restart neither re-reads the vectors
-from the database nor refits.
+``bot.index.local`` fills it from its files on disk and from the database. The coarse
+stage (below) is derived from the vectors in memory: a process fits it when it opens the
+index (a sample's covariance, then every row's codes: about a second at 150k passages).
 
 Past ``COARSE_MIN_ROWS`` passages an exact scan costs more than embedding the
 query (220k passages: ~20 ms on one core, memory-bound), so search becomes
@@ -25,14 +25,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import simsimd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 Vectors = NDArray[np.float32]
 Stored = NDArray[np.float32] | NDArray[np.float16]
 Codes = NDArray[np.int8]
+#: What a row holds besides its vector (``bot.index.local`` stores rows so on disk too).
+ROW = np.dtype([("passage", "<i8"), ("article", "<i8"), ("lang", "<U8")])
 
 COARSE_MIN_ROWS = 50_000
 # 151k passages, the 200 bench queries, int8 codes: 128 dims / 1,500 candidates search in
@@ -43,6 +47,7 @@ COARSE_CANDIDATES = 1_500
 _FIT_SAMPLE = 20_000
 
 
+@dataclass(eq=False)
 class _Projection:
     """A PCA basis (``dim x COARSE_DIMS``) and the rows projected on it, as int8 codes.
 
@@ -52,45 +57,26 @@ class _Projection:
     range on the first few. Values of later rows beyond the fitted range clip.
     """
 
-    def __init__(
-        self, mean: Vectors, basis: Vectors, steps: Vectors, fitted_rows: int, rows: Codes
-    ) -> None:
-        self.mean = mean
-        self.basis = basis
-        self.steps = steps
-        self.fitted_rows = fitted_rows
-        self.rows = rows
+    mean: Vectors
+    basis: Vectors
+    steps: Vectors
+    fitted_rows: int
+    rows: Codes
 
     @classmethod
     def fit(cls, matrix: Stored, capacity: int) -> _Projection:
-        # PCA from the covariance, accumulated in chunks: a 384x384 matrix instead of an SVD
-        # of a sample (which held ~250 MB of float64 temporaries at 150k passages).
-        dim = matrix.shape[1]
-        total = np.zeros(dim, dtype=np.float64)
-        gram = np.zeros((dim, dim), dtype=np.float64)
-        for start in range(0, len(matrix), _FIT_SAMPLE):
-            wide = matrix[start : start + _FIT_SAMPLE].astype(np.float64)
-            total += wide.sum(axis=0)
-            gram += wide.T @ wide
-        n = max(len(matrix), 1)
-        center = total / n
-        covariance = gram / n - np.outer(center, center)
-        mean = center.astype(np.float32)
-        _values, vectors = np.linalg.eigh(covariance)  # ascending eigenvalues
+        """PCA of an evenly spaced sample of at most ``_FIT_SAMPLE`` rows (a 384x384
+        covariance: fast enough to fit again whenever the process opens the index), then
+        every row's codes."""
+        sample = matrix[:: -(-len(matrix) // _FIT_SAMPLE)].astype(np.float64)
+        mean = sample.mean(axis=0)
+        _values, vectors = np.linalg.eigh(np.cov(sample, rowvar=False))  # ascending
         basis = np.ascontiguousarray(vectors[:, ::-1][:, :COARSE_DIMS], dtype=np.float32)
-        reach = np.zeros(COARSE_DIMS, dtype=np.float32)
+        reach = np.abs((sample - mean) @ basis).max(axis=0)
+        steps = (np.maximum(reach, 1e-12) / 127).astype(np.float32)
+        codes = np.zeros((capacity, COARSE_DIMS), dtype=np.int8)
+        projection = cls(mean.astype(np.float32), basis, steps, len(matrix), codes)
         for start in range(0, len(matrix), _FIT_SAMPLE):  # chunks: no full-size temporaries
-            part = (matrix[start : start + _FIT_SAMPLE].astype(np.float32) - mean) @ basis
-            reach = np.maximum(reach, np.abs(part).max(axis=0))
-        steps = np.maximum(reach, 1e-12) / 127
-        projection = cls(
-            mean,
-            basis,
-            steps.astype(np.float32),
-            len(matrix),
-            np.zeros((capacity, COARSE_DIMS), dtype=np.int8),
-        )
-        for start in range(0, len(matrix), _FIT_SAMPLE):
             chunk = matrix[start : start + _FIT_SAMPLE]
             projection.rows[start : start + len(chunk)] = projection.encode(chunk)
         return projection
@@ -111,22 +97,14 @@ class _Projection:
         out = simsimd.cdist(probe[None], self.rows[:size], metric="dot", out_dtype="float32")
         return np.asarray(out).reshape(-1)
 
-    def grow(self, capacity: int, size: int) -> None:
-        rows = np.zeros((capacity, COARSE_DIMS), dtype=np.int8)
-        rows[:size] = self.rows[:size]
-        self.rows = rows
-
 
 class VectorIndex:
-    """Append-only matrix of L2-normalized passage vectors with their article ids."""
+    """Append-only matrix of L2-normalized passage vectors, with each row's ``ROW`` fields."""
 
     def __init__(self, dim: int) -> None:
         self.dim = dim
         self._matrix: Stored = np.zeros((0, dim), dtype=np.float32)
-        self._articles = np.zeros(0, dtype=np.int64)
-        self._passages = np.zeros(0, dtype=np.int64)
-        self._langs = np.zeros(0, dtype=np.uint8)  # codes into self._lang_codes
-        self._lang_codes: dict[str, int] = {}
+        self._rows = np.zeros(0, dtype=ROW)
         self._coarse: _Projection | None = None
         self._bulk = False
         self._size = 0
@@ -137,16 +115,12 @@ class VectorIndex:
 
     @property
     def last_passage_id(self) -> int:
-        return int(self._passages[self._size - 1]) if self._size else 0
-
-    @property
-    def lang_codes(self) -> dict[str, int]:
-        return dict(self._lang_codes)
+        return int(self._rows["passage"][self._size - 1]) if self._size else 0
 
     @property
     def nbytes(self) -> int:
         coarse = self._coarse.rows.nbytes if self._coarse is not None else 0
-        return int(self._matrix.nbytes + self._articles.nbytes + self._passages.nbytes + coarse)
+        return int(self._matrix.nbytes + self._rows.nbytes + coarse)
 
     def _reserve(self, extra: int, *, exact: bool = False) -> None:
         needed = self._size + extra
@@ -156,53 +130,33 @@ class VectorIndex:
         # Two-stage search scores only its candidates exactly, and float16 serves that (top-100
         # overlap 0.995 with float32), at half the memory: 116 MB less at 151k passages.
         half = self._coarse is not None or (exact and needed >= COARSE_MIN_ROWS)
-        matrix = np.zeros((capacity, self.dim), dtype=np.float16 if half else np.float32)
-        matrix[: self._size] = self._matrix[: self._size]
-        articles = np.zeros(capacity, dtype=np.int64)
-        articles[: self._size] = self._articles[: self._size]
-        passages = np.zeros(capacity, dtype=np.int64)
-        passages[: self._size] = self._passages[: self._size]
-        langs = np.zeros(capacity, dtype=np.uint8)
-        langs[: self._size] = self._langs[: self._size]
+        self._matrix = _grown(self._matrix, capacity, np.float16 if half else np.float32)
+        self._rows = _grown(self._rows, capacity)
         if self._coarse is not None:
-            self._coarse.grow(capacity, self._size)
-        self._matrix, self._articles, self._passages = matrix, articles, passages
-        self._langs = langs
-
-    def _code(self, lang: str) -> int:
-        code = self._lang_codes.get(lang)
-        if code is None:
-            code = self._lang_codes[lang] = min(len(self._lang_codes) + 1, 255)
-        return code
+            self._coarse.rows = _grown(self._coarse.rows, capacity)
 
     def add(
         self,
-        passage_ids: list[int],
-        article_ids: list[int],
+        passage_ids: ArrayLike,
+        article_ids: ArrayLike,
         vectors: Vectors,
-        langs: list[str] | None = None,
-        coarse_codes: Codes | None = None,
+        langs: ArrayLike = "",
     ) -> None:
-        """Append rows; ids at or below ``last_passage_id`` are skipped (already present).
-        ``coarse_codes``: the rows' codes under the current projection, if saved with them."""
+        """Append rows; ids at or below ``last_passage_id`` are skipped (already present)."""
         with self._lock:
-            keep = np.flatnonzero(np.asarray(passage_ids, dtype=np.int64) > self.last_passage_id)
+            passages = np.asarray(passage_ids)
+            keep = np.flatnonzero(passages > self.last_passage_id)
             if not len(keep):
                 return
             self._reserve(len(keep))
-            end = self._size + len(keep)
-            self._matrix[self._size : end] = vectors[keep]
-            self._articles[self._size : end] = np.asarray(article_ids, dtype=np.int64)[keep]
-            self._passages[self._size : end] = np.asarray(passage_ids, dtype=np.int64)[keep]
-            if langs is not None:
-                codes = np.asarray([self._code(lang) for lang in langs], dtype=np.uint8)
-                self._langs[self._size : end] = codes[keep]
+            start, end = self._size, self._size + len(keep)
+            self._matrix[start:end] = vectors[keep]
+            rows = self._rows[start:end]
+            rows["passage"] = passages[keep]
+            rows["article"] = np.asarray(article_ids)[keep]
+            rows["lang"] = np.broadcast_to(np.asarray(langs, ROW["lang"]), passages.shape)[keep]
             if self._coarse is not None:
-                rows = self._coarse.rows
-                picked = coarse_codes[keep] if coarse_codes is not None else None
-                rows[self._size : end] = (
-                    picked if picked is not None else self._coarse.encode(vectors[keep])
-                )
+                self._coarse.rows[start:end] = self._coarse.encode(vectors[keep])
             self._size = end
             if not self._bulk:
                 self._fit_if_due()
@@ -221,28 +175,6 @@ class VectorIndex:
                 self._bulk = False
                 self._fit_if_due()
 
-    def coarse_codes(self, start: int, end: int) -> Codes | None:
-        """Rows ``[start, end)`` as the coarse stage holds them, if it is on."""
-        return None if self._coarse is None else self._coarse.rows[start:end]
-
-    @property
-    def projection(self) -> dict[str, NDArray[np.float32]] | None:
-        """The coarse projection's parameters (``use_projection`` takes them back)."""
-        coarse = self._coarse
-        if coarse is None:
-            return None
-        fitted = np.array(coarse.fitted_rows, dtype=np.float32)
-        return {"mean": coarse.mean, "basis": coarse.basis, "steps": coarse.steps, "fitted": fitted}
-
-    def use_projection(self, saved: dict[str, NDArray[np.float32]]) -> None:
-        """Project the rows about to be added with a saved projection instead of fitting one
-        (fitting reads every row: seconds at 100k articles). Only on an empty index."""
-        if self._size or saved["basis"].shape[1] != COARSE_DIMS:
-            return
-        fitted = int(saved["fitted"])
-        empty = np.zeros((0, COARSE_DIMS), dtype=np.int8)
-        self._coarse = _Projection(saved["mean"], saved["basis"], saved["steps"], fitted, empty)
-
     def _fit_if_due(self) -> None:
         """(Re)fit the coarse projection past the threshold and at each doubling."""
         size, coarse = self._size, self._coarse
@@ -251,25 +183,15 @@ class VectorIndex:
             if self._matrix.dtype != np.float16:
                 self._matrix = self._matrix.astype(np.float16)
 
-    def _allowed(self, langs: frozenset[str] | None) -> NDArray[np.bool_] | None:
-        """A lookup table by language code (``table[codes]`` is ~20x faster than ``np.isin``)."""
-        if langs is None:
-            return None
-        table = np.zeros(256, dtype=bool)
-        table[[self._lang_codes[lang] for lang in langs if lang in self._lang_codes]] = True
-        return table
-
     def vectors_of(self, passage_ids: list[int]) -> dict[int, Vectors]:
         """Stored vectors by passage id (ids are ascending, so a binary search finds them)."""
-        size = self._size
-        held = self._passages[:size]
-        wanted = np.asarray(passage_ids, dtype=np.int64)
-        at = np.searchsorted(held, wanted)
-        out: dict[int, Vectors] = {}
-        for pid, i in zip(passage_ids, at, strict=True):
-            if i < size and held[i] == pid:
-                out[pid] = self._matrix[i].astype(np.float32)
-        return out
+        held = self._rows["passage"][: self._size]
+        at = np.searchsorted(held, passage_ids)
+        return {
+            pid: self._matrix[i].astype(np.float32)
+            for pid, i in zip(passage_ids, at, strict=True)
+            if i < len(held) and held[i] == pid
+        }
 
     def search(
         self, query: Vectors, k: int = 100, *, langs: frozenset[str] | None = None
@@ -278,48 +200,43 @@ class VectorIndex:
 
         ``langs`` keeps only passages in those languages: the ones the model understands.
         """
-        size = self._size
-        if size == 0:
-            return []
-        matrix, articles, passages = self._matrix, self._articles, self._passages
+        size, matrix, coarse = self._size, self._matrix, self._coarse
         query = query.reshape(-1)
-        allowed = self._allowed(langs)
-        coarse = self._coarse
-        take = min(size, k * 3)
+        banned = None if langs is None else ~np.isin(self._rows["lang"][:size], list(langs))
         if coarse is not None and size > COARSE_CANDIDATES:
             rough = coarse.scores(query, size)
+            if banned is not None:
+                rough[banned] = -np.inf
             rows = _top(rough, COARSE_CANDIDATES)
-            if allowed is not None:  # filter the candidates, not the whole index (~1 ms)
-                rows = rows[allowed[self._langs[rows]]]
-                if len(rows) < take:  # most of the index is in other languages: mask it
-                    rough[~allowed[self._langs[:size]]] = -np.inf
-                    rows = _top(rough, COARSE_CANDIDATES)
-                    rows = rows[rough[rows] > -np.inf]
+            rows = rows[rough[rows] > -np.inf]
             scores = _exact_scores(matrix, rows, query)
-            take = min(len(rows), take)
         else:
             rows = np.arange(size)
-            scores = matrix[:size] @ query
-            if allowed is not None:
-                scores[~allowed[self._langs[:size]]] = -np.inf
-        top = _top(scores, take)
+            scores = (matrix[:size] @ query).astype(np.float32, copy=False)
+            if banned is not None:
+                scores[banned] = -np.inf
+        top = _top(scores, min(len(rows), k * 3))
         top = top[np.argsort(-scores[top])]
-        if not len(top):
-            return []
         top = top[scores[top] > -np.inf]
         # each article once, at its best passage (``top`` is best first; unique keeps the first)
-        owners = articles[rows[top]]
-        _, first = np.unique(owners, return_index=True)
+        picked = self._rows[rows[top]]
+        _, first = np.unique(picked["article"], return_index=True)
         first = np.sort(first)[:k]
-        chosen = rows[top[first]]
         return list(
             zip(
-                articles[chosen].tolist(),
+                picked["article"][first].tolist(),
                 scores[top[first]].astype(float).tolist(),
-                passages[chosen].tolist(),
+                picked["passage"][first].tolist(),
                 strict=True,
             )
         )
+
+
+def _grown(array: NDArray[Any], capacity: int, dtype: DTypeLike | None = None) -> NDArray[Any]:
+    """``array`` copied into a zeroed one of ``capacity`` rows (in ``dtype``, if given)."""
+    out = np.zeros((capacity, *array.shape[1:]), dtype=dtype or array.dtype)
+    out[: len(array)] = array
+    return out
 
 
 _SAMPLE_STRIDE = 16
