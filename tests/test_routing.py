@@ -38,6 +38,8 @@ NEWS: list[Route] = [
     ("any news about OpenAI this week?", "latest", "OpenAI", "en"),
     ("what's new?", "latest", "", "en"),
     ("more", "latest", "", "en"),  # not a story without an id
+    ("what is new with Mistral lately", "latest", "Mistral", "en"),
+    ("show me stories about AI safety institutes", "latest", "AI safety institutes", "en"),
     # ... and in Spanish.
     ("noticias sobre Qwen", "latest", "Qwen", "es"),
     ("últimas de OpenAI", "latest", "OpenAI", "es"),
@@ -48,6 +50,8 @@ NEWS: list[Route] = [
     ("lo último de OpenAI", "latest", "OpenAI", "es"),
     ("Novedades de Meta", "latest", "Meta", "es"),
     ("¿Hay novedades de Qwen?", "latest", "Qwen", "es"),
+    ("¿qué se sabe de xAI últimamente?", "latest", "xAI", "es"),
+    ("noticias de Qwen estos días", "latest", "Qwen", "es"),
     ("más sobre Mistral", "latest", "Mistral", "es"),
     ("cuéntame sobre Hugging Face", "latest", "Hugging Face", "es"),
     ("las últimas noticias de la IA en China", "latest", "IA en China", "es"),

@@ -277,6 +277,12 @@ _TRAILING = (
     ("de", "hoy"),
     ("del", "dia"),
     ("de", "esta", "semana"),
+    ("lately",),
+    ("recently",),
+    ("these", "days"),
+    ("ultimamente",),
+    ("recientemente",),
+    ("estos", "dias"),
 )
 
 _WHATS = r"(?:what's|whats|what is|what are)"
@@ -324,7 +330,8 @@ _ABOUT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (
             rf"{_TELL_ME}(?: more| the latest| the latest news| the news| some news| news"
-            r"| the newest stories| everything)? (?:about|on|regarding)",
+            r"| the newest stories| everything| stories| articles| headlines)?"
+            r" (?:about|on|regarding)",
             "en",
         ),
         (r"more(?: news| stories| headlines| articles)? (?:about|on|regarding|from)", "en"),
