@@ -391,8 +391,8 @@ _Span = tuple[int, int, list[str]]
 
 
 def _phrase_spans(core: Core, question: str) -> tuple[list[_Span], list[_Span]]:
-    """``(start, end, variants)`` of the known names, then of the lexicon phrases, written
-    with several words in ``question``; where two overlap, the longer wins."""
+    """``(start, end, variants)`` of the known names written with several words in
+    ``question``, then of its lexicon phrases; where two overlap, the longer wins."""
     found = [
         (start, end, _named(core, name, question[start:end]), True)
         for name, start, end in core.gazetteer.positions(question)
