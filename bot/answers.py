@@ -229,9 +229,10 @@ class _Concept:
         )
 
 
-def _coverage(concepts: Sequence[_Concept], terms: set[str], prefixes: set[str]) -> float:
-    """Share of ``concepts`` that ``terms`` cover (an optional one counts only when covered)."""
-    matched = [c.matched_loosely(terms, prefixes) for c in concepts]
+def _coverage(concepts: Sequence[_Concept], covered: set[int]) -> float:
+    """Share of ``concepts`` a sentence covers (``covered``: their ids); an optional one
+    counts only when covered."""
+    matched = [id(c) in covered for c in concepts]
     counted = sum(1 for c, m in zip(concepts, matched, strict=True) if m or not c.optional)
     return sum(matched) / counted if counted else 0.0
 
@@ -239,20 +240,21 @@ def _coverage(concepts: Sequence[_Concept], terms: set[str], prefixes: set[str])
 def _readable(
     concepts: list[_Concept],
     content: list[_Concept],
-    terms: set[str],
-    prefixes: set[str],
+    covered: set[int],
     vouched: bool,
 ) -> tuple[list[_Concept], list[_Concept]]:
     """``concepts`` and ``content`` less the unlinked words a text in the other language
     does not say: nothing translates them, so their absence is no evidence. Only when most
     of the question can be read there and the text shows it is on topic (the model puts it
     close, or it says two of the question's words); otherwise all of them count."""
-    hit = [c.matched_loosely(terms, prefixes) for c in content]
-    readable = [h or not c.unlinked for c, h in zip(content, hit, strict=True)]
-    if 2 * sum(readable) < len(content) or not (vouched or sum(hit) >= 2):
+
+    def readable(c: _Concept) -> bool:
+        return not c.unlinked or id(c) in covered
+
+    found = sum(id(c) in covered for c in content)
+    if 2 * sum(map(readable, content)) < len(content) or not (vouched or found >= 2):
         return concepts, content
-    kept = [c for c in concepts if not c.unlinked or c.matched_loosely(terms, prefixes)]
-    return kept, [c for c, r in zip(content, readable, strict=True) if r]
+    return [c for c in concepts if readable(c)], [c for c in content if readable(c)]
 
 
 def _prefixes(stems: set[str]) -> set[str]:
@@ -511,13 +513,14 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             continue
         terms = _terms(s.text) | source_terms[s.article_id]
         prefixes = _prefixes(terms)
+        covered = {id(c) for c in concepts if c.matched_loosely(terms, prefixes)}
         vouched = dense.get(s.passage_id, 0.0) >= strong
         judged, judged_content = concepts, content
         if articles[s.article_id].lang != lang:
-            judged, judged_content = _readable(concepts, content, terms, prefixes, vouched)
-        specific = _coverage(judged_content, terms, prefixes)
-        overall = _coverage(judged, terms, prefixes)
-        says = sum(c.matched_loosely(terms, prefixes) for c in concepts) / len(concepts)
+            judged, judged_content = _readable(concepts, content, covered, vouched)
+        specific = _coverage(judged_content, covered)
+        overall = _coverage(judged, covered)
+        says = len(covered) / len(concepts)
         coverage = min(specific, overall)  # the bar: names alone never clear it
         if coverage < MIN_COVERAGE and specific > 0 and vouched:
             # Across languages the lexicon cannot link every paraphrase; a passage the model
@@ -533,7 +536,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         )
         if wants_quantity and (s.article_id, s.text) in figure_sentences:
             score += 0.25
-        if any(c.optional and c.matched_loosely(terms, prefixes) for c in concepts):
+        if any(c.optional and id(c) in covered for c in concepts):
             score += ANSWER_KIND_BONUS  # "which countries": the sentence that names them
         if wants_person and _new_name(s.text, question):
             score += ANSWER_KIND_BONUS  # "who": the sentence that gives a name

@@ -142,14 +142,23 @@ def test_a_word_nothing_translates_is_no_evidence_against_the_other_language() -
     king = _Concept({"king", "rey"}, [])
     concepts, content = [voicing, disney, lion, king, remake], [voicing, king, remake]
     terms = {"beyonc", "nala", "remak", "rey", "leon", "disney"}
-    judged, judged_content = _readable(concepts, content, terms, set(), vouched=False)
+
+    def covered(concepts: list[_Concept], terms: set[str]) -> set[int]:
+        return {id(c) for c in concepts if c.matched_loosely(terms, set())}
+
+    judged, judged_content = _readable(concepts, content, covered(concepts, terms), vouched=False)
     assert judged_content == [king, remake] and voicing not in judged and lion not in judged
     # one word found and no vouching model: everything still counts
-    assert _readable(concepts, content, {"remak"}, set(), vouched=False) == (concepts, content)
+    assert _readable(concepts, content, covered(concepts, {"remak"}), vouched=False) == (
+        concepts,
+        content,
+    )
     # most of the question unreadable: everything counts, however close the model puts it
     weather = [_Concept({"weather"}, [], unlinked=True), _Concept({"tomorrow"}, [], unlinked=True)]
     paris = _Concept({"paris", "par"}, [])
-    assert _readable([*weather, paris], [*weather, paris], {"par"}, set(), vouched=True) == (
+    assert _readable(
+        [*weather, paris], [*weather, paris], covered([*weather, paris], {"par"}), vouched=True
+    ) == (
         [*weather, paris],
         [*weather, paris],
     )
