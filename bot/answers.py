@@ -47,7 +47,7 @@ DENSE_VOUCH_MARGIN = 0.06
 #: lets one clear it.
 ANSWER_KIND_BONUS = 0.15
 _WHO = re.compile(r"\b(who|whom|qui[eé]n(es)?)\b", re.IGNORECASE)
-_PERSON = re.compile(r"\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+(?:\s+[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+)+")
+_NAME_RUN = re.compile(r"\b[A-ZÁÉÍÓÚÑ][\w’'-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w’'-]+)*")
 #: Where a "how many" question's figure may sit, relative to the sentence that matches it.
 _NEAR = (0, 1, -1, 2, -2)
 #: Articles an answer reads, best first. Across languages the hybrid ranks the right one
@@ -85,7 +85,8 @@ _QUESTION_WORDS = {
         "denominada "
         # money and shares: the kind of figure asked for is checked as evidence (_ASKED)
         "dinero money cash porcentaje percentage percent pay pays paid pagó pagar pagado "
-        "pagaron costó cuesta cuestan cost costs price precio charge charges cobra cobran"
+        "pagaron costó cuesta cuestan cost costs price precio charge charges cobra cobran "
+        "plata lana score scores scored puntuación puntaje"
     ).split()
 }
 #: Words of one event that a sentence may say in another way: a question about a "ronda de
@@ -94,7 +95,7 @@ _QUESTION_WORDS = {
 _FAMILIES = (
     ("funding", "funding round", "round", "raise", "series", "investment"),
     ("acquisition", "buy"),
-    ("alliance", "partner with", "partner"),
+    ("alliance", "partner with", "partner", "agreement"),
     ("appoint", "hire", "director", "lead"),
     ("launch", "announcement", "publish", "add", "supports"),
 )
@@ -134,7 +135,8 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(
             r"\b(dinero|money|d[oó]lares|dollars|euros|valuation|valoraci[oó]n|"
             r"how much (did|does|do|has|have|is|was|will)\b.*\b(raise|pay|spend|invest|donate|"
-            r"worth)|cu[aá]nto (dinero|pag|invirti|invertir|recaud|levant|don))",
+            r"worth|charge)|cu[aá]nt[oa] (plata|lana|dinero)|cu[aá]nto (l[eo]s? |nos |me |te )?"
+            r"(dinero|pag|invirti|invertir|recaud|levant|don|cobr))",
             re.I,
         ),
         re.compile(
@@ -143,6 +145,10 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"\s?(de\s)?([$€£¥]|(US\$|USD|EUR|d[oó]lares|dollars|euros|yuan(es)?|libras|pounds)\b)",
             re.I,
         ),
+    ),
+    (  # "what was X valued at": a valuation, not the round that set it
+        re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?)\b", re.I),
+        re.compile(r"\b(valu\w*|valora\w*|worth)\b", re.I),
     ),
     (  # "how much did X pay": a price, not any sum the article gives
         re.compile(
@@ -219,6 +225,16 @@ class _Concept:
     def matched(self, terms: set[str]) -> bool:
         return bool(self.stems & terms) or any(set(p) <= terms for p in self.phrases)
 
+    def named_in(self, terms: set[str]) -> bool:
+        """As ``matched``, where a name's stem may also run on a little ("Postgres" in
+        "PostgreSQL", "Nvidia" in "NVIDIA's"), but never shrink ("Post")."""
+        return self.matched(terms) or any(
+            t.startswith(s) and len(t) - len(s) <= 4
+            for s in self.stems
+            if len(s) >= 5
+            for t in terms
+        )
+
     def matched_loosely(self, terms: set[str], prefixes: set[str]) -> bool:
         """Also where one stem extends the other by a suffix the stemmers left
         ("taxi" / "taxistas"): see ``_prefixes``."""
@@ -269,7 +285,14 @@ class _When:
     month: int | None = None
     year: int | None = None
 
-    def fits(self, when: datetime | None) -> bool:
+    def fits(self, when: datetime | None, words: set[str]) -> bool:
+        """Published then, or telling of then: "the chip the US stopped selling back in
+        April" is reported months later, and "compared to 2012" by an article of 2020.
+        ``words``: the article's folded words."""
+        if (self.month is None or self.month in {_MONTHS.get(w) for w in words}) and (
+            self.year is None or str(self.year) in words
+        ):
+            return True
         if when is None:
             return False
         return (self.month is None or when.month == self.month) and (
@@ -312,6 +335,8 @@ def _when(question: str) -> tuple[_When | None, set[str]]:
         elif re.fullmatch(r"(19|20)\d\d", word) and year is None:
             year = int(word)
             said.add(word)
+    if said and re.search(r"\bback (?:in|then)\b", question, re.IGNORECASE):
+        said.add("back")  # "back in April": when, not what
     return (_When(month, year) if month or year else None), said
 
 
@@ -492,13 +517,16 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         aid: _terms(f"{a.source_name} {_host(a.url)}") for aid, a in articles.items() if aid
     }  # a company's own feed rarely names the company: its source does
     article_terms = {aid: set(terms) for aid, terms in source_terms.items()}
+    article_words: dict[int, set[str]] = {}
     for s in sentences:
         article_terms.setdefault(s.article_id, set()).update(_terms(s.text))
+        if when is not None:
+            article_words.setdefault(s.article_id, set()).update(map(fold, tokens(s.text)))
     eligible = {
         aid
         for aid, terms in article_terms.items()
-        if all(c.matched(terms) or (c.unlinked and articles[aid].lang != lang) for c in names)
-        and (when is None or when.fits(articles[aid].published_at))
+        if all(c.named_in(terms) or (c.unlinked and articles[aid].lang != lang) for c in names)
+        and (when is None or when.fits(articles[aid].published_at, article_words.get(aid, set())))
     }
     given = _numbers(question)  # "GPT-5.6", "its $750 million round": the asker's own numbers
     with_number = {
@@ -538,37 +566,26 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             score += 0.25
         if any(c.optional and id(c) in covered for c in concepts):
             score += ANSWER_KIND_BONUS  # "which countries": the sentence that names them
-        if wants_person and _new_name(s.text, question):
+        if wants_person and _new_name(core, s.text, question):
             score += ANSWER_KIND_BONUS  # "who": the sentence that gives a name
         scored.append((score, coverage, s))
     scored.sort(key=lambda x: x[0], reverse=True)
 
-    chosen = _choose(scored, len(ids))
-    if wants_quantity:
-        chosen = _distinct([_with_neighbour(s, sentences, with_number) for s in chosen])
-    elif wants_person:
-        named = {(s.article_id, s.index) for s in sentences if _new_name(s.text, question)}
-        chosen = _distinct([_with_neighbour(s, sentences, named) for s in chosen])
-    asked = [evidence for kind, evidence in _ASKED if kind.search(question)]
-    # "its $750 million round": a figure the asker already has is no evidence, however it is
-    # written ("los 1.700 millones de euros" is "1.7B€")
-    values = [f.value for f in extract_figures(question, lang, core.gazetteer)]
-
-    def evidence(s: _Sentence) -> str:
-        text = _without(s.text, given)
-        for f in extract_figures(text, articles[s.article_id].lang, core.gazetteer):
-            if any(abs(f.value - v) <= 0.01 * abs(v) for v in values):
-                text = text.replace(f.text, " ")
-        return text
-
-    chosen = [s for s in chosen if all(e.search(evidence(s)) for e in asked)]
-    counted = _counted(core, question)
-    if counted:
-        chosen = [s for s in chosen if _counts(s.text, counted, names)]
-    role = _role(question, concepts)  # "who is the CEO of X": a sentence that says "CEO"
-    chosen = [
-        s for s in chosen if all(c.matched_loosely(*_terms_and_prefixes(s.text)) for c in role)
-    ]
+    # The quote a sentence would be (joined with the neighbour that holds the figure or the
+    # name asked for) must answer the question before it can be chosen: the best sentence
+    # that does, not the best two of an article that do not.
+    holding = with_number if wants_quantity else set()
+    if wants_person and not wants_quantity:
+        holding = {(s.article_id, s.index) for s in sentences if _new_name(core, s.text, question)}
+    answers_it = _Evidence(core, question, lang, concepts, articles, wants_quantity, wants_person)
+    by_index = {(s.article_id, s.index): s for s in sentences}
+    candidates = []
+    for score, coverage, s in scored:
+        if coverage >= MIN_COVERAGE:
+            quote = _with_neighbour(s, by_index, holding) if holding else s
+            if answers_it(quote):
+                candidates.append((score, coverage, quote))
+    chosen = _distinct(_choose(candidates, len(ids)))
     if not chosen:
         return _not_found(question, lang)
     names_es = spanish_names(core.settings.gazetteer_path)
@@ -611,16 +628,28 @@ def _dense_scores(
     return {pid: float(np.dot(v, qvec)) for pid, v in core.vectors.vectors_of(wanted).items()}
 
 
-def _new_name(text: str, question: str) -> bool:
-    """Whether ``text`` names someone the question does not ("Héctor Socas"), after its
-    first word (which any sentence capitalises)."""
+def _new_name(core: Core, text: str, question: str) -> bool:
+    """Whether ``text`` names someone or something the question does not: "Héctor Socas",
+    "Beyoncé", "OpenAI". A run of capitalised words is a name when the gazetteer knows it
+    or most of its words are no word the lexicon knows ("Chief Product Officer" is a
+    title); none of its words may be the question's ("Mike Krieger joins" names no one
+    new). A sentence's first word is held to the same test ("SpaceX acquires xAI")."""
     asked = {fold(w) for w in re.findall(r"\w+", question)}
-    for match in _PERSON.finditer(text):
-        words = match.group().split()
-        if match.start() == 0:
-            words = words[1:]
-        if len(words) >= 2 and not all(fold(w) in asked or is_stopword(w) for w in words):
-            return True
+    known = core.searcher.expander.lexicon.expand
+    for match in _NAME_RUN.finditer(text):
+        # Title Case runs on: "Groq Names Simon Edwards Chief Financial Officer". The
+        # question's words split it; a lone word beside one of them is that name's own
+        # ("Pelado Almeyda").
+        run = [w for w in match.group().split() if not is_stopword(w)]
+        cuts = [i for i, w in enumerate(run) if fold(w) in asked]
+        for start, end in zip([-1, *cuts], [*cuts, len(run)], strict=True):
+            words = run[start + 1 : end]
+            if not words or (len(words) == 1 and len(words) < len(run)):
+                continue
+            if core.gazetteer.find(" ".join(words)) or 2 * sum(not known(w) for w in words) >= len(
+                words
+            ):
+                return True
     return False
 
 
@@ -647,21 +676,71 @@ def _choose(scored: list[tuple[float, float, _Sentence]], articles: int) -> list
 
 
 def _with_neighbour(
-    s: _Sentence, sentences: list[_Sentence], holding: set[tuple[int, int]]
+    s: _Sentence, by_index: Mapping[tuple[int, int], _Sentence], holding: set[tuple[int, int]]
 ) -> _Sentence:
     """A sentence whose figure (or, for "who", whose name) is a sentence or two away is
     quoted with that sentence: ``holding`` are the sentences that have it."""
     if (s.article_id, s.index) in holding or s.index < 0:
         return s
-    by_index = {x.index: x for x in sentences if x.article_id == s.article_id}
     for d in _NEAR[1:]:
-        other = by_index.get(s.index + d)
+        other = by_index.get((s.article_id, s.index + d))
         if other is None or other.index < 0 or (s.article_id, other.index) not in holding:
             continue
         gap = " " if abs(d) == 1 else " … "
         first, second = (s, other) if d > 0 else (other, s)
         return _Sentence(s.article_id, s.index, f"{first.text}{gap}{second.text}", s.passage_id)
     return s
+
+
+class _Evidence:
+    """Whether a quote answers what the question asks, beyond covering its words: the kind
+    of figure asked for, the thing a "how many" counts, the role a "who is the N of X"
+    names, and for "who" a name the question does not already give."""
+
+    def __init__(
+        self,
+        core: Core,
+        question: str,
+        lang: str,
+        concepts: list[_Concept],
+        articles: Mapping[int | None, Article],
+        wants_quantity: bool,
+        wants_person: bool,
+    ) -> None:
+        self.core, self.question, self.articles = core, question, articles
+        self.given = _numbers(question)
+        # "¿con qué fundación firmó un acuerdo de 200 millones de dólares?" gives the sum it
+        # names: only a question after a figure asks for one of that kind
+        self.asked = [
+            evidence
+            for kind, evidence in _ASKED
+            if kind.search(question) and (wants_quantity or not self.given)
+        ]
+        # "its $750 million round": a figure the asker already has is no evidence, however
+        # it is written ("los 1.700 millones de euros" is "1.7B€")
+        self.values = [f.value for f in extract_figures(question, lang, core.gazetteer)]
+        self.names = [c for c in concepts if c.is_name]
+        self.counted = _counted(core, question)
+        self.role = _role(question, concepts)  # "who is the CEO of X": one that says "CEO"
+        self.person = wants_person and not wants_quantity
+
+    def _figures_text(self, s: _Sentence) -> str:
+        text = _without(s.text, self.given)
+        for f in extract_figures(text, self.articles[s.article_id].lang, self.core.gazetteer):
+            if any(abs(f.value - v) <= 0.01 * abs(v) for v in self.values):
+                text = text.replace(f.text, " ")
+        return text
+
+    def __call__(self, s: _Sentence) -> bool:
+        if self.asked and not all(e.search(self._figures_text(s)) for e in self.asked):
+            return False
+        if self.counted and not _counts(s.text, self.counted, self.names):
+            return False
+        if self.role and not all(
+            c.matched_loosely(*_terms_and_prefixes(s.text)) for c in self.role
+        ):
+            return False
+        return not self.person or _new_name(self.core, s.text, self.question)
 
 
 _WHO_IS = re.compile(
@@ -696,15 +775,21 @@ def _terms_and_prefixes(text: str) -> tuple[set[str], set[str]]:
     return terms, _prefixes(terms)
 
 
-_HOW_MANY = re.compile(r"\b(?:how many|cu[aá]nt[oa]s)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
+_HOW_MANY = re.compile(
+    r"\b(?:how many|cu[aá]nt[oa]s|(?:how much|cu[aá]nt[oa]) (?:more|less|m[aá]s|menos))\s+"
+    r"((?:[\w-]+\s+){0,2}[\w-]+)|\bhow much (\w+er)\b",
+    re.I,
+)
 
 
 def _counted(core: Core, question: str) -> list[_Concept]:
-    """The thing a "how many" question counts ("how many Nvidia chips" -> chips)."""
+    """The thing a "how many" question counts ("how many Nvidia chips" -> chips), or the
+    measure a comparison asks by ("cuánto más rápido", "how much faster")."""
     match = _HOW_MANY.search(question)
-    if not match or re.match(r"(veces|vez|times)\b", match.group(1), re.I):
+    counted = match and (match.group(1) or match.group(2))
+    if not counted or re.match(r"(veces|vez|times)\b", counted, re.I):
         return []  # "cuántas veces" / "how many times": how often, not a count of things
-    return [c for c in _concepts(core, " " + match.group(1)) if not c.is_name]
+    return [c for c in _concepts(core, " " + counted) if not c.is_name]
 
 
 def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:

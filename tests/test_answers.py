@@ -162,3 +162,55 @@ def test_a_word_nothing_translates_is_no_evidence_against_the_other_language() -
         [*weather, paris],
         [*weather, paris],
     )
+
+
+def test_a_month_asked_about_may_be_told_of_later() -> None:
+    """ "back in April" dates the event, not the report: an article published later that
+    tells of April fits, one that does not mention it needs April's date."""
+    from datetime import datetime
+
+    from bot.answers import _when
+
+    when, said = _when("what nvidia chip did the US stop selling to china back in april?")
+    assert when is not None and when.month == 4 and {"april", "back"} <= said
+    november = datetime(2025, 11, 3)
+    assert when.fits(november, {"restringio", "desde", "abril"})
+    assert not when.fits(november, {"restringio", "desde", "mayo"})
+    assert when.fits(datetime(2025, 4, 9), set())
+
+
+def test_the_us_chip_ban_reported_months_later_is_found(seeded_core: Core) -> None:
+    result = answer(
+        seeded_core, "what nvidia chip did the US stop selling to china back in april?", "en"
+    )
+    assert result.found and "H20" in result.text, result.text
+    assert any(c.published_at is None or c.published_at.month != 4 for c in result.citations)
+
+
+def test_who_needs_a_name_the_question_does_not_give(seeded_core: Core) -> None:
+    """A Title Case headline still names someone new; a job title or the asked person does not."""
+    from bot.answers import _new_name
+
+    cfo = "¿Quién es el nuevo director financiero de Groq?"
+    assert _new_name(seeded_core, "Groq Names Simon Edwards Chief Financial Officer", cfo)
+    replaced = "Who replaced Mike Krieger as Anthropic's product chief?"
+    assert not _new_name(
+        seeded_core, "Mike Krieger joins Anthropic as Chief Product Officer", replaced
+    )
+    assert not _new_name(
+        seeded_core, "Pelado Almeyda se va de Chivas", "Who replaced Almeyda at Chivas?"
+    )
+    assert _new_name(seeded_core, "Beyoncé será Nala en el remake", "who plays Nala?")
+
+
+def test_a_comparison_is_answered_by_a_figure_of_what_it_compares(seeded_core: Core) -> None:
+    """ "¿Cuánto más rápido…?" wants the speed-up, not the model's parameter count."""
+    from bot.answers import _counted, _counts
+
+    counted = _counted(seeded_core, "¿Cuánto más rápido va el modelo de HeyGen en las TPU?")
+    assert counted
+    assert _counts("To achieve a 1.86x speedup for real-time streaming", counted, [])
+    assert not _counts(
+        "HeyGen ported their 18B+ parameter Avatar IV model to eight chips", counted, []
+    )
+    assert _counted(seeded_core, "How much faster is it?")
