@@ -518,15 +518,20 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     }  # a company's own feed rarely names the company: its source does
     article_terms = {aid: set(terms) for aid, terms in source_terms.items()}
     article_words: dict[int, set[str]] = {}
+    versions = _versions(question)
+    article_numbers: dict[int, set[str]] = {}
     for s in sentences:
         article_terms.setdefault(s.article_id, set()).update(_terms(s.text))
         if when is not None:
             article_words.setdefault(s.article_id, set()).update(map(fold, tokens(s.text)))
+        if versions:
+            article_numbers.setdefault(s.article_id, set()).update(_numbers(s.text))
     eligible = {
         aid
         for aid, terms in article_terms.items()
         if all(c.named_in(terms) or (c.unlinked and articles[aid].lang != lang) for c in names)
         and (when is None or when.fits(articles[aid].published_at, article_words.get(aid, set())))
+        and versions <= article_numbers.get(aid, set())
     }
     given = _numbers(question)  # "GPT-5.6", "its $750 million round": the asker's own numbers
     with_number = {
@@ -801,8 +806,8 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     for i, word in enumerate(words):
         amount = word.lstrip("$€")
         if amount[:1].isdigit():
-            if re.search(r"[a-zA-Z]", amount) and not re.fullmatch(r"[\d.,]+x", amount):
-                continue  # a name such as H100 (a multiple such as "3x" is a count)
+            if re.search(r"[a-zA-Z]", amount) and not _SCALED.fullmatch(amount):
+                continue  # a name such as H100 ("3x", "24B" and "1.5M" are counts)
         elif not re.fullmatch(_NUMBER_WORD, amount, re.IGNORECASE):
             continue
         share = amount.endswith("%") or (i + 1 < len(words) and words[i + 1] == "%")
@@ -816,6 +821,18 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
 
 
 _NUMBER = re.compile(r"\d[\d.,]*\d|\d")
+_SCALED = re.compile(r"[\d.,]+(?:x|[kmbt]n?)", re.IGNORECASE)
+#: A number written right after a name is part of it: "Mistral Small 4", "GPT-5.6", "Qwen 3".
+_VERSION = re.compile(
+    r"\b[A-Z][\w-]*[\s-](\d+(?:\.\d+)*)(?![\w.,]*\s*(?:%|millones|million|billion|mil\b))"
+)
+
+
+def _versions(question: str) -> set[str]:
+    """The version numbers of the names the question gives: a cited article must say them
+    (an article on Mistral Small 3 does not answer for Mistral Small 4). Years are dates."""
+    found = {m.group(1) for m in _VERSION.finditer(question)}
+    return _numbers(" ".join(v for v in found if not re.fullmatch(r"(19|20)\d\d", v)))
 
 
 def _numbers(text: str) -> set[str]:

@@ -214,3 +214,22 @@ def test_a_comparison_is_answered_by_a_figure_of_what_it_compares(seeded_core: C
         "HeyGen ported their 18B+ parameter Avatar IV model to eight chips", counted, []
     )
     assert _counted(seeded_core, "How much faster is it?")
+
+
+def test_a_version_in_the_question_must_be_in_the_article() -> None:
+    """ "Mistral Small 4" is not answered by an article on Mistral Small 3; a year is a date."""
+    from bot.answers import _versions
+
+    assert _versions("How big is Mistral Small 4?") == {"4"}
+    assert _versions("What does GPT-5.6 cost?") == {"56"}
+    assert _versions("what did OpenAI announce in 2024?") == set()
+    assert _versions("¿Cuánto recaudó xAI en la Serie B de 6.000 millones?") == set()
+
+
+def test_a_scaled_number_is_a_count(seeded_core: Core) -> None:
+    """ "24B parameters" answers "how many parameters"; "H100" is a name, not a count."""
+    from bot.answers import _counted, _counts
+
+    counted = _counted(seeded_core, "How many parameters does the model have?")
+    assert _counts("a model with 24B parameters", counted, [])
+    assert not _counts("H100 parameters were tuned", counted, [])
