@@ -12,6 +12,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bench.common import Context, Result, peak_rss_mb
 from bot.core import Core
@@ -119,11 +120,11 @@ def run(ctx: Context) -> Result:
 
             report = FanoutReport()
 
-            async def one(sub: Subscription, day, delivery_id: int) -> None:  # type: ignore[no-untyped-def]
+            async def one(claim: Any) -> None:
                 async with semaphore:
-                    await runner._deliver(sub, day, delivery_id, digests[delivery_id], now, report)
+                    await runner._deliver(claim, digests[claim.id], now, report)
 
-            await asyncio.gather(*(one(s, d, i) for s, d, i in claimed))
+            await asyncio.gather(*(one(c) for c in claimed))
 
         asyncio.run(deliver())
         t4 = time.perf_counter()
