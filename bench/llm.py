@@ -128,9 +128,9 @@ def fanout_calls(folder: Path, subscriptions: int, result: Result) -> tuple[int,
             digests = runner._build_all(claimed, now)
             seconds = time.perf_counter() - started
             pairs = {
-                (story.lead_id, digest.lang)
-                for digest in {id(d): d for d in digests.values()}.values()
-                for story in digest.stories
+                (story.lead_id, built.digest.lang)
+                for built in {id(d): d for d in digests.values()}.values()
+                for story in built.digest.stories
             }
             calls = fake.calls - before
             distinct = len({id(d) for d in digests.values()})
