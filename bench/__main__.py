@@ -104,16 +104,38 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="rebuild the cached databases this run uses (the vector cache is kept)",
     )
+    parser.add_argument(
+        "--no-shipped-vectors",
+        action="store_true",
+        help="encode every passage the vector cache lacks instead of reading bench/data's",
+    )
+    parser.add_argument(
+        "--export-vectors",
+        action="store_true",
+        help="after the run, write the passage vectors it used to bench/data (to ship them)",
+    )
     args = parser.parse_args(argv)
     ctx = Context(mode=args.mode or "quick", serving=not args.prepare)
-    if args.rebuild:
-        from bench import corpus
+    from bench import corpus
 
-        corpus.REBUILD = True
+    corpus.REBUILD = args.rebuild
+    corpus.SKIP_SHIPPED = args.no_shipped_vectors
     if args.prepare:
         prepare(ctx)
-        return 0
+    else:
+        status = run(ctx, args)
+    if args.export_vectors:
+        from bench.vcache import VectorCache
 
+        name = ctx.embedder().name
+        path = corpus.shipped_vectors(name)
+        count = VectorCache(name).export(path, VectorCache.used)
+        log(f"exported {count:,} vectors to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0 if args.prepare else status
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    """Run the chosen benchmarks, print their tables and targets, and write the JSON."""
     started = time.perf_counter()
     machine = machine_info()
     results: dict[str, Result] = {}
@@ -163,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     payload = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": ctx.mode,
-        "argv": sys.argv[1:] if argv is None else argv,
+        "argv": sys.argv[1:],
         "seconds": round(total, 1),
         "machine": machine,
         "errors": failed,

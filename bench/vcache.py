@@ -30,12 +30,20 @@ def strip_replica(text: str) -> str:
     return REPLICA_MARK.sub("", text)
 
 
+def model_slug(model: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", model).strip("-")
+
+
 class VectorCache:
-    """``sha1(model, text) -> float32 vector`` in a SQLite file (WAL: safe across processes)."""
+    """``sha1(model, text) -> float32 vector`` in a SQLite file (WAL: safe across processes).
+
+    ``used`` collects every key looked up or stored in this process, so a run can export
+    exactly the vectors it needed (``python -m bench --export-vectors``)."""
+
+    used: set[bytes] = set()  # shared by every cache of the process: one run, one export
 
     def __init__(self, model: str, path: Path | None = None) -> None:
-        slug = re.sub(r"[^A-Za-z0-9]+", "-", model).strip("-")
-        self.path = path or CACHE_DIR / f"vectors-{slug}.sqlite"
+        self.path = path or CACHE_DIR / f"vectors-{model_slug(model)}.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.model = model
         self._local = threading.local()
@@ -61,6 +69,7 @@ class VectorCache:
         found: dict[bytes, bytes] = {}
         conn = self._conn()
         unique = list(dict.fromkeys(keys))
+        VectorCache.used.update(unique)
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -74,6 +83,29 @@ class VectorCache:
 
     def __len__(self) -> int:
         return int(self._conn().execute("SELECT count(*) FROM v").fetchone()[0])
+
+    def export(self, path: Path, keys: set[bytes]) -> int:
+        """Write the vectors of ``keys`` to ``path`` (float16: half the bytes, and cosines
+        move by about 1e-4, far below what any figure reads)."""
+        found = self.get_many(sorted(keys))
+        order = sorted(found)
+        vectors = np.stack([np.frombuffer(found[k], dtype=np.float32) for k in order])
+        np.savez_compressed(
+            path,
+            keys=np.frombuffer(b"".join(order), dtype=np.uint8).reshape(len(order), -1),
+            vectors=vectors.astype(np.float16),
+        )
+        return len(order)
+
+    def load_shipped(self, path: Path) -> int:
+        """Add the vectors shipped in ``path`` that this cache lacks; returns how many."""
+        with np.load(path) as shipped:
+            keys = [bytes(row) for row in shipped["keys"]]
+            vectors = shipped["vectors"].astype(np.float32)
+        have = self.get_many(keys)
+        new = [(k, v.tobytes()) for k, v in zip(keys, vectors, strict=True) if k not in have]
+        self.put_many(new)
+        return len(new)
 
 
 class CachingEmbedder:
