@@ -59,7 +59,10 @@ def feed_items(path: Path) -> list[dict[str, str]]:
         guid = (entry.findtext(ATOM + "id") or "").strip()
         el = entry.find(ATOM + "link")
         link = (el.get("href") or "").strip() if el is not None else ""
-        bodies = [strip_html(entry.findtext(ATOM + "summary")), strip_html(entry.findtext(ATOM + "content"))]
+        bodies = [
+            strip_html(entry.findtext(ATOM + "summary")),
+            strip_html(entry.findtext(ATOM + "content")),
+        ]
         title = strip_html(entry.findtext(ATOM + "title"))
         out.append({"key": guid or link, "link": link, "text": f"{title}\n{max(bodies, key=len)}"})
     return out
@@ -74,7 +77,9 @@ def load_corpus() -> tuple[dict[str, str], dict[str, list[dict[str, str]]], dict
             if n >= ES_NEWS_ROWS:
                 break
             row = json.loads(line)
-            es_news[str(row["id"])] = f"{row.get('title') or ''}\n{row.get('body') or row.get('text') or ''}"
+            es_news[str(row["id"])] = (
+                f"{row.get('title') or ''}\n{row.get('body') or row.get('text') or ''}"
+            )
     return seeds, feeds, es_news
 
 
@@ -123,7 +128,9 @@ def check(path: Path) -> int:
         + [i["text"] for items in feeds.values() for i in items]
         + list(es_news.values())
     )
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     errors: list[str] = []
     ids = Counter(r.get("id") for r in rows)
     errors += [f"duplicate id {i}" for i, n in ids.items() if n > 1]
@@ -141,7 +148,9 @@ def check(path: Path) -> int:
                 if not texts:
                     errors.append(f"{rid}: gold {gold} names no article")
                 for text in texts:
-                    errors += [f"{rid}: {fig!r} not in {gold}" for fig in figs if not has_figure(text, fig)]
+                    errors += [
+                        f"{rid}: {fig!r} not in {gold}" for fig in figs if not has_figure(text, fig)
+                    ]
                     if any_ and not any(has_figure(text, fig) for fig in any_):
                         errors.append(f"{rid}: none of {any_} in {gold}")
             cross = r.get("lang") != r.get("target_lang")
@@ -165,11 +174,15 @@ def check(path: Path) -> int:
         elif kind == "routing":
             expect = {r.get("expect"), *(r.get("also_ok") or [])}
             if not expect <= VERBS:
-                errors.append(f"{rid}: routing expect/also_ok {sorted(map(str, expect))} not in {sorted(VERBS)}")
+                wanted = sorted(map(str, expect))
+                errors.append(f"{rid}: routing expect/also_ok {wanted} not in {sorted(VERBS)}")
         else:
             errors.append(f"{rid}: unknown kind {kind!r}")
     summary = Counter((r["kind"], r["lang"]) for r in rows)
-    print(f"{len(rows)} rows: " + ", ".join(f"{k} {lang} {n}" for (k, lang), n in sorted(summary.items())))
+    print(
+        f"{len(rows)} rows: "
+        + ", ".join(f"{k} {lang} {n}" for (k, lang), n in sorted(summary.items()))
+    )
     for e in errors:
         print("FAIL", e)
     print("OK" if not errors else f"{len(errors)} failure(s)")
