@@ -217,6 +217,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Lo último sobre «{topic}»:",
         "en": "The latest on “{topic}”:",
     },
+    "latest_topic_closest": {
+        "es": "Nada reciente nombra «{topic}»; esto es lo que más se acerca:",
+        "en": "Nothing recent names “{topic}”; these come closest:",
+    },
     "latest_topic_empty": {
         "es": "No hay nada reciente sobre «{topic}». Prueba `buscar {topic}` o `ultimas`.",
         "en": "Nothing recent about “{topic}”. Try `search {topic}` or `latest`.",

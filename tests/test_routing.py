@@ -24,6 +24,9 @@ NEWS: list[Route] = [
     ("¿algo nuevo de Gemma?", "latest", "Gemma", "es"),
     ("dame las 3 últimas de Codex", "latest", "3 Codex", "es"),
     ("news on Alibaba", "latest", "Alibaba", "en"),
+    ("anything on Gemini lately?", "latest", "Gemini", "en"),
+    ("got anything about Nvidia?", "latest", "Nvidia", "en"),
+    ("q hay de nuevo de Mistral?", "latest", "Mistral", "es"),
     ("news about Qwen", "latest", "Qwen", "en"),
     ("News: Nvidia", "latest", "Nvidia", "en"),
     ("latest on OpenAI", "latest", "OpenAI", "en"),
@@ -192,6 +195,15 @@ def test_nothing_recent_about_a_topic_says_so(service: Service) -> None:
         assert not reply.error
     es = service.handle_text("últimas 3 sobre Mistral")
     assert es.text.startswith("No hay nada reciente sobre «Mistral».")
+
+
+@pytest.mark.model
+def test_a_topic_no_article_names_shows_what_comes_closest(service: Service) -> None:
+    """Every word must be in an article for "the latest on X"; when none has them all, the
+    reply says so and lists what search finds instead of an empty answer."""
+    reply = service.handle_text("news about Alibaba quarterly revenue")
+    assert reply.text == "Nothing recent names “Alibaba quarterly revenue”; these come closest:"
+    assert reply.cards and not reply.error
 
 
 @pytest.mark.model

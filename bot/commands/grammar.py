@@ -285,6 +285,7 @@ _TRAILING = (
     ("estos", "dias"),
 )
 
+_CHAT_QUE = frozenset({"q", "k", "ke", "qe"})  # how chat writes "qué"
 _WHATS = r"(?:what's|whats|what is|what are)"
 _TELL_ME = r"(?:tell|show|give) me"
 _ES_TELL_ME = r"(?:cuentame|cuentanos|dime|hablame|muestrame|dame|ensename)"
@@ -323,6 +324,7 @@ _ABOUT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "en",
         ),
         (rf"(?:is there )?(?:anything|something) (?:new|recent|fresh) {_EN_ABOUT}", "en"),
+        (r"(?:is there |got )?(?:anything|something) (?:on|about|regarding)", "en"),
         (
             rf"(?:{_TELL_ME} )?(?:the )?(?:\d+ )?(?:latest|newest|last|most recent)(?: \d+)?"
             rf"(?: news| stories| headlines| updates)? {_EN_ABOUT}",
@@ -401,6 +403,8 @@ def _news_request(words: list[str]) -> tuple[str, str] | None:
     words = [w for w in words if _key(w)]
     keys = [_key(w) for w in words]
     keys, words = _drop_trailing(keys, words, keep=1)
+    if keys and keys[0] in _CHAT_QUE:
+        keys[0] = "que"  # "q hay de nuevo de Cohere?"
     phrase = " ".join(keys)
     for pattern, lang in _BARE:
         if pattern.fullmatch(phrase):

@@ -138,8 +138,12 @@ def latest(host: Host, args: str, lang: str, ctx: Context) -> Reply:
         return article.published_at or article.first_seen_at
 
     cards = story_cards(core, sorted(filter(about, articles), key=newest, reverse=True), n)
-    if not cards:
-        return Reply(text=t("latest_topic_empty", lang, topic=topic), lang=lang)
+    if not cards:  # "tell me about perplexity comet": what comes closest, said as such
+        closest = search(host, topic, lang, ctx, limit=n)
+        if not closest.cards:
+            return Reply(text=t("latest_topic_empty", lang, topic=topic), lang=lang)
+        closest.text = t("latest_topic_closest", lang, topic=topic)
+        return closest
     return Reply(
         text=t("latest_topic_header", lang, n=len(cards), topic=topic), lang=lang, cards=cards
     )
