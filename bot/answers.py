@@ -715,16 +715,17 @@ class _Evidence:
     ) -> None:
         self.core, self.question, self.articles = core, question, articles
         self.given = _numbers(question)
-        # "¿con qué fundación firmó un acuerdo de 200 millones de dólares?" gives the sum it
-        # names: only a question after a figure asks for one of that kind
-        self.asked = [
-            evidence
-            for kind, evidence in _ASKED
-            if kind.search(question) and (wants_quantity or not self.given)
-        ]
         # "its $750 million round": a figure the asker already has is no evidence, however
         # it is written ("los 1.700 millones de euros" is "1.7B€")
-        self.values = [f.value for f in extract_figures(question, lang, core.gazetteer)]
+        given = extract_figures(question, lang, core.gazetteer)
+        self.values = [f.value for f in given]
+        # The kind of figure asked for, in the question less the figures it gives: "¿con qué
+        # fundación firmó un acuerdo de 200 millones de dólares?" asks for no sum, "what's X
+        # valued at after the $88M round?" for a valuation.
+        rest = question
+        for f in given:
+            rest = rest.replace(f.text, " ")
+        self.asked = [evidence for kind, evidence in _ASKED if kind.search(rest)]
         self.names = [c for c in concepts if c.is_name]
         self.counted = _counted(core, question)
         self.role = _role(question, concepts)  # "who is the CEO of X": one that says "CEO"

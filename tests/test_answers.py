@@ -233,3 +233,19 @@ def test_a_scaled_number_is_a_count(seeded_core: Core) -> None:
     counted = _counted(seeded_core, "How many parameters does the model have?")
     assert _counts("a model with 24B parameters", counted, [])
     assert not _counts("H100 parameters were tuned", counted, [])
+
+
+def test_the_kind_of_figure_asked_for_ignores_the_figures_the_question_gives(
+    seeded_core: Core,
+) -> None:
+    from bot.answers import _Evidence
+
+    def asked(question: str, lang: str) -> int:
+        return len(_Evidence(seeded_core, question, lang, [], {}, False, False).asked)
+
+    assert (
+        asked("¿con qué fundación firmó Anthropic un acuerdo de 200 millones de dólares?", "es")
+        == 0
+    )
+    assert asked("what's the startup valued at after its $88M round?", "en") == 1
+    assert asked("how much money did the startup raise?", "en") == 1
