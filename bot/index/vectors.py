@@ -239,28 +239,10 @@ def _grown(array: NDArray[Any], capacity: int, dtype: DTypeLike | None = None) -
     return out
 
 
-_SAMPLE_STRIDE = 16
-
-
 def _top(scores: Vectors, n: int) -> NDArray[np.intp]:
-    """Indexes of the ``n`` largest scores, in no order: the set ``argpartition`` picks.
-
-    ``argpartition`` over 151k coarse scores costs ~2.2 ms, as long as the scan that
-    made them. A threshold taken from every ``_SAMPLE_STRIDE``-th score, one that about
-    1.5 n scores pass, costs ~0.1 ms, and only the scores that pass are partitioned.
-    If fewer than ``n`` pass (an unlucky sample), the whole array is partitioned.
-    """
-    size = len(scores)
-    if n >= size:
-        return np.arange(size)
-    sample = scores[::_SAMPLE_STRIDE]
-    want = (3 * n) // (2 * _SAMPLE_STRIDE) + 1
-    if len(sample) > 4 * want:
-        threshold = np.partition(sample, len(sample) - want)[len(sample) - want]
-        passed = np.flatnonzero(scores >= threshold)
-        if len(passed) >= n:
-            return passed[np.argpartition(-scores[passed], n - 1)[:n]]
-    return np.argpartition(-scores, n - 1)[:n]
+    """Indexes of the ``n`` largest scores, in no order (numpy 2's SIMD partition: ~0.2 ms
+    over 151k coarse scores, ~1.5 ms over 1M)."""
+    return np.arange(len(scores)) if n >= len(scores) else np.argpartition(scores, -n)[-n:]
 
 
 def _exact_scores(matrix: Stored, rows: NDArray[np.intp], query: Vectors) -> Vectors:
