@@ -14,10 +14,12 @@ is emptied and rebuilt; rows written past the watermark by a sync that died are 
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import hashlib
 import json
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,10 +42,13 @@ _ROWS = (
 )
 
 
-def index_folder(data_dir: Path, engine: Engine) -> Path | None:
-    """Where the indexes of this database live; ``None`` (memory) for an in-memory database."""
+def index_folder(data_dir: Path, engine: Engine) -> Path:
+    """Where the indexes of this database live; a temporary folder that goes with the process
+    for an in-memory database."""
     if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
-        return None
+        scratch = tempfile.mkdtemp(prefix="ainews-index-")
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        return Path(scratch) / "index"  # its lock file sits beside it, in the scratch folder
     url = engine.url.render_as_string(hide_password=False)
     return data_dir / "index" / hashlib.sha1(url.encode()).hexdigest()[:16]
 
@@ -56,7 +61,7 @@ def row_dtype(dim: int) -> np.dtype[Any]:
 class LocalIndex:
     """Full text and vectors for one process; ``sync`` is thread-safe."""
 
-    def __init__(self, engine: Engine, folder: Path | None, identity: dict[str, Any]) -> None:
+    def __init__(self, engine: Engine, folder: Path, identity: dict[str, Any]) -> None:
         self.engine = engine
         self.folder = folder
         self.identity = identity
@@ -65,11 +70,11 @@ class LocalIndex:
         self._lock = threading.Lock()
         with self._locked():
             meta = self._meta()
-            if folder is not None and {k: meta.get(k) for k in identity} != identity:
+            if {k: meta.get(k) for k in identity} != identity:
                 shutil.rmtree(folder, ignore_errors=True)  # another database, model or format
                 folder.mkdir(parents=True)
                 meta = self._write_meta(0, 0)
-            self.fulltext = FullTextIndex(folder / "fulltext" if folder else None)
+            self.fulltext = FullTextIndex(folder / "fulltext")
             if len(self.fulltext):
                 self.fulltext.discard_after(int(meta["last"]))
                 self.fulltext.commit()
@@ -85,8 +90,6 @@ class LocalIndex:
 
     @property
     def disk_bytes(self) -> int:
-        if self.folder is None:
-            return 0
         return sum(f.stat().st_size for f in self.folder.rglob("*") if f.is_file())
 
     def sync(self) -> int:
@@ -100,34 +103,30 @@ class LocalIndex:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        if self.folder is None:
-            yield
-            return
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder.with_suffix(".lock"), "a+b") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
     def _meta(self) -> dict[str, Any]:
-        path = self.folder / "meta.json" if self.folder else None
-        if path is None or not path.is_file():
+        path = self.folder / "meta.json"
+        if not path.is_file():
             return {"rows": 0, "last": 0}
         meta: dict[str, Any] = json.loads(path.read_text())
         return meta
 
     def _write_meta(self, rows: int, last: int) -> dict[str, Any]:
         meta = {**self.identity, "rows": rows, "last": last}
-        if self.folder is not None:
-            part = self.folder / "meta.json.part"
-            part.write_text(json.dumps(meta))
-            part.replace(self.folder / "meta.json")  # atomic: the watermark moves last
+        part = self.folder / "meta.json.part"
+        part.write_text(json.dumps(meta))
+        part.replace(self.folder / "meta.json")  # atomic: the watermark moves last
         return meta
 
     def _from_files(self, rows: int) -> int:
         """Rows ``[len(vectors), rows)`` of the files: a restart's load, or what another
         process sharing the folder appended."""
         start = len(self.vectors)
-        if self.folder is None or rows <= start:
+        if rows <= start:
             return 0
         # read in chunks, not mapped: mapped pages would count as this process's memory
         with open(self.folder / "rows.bin", "rb") as handle, self.vectors.bulk(rows - start):
@@ -157,9 +156,8 @@ class LocalIndex:
             self.fulltext.add(
                 [(r[0], r[1], r[5], f"{r[6]}\n{r[7] or ''}", r[4]) for r in rows if r[2] == 0]
             )
-            if self.folder is not None:
-                with open(self.folder / "rows.bin", "ab") as out:
-                    out.write(part.tobytes())
+            with open(self.folder / "rows.bin", "ab") as out:
+                out.write(part.tobytes())
             added += len(rows)
             if len(rows) < _CHUNK:
                 break
@@ -170,8 +168,6 @@ class LocalIndex:
 
     def _cut(self, rows: int) -> None:
         """Cut the file to ``rows`` rows: bytes past the watermark are a dead sync's."""
-        if self.folder is None:
-            return
         with open(self.folder / "rows.bin", "ab") as out:
             if out.tell() > rows * self.row.itemsize:
                 out.truncate(rows * self.row.itemsize)
