@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bot.index.vectors as vectors_module
-from bot.index.vectors import VectorIndex
+from bot.index.vectors import VectorIndex, row_dtype
 
 
 def _clustered(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:
@@ -20,10 +20,11 @@ def _clustered(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:
 
 def _index(rows: np.ndarray, langs: list[str] | None = None, chunk: int = 1000) -> VectorIndex:
     index = VectorIndex(rows.shape[1])
+    records = np.zeros(len(rows), row_dtype(rows.shape[1]))
+    records["passage"] = records["article"] = np.arange(1, len(rows) + 1)
+    records["vector"], records["lang"] = rows, langs or ""
     for start in range(0, len(rows), chunk):
-        part = rows[start : start + chunk]
-        ids = list(range(start + 1, start + len(part) + 1))
-        index.add(ids, ids, part, langs[start : start + len(part)] if langs else "")
+        index.add(records[start : start + chunk])
     return index
 
 

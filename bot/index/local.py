@@ -31,7 +31,7 @@ from sqlalchemy import Engine, text
 
 from bot.index.fulltext import FullTextIndex
 from bot.index.space import database_id
-from bot.index.vectors import ROW, VectorIndex
+from bot.index.vectors import VectorIndex, row_dtype
 
 FORMAT = 3  # 3: one file of rows (ids, language, vector)
 _CHUNK = 5_000
@@ -51,11 +51,6 @@ def index_folder(data_dir: Path, engine: Engine) -> Path:
         return Path(scratch) / "index"  # its lock file sits beside it, in the scratch folder
     url = engine.url.render_as_string(hide_password=False)
     return data_dir / "index" / hashlib.sha1(url.encode()).hexdigest()[:16]
-
-
-def row_dtype(dim: int) -> np.dtype[Any]:
-    """One passage as ``rows.bin`` stores it."""
-    return np.dtype([*ROW.descr, ("vector", "<f4", (dim,))])
 
 
 class LocalIndex:
@@ -132,8 +127,7 @@ class LocalIndex:
         with open(self.folder / "rows.bin", "rb") as handle, self.vectors.bulk(rows - start):
             handle.seek(start * self.row.itemsize)
             for at in range(start, rows, _CHUNK):
-                part = np.fromfile(handle, self.row, min(_CHUNK, rows - at))
-                self.vectors.add(part["passage"], part["article"], part["vector"], part["lang"])
+                self.vectors.add(np.fromfile(handle, self.row, min(_CHUNK, rows - at)))
         return rows - start
 
     def _from_database(self) -> int:
@@ -150,7 +144,7 @@ class LocalIndex:
             part["article"] = [r[1] for r in rows]
             part["lang"] = [r[4] for r in rows]
             part["vector"] = [np.frombuffer(r[3], np.float32) for r in rows]
-            self.vectors.add(part["passage"], part["article"], part["vector"], part["lang"])
+            self.vectors.add(part)
             # A company's own feed rarely names the company ("Announcing our Series B" on
             # Pinecone's blog): its source's name is searchable text of each of its articles.
             self.fulltext.add(

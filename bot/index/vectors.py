@@ -33,13 +33,19 @@ from typing import Any
 
 import numpy as np
 import simsimd
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 Vectors = NDArray[np.float32]
 Halves = NDArray[np.float16]
 Codes = NDArray[np.int8]
-#: What a row holds besides its vector (``bot.index.local`` stores rows so on disk too).
+#: What a row holds besides its vector.
 ROW = np.dtype([("passage", "<i8"), ("article", "<i8"), ("lang", "<U8")])
+
+
+def row_dtype(dim: int) -> np.dtype[Any]:
+    """One passage as ``add`` takes it, and as ``bot.index.local`` stores it on disk."""
+    return np.dtype([*ROW.descr, ("vector", "<f4", (dim,))])
+
 
 COARSE_MIN_ROWS = 50_000
 # 151k passages, the 200 bench queries, int8 codes: 128 dims / 1,500 candidates search in
@@ -135,28 +141,19 @@ class VectorIndex:
         if self._coarse is not None:
             self._coarse.rows = _grown(self._coarse.rows, capacity)
 
-    def add(
-        self,
-        passage_ids: ArrayLike,
-        article_ids: ArrayLike,
-        vectors: Vectors,
-        langs: ArrayLike = "",
-    ) -> None:
-        """Append rows; ids at or below ``last_passage_id`` are skipped (already present)."""
+    def add(self, records: NDArray[Any]) -> None:
+        """Append ``row_dtype`` records; passages at or below ``last_passage_id`` are skipped
+        (already present)."""
         with self._lock:
-            passages = np.asarray(passage_ids)
-            keep = np.flatnonzero(passages > self.last_passage_id)
-            if not len(keep):
+            new = records[records["passage"] > self.last_passage_id]
+            if not len(new):
                 return
-            self._reserve(len(keep))
-            start, end = self._size, self._size + len(keep)
-            self._matrix[start:end] = vectors[keep]
-            rows = self._rows[start:end]
-            rows["passage"] = passages[keep]
-            rows["article"] = np.asarray(article_ids)[keep]
-            rows["lang"] = np.broadcast_to(np.asarray(langs, ROW["lang"]), passages.shape)[keep]
+            self._reserve(len(new))
+            start, end = self._size, self._size + len(new)
+            self._matrix[start:end] = new["vector"]
+            self._rows[start:end] = new[list(ROW.names)]
             if self._coarse is not None:
-                self._coarse.rows[start:end] = self._coarse.encode(vectors[keep])
+                self._coarse.rows[start:end] = self._coarse.encode(new["vector"])
             self._size = end
             if not self._bulk:
                 self._fit_if_due()
