@@ -91,20 +91,12 @@ class QueryExpander:
         terms = dict.fromkeys(query_terms(query))
         phrases: dict[tuple[str, ...], None] = {}
         for variant in self.variants(query) if expand else []:
-            if _is_phrase(variant):
-                phrases.update(dict.fromkeys(_phrase_forms(variant)))
+            if sum(not is_stopword(w) for w in tokens(variant)) > 1:
+                # a phrase, as each language's stemmer would have indexed it
+                phrases.update(dict.fromkeys(phrase_stems(variant, lang) for lang in ("es", "en")))
             else:
                 terms.update(dict.fromkeys(query_terms(variant)))
         return FtsQuery(tuple(t for t in terms if t), tuple(phrases))
-
-
-def _is_phrase(variant: str) -> bool:
-    return sum(not is_stopword(w) for w in tokens(variant)) > 1
-
-
-def _phrase_forms(variant: str) -> tuple[tuple[str, ...], ...]:
-    """A phrase as each language's stemmer would have indexed it."""
-    return tuple(phrase_stems(variant, lang) for lang in ("es", "en"))
 
 
 @dataclass(kw_only=True, eq=False)
