@@ -217,14 +217,8 @@ class VectorIndex:
         picked = self._rows[rows[top]]
         _, first = np.unique(picked["article"], return_index=True)
         first = np.sort(first)[:k]
-        return list(
-            zip(
-                picked["article"][first].tolist(),
-                scores[top[first]].astype(float).tolist(),
-                picked["passage"][first].tolist(),
-                strict=True,
-            )
-        )
+        articles, passages = picked["article"][first].tolist(), picked["passage"][first].tolist()
+        return list(zip(articles, scores[top[first]].tolist(), passages, strict=True))
 
 
 def _grown(array: NDArray[Any], capacity: int) -> NDArray[Any]:
