@@ -77,7 +77,7 @@ def reindex(
     embedder: Embedder,
     *,
     batch: int = 256,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> int:
     """Re-embed every passage with ``embedder`` and record it as the index's model.
 
@@ -87,8 +87,7 @@ def reindex(
     with Session(engine) as session:
         total = int(session.execute(select(func.count()).select_from(Passage)).scalar_one())
     done, last = 0, 0
-    if progress:
-        progress(0, total)
+    progress(0, total)
     while True:
         with Session(engine) as session:
             rows = session.execute(
@@ -101,17 +100,15 @@ def reindex(
             if not rows:
                 break
             vectors = embedder.passages([embedding_text(t, p) for _i, p, t in rows])
-            for (pid, _p, _t), vector in zip(rows, vectors, strict=True):
-                session.execute(
-                    update(Passage)
-                    .where(col(Passage.id) == pid)
-                    .values(embedding=np.asarray(vector, dtype=np.float32).tobytes())
-                )
+            updates = [
+                {"id": pid, "embedding": np.asarray(vector, dtype=np.float32).tobytes()}
+                for (pid, _p, _t), vector in zip(rows, vectors, strict=True)
+            ]
+            session.execute(update(Passage), updates)  # by primary key, one statement
             session.commit()
         last = int(rows[-1][0])
         done += len(rows)
-        if progress:
-            progress(done, total)
+        progress(done, total)
     with Session(engine) as session:
         session.merge(IndexMeta(key=KEY, value=embedder.name))  # insert, or update the row
         session.commit()
