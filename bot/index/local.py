@@ -139,11 +139,9 @@ class LocalIndex:
                 rows = conn.execute(text(_ROWS), {"last": last, "n": _CHUNK}).all()
             if not rows:
                 break
-            part = np.zeros(len(rows), self.row)
-            part["passage"] = [r[0] for r in rows]
-            part["article"] = [r[1] for r in rows]
-            part["lang"] = [r[4] for r in rows]
-            part["vector"] = [np.frombuffer(r[3], np.float32) for r in rows]
+            part = np.array(
+                [(r[0], r[1], r[4], np.frombuffer(r[3], "<f4")) for r in rows], self.row
+            )
             self.vectors.add(part)
             # A company's own feed rarely names the company ("Announcing our Series B" on
             # Pinecone's blog): its source's name is searchable text of each of its articles.
