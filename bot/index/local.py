@@ -105,10 +105,7 @@ class LocalIndex:
 
     def _meta(self) -> dict[str, Any]:
         path = self.folder / "meta.json"
-        if not path.is_file():
-            return {"rows": 0, "last": 0}
-        meta: dict[str, Any] = json.loads(path.read_text())
-        return meta
+        return dict(json.loads(path.read_text())) if path.is_file() else {"rows": 0, "last": 0}
 
     def _write_meta(self, rows: int, last: int) -> dict[str, Any]:
         meta = {**self.identity, "rows": rows, "last": last}
