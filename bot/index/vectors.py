@@ -111,7 +111,6 @@ class VectorIndex:
     """Append-only matrix of L2-normalized passage vectors, with each row's ``ROW`` fields."""
 
     def __init__(self, dim: int) -> None:
-        self.dim = dim
         self._matrix: Halves = np.zeros((0, dim), dtype=np.float16)
         self._rows = np.zeros(0, dtype=ROW)
         self._coarse: _Projection | None = None
@@ -151,7 +150,7 @@ class VectorIndex:
             self._reserve(len(new))
             start, end = self._size, self._size + len(new)
             self._matrix[start:end] = new["vector"]
-            self._rows[start:end] = new[list(ROW.names)]
+            self._rows[start:end] = new[["passage", "article", "lang"]]  # the ROW fields
             if self._coarse is not None:
                 self._coarse.rows[start:end] = self._coarse.encode(new["vector"])
             self._size = end
