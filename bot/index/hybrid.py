@@ -67,7 +67,7 @@ class SearchHit:
 
 def validate_query(query: str, max_chars: int) -> str:
     cleaned = " ".join(query.split())
-    if not cleaned or not any(ch.isalnum() for ch in cleaned):
+    if not any(ch.isalnum() for ch in cleaned):  # empty, or only punctuation
         raise QueryError("empty_query")
     if len(cleaned) > max_chars:
         raise QueryError("query_too_long", length=len(cleaned), limit=max_chars)
@@ -121,12 +121,7 @@ class HybridSearcher:
         self.query_vector = functools.lru_cache(maxsize=32)(self.embedder.query)
 
     def search(
-        self,
-        query: str,
-        *,
-        limit: int = 10,
-        mode: Mode = "hybrid",
-        expand: bool = True,
+        self, query: str, *, limit: int = 10, mode: Mode = "hybrid", expand: bool = True
     ) -> list[SearchHit]:
         query = validate_query(query, self.max_query_chars)
         # beside the query embedding, on the other core
