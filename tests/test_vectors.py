@@ -44,6 +44,18 @@ def test_language_filter_keeps_only_those_passages() -> None:
     hits = index.search(rows[10], 50, langs=frozenset({"en"}))
     assert hits and all(aid % 2 == 0 for aid, _s, _p in hits)  # id = row + 1
     assert index.search(rows[10], 5, langs=frozenset({"fr"})) == []
+    assert VectorIndex(64).search(rows[10], 5) == []  # nothing indexed yet
+
+
+def test_two_stage_search_with_no_passage_in_the_wanted_languages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(vectors_module, "COARSE_MIN_ROWS", 4_000)
+    monkeypatch.setattr(vectors_module, "COARSE_DIMS", 24)
+    rows = _clustered(5_000)
+    index = _index(rows, ["en"] * 5_000)
+    assert index._coarse is not None
+    assert index.search(rows[10], 5, langs=frozenset({"es"})) == []
 
 
 def test_two_stage_search_matches_exact_search(monkeypatch: pytest.MonkeyPatch) -> None:
