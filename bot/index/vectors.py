@@ -1,4 +1,4 @@
-"""Passage vectors held in memory as one float16 matrix, searched exactly or in two stages.
+"""Passage vectors held in memory as one contiguous matrix, searched exactly or in two stages.
 
 ``bot.index.local`` fills it from its files on disk and from the database. The coarse
 stage (below) is derived from the vectors in memory: a process fits it when it opens the
@@ -10,11 +10,8 @@ two-stage: a scan of a PCA projection to ``COARSE_DIMS`` dimensions, quantized
 to int8, picks ``COARSE_CANDIDATES`` rows, which are then scored exactly. The
 projection is fitted on a sample when the index crosses the threshold and
 refitted each time it doubles; rows added in between are projected on arrival.
-
-Vectors are held as float16, half the memory of float32 (116 MB less at 151k passages),
-and scored by simsimd's float16 kernel on one thread: 15k rows in 0.42 / 0.52 ms p50 / p95
-where numpy's float32 product on OpenBLAS's threads took 0.80 / 4-5 ms (load ~6, with
-``bot.blas``'s setting). The query is rounded to float16 too; cosines move by ~2e-4 at most.
+From then on the full vectors are held as float16: only the candidates are
+scored on them.
 
 The int8 scan runs in simsimd's SIMD kernels (VNNI where the CPU has it): at
 151k passages 1.4 ms p50 against 4.4 ms for numpy's float32 product over the same
@@ -33,10 +30,10 @@ from typing import Any
 
 import numpy as np
 import simsimd
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 Vectors = NDArray[np.float32]
-Halves = NDArray[np.float16]
+Stored = NDArray[np.float32] | NDArray[np.float16]
 Codes = NDArray[np.int8]
 #: What a row holds besides its vector.
 ROW = np.dtype([("passage", "<i8"), ("article", "<i8"), ("lang", "<U8")])
@@ -73,7 +70,7 @@ class _Projection:
     rows: Codes
 
     @classmethod
-    def fit(cls, matrix: Halves, capacity: int) -> _Projection:
+    def fit(cls, matrix: Stored, capacity: int) -> _Projection:
         """PCA of an evenly spaced sample of at most ``_FIT_SAMPLE`` rows (a 384x384
         covariance: fast enough to fit again whenever the process opens the index), then
         every row's codes."""
@@ -90,7 +87,7 @@ class _Projection:
             projection.rows[start : start + len(chunk)] = projection.encode(chunk)
         return projection
 
-    def encode(self, vectors: Vectors | Halves) -> Codes:
+    def encode(self, vectors: Stored) -> Codes:
         """Rows as int8 codes: projected, divided by the step, rounded, clipped."""
         centered = vectors.astype(np.float32) - self.mean
         scaled = np.rint((centered @ self.basis) / self.steps)
@@ -111,7 +108,7 @@ class VectorIndex:
     """Append-only matrix of L2-normalized passage vectors, with each row's ``ROW`` fields."""
 
     def __init__(self, dim: int) -> None:
-        self._matrix: Halves = np.zeros((0, dim), dtype=np.float16)
+        self._matrix: Stored = np.zeros((0, dim), dtype=np.float32)
         self._rows = np.zeros(0, dtype=ROW)
         self._coarse: _Projection | None = None
         self._bulk = False
@@ -135,7 +132,10 @@ class VectorIndex:
         if needed <= len(self._matrix):
             return
         capacity = needed if exact else max(needed, int(len(self._matrix) * 1.5), 1024)
-        self._matrix = _grown(self._matrix, capacity)
+        # Two-stage search scores only its candidates exactly, and float16 serves that (top-100
+        # overlap 0.995 with float32), at half the memory: 116 MB less at 151k passages.
+        half = self._coarse is not None or (exact and needed >= COARSE_MIN_ROWS)
+        self._matrix = _grown(self._matrix, capacity, np.float16 if half else np.float32)
         self._rows = _grown(self._rows, capacity)
         if self._coarse is not None:
             self._coarse.rows = _grown(self._coarse.rows, capacity)
@@ -176,6 +176,8 @@ class VectorIndex:
         size, coarse = self._size, self._coarse
         if size >= COARSE_MIN_ROWS and (coarse is None or size >= 2 * coarse.fitted_rows):
             self._coarse = _Projection.fit(self._matrix[:size], len(self._matrix))
+            if self._matrix.dtype != np.float16:
+                self._matrix = self._matrix.astype(np.float16)
 
     def vectors_of(self, passage_ids: list[int]) -> dict[int, Vectors]:
         """Stored vectors by passage id (ids are ascending, so a binary search finds them)."""
@@ -220,9 +222,9 @@ class VectorIndex:
         return list(zip(articles, scores[top[first]].tolist(), passages, strict=True))
 
 
-def _grown(array: NDArray[Any], capacity: int) -> NDArray[Any]:
-    """``array`` copied into a zeroed one of ``capacity`` rows."""
-    out = np.zeros((capacity, *array.shape[1:]), dtype=array.dtype)
+def _grown(array: NDArray[Any], capacity: int, dtype: DTypeLike | None = None) -> NDArray[Any]:
+    """``array`` copied into a zeroed one of ``capacity`` rows (in ``dtype``, if given)."""
+    out = np.zeros((capacity, *array.shape[1:]), dtype=dtype or array.dtype)
     out[: len(array)] = array
     return out
 
@@ -233,11 +235,19 @@ def _top(scores: Vectors, n: int) -> NDArray[np.intp]:
     return np.arange(len(scores)) if n >= len(scores) else np.argpartition(scores, -n)[-n:]
 
 
-def _cosines(vectors: Halves, query: Vectors) -> Vectors:
-    """Each row's cosine with ``query``, in float32, by simsimd's float16 kernel (0.14 ms
-    for 1,500 x 384 on this machine under load; numpy's widening 8 ms, torch's 0.3 ms alone
-    but 20-30 ms under load, and importing torch cost the first search ~1 s and ~200 MB)."""
-    if not len(vectors):  # an empty index, or no candidate in the wanted languages
-        return np.zeros(0, dtype=np.float32)  # (simsimd refuses empty collections)
+def _cosines(vectors: Stored, query: Vectors) -> Vectors:
+    """Each row's cosine with ``query``, in float32 whatever the rows are stored as.
+
+    float16 rows are scored by simsimd's float16 kernel (0.14 ms for 1,500 x 384 on this
+    machine under load; numpy's widening 8 ms, torch's 0.3 ms alone but 20-30 ms under
+    load, and importing torch cost the first search ~1 s and ~200 MB). The query is
+    rounded to float16 too: cosines move by up to ~2e-4, enough to swap near-ties. Held
+    as float16 below ``COARSE_MIN_ROWS`` too, TIME's hybrid MRR@10 fell from 0.741 to
+    0.728 (3,153 passages), so the exact scan keeps float32.
+    """
+    if vectors.dtype != np.float16:
+        return (vectors @ query).astype(np.float32, copy=False)
+    if not len(vectors):  # no candidate in the wanted languages (simsimd refuses none)
+        return np.zeros(0, dtype=np.float32)
     out = simsimd.cdist(query.astype(np.float16)[None], vectors, metric="dot", out_dtype="float32")
     return np.asarray(out, dtype=np.float32).reshape(-1)
