@@ -128,35 +128,30 @@ class LocalIndex:
         return rows - start
 
     def _from_database(self) -> int:
-        self._cut(len(self.vectors))
-        added = 0
-        while True:
-            last = self.vectors.last_passage_id
-            with self.engine.connect() as conn:
-                rows = conn.execute(text(_ROWS), {"last": last, "n": _CHUNK}).all()
-            if not rows:
-                break
-            part = np.array(
-                [(r[0], r[1], r[4], np.frombuffer(r[3], "<f4")) for r in rows], self.row
-            )
-            self.vectors.add(part)
-            # A company's own feed rarely names the company ("Announcing our Series B" on
-            # Pinecone's blog): its source's name is searchable text of each of its articles.
-            self.fulltext.add(
-                [(r[0], r[1], r[5], f"{r[6]}\n{r[7] or ''}", r[4]) for r in rows if r[2] == 0]
-            )
-            with open(self.folder / "rows.bin", "ab") as out:
+        added, end = 0, len(self.vectors) * self.row.itemsize
+        with open(self.folder / "rows.bin", "ab") as out:
+            if out.tell() > end:
+                out.truncate(end)  # bytes past the watermark are a dead sync's
+            while True:
+                with self.engine.connect() as conn:
+                    params = {"last": self.vectors.last_passage_id, "n": _CHUNK}
+                    rows = conn.execute(text(_ROWS), params).all()
+                if not rows:
+                    break
+                part = np.array(
+                    [(r[0], r[1], r[4], np.frombuffer(r[3], "<f4")) for r in rows], self.row
+                )
+                self.vectors.add(part)
+                # A company's own feed rarely names the company ("Announcing our Series B" on
+                # Pinecone's blog): its source's name is searchable text of each of its articles.
+                self.fulltext.add(
+                    [(r[0], r[1], r[5], f"{r[6]}\n{r[7] or ''}", r[4]) for r in rows if r[2] == 0]
+                )
                 out.write(part.tobytes())
-            added += len(rows)
-            if len(rows) < _CHUNK:
-                break
+                added += len(rows)
+                if len(rows) < _CHUNK:
+                    break
         if added:
             self.fulltext.commit()  # durable before the watermark moves past it
             self._write_meta(len(self.vectors), self.vectors.last_passage_id)
         return added
-
-    def _cut(self, rows: int) -> None:
-        """Cut the file to ``rows`` rows: bytes past the watermark are a dead sync's."""
-        with open(self.folder / "rows.bin", "ab") as out:
-            if out.tell() > rows * self.row.itemsize:
-                out.truncate(rows * self.row.itemsize)
