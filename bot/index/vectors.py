@@ -47,7 +47,6 @@ def row_dtype(dim: int) -> np.dtype[Any]:
 COARSE_MIN_ROWS = 50_000
 # 151k passages, the 200 bench queries, int8 codes: 128 dims / 1,500 candidates search in
 # ~2.4 ms p50 at recall@100 0.995; 128 / 1,000: 2.2 ms, 0.992; 96 / 2,000: 2.3 ms, 0.987
-# (the float32 projection at 96 / 2,000, before: ~7 ms, 0.987)
 COARSE_DIMS = 128
 COARSE_CANDIDATES = 1_500
 _FIT_SAMPLE = 20_000
@@ -211,7 +210,7 @@ class VectorIndex:
             scores = _cosines(matrix[:size], query)
             if banned is not None:
                 scores[banned] = -np.inf
-        top = _top(scores, min(len(rows), k * 3))
+        top = _top(scores, k * 3)
         top = top[np.argsort(-scores[top])]
         top = top[scores[top] > -np.inf]
         # each article once, at its best passage (``top`` is best first; unique keeps the first)
@@ -241,9 +240,8 @@ def _cosines(vectors: Stored, query: Vectors) -> Vectors:
     float16 rows are scored by simsimd's float16 kernel (0.14 ms for 1,500 x 384 on this
     machine under load; numpy's widening 8 ms, torch's 0.3 ms alone but 20-30 ms under
     load, and importing torch cost the first search ~1 s and ~200 MB). The query is
-    rounded to float16 too: cosines move by up to ~2e-4, enough to swap near-ties. Held
-    as float16 below ``COARSE_MIN_ROWS`` too, TIME's hybrid MRR@10 fell from 0.741 to
-    0.728 (3,153 passages), so the exact scan keeps float32.
+    rounded to float16 too: cosines move by up to ~2e-4, enough to swap near-ties (all
+    float16, TIME's hybrid MRR@10 fell 0.741 -> 0.728), so the exact scan keeps float32.
     """
     if vectors.dtype != np.float16:
         return (vectors @ query).astype(np.float32, copy=False)
