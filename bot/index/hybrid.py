@@ -180,16 +180,15 @@ class HybridSearcher:
     def _add_snippets(self, hits: list[SearchHit], query: str) -> None:
         rows = select_in(self.engine, _PASSAGES, [hit.article_id for hit in hits])
         stems = set(query_terms(query))
-        by_article: dict[int, list[tuple[int, str]]] = {}
+        by_article: dict[int, dict[int, str]] = {}
         for pid, aid, passage in rows:
-            by_article.setdefault(int(aid), []).append((int(pid), passage))
+            by_article.setdefault(int(aid), {})[int(pid)] = passage
         for hit in hits:
-            passages = by_article.get(hit.article_id, [])
-            if not passages:
-                continue
-            chosen = next((p for i, p in passages if i == hit.passage_id), None)
-            if chosen is None:  # lexical-only hit: the passage sharing most query stems
-                chosen = max(passages, key=lambda p: _overlap(p[1], stems))[1]
+            passages = by_article.get(hit.article_id, {})
+            # the dense hit's passage; for a lexical-only hit, the one sharing most query stems
+            chosen = passages.get(hit.passage_id or 0) or max(
+                passages.values(), key=lambda p: _overlap(p, stems), default=""
+            )
             hit.snippet = make_snippet(chosen, stems)
 
 
