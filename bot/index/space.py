@@ -22,6 +22,7 @@ from bot.settings import MINILM_MODEL
 
 KEY = "embedding_model"
 DATABASE_KEY = "database_id"
+_REINDEX_BATCH = 256  # passages embedded and committed at a time
 
 
 class ModelMismatch(UserError):
@@ -73,11 +74,7 @@ def claim(engine: Engine, name: str) -> None:
 
 
 def reindex(
-    engine: Engine,
-    embedder: Embedder,
-    *,
-    batch: int = 256,
-    progress: Callable[[int, int], None] = lambda done, total: None,
+    engine: Engine, embedder: Embedder, *, progress: Callable[[int, int], None] = lambda *_: None
 ) -> int:
     """Re-embed every passage with ``embedder`` and record it as the index's model.
 
@@ -95,7 +92,7 @@ def reindex(
                 .join(Article, col(Article.id) == col(Passage.article_id))
                 .where(col(Passage.id) > last)
                 .order_by(col(Passage.id))
-                .limit(batch)
+                .limit(_REINDEX_BATCH)
             ).all()
             if not rows:
                 break
