@@ -86,7 +86,7 @@ def parts(core: Core, queries: list[str], vectors: dict[str, Any]) -> dict[str, 
             "vectors.search",
             "vectors.search (no lang filter)",
             "_articles",
-            "_snippets",
+            "_add_snippets",
         )
     }
     for raw in queries:
@@ -102,10 +102,13 @@ def parts(core: Core, queries: list[str], vectors: dict[str, Any]) -> dict[str, 
         s.vectors.search(vec, s.candidates)
         t4 = time.perf_counter()
         ids = list(dict.fromkeys([a for a, _ in lexical] + [a for a, _, _ in dense]))[:30]
-        s._articles(ids)
+        found = s._articles(ids)
         t5 = time.perf_counter()
         best = {a: p for a, _, p in dense}
-        s._snippets([(a, best.get(a)) for a in ids[:10]], q)
+        hits = [found[a] for a in ids[:10] if a in found]
+        for hit in hits:
+            hit.passage_id = best.get(hit.article_id)
+        s._add_snippets(hits, q)
         t6 = time.perf_counter()
         for key, dt in zip(
             out, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5), strict=True

@@ -56,7 +56,8 @@ def base_rows(model: str, dim: int) -> list[tuple[str, str, str, np.ndarray]]:
 
 def build(folder: Path, passages: int, model: str, dim: int) -> dict[str, float]:
     from bot.index.fulltext import FullTextIndex
-    from bot.index.local import FORMAT, row_dtype
+    from bot.index.local import FORMAT
+    from bot.index.vectors import row_dtype
     from bot.text import index_terms
 
     shutil.rmtree(folder, ignore_errors=True)

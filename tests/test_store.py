@@ -18,7 +18,7 @@ from bot.store import select_in
 def test_select_in_returns_what_sqlalchemy_returns(core: Core) -> None:
     core.ingester.ingest(iter_path(str(SEEDS)))
     query = text(
-        "SELECT id, title, url, source_name, published_at, first_seen_at, lang, story_id "
+        "SELECT id, title, url, source_name, published_at, lang, story_id "
         "FROM article WHERE id IN :ids ORDER BY id"
     ).bindparams(bindparam("ids", expanding=True))
     with core.engine.connect() as conn:
@@ -26,12 +26,16 @@ def test_select_in_returns_what_sqlalchemy_returns(core: Core) -> None:
         wanted = [tuple(row) for row in conn.execute(query, {"ids": ids})]
     assert len(ids) == 3
     got = sorted(select_in(core.engine, _ARTICLE_ROWS, [*ids, 10**9]))  # a missing id: no row
-    assert [row[:4] + row[6:] for row in got] == [row[:4] + row[6:] for row in wanted]
+    assert [row[:4] + row[5:] for row in got] == [row[:4] + row[5:] for row in wanted]
     # timestamps come as each driver gives them; _datetime makes them the same datetimes
     with core.engine.connect() as conn:
         stored = dict(conn.execute(text("SELECT id, first_seen_at FROM article")).all())
-    for row in got:
-        seen = _datetime(row[5])
+    seen_rows = select_in(
+        core.engine, "SELECT id, first_seen_at FROM article WHERE id IN ({ids})", ids
+    )
+    assert len(seen_rows) == 3
+    for row in seen_rows:
+        seen = _datetime(row[1])
         assert isinstance(seen, datetime)
         assert seen == _datetime(stored[row[0]])
     hits = core.searcher.search("Qwen", mode="bm25")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bot.index.vectors as vectors_module
-from bot.index.vectors import VectorIndex
+from bot.index.vectors import VectorIndex, row_dtype
 
 
 def _clustered(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:
@@ -20,10 +20,11 @@ def _clustered(n: int, dim: int = 64, seed: int = 0) -> np.ndarray:
 
 def _index(rows: np.ndarray, langs: list[str] | None = None, chunk: int = 1000) -> VectorIndex:
     index = VectorIndex(rows.shape[1])
+    records = np.zeros(len(rows), row_dtype(rows.shape[1]))
+    records["passage"] = records["article"] = np.arange(1, len(rows) + 1)
+    records["vector"], records["lang"] = rows, langs or ""
     for start in range(0, len(rows), chunk):
-        part = rows[start : start + chunk]
-        ids = list(range(start + 1, start + len(part) + 1))
-        index.add(ids, ids, part, langs[start : start + len(part)] if langs else "")
+        index.add(records[start : start + chunk])
     return index
 
 
@@ -43,6 +44,18 @@ def test_language_filter_keeps_only_those_passages() -> None:
     hits = index.search(rows[10], 50, langs=frozenset({"en"}))
     assert hits and all(aid % 2 == 0 for aid, _s, _p in hits)  # id = row + 1
     assert index.search(rows[10], 5, langs=frozenset({"fr"})) == []
+    assert VectorIndex(64).search(rows[10], 5) == []  # nothing indexed yet
+
+
+def test_two_stage_search_with_no_passage_in_the_wanted_languages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(vectors_module, "COARSE_MIN_ROWS", 4_000)
+    monkeypatch.setattr(vectors_module, "COARSE_DIMS", 24)
+    rows = _clustered(5_000)
+    index = _index(rows, ["en"] * 5_000)
+    assert index._coarse is not None
+    assert index.search(rows[10], 5, langs=frozenset({"es"})) == []
 
 
 def test_two_stage_search_matches_exact_search(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,18 +103,14 @@ def test_int8_coarse_scores_rank_like_the_float_projection(
 
 
 @pytest.mark.parametrize("n", [1, 300, 2_000, 9_999])
-def test_top_picks_what_argpartition_picks(n: int) -> None:
-    """The sampled-threshold selection returns exactly the n largest scores, including
-    when the sample is unlucky (its threshold lets too few through) and with masked rows."""
+def test_top_picks_the_n_largest_scores(n: int) -> None:
+    """The n largest scores, masked rows included, and every row when n exceeds them."""
     rng = np.random.default_rng(n)
     scores = rng.permutation(50_000).astype(np.float32)
-    unlucky = scores.copy()
-    unlucky[:: vectors_module._SAMPLE_STRIDE] += 100_000  # every sampled score is a top one
     masked = scores.copy()
     masked[rng.random(50_000) < 0.9] = -np.inf
-    for case in (scores, unlucky, masked):
+    for case in (scores, masked):
         got = vectors_module._top(case, n)
-        want = np.argpartition(-case, n - 1)[:n]
         assert len(got) == n
-        assert np.array_equal(np.sort(case[got]), np.sort(case[want]))
+        assert np.array_equal(np.sort(case[got]), np.sort(case)[-n:])
     assert np.array_equal(np.sort(vectors_module._top(scores[:50], 80)), np.arange(50))

@@ -13,7 +13,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from sqlalchemy import Engine
 
@@ -34,23 +34,10 @@ RRF_K = 60
 #: enough never to reorder anything that is not a tie (recency moves ranks, this does not).
 LEXICAL_TIE_BREAK = 0.02
 _ARTICLE_ROWS = (
-    "SELECT id, title, url, source_name, published_at, first_seen_at, lang, story_id "
+    "SELECT id, title, url, source_name, published_at, lang, story_id "
     "FROM article WHERE id IN ({ids})"
 )
 _PASSAGES = "SELECT id, article_id, text FROM passage WHERE article_id IN ({ids}) ORDER BY id"
-
-
-class ArticleRow(NamedTuple):
-    """What a hit shows of its article."""
-
-    id: int
-    title: str
-    url: str | None
-    source_name: str
-    published_at: datetime | None
-    first_seen_at: datetime | None
-    lang: str
-    story_id: int | None
 
 
 def _datetime(value: datetime | str | None) -> datetime | None:
@@ -72,15 +59,15 @@ class SearchHit:
     source: str
     published_at: datetime | None
     lang: str
-    score: float
-    snippet: str
+    story_id: int | None
+    score: float = 0.0
+    snippet: str = ""
     passage_id: int | None = None
-    story_id: int | None = None
 
 
 def validate_query(query: str, max_chars: int) -> str:
     cleaned = " ".join(query.split())
-    if not cleaned or not any(ch.isalnum() for ch in cleaned):
+    if not any(ch.isalnum() for ch in cleaned):  # empty, or only punctuation
         raise QueryError("empty_query")
     if len(cleaned) > max_chars:
         raise QueryError("query_too_long", length=len(cleaned), limit=max_chars)
@@ -104,20 +91,12 @@ class QueryExpander:
         terms = dict.fromkeys(query_terms(query))
         phrases: dict[tuple[str, ...], None] = {}
         for variant in self.variants(query) if expand else []:
-            if _is_phrase(variant):
-                phrases.update(dict.fromkeys(_phrase_forms(variant)))
+            if sum(not is_stopword(w) for w in tokens(variant)) > 1:
+                # a phrase, as each language's stemmer would have indexed it
+                phrases.update(dict.fromkeys(phrase_stems(variant, lang) for lang in ("es", "en")))
             else:
                 terms.update(dict.fromkeys(query_terms(variant)))
         return FtsQuery(tuple(t for t in terms if t), tuple(phrases))
-
-
-def _is_phrase(variant: str) -> bool:
-    return sum(not is_stopword(w) for w in tokens(variant)) > 1
-
-
-def _phrase_forms(variant: str) -> tuple[tuple[str, ...], ...]:
-    """A phrase as each language's stemmer would have indexed it."""
-    return tuple(phrase_stems(variant, lang) for lang in ("es", "en"))
 
 
 @dataclass(kw_only=True, eq=False)
@@ -142,13 +121,7 @@ class HybridSearcher:
         self.query_vector = functools.lru_cache(maxsize=32)(self.embedder.query)
 
     def search(
-        self,
-        query: str,
-        *,
-        limit: int = 10,
-        mode: Mode = "hybrid",
-        now: datetime | None = None,
-        expand: bool = True,
+        self, query: str, *, limit: int = 10, mode: Mode = "hybrid", expand: bool = True
     ) -> list[SearchHit]:
         query = validate_query(query, self.max_query_chars)
         # beside the query embedding, on the other core
@@ -171,35 +144,21 @@ class HybridSearcher:
             return []
         best_passage = {aid: pid for aid, _s, pid in dense}
         shortlist = sorted(fused, key=fused.__getitem__, reverse=True)[: max(limit * 3, 30)]
-        rows = self._articles(shortlist)
-        now = now or datetime.now(UTC)
-        hits = []
-        for aid in shortlist:
-            row = rows.get(aid)
-            if row is None:
-                continue
-            # Only a real publication date earns the prior: an undated article's first-seen
-            # time is when *we* fetched it, and would make every bulk import look brand new.
-            score = fused[aid] * (1.0 + self._recency(row.published_at, now))
-            hits.append((score, aid, row))
-        hits.sort(key=lambda h: h[0], reverse=True)
-        hits = hits[:limit]
-        snippets = self._snippets([(aid, best_passage.get(aid)) for _s, aid, _r in hits], query)
-        return [
-            SearchHit(
-                article_id=aid,
-                title=row.title,
-                url=row.url,
-                source=row.source_name,
-                published_at=row.published_at,
-                lang=row.lang,
-                score=round(score, 6),
-                snippet=snippets.get(aid, ""),
-                passage_id=best_passage.get(aid),
-                story_id=row.story_id,
-            )
-            for score, aid, row in hits
-        ]
+        found = self._articles(shortlist)
+        now = datetime.now(UTC)
+        # Only a real publication date earns the prior: an undated article's first-seen
+        # time is when *we* fetched it, and would make every bulk import look brand new.
+        score = {
+            aid: fused[aid] * (1.0 + self._recency(found[aid].published_at, now))
+            for aid in shortlist
+            if aid in found
+        }
+        hits = [found[aid] for aid in sorted(score, key=score.__getitem__, reverse=True)[:limit]]
+        for hit in hits:
+            hit.score = round(score[hit.article_id], 6)
+            hit.passage_id = best_passage.get(hit.article_id)
+        self._add_snippets(hits, query)
+        return hits
 
     def _lexical(self, query: str, expand: bool) -> list[tuple[int, float]]:
         return self.fulltext.search(self.expander.build(query, expand=expand), self.candidates)
@@ -210,31 +169,27 @@ class HybridSearcher:
         age_days = max(0.0, (now - when).total_seconds() / 86400)
         return self.recency_weight * math.pow(0.5, age_days / self.recency_half_life_days)
 
-    def _articles(self, ids: list[int]) -> dict[int, ArticleRow]:
+    def _articles(self, ids: list[int]) -> dict[int, SearchHit]:
+        """The articles as hits, their score, passage and snippet still to fill in."""
         rows = select_in(self.engine, _ARTICLE_ROWS, ids)
         return {
-            int(aid): ArticleRow(
-                int(aid), title, url, source, _datetime(published), _datetime(seen), lang, story
-            )
-            for aid, title, url, source, published, seen, lang, story in rows
+            int(aid): SearchHit(int(aid), title, url, source, _datetime(published), lang, story)
+            for aid, title, url, source, published, lang, story in rows
         }
 
-    def _snippets(self, wanted: list[tuple[int, int | None]], query: str) -> dict[int, str]:
-        rows = select_in(self.engine, _PASSAGES, [aid for aid, _ in wanted])
+    def _add_snippets(self, hits: list[SearchHit], query: str) -> None:
+        rows = select_in(self.engine, _PASSAGES, [hit.article_id for hit in hits])
         stems = set(query_terms(query))
-        by_article: dict[int, list[tuple[int, str]]] = {}
+        by_article: dict[int, dict[int, str]] = {}
         for pid, aid, passage in rows:
-            by_article.setdefault(int(aid), []).append((int(pid), passage))
-        out: dict[int, str] = {}
-        for aid, pid in wanted:
-            passages = by_article.get(aid, [])
-            if not passages:
-                continue
-            chosen = next((p for i, p in passages if i == pid), None)
-            if chosen is None:  # lexical-only hit: the passage sharing most query stems
-                chosen = max(passages, key=lambda p: _overlap(p[1], stems))[1]
-            out[aid] = make_snippet(chosen, stems)
-        return out
+            by_article.setdefault(int(aid), {})[int(pid)] = passage
+        for hit in hits:
+            passages = by_article.get(hit.article_id, {})
+            # the dense hit's passage; for a lexical-only hit, the one sharing most query stems
+            chosen = passages.get(hit.passage_id or 0) or max(
+                passages.values(), key=lambda p: _overlap(p, stems), default=""
+            )
+            hit.snippet = make_snippet(chosen, stems)
 
 
 def _overlap(passage: str, stems: set[str]) -> int:

@@ -14,10 +14,12 @@ is emptied and rebuilt; rows written past the watermark by a sync that died are 
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import hashlib
 import json
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +31,7 @@ from sqlalchemy import Engine, text
 
 from bot.index.fulltext import FullTextIndex
 from bot.index.space import database_id
-from bot.index.vectors import ROW, VectorIndex
+from bot.index.vectors import VectorIndex, row_dtype
 
 FORMAT = 3  # 3: one file of rows (ids, language, vector)
 _CHUNK = 5_000
@@ -40,23 +42,21 @@ _ROWS = (
 )
 
 
-def index_folder(data_dir: Path, engine: Engine) -> Path | None:
-    """Where the indexes of this database live; ``None`` (memory) for an in-memory database."""
+def index_folder(data_dir: Path, engine: Engine) -> Path:
+    """Where the indexes of this database live; a temporary folder that goes with the process
+    for an in-memory database."""
     if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
-        return None
+        scratch = tempfile.mkdtemp(prefix="ainews-index-")
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        return Path(scratch) / "index"  # its lock file sits beside it, in the scratch folder
     url = engine.url.render_as_string(hide_password=False)
     return data_dir / "index" / hashlib.sha1(url.encode()).hexdigest()[:16]
-
-
-def row_dtype(dim: int) -> np.dtype[Any]:
-    """One passage as ``rows.bin`` stores it."""
-    return np.dtype([*ROW.descr, ("vector", "<f4", (dim,))])
 
 
 class LocalIndex:
     """Full text and vectors for one process; ``sync`` is thread-safe."""
 
-    def __init__(self, engine: Engine, folder: Path | None, identity: dict[str, Any]) -> None:
+    def __init__(self, engine: Engine, folder: Path, identity: dict[str, Any]) -> None:
         self.engine = engine
         self.folder = folder
         self.identity = identity
@@ -65,11 +65,11 @@ class LocalIndex:
         self._lock = threading.Lock()
         with self._locked():
             meta = self._meta()
-            if folder is not None and {k: meta.get(k) for k in identity} != identity:
+            if {k: meta.get(k) for k in identity} != identity:
                 shutil.rmtree(folder, ignore_errors=True)  # another database, model or format
                 folder.mkdir(parents=True)
                 meta = self._write_meta(0, 0)
-            self.fulltext = FullTextIndex(folder / "fulltext" if folder else None)
+            self.fulltext = FullTextIndex(folder / "fulltext")
             if len(self.fulltext):
                 self.fulltext.discard_after(int(meta["last"]))
                 self.fulltext.commit()
@@ -85,8 +85,6 @@ class LocalIndex:
 
     @property
     def disk_bytes(self) -> int:
-        if self.folder is None:
-            return 0
         return sum(f.stat().st_size for f in self.folder.rglob("*") if f.is_file())
 
     def sync(self) -> int:
@@ -100,78 +98,60 @@ class LocalIndex:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        if self.folder is None:
-            yield
-            return
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder.with_suffix(".lock"), "a+b") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
 
     def _meta(self) -> dict[str, Any]:
-        path = self.folder / "meta.json" if self.folder else None
-        if path is None or not path.is_file():
-            return {"rows": 0, "last": 0}
-        meta: dict[str, Any] = json.loads(path.read_text())
-        return meta
+        path = self.folder / "meta.json"
+        return dict(json.loads(path.read_text())) if path.is_file() else {"rows": 0, "last": 0}
 
     def _write_meta(self, rows: int, last: int) -> dict[str, Any]:
         meta = {**self.identity, "rows": rows, "last": last}
-        if self.folder is not None:
-            part = self.folder / "meta.json.part"
-            part.write_text(json.dumps(meta))
-            part.replace(self.folder / "meta.json")  # atomic: the watermark moves last
+        part = self.folder / "meta.json.part"
+        part.write_text(json.dumps(meta))
+        part.replace(self.folder / "meta.json")  # atomic: the watermark moves last
         return meta
 
     def _from_files(self, rows: int) -> int:
         """Rows ``[len(vectors), rows)`` of the files: a restart's load, or what another
         process sharing the folder appended."""
         start = len(self.vectors)
-        if self.folder is None or rows <= start:
+        if rows <= start:
             return 0
         # read in chunks, not mapped: mapped pages would count as this process's memory
         with open(self.folder / "rows.bin", "rb") as handle, self.vectors.bulk(rows - start):
             handle.seek(start * self.row.itemsize)
             for at in range(start, rows, _CHUNK):
-                part = np.fromfile(handle, self.row, min(_CHUNK, rows - at))
-                self.vectors.add(part["passage"], part["article"], part["vector"], part["lang"])
+                self.vectors.add(np.fromfile(handle, self.row, min(_CHUNK, rows - at)))
         return rows - start
 
     def _from_database(self) -> int:
-        self._cut(len(self.vectors))
-        added = 0
-        while True:
-            last = self.vectors.last_passage_id
-            with self.engine.connect() as conn:
-                rows = conn.execute(text(_ROWS), {"last": last, "n": _CHUNK}).all()
-            if not rows:
-                break
-            part = np.zeros(len(rows), self.row)
-            part["passage"] = [r[0] for r in rows]
-            part["article"] = [r[1] for r in rows]
-            part["lang"] = [r[4] for r in rows]
-            part["vector"] = [np.frombuffer(r[3], np.float32) for r in rows]
-            self.vectors.add(part["passage"], part["article"], part["vector"], part["lang"])
-            # A company's own feed rarely names the company ("Announcing our Series B" on
-            # Pinecone's blog): its source's name is searchable text of each of its articles.
-            self.fulltext.add(
-                [(r[0], r[1], r[5], f"{r[6]}\n{r[7] or ''}", r[4]) for r in rows if r[2] == 0]
-            )
-            if self.folder is not None:
-                with open(self.folder / "rows.bin", "ab") as out:
-                    out.write(part.tobytes())
-            added += len(rows)
-            if len(rows) < _CHUNK:
-                break
+        added, end = 0, len(self.vectors) * self.row.itemsize
+        with open(self.folder / "rows.bin", "ab") as out:
+            if out.tell() > end:
+                out.truncate(end)  # bytes past the watermark are a dead sync's
+            while True:
+                with self.engine.connect() as conn:
+                    params = {"last": self.vectors.last_passage_id, "n": _CHUNK}
+                    rows = conn.execute(text(_ROWS), params).all()
+                if not rows:
+                    break
+                part = np.array(
+                    [(r[0], r[1], r[4], np.frombuffer(r[3], "<f4")) for r in rows], self.row
+                )
+                self.vectors.add(part)
+                # A company's own feed rarely names the company ("Announcing our Series B" on
+                # Pinecone's blog): its source's name is searchable text of each of its articles.
+                self.fulltext.add(
+                    [(r[0], r[1], r[5], f"{r[6]}\n{r[7] or ''}", r[4]) for r in rows if r[2] == 0]
+                )
+                out.write(part.tobytes())
+                added += len(rows)
+                if len(rows) < _CHUNK:
+                    break
         if added:
             self.fulltext.commit()  # durable before the watermark moves past it
             self._write_meta(len(self.vectors), self.vectors.last_passage_id)
         return added
-
-    def _cut(self, rows: int) -> None:
-        """Cut the file to ``rows`` rows: bytes past the watermark are a dead sync's."""
-        if self.folder is None:
-            return
-        with open(self.folder / "rows.bin", "ab") as out:
-            if out.tell() > rows * self.row.itemsize:
-                out.truncate(rows * self.row.itemsize)

@@ -22,6 +22,7 @@ from bot.settings import MINILM_MODEL
 
 KEY = "embedding_model"
 DATABASE_KEY = "database_id"
+_REINDEX_BATCH = 256  # passages embedded and committed at a time
 
 
 class ModelMismatch(UserError):
@@ -73,11 +74,7 @@ def claim(engine: Engine, name: str) -> None:
 
 
 def reindex(
-    engine: Engine,
-    embedder: Embedder,
-    *,
-    batch: int = 256,
-    progress: Callable[[int, int], None] | None = None,
+    engine: Engine, embedder: Embedder, *, progress: Callable[[int, int], None] = lambda *_: None
 ) -> int:
     """Re-embed every passage with ``embedder`` and record it as the index's model.
 
@@ -87,8 +84,7 @@ def reindex(
     with Session(engine) as session:
         total = int(session.execute(select(func.count()).select_from(Passage)).scalar_one())
     done, last = 0, 0
-    if progress:
-        progress(0, total)
+    progress(0, total)
     while True:
         with Session(engine) as session:
             rows = session.execute(
@@ -96,22 +92,20 @@ def reindex(
                 .join(Article, col(Article.id) == col(Passage.article_id))
                 .where(col(Passage.id) > last)
                 .order_by(col(Passage.id))
-                .limit(batch)
+                .limit(_REINDEX_BATCH)
             ).all()
             if not rows:
                 break
             vectors = embedder.passages([embedding_text(t, p) for _i, p, t in rows])
-            for (pid, _p, _t), vector in zip(rows, vectors, strict=True):
-                session.execute(
-                    update(Passage)
-                    .where(col(Passage.id) == pid)
-                    .values(embedding=np.asarray(vector, dtype=np.float32).tobytes())
-                )
+            updates = [
+                {"id": pid, "embedding": np.asarray(vector, dtype=np.float32).tobytes()}
+                for (pid, _p, _t), vector in zip(rows, vectors, strict=True)
+            ]
+            session.execute(update(Passage), updates)  # by primary key, one statement
             session.commit()
         last = int(rows[-1][0])
         done += len(rows)
-        if progress:
-            progress(done, total)
+        progress(done, total)
     with Session(engine) as session:
         session.merge(IndexMeta(key=KEY, value=embedder.name))  # insert, or update the row
         session.commit()
