@@ -37,6 +37,12 @@ def test_exact_search_ranks_by_cosine() -> None:
     assert [h[1] for h in hits] == sorted((h[1] for h in hits), reverse=True)
 
 
+def _two_stage_from(monkeypatch: pytest.MonkeyPatch, rows: int, *, dims: int) -> None:
+    """Small indexes take the coarse PCA stage (the product waits for 50k rows)."""
+    monkeypatch.setattr(vectors_module, "COARSE_MIN_ROWS", rows)
+    monkeypatch.setattr(vectors_module, "COARSE_DIMS", dims)
+
+
 def test_language_filter_keeps_only_those_passages() -> None:
     rows = _clustered(300)
     langs = ["en" if i % 2 else "es" for i in range(300)]
@@ -50,8 +56,7 @@ def test_language_filter_keeps_only_those_passages() -> None:
 def test_two_stage_search_with_no_passage_in_the_wanted_languages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(vectors_module, "COARSE_MIN_ROWS", 4_000)
-    monkeypatch.setattr(vectors_module, "COARSE_DIMS", 24)
+    _two_stage_from(monkeypatch, 4_000, dims=24)
     rows = _clustered(5_000)
     index = _index(rows, ["en"] * 5_000)
     assert index._coarse is not None
@@ -60,8 +65,7 @@ def test_two_stage_search_with_no_passage_in_the_wanted_languages(
 
 def test_two_stage_search_matches_exact_search(monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the threshold the coarse PCA stage keeps the exact top results."""
-    monkeypatch.setattr(vectors_module, "COARSE_MIN_ROWS", 4_000)
-    monkeypatch.setattr(vectors_module, "COARSE_DIMS", 24)
+    _two_stage_from(monkeypatch, 4_000, dims=24)
     monkeypatch.setattr(vectors_module, "COARSE_CANDIDATES", 400)
     rows = _clustered(12_000)
     langs = ["en"] * 12_000
@@ -86,8 +90,7 @@ def test_int8_coarse_scores_rank_like_the_float_projection(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Quantizing the projection (and the query's) to int8 keeps the candidates it picks."""
-    monkeypatch.setattr(vectors_module, "COARSE_MIN_ROWS", 4_000)
-    monkeypatch.setattr(vectors_module, "COARSE_DIMS", 32)
+    _two_stage_from(monkeypatch, 4_000, dims=32)
     rows = _clustered(6_000)
     index = _index(rows)
     coarse = index._coarse
