@@ -637,9 +637,10 @@ def _dense_scores(
 def _new_name(core: Core, text: str, question: str) -> bool:
     """Whether ``text`` names someone or something the question does not: "Héctor Socas",
     "Beyoncé", "OpenAI". A run of capitalised words is a name when the gazetteer knows it
-    or most of its words are no word the lexicon knows ("Chief Product Officer" is a
-    title); none of its words may be the question's ("Mike Krieger joins" names no one
-    new). A sentence's first word is held to the same test ("SpaceX acquires xAI")."""
+    or at least half its words are no word the lexicon knows ("Time Inc" is a name, "Chief
+    Product Officer" a title); none of its words may be the question's ("Mike Krieger joins"
+    names no one new). A sentence's first word is held to the same test ("SpaceX acquires
+    xAI")."""
     asked = {fold(w) for w in re.findall(r"\w+", question)}
     known = core.searcher.expander.lexicon.expand
     for match in _NAME_RUN.finditer(text):
