@@ -70,7 +70,7 @@ def bench_settings(db_path: Path, **overrides: Any) -> Settings:
 
 def shipped_vectors(model_name: str) -> Path:
     """The vectors of the bench's fixed corpora that ship with the repository: a fresh
-    machine reads them instead of encoding ~27k passages (30-45 min on 2 cores). Texts they
+    machine reads them instead of encoding ~30k passages (30-45 min on 2 cores). Texts they
     do not cover (a changed corpus, another model) are encoded as before."""
     return DATA_DIR / f"vectors-{model_slug(model_name)}.npz"
 
