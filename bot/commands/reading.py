@@ -21,7 +21,7 @@ from bot.digest import _matches_topics, build_digest, digest_reply
 from bot.feedback import answer_target, result_target
 from bot.figures import spanish_names
 from bot.i18n import t
-from bot.index.hybrid import QueryError
+from bot.index.hybrid import QueryError, SearchHit
 from bot.llm.ask import grounded_answer
 from bot.llm.summaries import summarize
 from bot.models import Article, ArticleEntity, Entity, Story, Subscription
@@ -41,14 +41,18 @@ def search(host: Host, args: str, lang: str, ctx: Context, *, limit: int = SEARC
     hits = host.core.searcher.search(args, limit=limit * 2)
     if not hits:
         return Reply(text=t("no_results", lang, query=args), lang=lang)
+    return _results(host, args, hits, lang, limit, t("search_header", lang, query=args))
+
+
+def _results(
+    host: Host, query: str, hits: list[SearchHit], lang: str, limit: int, text: str
+) -> Reply:
+    """Search hits as cards, one per story, with the share button."""
     cards = one_per_story(host.core, hits, limit)
     for hit_card in cards:
         hit_card.target = result_target(hit_card.article_id)
     return Reply(
-        text=t("search_header", lang, query=args),
-        lang=lang,
-        cards=cards,
-        buttons=[Button(t("btn_share", lang), "share", args)],
+        text=text, lang=lang, cards=cards, buttons=[Button(t("btn_share", lang), "share", query)]
     )
 
 
@@ -139,11 +143,9 @@ def latest(host: Host, args: str, lang: str, ctx: Context) -> Reply:
 
     cards = story_cards(core, sorted(filter(about, articles), key=newest, reverse=True), n)
     if not cards:  # "tell me about perplexity comet": what comes closest, said as such
-        closest = search(host, topic, lang, ctx, limit=n)
-        if not closest.cards:
+        if not found:
             return Reply(text=t("latest_topic_empty", lang, topic=topic), lang=lang)
-        closest.text = t("latest_topic_closest", lang, topic=topic)
-        return closest
+        return _results(host, topic, found, lang, n, t("latest_topic_closest", lang, topic=topic))
     return Reply(
         text=t("latest_topic_header", lang, n=len(cards), topic=topic), lang=lang, cards=cards
     )
