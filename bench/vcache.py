@@ -98,13 +98,22 @@ class VectorCache:
         return len(order)
 
     def load_shipped(self, path: Path) -> int:
-        """Add the vectors shipped in ``path`` that this cache lacks; returns how many."""
+        """Add the vectors shipped in ``path`` that this cache lacks; returns how many. A
+        cache remembers the file it took in (name, size, mtime), so a warm run reads it once."""
+        stat = path.stat()
+        mark = f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+        conn = self._conn()
+        conn.execute("CREATE TABLE IF NOT EXISTS shipped (mark BLOB PRIMARY KEY)")
+        if conn.execute("SELECT 1 FROM shipped WHERE mark = ?", (mark,)).fetchone():
+            return 0
         with np.load(path) as shipped:
             keys = [bytes(row) for row in shipped["keys"]]
             vectors = shipped["vectors"].astype(np.float32)
         have = self.get_many(keys)
         new = [(k, v.tobytes()) for k, v in zip(keys, vectors, strict=True) if k not in have]
         self.put_many(new)
+        conn.execute("INSERT OR IGNORE INTO shipped(mark) VALUES (?)", (mark,))
+        conn.commit()
         return len(new)
 
 
