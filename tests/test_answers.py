@@ -249,3 +249,14 @@ def test_the_kind_of_figure_asked_for_ignores_the_figures_the_question_gives(
     )
     assert asked("what's the startup valued at after its $88M round?", "en") == 1
     assert asked("how much money did the startup raise?", "en") == 1
+
+
+def test_a_redacted_number_answers_no_how_much(seeded_core: Core) -> None:
+    """A corpus that masks its digits ("*NUMBER* millones de dólares") gives no figure to quote."""
+    from bot.answers import _HAS_NUMBER, _counted, _counts, _without
+
+    masked = "la vendió por *NUMBER* millones de dólares a Specific Media"
+    assert not _HAS_NUMBER.search(_without(masked, set()))
+    assert _HAS_NUMBER.search(_without("la vendió por seis millones de dólares", set()))
+    counted = _counted(seeded_core, "¿Cuántos millones de usuarios tiene?")
+    assert not _counts(_without("*NUMBER* millones de usuarios", set()), counted, [])
