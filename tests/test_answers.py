@@ -260,3 +260,12 @@ def test_a_redacted_number_answers_no_how_much(seeded_core: Core) -> None:
     assert _HAS_NUMBER.search(_without("la vendió por seis millones de dólares", set()))
     counted = _counted(seeded_core, "¿Cuántos millones de usuarios tiene?")
     assert not _counts(_without("*NUMBER* millones de usuarios", set()), counted, [])
+
+
+def test_spanish_auxiliaries_and_get_verbs_are_not_content(seeded_core: Core) -> None:
+    """ "saca", "obtuvo", "había hecho" frame a question as "gets", "got", "had done" do."""
+    from bot.answers import _concepts
+
+    for question in ("que puntaje saca mistral small 3 en MMLU", "¿qué había hecho OpenAI?"):
+        stems = set().union(*(c.stems for c in _concepts(seeded_core, question)))
+        assert not stems & {"sac", "saca", "hab", "habia", "hech", "hecho"}, stems
