@@ -404,6 +404,26 @@ def _concepts(
     return concepts
 
 
+_HOW_MUCH = re.compile(r"\b(cu[aá]nt[oa]s?|how (many|much|big|large|often))\b", re.IGNORECASE)
+_KIND = re.compile(r"(?:^|[\s¿¡(])(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+(\w+)", re.IGNORECASE)
+
+
+def _wants_quantity(question: str) -> bool:
+    """Whether the question asks for a figure. "Which regulator did Facua complain to about
+    the price hikes?" names a price but asks for a thing: the noun after "which / qué" is
+    the kind asked for, unless it is itself a figure's ("what price", "qué porcentaje")."""
+    if not _QUANTITY.search(question):
+        return False
+    if _HOW_MUCH.search(question):
+        return True
+    for match in _KIND.finditer(question):
+        word = match.group(1)
+        if is_stopword(word) or fold(word) in _QUESTION_WORDS or _QUANTITY.search(word):
+            continue
+        return False
+    return True
+
+
 #: The question word right before a noun that names the kind of thing asked for.
 _WH = re.compile(r"(?:^|[\s¿¡(])(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+$", re.IGNORECASE)
 _GIVEN_FIGURE = re.compile(
@@ -513,7 +533,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             session.execute(select(Figure).where(col(Figure.article_id).in_(ids))).scalars().all()
         )
     sentences = _sentences(articles, passages)
-    wants_quantity = bool(_QUANTITY.search(question))
+    wants_quantity = _wants_quantity(question)
     wants_person = bool(_WHO.search(question))
     dense = _dense_scores(core, question, articles, passages)
 

@@ -269,3 +269,15 @@ def test_spanish_auxiliaries_and_get_verbs_are_not_content(seeded_core: Core) ->
     for question in ("que puntaje saca mistral small 3 en MMLU", "¿qué había hecho OpenAI?"):
         stems = set().union(*(c.stems for c in _concepts(seeded_core, question)))
         assert not stems & {"sac", "saca", "hab", "habia", "hech", "hecho"}, stems
+
+
+def test_a_price_named_in_a_which_question_asks_for_a_thing() -> None:
+    from bot.answers import _wants_quantity
+
+    assert not _wants_quantity(
+        "Which regulator did Facua complain to about the Movistar, Vodafone and Orange price hikes?"
+    )
+    assert _wants_quantity("what price did Groq set for Kimi K2?")
+    assert _wants_quantity("¿Qué porcentaje de las descargas tiene China?")
+    assert _wants_quantity("¿Cuánto cobra el Santander por usar sus cajeros?")
+    assert _wants_quantity("what does the new plan cost?")
