@@ -78,10 +78,10 @@ _QUESTION_WORDS = {
         "really actually nota artículo noticia publicó publicada publicado informe ahora "
         "actualmente usar hacer hizo dar cosa ya todavía aún solo sólo "
         # light verbs and contractions: "va a invertir", "se puede usar", "aren't", "went to"
-        "va van vas ir iba iban voy vamos puede pueden podría podrían da dan debe deben "
-        "quiere quieren quería go goes went gone want wants wanted aren isn wasn weren doesn "
-        "didn don won can could might may must había habían hubo habrá habría sido hecho "
-        "saca sacan sacó obtiene obtienen obtuvo consigue consiguen consiguió "
+        "run runs ran va van vas ir iba iban voy vamos puede pueden podría podrían da dan "
+        "debe deben quiere quieren quería go goes went gone want wants wanted aren isn wasn "
+        "weren doesn didn don won can could might may must había habían hubo habrá habría "
+        "sido hecho saca sacan sacó obtiene obtienen obtuvo consigue consiguen consiguió "
         # what kind of answer is asked for is not what it is about: "¿qué fecha?", "the name"
         "fecha date día day mes month nombre name called llama llamado llamada denominado "
         "denominada "
@@ -98,7 +98,8 @@ _FAMILIES = (
     ("funding", "funding round", "round", "raise", "series", "investment"),
     ("acquisition", "buy"),
     ("alliance", "partner with", "partner", "agreement"),
-    ("appoint", "hire", "director", "lead"),
+    ("appoint", "hire", "director"),
+    ("founded", "set up", "start"),
     ("launch", "announcement", "publish", "add", "supports"),
 )
 _UNIT_WORDS = {  # question words that name a figure's unit
@@ -757,6 +758,8 @@ class _Evidence:
         self.names = [c for c in concepts if c.is_name]
         self.counted = _counted(core, question)
         self.role = _role(question, concepts)  # "who is the CEO of X": one that says "CEO"
+        self.deed = [] if self.role or not wants_person else _deed(question, concepts)
+        self.lang = lang
         self.person = wants_person and not wants_quantity
 
     def _figures_text(self, s: _Sentence) -> str:
@@ -773,6 +776,11 @@ class _Evidence:
             return False
         if self.role and not all(
             c.matched_loosely(*_terms_and_prefixes(s.text)) for c in self.role
+        ):
+            return False
+        if self.deed and not (
+            self.deed[0].matched_loosely(*_terms_and_prefixes(s.text))
+            or (self.deed[0].unlinked and self.articles[s.article_id].lang != self.lang)
         ):
             return False
         return not self.person or _new_name(self.core, s.text, self.question)
@@ -803,6 +811,27 @@ def _role(question: str, concepts: list[_Concept]) -> list[_Concept]:
     if not words:
         return []
     return [_Concept(set().union(*(c.stems for c in words)), [p for c in words for p in c.phrases])]
+
+
+#: "who" that asks, at the head of the question ("¿A quién fichó…?", "and who…"), not the
+#: relative pronoun of "the wrestler who signed with WWE".
+_WHO_DOES = re.compile(
+    r"^\W*(?:(?:a|con|de|para|por|and|so|y|pero|ok)\s+)?(?:who|qui[eé]n(?:es)?)(?:'s|'ll)?"
+    r"\s+([\w-]+)",
+    re.IGNORECASE,
+)
+
+
+def _deed(question: str, concepts: list[_Concept]) -> list[_Concept]:
+    """What a "who" question asks the person did, when its verb comes first ("who led the
+    round", "¿quién reemplazó a X?", "who's voicing Simba"). A name beside someone else's
+    deed ("Pelado Almeyda se va") does not answer it. Later words are left to the coverage
+    rule: "who is the former tech director" or "who did the study" put no deed first."""
+    match = _WHO_DOES.search(question)
+    if not match or is_stopword(match.group(1)) or fold(match.group(1)) in _QUESTION_WORDS:
+        return []
+    stems = set(query_terms(match.group(1)))
+    return [c for c in concepts if not c.is_name and stems & c.stems][:1]
 
 
 def _terms_and_prefixes(text: str) -> tuple[set[str], set[str]]:

@@ -281,3 +281,20 @@ def test_a_price_named_in_a_which_question_asks_for_a_thing() -> None:
     assert _wants_quantity("¿Qué porcentaje de las descargas tiene China?")
     assert _wants_quantity("¿Cuánto cobra el Santander por usar sus cajeros?")
     assert _wants_quantity("what does the new plan cost?")
+
+
+def test_who_asks_for_the_doer_of_its_verb(seeded_core: Core) -> None:
+    """ "who led the round" is not answered by a name beside another deed; "the wrestler who
+    signed" is a relative clause, not the question's verb."""
+    from bot.answers import _concepts, _deed
+
+    def deed(question: str) -> set[str]:
+        found = _deed(question, _concepts(seeded_core, question))
+        return found[0].stems if found else set()
+
+    assert deed("who led groq's $750 million round?") & {"led", "lead", "lider"}
+    assert deed("¿Quién reemplazó a Dimas Gimeno como presidente?") & {"reemplaz", "replac"}
+    assert deed("¿A quién fichó Groq como director financiero?") & {"hire", "contrat"}
+    assert not deed("What's the real name of the wrestler La Sombra who signed with WWE?")
+    assert not deed("Who is the CEO of Alibaba?")
+    assert not deed("who did the study on downloads?")
