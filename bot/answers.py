@@ -477,10 +477,17 @@ def _phrase_spans(core: Core, question: str) -> tuple[list[_Span], list[_Span]]:
 def _named(core: Core, name: str, written: str) -> list[str]:
     """What counts as the entity ``name`` written as ``written``: all its aliases and their
     translations, unless the asker named one member of a family ("Claude Sonnet" is not
-    "Claude Opus")."""
+    "Claude Opus"). The lexicon lends only a translation of the whole name ("Unión Europea"
+    / "European Union"), never of its words: "Surge AI" is not "se dispara"."""
     if fold(written) != fold(name) and fold(written).startswith(fold(name) + " "):
         return [written]
-    return [*core.gazetteer.aliases(name), *core.searcher.expander.variants(written)]
+    whole = [
+        variant
+        for variants, start, end in core.searcher.expander.lexicon.spans(written)
+        if start == 0 and end == len(written)
+        for variant in variants
+    ]
+    return [*core.gazetteer.aliases(name), written, *whole]
 
 
 def _stems_and_phrases(variants: list[str]) -> tuple[set[str], list[tuple[str, ...]]]:

@@ -298,3 +298,14 @@ def test_who_asks_for_the_doer_of_its_verb(seeded_core: Core) -> None:
     assert not deed("What's the real name of the wrestler La Sombra who signed with WWE?")
     assert not deed("Who is the CEO of Alibaba?")
     assert not deed("who did the study on downloads?")
+
+
+def test_a_name_is_not_translated_word_by_word(seeded_core: Core) -> None:
+    """ "Surge AI" must be in the cited article; "se dispara" (surges) is not it."""
+    from bot.answers import _concepts
+
+    question = "¿En cuánto está valorada Surge AI?"
+    if not seeded_core.gazetteer.find("Surge AI"):
+        pytest.skip("the gazetteer does not know Surge AI")
+    names = [c for c in _concepts(seeded_core, question) if c.is_name]
+    assert names and not any(c.matched({"dispar", "dispara", "jump"}) for c in names)
