@@ -56,7 +56,8 @@ _NEAR = (0, 1, -1, 2, -2)
 ARTICLES_READ = 15
 _QUANTITY = re.compile(
     r"\b(cu[aá]nt[oa]s?|how (many|much|big|large)|what (share|percentage|proportion|fraction|"
-    r"price|valuation)|porcentaje|proporci[oó]n|cuota|share|percentage|qu[eé] parte|"
+    r"price|valuation|size)|qu[eé] tama[ñn]o|porcentaje|proporci[oó]n|cuota|share|percentage|"
+    r"qu[eé] parte|"
     r"scor(?:e|ed|es)|puntuaci[oó]n|puntaje|"
     r"precio|price|cost[oó]?|costs?|valuation|valoraci[oó]n|how often|con qu[eé] frecuencia)\b",
     re.IGNORECASE,
@@ -81,14 +82,16 @@ _QUESTION_WORDS = {
         "run runs ran va van vas ir iba iban voy vamos puede pueden podría podrían da dan "
         "debe deben quiere quieren quería go goes went gone want wants wanted aren isn wasn "
         "weren doesn didn don won can could might may must había habían hubo habrá habría "
-        "sido hecho saca sacan sacó obtiene obtienen obtuvo consigue consiguen consiguió "
+        "sido hecho hace hacen haciendo tenía tenían tendrá lleva llevan llevaba saca sacan "
+        "sacó obtiene obtienen obtuvo consigue consiguen consiguió "
         # what kind of answer is asked for is not what it is about: "¿qué fecha?", "the name"
-        "fecha date día day mes month nombre name called llama llamado llamada denominado "
+        "fecha date día day mes month nombre name tamaño size called llama llamado llamada "
+        "denominado "
         "denominada "
         # money and shares: the kind of figure asked for is checked as evidence (_ASKED)
         "dinero money cash porcentaje percentage percent pay pays paid pagó pagar pagado "
         "pagaron costó cuesta cuestan cost costs price precio charge charges cobra cobran "
-        "plata lana score scores scored puntuación puntaje"
+        "plata lana pasta score scores scored puntuación puntaje"
     ).split()
 }
 #: Words of one event that a sentence may say in another way: a question about a "ronda de
@@ -144,7 +147,8 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(
             r"\b(dinero|money|d[oó]lares|dollars|euros|valuation|valoraci[oó]n|"
             r"how much (did|does|do|has|have|is|was|will)\b.*\b(raise|pay|spend|invest|donate|"
-            r"worth|charge)|cu[aá]nt[oa] (plata|lana|dinero)|cu[aá]nto (l[eo]s? |nos |me |te )?"
+            r"worth|charge)|cu[aá]nt[oa] (plata|lana|pasta|dinero)|"
+            r"cu[aá]nto (l[eo]s? |nos |me |te )?"
             r"(dinero|pag|invirti|invertir|recaud|levant|don|cobr))",
             re.I,
         ),

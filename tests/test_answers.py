@@ -309,3 +309,20 @@ def test_a_name_is_not_translated_word_by_word(seeded_core: Core) -> None:
         pytest.skip("the gazetteer does not know Surge AI")
     names = [c for c in _concepts(seeded_core, question) if c.is_name]
     assert names and not any(c.matched({"dispar", "dispara", "jump"}) for c in names)
+
+
+def test_everyday_spanish_framing_is_not_content(seeded_core: Core) -> None:
+    """ "lleva", "tenía", "haciendo" frame a question; "tamaño" and "pasta" name the kind of
+    answer (a size, a sum), which is checked as evidence instead."""
+    from bot.answers import _concepts, _wants_quantity
+
+    for question in (
+        "¿cuántas descargas lleva Qwen?",
+        "¿cuántos parámetros tenía Qwen?",
+        "¿qué está haciendo Alibaba con Qwen?",
+        "que tamaño de qwen se puede usar",
+        "cuanta pasta ha levantado Alibaba?",
+    ):
+        stems = set().union(*(c.stems for c in _concepts(seeded_core, question)))
+        assert not stems & {"llev", "lleva", "ten", "tenia", "hac", "haciendo", "taman", "pas"}
+    assert _wants_quantity("que tamaño de qwen se puede usar")
