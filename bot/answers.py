@@ -402,7 +402,8 @@ def _concepts(
         # English capitalises what Spanish does not ("Greek" / "griego", "the Lion King" /
         # "El rey león"): an English capitalised word no one knows is a name only in English.
         untranslated = not phrases and stems <= own_stems | set(query_terms(raw))
-        unlinked = untranslated and (not is_name or (lang == "en" and not known))
+        english_only = lang == "en" and not known and not _ODD_NAME.search(raw)
+        unlinked = untranslated and (not is_name or english_only)
         if stems or phrases:
             optional = after_wh and not is_name
             concepts.append(_Concept(stems, phrases, is_name, optional, unlinked))
@@ -429,6 +430,9 @@ def _wants_quantity(question: str) -> bool:
     return True
 
 
+#: A digit or a capital after a small letter ("Hi5", "DeepSeek", "iPhone"; not "ATMs") marks
+#: a name in any language, not an English word that English capitalises.
+_ODD_NAME = re.compile(r"\d|[a-z][A-Z]")
 #: The question word right before a noun that names the kind of thing asked for.
 _WH = re.compile(r"(?:^|[\s¿¡(])(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+$", re.IGNORECASE)
 _GIVEN_FIGURE = re.compile(
@@ -828,21 +832,25 @@ def _role(question: str, concepts: list[_Concept]) -> list[_Concept]:
 #: relative pronoun of "the wrestler who signed with WWE".
 _WHO_DOES = re.compile(
     r"^\W*(?:(?:a|con|de|para|por|and|so|y|pero|ok)\s+)?(?:who|qui[eé]n(?:es)?)(?:'s|'ll)?"
-    r"\s+([\w-]+)",
+    r"\s+((?:[\w-]+\s+){0,2}[\w-]+)",
     re.IGNORECASE,
 )
 
 
 def _deed(question: str, concepts: list[_Concept]) -> list[_Concept]:
     """What a "who" question asks the person did, when its verb comes first ("who led the
-    round", "¿quién reemplazó a X?", "who's voicing Simba"). A name beside someone else's
-    deed ("Pelado Almeyda se va") does not answer it. Later words are left to the coverage
-    rule: "who is the former tech director" or "who did the study" put no deed first."""
+    round", "¿quién le pone voz a Simba?", "who's voicing Simba"). A name beside someone
+    else's deed ("Pelado Almeyda se va") does not answer it. A question that puts an
+    auxiliary first leaves the rest to the coverage rule: "who is the former tech director"
+    and "who did the study" name no deed."""
     match = _WHO_DOES.search(question)
-    if not match or is_stopword(match.group(1)) or fold(match.group(1)) in _QUESTION_WORDS:
-        return []
-    stems = set(query_terms(match.group(1)))
-    return [c for c in concepts if not c.is_name and stems & c.stems][:1]
+    for word in match.group(1).split() if match else []:
+        if fold(word) in _QUESTION_WORDS:
+            return []
+        if not is_stopword(word):  # a pronoun or article: "quién le pone", "quién se lleva"
+            stems = set(query_terms(word))
+            return [c for c in concepts if not c.is_name and stems & c.stems][:1]
+    return []
 
 
 def _terms_and_prefixes(text: str) -> tuple[set[str], set[str]]:

@@ -298,6 +298,18 @@ def test_who_asks_for_the_doer_of_its_verb(seeded_core: Core) -> None:
     assert not deed("What's the real name of the wrestler La Sombra who signed with WWE?")
     assert not deed("Who is the CEO of Alibaba?")
     assert not deed("who did the study on downloads?")
+    assert deed("quien le pone voz a simba en el remake del rey leon") & {"voz", "voic"}
+
+
+def test_a_name_with_a_digit_or_camel_case_is_a_name_in_any_language(seeded_core: Core) -> None:
+    """ "Hi5" must be in a Spanish article too; "Lion" (capitalised English) and "ATMs" need not."""
+    from bot.answers import _concepts
+
+    concepts = _concepts(seeded_core, "Which Mexican TV giant once put money into Hi5?", lang="en")
+    hi5 = [c for c in concepts if "hi5" in c.stems]
+    assert hi5 and hi5[0].is_name and not hi5[0].unlinked
+    atms = [c for c in _concepts(seeded_core, "who owns the ATMs?", lang="en") if "atm" in c.stems]
+    assert atms and atms[0].unlinked
 
 
 def test_a_name_is_not_translated_word_by_word(seeded_core: Core) -> None:
