@@ -414,20 +414,23 @@ _HOW_MUCH = re.compile(r"\b(cu[aá]nt[oa]s?|how (many|much|big|large|often))\b",
 _KIND = re.compile(r"(?:^|[\s¿¡(])(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+(\w+)", re.IGNORECASE)
 
 
-def _wants_quantity(question: str) -> bool:
-    """Whether the question asks for a figure. "Which regulator did Facua complain to about
-    the price hikes?" names a price but asks for a thing: the noun after "which / qué" is
-    the kind asked for, unless it is itself a figure's ("what price", "qué porcentaje")."""
-    if not _QUANTITY.search(question):
-        return False
-    if _HOW_MUCH.search(question):
-        return True
+def _asks_for_a_thing(question: str) -> bool:
+    """Whether a "which / qué" question names the kind of thing it asks for ("which
+    regulator", "qué empresas"), not a figure's kind ("what price", "qué porcentaje")."""
     for match in _KIND.finditer(question):
         word = match.group(1)
         if is_stopword(word) or fold(word) in _QUESTION_WORDS or _QUANTITY.search(word):
             continue
+        return True
+    return False
+
+
+def _wants_quantity(question: str) -> bool:
+    """Whether the question asks for a figure. "Which regulator did Facua complain to about
+    the price hikes?" names a price but asks for a thing."""
+    if not _QUANTITY.search(question):
         return False
-    return True
+    return bool(_HOW_MUCH.search(question)) or not _asks_for_a_thing(question)
 
 
 #: A digit or a capital after a small letter ("Hi5", "DeepSeek", "iPhone"; not "ATMs") marks
@@ -551,6 +554,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     sentences = _sentences(articles, passages)
     wants_quantity = _wants_quantity(question)
     wants_person = bool(_WHO.search(question))
+    wants_thing = not wants_quantity and _asks_for_a_thing(question)
     dense = _dense_scores(core, question, articles, passages)
 
     names = [c for c in concepts if c.is_name]
@@ -615,8 +619,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             score += 0.25
         if any(c.optional and id(c) in covered for c in concepts):
             score += ANSWER_KIND_BONUS  # "which countries": the sentence that names them
-        if wants_person and _new_name(core, s.text, question):
-            score += ANSWER_KIND_BONUS  # "who": the sentence that gives a name
+        if (wants_person or wants_thing) and _new_name(core, s.text, question):
+            score += ANSWER_KIND_BONUS  # "who", "which company": the sentence that names one
         scored.append((score, coverage, s))
     scored.sort(key=lambda x: x[0], reverse=True)
 

@@ -338,3 +338,13 @@ def test_everyday_spanish_framing_is_not_content(seeded_core: Core) -> None:
         stems = set().union(*(c.stems for c in _concepts(seeded_core, question)))
         assert not stems & {"llev", "lleva", "ten", "tenia", "hac", "haciendo", "taman", "pas"}
     assert _wants_quantity("que tamaño de qwen se puede usar")
+
+
+def test_a_which_question_names_a_thing_or_a_figure() -> None:
+    from bot.answers import _asks_for_a_thing
+
+    assert _asks_for_a_thing("which American companies keep their best models closed?")
+    assert _asks_for_a_thing("¿Qué empresas chinas destacan?")
+    assert not _asks_for_a_thing("what price did Groq set?")
+    assert not _asks_for_a_thing("¿Qué porcentaje tiene China?")
+    assert not _asks_for_a_thing("what did OpenAI announce?")
