@@ -682,14 +682,20 @@ def _dense_scores(
 
 
 def _new_name(core: Core, text: str, question: str) -> bool:
-    """Whether ``text`` names someone or something the question does not: "Héctor Socas",
-    "Beyoncé", "OpenAI". A run of capitalised words is a name when the gazetteer knows it
-    or at least half its words are no word the lexicon knows ("Time Inc" is a name, "Chief
-    Product Officer" a title); none of its words may be the question's ("Mike Krieger joins"
-    names no one new). A sentence's first word is held to the same test ("SpaceX acquires
-    xAI")."""
+    """Whether ``text`` names someone or something the question does not: see ``_new_names``."""
+    return bool(_new_names(core, text, question))
+
+
+def _new_names(core: Core, text: str, question: str) -> list[int]:
+    """Where ``text`` names someone or something the question does not (offsets): "Héctor
+    Socas", "Beyoncé", "OpenAI". A run of capitalised words is a name when the gazetteer
+    knows it or at least half its words are no word the lexicon knows ("Time Inc" is a
+    name, "Chief Product Officer" a title); none of its words may be the question's ("Mike
+    Krieger joins" names no one new). A sentence's first word is held to the same test
+    ("SpaceX acquires xAI")."""
     asked = {fold(w) for w in re.findall(r"\w+", question)}
     known = core.searcher.expander.lexicon.expand
+    found = []
     for match in _NAME_RUN.finditer(text):
         # Title Case runs on: "Groq Names Simon Edwards Chief Financial Officer". The
         # question's words split it; a lone word beside one of them is that name's own
@@ -703,8 +709,25 @@ def _new_name(core: Core, text: str, question: str) -> bool:
             if core.gazetteer.find(" ".join(words)) or 2 * sum(not known(w) for w in words) >= len(
                 words
             ):
-                return True
-    return False
+                found.append(match.start() + match.group().find(words[0]))
+    return found
+
+
+#: How far (characters) the name that holds a role may sit from the role's word: "Simon
+#: Edwards Chief Financial Officer", "Julen Lopetegui es el nuevo DT del Real Madrid".
+_ROLE_REACH = 60
+
+
+def _holds_role(core: Core, text: str, question: str, role: list[_Concept]) -> bool:
+    """Whether a new name sits beside the role asked for ("who is the new Chivas coach" is
+    not answered by a name met earlier in a sentence that ends on the old coach's post)."""
+    words = list(re.finditer(r"\w+", text))
+    at = []
+    for i, word in enumerate(words):
+        window = text[word.start() : words[min(i + 3, len(words) - 1)].end()]
+        if all(c.matched_loosely(*_terms_and_prefixes(window)) for c in role):
+            at.append(word.start())
+    return any(abs(n - r) <= _ROLE_REACH for n in _new_names(core, text, question) for r in at)
 
 
 def _choose(scored: list[tuple[float, float, _Sentence]], articles: int) -> list[_Sentence]:
@@ -793,9 +816,7 @@ class _Evidence:
             return False
         if self.counted and not _counts(_without(s.text, set()), self.counted, self.names):
             return False
-        if self.role and not all(
-            c.matched_loosely(*_terms_and_prefixes(s.text)) for c in self.role
-        ):
+        if self.role and not _holds_role(self.core, s.text, self.question, self.role):
             return False
         if self.deed and not (
             self.deed[0].matched_loosely(*_terms_and_prefixes(s.text))
@@ -820,9 +841,12 @@ def _role(question: str, concepts: list[_Concept]) -> list[_Concept]:
     if not match:
         return []
     rest = question[match.start(1) :]
-    role = re.split(r"\s(?:of|at|in|for|de|del|en|para)\s|[,?]", rest, maxsplit=1)[0]
-    if len(role.split()) > 3:
-        role = match.group(1)
+    role = re.split(
+        r"\s(?:of|at|in|for|now|that|since|after|de|del|en|para|ahora|que|desde|tras)\s|[,?]",
+        rest,
+        maxsplit=1,
+    )[0]
+    role = " ".join(role.split()[:3])  # "Chivas coach": the names among them are not the role
     # The role's words are the question's own concepts, so a lexicon phrase ("director
     # financiero") keeps its translation ("CFO"); one concept, matched by any of their stems.
     stems = set(query_terms(role))

@@ -348,3 +348,22 @@ def test_a_which_question_names_a_thing_or_a_figure() -> None:
     assert not _asks_for_a_thing("what price did Groq set?")
     assert not _asks_for_a_thing("¿Qué porcentaje tiene China?")
     assert not _asks_for_a_thing("what did OpenAI announce?")
+
+
+def test_the_role_asked_for_must_sit_beside_a_new_name(seeded_core: Core) -> None:
+    """ "Who's the new Chivas coach?" is not answered by a name met far from "director
+    técnico"; a headline that gives the name and the title together answers it."""
+    from bot.answers import _concepts, _holds_role, _role
+
+    question = "Who's the new Chivas coach now that Almeyda is gone?"
+    role = _role(question, _concepts(seeded_core, question))
+    assert role
+    far = (
+        "Tras la charla con el Pelado, en la que también estuvo presente Francisco Gabriel de "
+        "Anda, todo se mantiene en suspenso respecto a la decisión de Matias Almeyda de "
+        "permanecer o abandonar su cargo como director técnico de Chivas."
+    )
+    assert not _holds_role(seeded_core, far, question, role)
+    assert _holds_role(
+        seeded_core, "Chivas nombra a Ricardo Cadena director técnico", question, role
+    )
