@@ -367,7 +367,8 @@ def _concepts(
     """The question's words that must be covered, one concept per word. A known name of
     several words ("Estados Unidos", "EE.UU.") is one concept with all its aliases; each word
     of a lexicon phrase ("centros de datos") is also matched by the phrase's translations."""
-    concepts = []
+    concepts: list[_Concept] = []
+    own_of: dict[int, set[str]] = {}
     names, phrases_at = _phrase_spans(core, question)
     taken: set[int] = set()
     for match in re.finditer(r"\w+", question):
@@ -407,6 +408,13 @@ def _concepts(
         if stems or phrases:
             optional = after_wh and not is_name
             concepts.append(_Concept(stems, phrases, is_name, optional, unlinked))
+            own_of[id(concepts[-1])] = own_stems
+    # A translation that is spelled as one of the question's names is that name, not the
+    # word: "put" (meter: "met") is not said by "Meta".
+    named = {w for c in concepts if c.is_name for w in c.stems.union(*c.phrases)}
+    for c in concepts:
+        if not c.is_name:
+            c.stems -= named - own_of[id(c)]
     return concepts
 
 

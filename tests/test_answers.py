@@ -367,3 +367,13 @@ def test_the_role_asked_for_must_sit_beside_a_new_name(seeded_core: Core) -> Non
     assert _holds_role(
         seeded_core, "Chivas nombra a Ricardo Cadena director técnico", question, role
     )
+
+
+def test_a_translation_spelled_as_a_name_of_the_question_is_that_name(seeded_core: Core) -> None:
+    """ "put" translates to "meter" (stem "met"), which "Meta" also stems to: a sentence that
+    names Meta has not said "put"."""
+    from bot.answers import _concepts
+
+    concepts = _concepts(seeded_core, "what license did meta put muse glimmer under")
+    put = [c for c in concepts if not c.is_name and "put" in c.stems]
+    assert put and "met" not in put[0].stems
