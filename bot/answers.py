@@ -574,20 +574,32 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     }  # a company's own feed rarely names the company: its source does
     article_terms = {aid: set(terms) for aid, terms in source_terms.items()}
     article_words: dict[int, set[str]] = {}
-    versions = _versions(question)
+    # What the asker gives to pick the event must be in the cited article: the version of a
+    # name ("Mistral Small 4"), the round ("la serie B"), an amount ("its $750M round").
+    versions = _versions(question) | _series(question)
+    amounts = [f.value for f in extract_figures(question, lang, core.gazetteer)]
     article_numbers: dict[int, set[str]] = {}
+    article_amounts: dict[int, list[float]] = {}
     for s in sentences:
         article_terms.setdefault(s.article_id, set()).update(_terms(s.text))
         if when is not None:
             article_words.setdefault(s.article_id, set()).update(map(fold, tokens(s.text)))
         if versions:
-            article_numbers.setdefault(s.article_id, set()).update(_numbers(s.text))
+            article_numbers.setdefault(s.article_id, set()).update(
+                _numbers(s.text) | _series(s.text)
+            )
+        if amounts:
+            found = extract_figures(s.text, articles[s.article_id].lang, core.gazetteer)
+            article_amounts.setdefault(s.article_id, []).extend(f.value for f in found)
     eligible = {
         aid
         for aid, terms in article_terms.items()
         if all(c.named_in(terms) or (c.unlinked and articles[aid].lang != lang) for c in names)
         and (when is None or when.fits(articles[aid].published_at, article_words.get(aid, set())))
         and versions <= article_numbers.get(aid, set())
+        and all(
+            any(abs(a - v) <= 0.01 * abs(v) for a in article_amounts.get(aid, [])) for v in amounts
+        )
     }
     given = _numbers(question)  # "GPT-5.6", "its $750 million round": the asker's own numbers
     with_number = {
@@ -947,6 +959,14 @@ def _versions(question: str) -> set[str]:
     (an article on Mistral Small 3 does not answer for Mistral Small 4). Years are dates."""
     found = {m.group(1) for m in _VERSION.finditer(question)}
     return _numbers(" ".join(v for v in found if not re.fullmatch(r"(19|20)\d\d", v)))
+
+
+_SERIES = re.compile(r"\b(?:series|serie|ronda)\s+([A-H])\b", re.IGNORECASE)
+
+
+def _series(text: str) -> set[str]:
+    """The funding rounds ``text`` names by letter: "la serie B" -> {"series b"}."""
+    return {f"series {m.lower()}" for m in _SERIES.findall(text)}
 
 
 def _numbers(text: str) -> set[str]:

@@ -377,3 +377,16 @@ def test_a_translation_spelled_as_a_name_of_the_question_is_that_name(seeded_cor
     concepts = _concepts(seeded_core, "what license did meta put muse glimmer under")
     put = [c for c in concepts if not c.is_name and "put" in c.stems]
     assert put and "met" not in put[0].stems
+
+
+def test_what_the_asker_gives_to_pick_the_event_must_be_in_the_article(seeded_core: Core) -> None:
+    """ "¿Quién lideró la serie B de 33 millones?" is not answered by the Series A of $14M."""
+    from bot.answers import _series
+
+    assert _series("¿Quién lideró la serie B de 33 millones de Elementl?") == {"series b"}
+    assert _series("Announcing our $14M Series A led by Index Ventures") == {"series a"}
+    assert not _series("the TV series about AI")
+    result = answer(
+        seeded_core, "¿Cuántas descargas superaron los modelos Qwen según el 5 %?", "es"
+    )
+    assert not result.found, result.text  # no seed says 5 %
