@@ -82,8 +82,8 @@ _QUESTION_WORDS = {
         "run runs ran va van vas ir iba iban voy vamos puede pueden podría podrían da dan "
         "debe deben quiere quieren quería go goes went gone want wants wanted aren isn wasn "
         "weren doesn didn don won can could might may must había habían hubo habrá habría "
-        "sido hecho hace hacen haciendo tenía tenían tendrá lleva llevan llevaba saca sacan "
-        "sacó obtiene obtienen obtuvo consigue consiguen consiguió "
+        "sido hecho suele suelen solía solían hace hacen haciendo tenía tenían tendrá lleva "
+        "llevan llevaba saca sacan sacó obtiene obtienen obtuvo consigue consiguen consiguió "
         # what kind of answer is asked for is not what it is about: "¿qué fecha?", "the name"
         "fecha date día day mes month nombre name tamaño size called llama llamado llamada "
         "denominado "
@@ -103,6 +103,8 @@ _FAMILIES = (
     ("alliance", "partner with", "partner", "agreement"),
     ("appoint", "hire", "director"),
     ("founded", "set up", "start"),
+    ("create", "build", "develop"),  # who builds / creó / desarrolla a product
+    ("connect", "integrate"),
     ("launch", "announcement", "publish", "add", "supports"),
 )
 _UNIT_WORDS = {  # question words that name a figure's unit
@@ -148,6 +150,8 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"\b(dinero|money|d[oó]lares|dollars|euros|valuation|valoraci[oó]n|"
             r"how much (did|does|do|has|have|is|was|will)\b.*\b(raise|pay|spend|invest|donate|"
             r"worth|charge)|cu[aá]nt[oa] (plata|lana|pasta|dinero)|"
+            r"cu[aá]nto\b.{0,20}\b(premio|bote|recompensa)|how (much|big)\b.{0,20}\b(prize|award|"
+            r"reward|bounty)|"
             r"cu[aá]nto (l[eo]s? |nos |me |te )?"
             r"(dinero|pag|invirti|invertir|recaud|levant|don|cobr))",
             re.I,

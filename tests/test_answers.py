@@ -390,3 +390,14 @@ def test_what_the_asker_gives_to_pick_the_event_must_be_in_the_article(seeded_co
         seeded_core, "¿Cuántas descargas superaron los modelos Qwen según el 5 %?", "es"
     )
     assert not result.found, result.text  # no seed says 5 %
+
+
+def test_a_prize_asked_by_how_much_is_a_sum(seeded_core: Core) -> None:
+    from bot.answers import _Evidence
+
+    def asked(question: str, lang: str) -> int:
+        return len(_Evidence(seeded_core, question, lang, [], {}, False, False).asked)
+
+    assert asked("¿De cuánto era el premio de Parameter Golf de OpenAI?", "es") == 1
+    assert asked("how big was the prize?", "en") == 1
+    assert asked("¿Qué premio ganó Claude?", "es") == 0
