@@ -47,6 +47,7 @@ DENSE_VOUCH_MARGIN = 0.06
 #: lets one clear it.
 ANSWER_KIND_BONUS = 0.15
 _WHO = re.compile(r"\b(who|whom|qui[eé]n(es)?)\b", re.IGNORECASE)
+_WHERE = re.compile(r"\b(where|d[oó]nde|en qu[eé] (lugar|sitio|ciudad|pa[ií]s))\b", re.IGNORECASE)
 _NAME_RUN = re.compile(r"\b[A-ZÁÉÍÓÚÑ][\w’'-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w’'-]+)*")
 #: Where a "how many" question's figure may sit, relative to the sentence that matches it.
 _NEAR = (0, 1, -1, 2, -2)
@@ -77,7 +78,7 @@ _QUESTION_WORDS = {
         "reported published publish say says according per now currently latest use used "
         "using make made take took give gave thing things way also still already ever just "
         "really actually nota artículo noticia publicó publicada publicado informe ahora "
-        "actualmente usar hacer hizo dar cosa ya todavía aún solo sólo "
+        "actualmente usar usa usan usó hacer hizo dar cosa ya todavía aún solo sólo "
         # light verbs and contractions: "va a invertir", "se puede usar", "aren't", "went to"
         "run runs ran va van vas ir iba iban voy vamos puede pueden podría podrían da dan "
         "debe deben quiere quieren quería go goes went gone want wants wanted aren isn wasn "
@@ -566,7 +567,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     sentences = _sentences(articles, passages)
     wants_quantity = _wants_quantity(question)
     wants_person = bool(_WHO.search(question))
-    wants_thing = not wants_quantity and _asks_for_a_thing(question)
+    wants_thing = not wants_quantity and (
+        _asks_for_a_thing(question) or bool(_WHERE.search(question))
+    )
     dense = _dense_scores(core, question, articles, passages)
 
     names = [c for c in concepts if c.is_name]
