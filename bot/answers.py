@@ -153,6 +153,7 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"worth|charge)|cu[aá]nt[oa] (plata|lana|pasta|dinero)|"
             r"cu[aá]nto\b.{0,20}\b(premio|bote|recompensa)|how (much|big)\b.{0,20}\b(prize|award|"
             r"reward|bounty)|"
+            r"cu[aá]nto (vale|valen|val[ií]a|val[ií]an|vali[oó])\b|"
             r"cu[aá]nto (l[eo]s? |nos |me |te )?"
             r"(dinero|pag|invirti|invertir|recaud|levant|don|cobr))",
             re.I,
