@@ -105,6 +105,7 @@ _FAMILIES = (
     ("appoint", "hire", "director"),
     ("founded", "set up", "start"),
     ("create", "build", "develop"),  # who builds / creó / desarrolla a product
+    ("write", "author"),  # who wrote the paper: "Gordon et al."
     ("connect", "integrate"),
     ("launch", "announcement", "publish", "add", "supports"),
 )
@@ -656,14 +657,14 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # name asked for) must answer the question before it can be chosen: the best sentence
     # that does, not the best two of an article that do not.
     holding = with_number if wants_quantity else set()
-    if wants_person and not wants_quantity:
+    if (wants_person or wants_thing) and not wants_quantity:
         holding = {(s.article_id, s.index) for s in sentences if _new_name(core, s.text, question)}
     answers_it = _Evidence(core, question, lang, concepts, articles, wants_quantity, wants_person)
     by_index = {(s.article_id, s.index): s for s in sentences}
     candidates = []
     for score, coverage, s in scored:
         if coverage >= MIN_COVERAGE:
-            quote = _with_neighbour(s, by_index, holding) if holding else s
+            quote = _with_neighbour(s, by_index, holding, lede=not wants_quantity) if holding else s
             if answers_it(quote):
                 candidates.append((score, coverage, quote))
     chosen = _distinct(_choose(candidates, len(ids)))
@@ -781,11 +782,23 @@ def _choose(scored: list[tuple[float, float, _Sentence]], articles: int) -> list
 
 
 def _with_neighbour(
-    s: _Sentence, by_index: Mapping[tuple[int, int], _Sentence], holding: set[tuple[int, int]]
+    s: _Sentence,
+    by_index: Mapping[tuple[int, int], _Sentence],
+    holding: set[tuple[int, int]],
+    *,
+    lede: bool = False,
 ) -> _Sentence:
     """A sentence whose figure (or, for "who", whose name) is a sentence or two away is
-    quoted with that sentence: ``holding`` are the sentences that have it."""
-    if (s.article_id, s.index) in holding or s.index < 0:
+    quoted with that sentence: ``holding`` are the sentences that have it. With ``lede``, a
+    title is quoted with the first of the lede's three sentences that names someone: the
+    paper "Towards Spectroscopy…" and its "Gordon et al."."""
+    if (s.article_id, s.index) in holding:
+        return s
+    if s.index < 0:
+        for index in range(3) if lede else ():
+            if (s.article_id, index) in holding:
+                named = by_index[(s.article_id, index)].text
+                return _Sentence(s.article_id, -1, f"{s.text} — {named}", s.passage_id)
         return s
     for d in _NEAR[1:]:
         other = by_index.get((s.article_id, s.index + d))

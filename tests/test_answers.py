@@ -401,3 +401,15 @@ def test_a_prize_asked_by_how_much_is_a_sum(seeded_core: Core) -> None:
     assert asked("¿De cuánto era el premio de Parameter Golf de OpenAI?", "es") == 1
     assert asked("how big was the prize?", "en") == 1
     assert asked("¿Qué premio ganó Claude?", "es") == 0
+
+
+def test_a_title_is_quoted_with_the_lede_sentence_that_names_someone() -> None:
+    """A paper's title says what it is; the next line says who wrote it."""
+    from bot.answers import _Sentence, _with_neighbour
+
+    title = _Sentence(1, -1, "Towards Spectroscopy: Susceptibility Clusters", 7)
+    lede = _Sentence(1, 0, "Gordon et al.", 7)
+    by_index = {(1, -1): title, (1, 0): lede}
+    quote = _with_neighbour(title, by_index, {(1, 0)}, lede=True)
+    assert quote.text == "Towards Spectroscopy: Susceptibility Clusters — Gordon et al."
+    assert _with_neighbour(title, by_index, {(1, 0)}) is title  # a figure's question: no join
