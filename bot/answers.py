@@ -597,7 +597,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             article_numbers.setdefault(s.article_id, set()).update(
                 _numbers(s.text) | _series(s.text)
             )
-        if amounts:
+        if amounts and _HAS_NUMBER.search(s.text):
             found = extract_figures(s.text, articles[s.article_id].lang, core.gazetteer)
             article_amounts.setdefault(s.article_id, []).extend(f.value for f in found)
     eligible = {
