@@ -87,8 +87,7 @@ _QUESTION_WORDS = {
         "llevan llevaba saca sacan sacó obtiene obtienen obtuvo consigue consiguen consiguió "
         # what kind of answer is asked for is not what it is about: "¿qué fecha?", "the name"
         "fecha date día day mes month nombre name tamaño size called llama llamado llamada "
-        "denominado "
-        "denominada "
+        "denominado denominada "
         # money and shares: the kind of figure asked for is checked as evidence (_ASKED)
         "dinero money cash porcentaje percentage percent pay pays paid pagó pagar pagado "
         "pagaron costó cuesta cuestan cost costs price precio charge charges cobra cobran "
