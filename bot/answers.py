@@ -425,7 +425,9 @@ def _concepts(
 
 
 _HOW_MUCH = re.compile(r"\b(cu[aá]nt[oa]s?|how (many|much|big|large|often))\b", re.IGNORECASE)
-_KIND = re.compile(r"(?:^|[\s¿¡(])(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+(\w+)", re.IGNORECASE)
+_KIND = re.compile(
+    r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+(\w+)", re.IGNORECASE
+)
 
 
 def _asks_for_a_thing(question: str) -> bool:
@@ -451,7 +453,9 @@ def _wants_quantity(question: str) -> bool:
 #: a name in any language, not an English word that English capitalises.
 _ODD_NAME = re.compile(r"\d|[a-z][A-Z]")
 #: The question word right before a noun that names the kind of thing asked for.
-_WH = re.compile(r"(?:^|[\s¿¡(])(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+$", re.IGNORECASE)
+_WH = re.compile(
+    r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+$", re.IGNORECASE
+)
 _GIVEN_FIGURE = re.compile(
     rf"\d+|{_NUMBER_WORD}|d[oó]lares|dollars?|euros?|usd|eur|libras|pounds|yuan(?:es)?", re.I
 )

@@ -348,6 +348,7 @@ def test_a_which_question_names_a_thing_or_a_figure() -> None:
     assert not _asks_for_a_thing("what price did Groq set?")
     assert not _asks_for_a_thing("¿Qué porcentaje tiene China?")
     assert not _asks_for_a_thing("what did OpenAI announce?")
+    assert not _asks_for_a_thing("¿por qué importa Hugging Face?")  # why, not which
 
 
 def test_the_role_asked_for_must_sit_beside_a_new_name(seeded_core: Core) -> None:
