@@ -107,6 +107,7 @@ _FAMILIES = (
     ("write", "author"),  # who wrote the paper: "Gordon et al."
     ("connect", "integrate"),
     ("launch", "announcement", "publish", "add", "supports"),
+    ("release", "liberar", "salir"),  # "liberó los pesos", "¿cuándo salió GPT-5?"
 )
 _UNIT_WORDS = {  # question words that name a figure's unit
     "downloads": {"download", "descarg"},
