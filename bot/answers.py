@@ -56,7 +56,8 @@ _NEAR = (0, 1, -1, 2, -2)
 #: question fewer in each of the three dev sets than 15, and declined the same ones.
 ARTICLES_READ = 15
 _QUANTITY = re.compile(
-    r"\b(cu[aá]nt[oa]s?|how (many|much|big|large)|what (share|percentage|proportion|fraction|"
+    r"\b(cu[aá]nt[oa]s?|how (many|much|big|large|long|old|far|fast)|"
+    r"what (share|percentage|proportion|fraction|"
     r"price|valuation|size)|qu[eé] tama[ñn]o|porcentaje|proporci[oó]n|cuota|share|percentage|"
     r"qu[eé] parte|"
     r"scor(?:e|ed|es)|puntuaci[oó]n|puntaje|"
@@ -425,7 +426,9 @@ def _concepts(
     return concepts
 
 
-_HOW_MUCH = re.compile(r"\b(cu[aá]nt[oa]s?|how (many|much|big|large|often))\b", re.IGNORECASE)
+_HOW_MUCH = re.compile(
+    r"\b(cu[aá]nt[oa]s?|how (many|much|big|large|long|old|far|fast|often))\b", re.IGNORECASE
+)
 _KIND = re.compile(
     r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+(\w+)", re.IGNORECASE
 )

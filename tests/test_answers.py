@@ -281,6 +281,7 @@ def test_a_price_named_in_a_which_question_asks_for_a_thing() -> None:
     assert _wants_quantity("¿Qué porcentaje de las descargas tiene China?")
     assert _wants_quantity("¿Cuánto cobra el Santander por usar sus cajeros?")
     assert _wants_quantity("what does the new plan cost?")
+    assert _wants_quantity("How long has NASA's LRO been collecting data on the Moon?")
 
 
 def test_who_asks_for_the_doer_of_its_verb(seeded_core: Core) -> None:
