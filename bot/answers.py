@@ -55,13 +55,15 @@ _NEAR = (0, 1, -1, 2, -2)
 #: lower (Spanish words of a Spanish question match Spanish distractors): 10 answered one
 #: question fewer in each of the three dev sets than 15, and declined the same ones.
 ARTICLES_READ = 15
+#: The words that ask for a figure whatever else the question says.
+_HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)"
 _QUANTITY = re.compile(
-    r"\b(cu[aá]nt[oa]s?|how (many|much|big|large|long|old|far|fast)|"
+    rf"\b({_HOW}|"
     r"what (share|percentage|proportion|fraction|"
     r"price|valuation|size)|qu[eé] tama[ñn]o|porcentaje|proporci[oó]n|cuota|share|percentage|"
     r"qu[eé] parte|"
     r"scor(?:e|ed|es)|puntuaci[oó]n|puntaje|"
-    r"precio|price|cost[oó]?|costs?|valuation|valoraci[oó]n|how often|con qu[eé] frecuencia)\b",
+    r"precio|price|cost[oó]?|costs?|valuation|valoraci[oó]n|con qu[eé] frecuencia)\b",
     re.IGNORECASE,
 )
 #: Words that make a question but say nothing about what it asks: never "content".
@@ -426,12 +428,11 @@ def _concepts(
     return concepts
 
 
-_HOW_MUCH = re.compile(
-    r"\b(cu[aá]nt[oa]s?|how (many|much|big|large|long|old|far|fast|often))\b", re.IGNORECASE
-)
-_KIND = re.compile(
-    r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+(\w+)", re.IGNORECASE
-)
+_HOW_MUCH = re.compile(rf"\b({_HOW})\b", re.IGNORECASE)
+#: "which / qué" before the noun that names the kind of thing asked for; "por qué" and
+#: "para qué" ask why.
+_WHICH = r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+"
+_KIND = re.compile(rf"{_WHICH}(\w+)", re.IGNORECASE)
 
 
 def _asks_for_a_thing(question: str) -> bool:
@@ -457,9 +458,7 @@ def _wants_quantity(question: str) -> bool:
 #: a name in any language, not an English word that English capitalises.
 _ODD_NAME = re.compile(r"\d|[a-z][A-Z]")
 #: The question word right before a noun that names the kind of thing asked for.
-_WH = re.compile(
-    r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+$", re.IGNORECASE
-)
+_WH = re.compile(rf"{_WHICH}$", re.IGNORECASE)
 _GIVEN_FIGURE = re.compile(
     rf"\d+|{_NUMBER_WORD}|d[oó]lares|dollars?|euros?|usd|eur|libras|pounds|yuan(?:es)?", re.I
 )
@@ -593,7 +592,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # What the asker gives to pick the event must be in the cited article: the version of a
     # name ("Mistral Small 4"), the round ("la serie B"), an amount ("its $750M round").
     versions = _versions(question) | _series(question)
-    amounts = [f.value for f in extract_figures(question, lang, core.gazetteer)]
+    answers_it = _Evidence(core, question, lang, concepts, articles, wants_quantity, wants_person)
+    amounts = answers_it.values
     article_numbers: dict[int, set[str]] = {}
     article_amounts: dict[int, list[float]] = {}
     for s in sentences:
@@ -624,6 +624,15 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 
     strong = core.searcher.min_dense_score + DENSE_VOUCH_MARGIN
+    naming = (  # the sentences that name someone or something the question does not
+        {
+            (s.article_id, s.index)
+            for s in sentences
+            if s.article_id in eligible and _new_name(core, s.text, question)
+        }
+        if wants_person or wants_thing
+        else set()
+    )
     scored: list[tuple[float, float, _Sentence]] = []
     for s in sentences:
         if s.article_id not in eligible:
@@ -655,7 +664,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             score += 0.25
         if any(c.optional and id(c) in covered for c in concepts):
             score += ANSWER_KIND_BONUS  # "which countries": the sentence that names them
-        if (wants_person or wants_thing) and _new_name(core, s.text, question):
+        if (s.article_id, s.index) in naming:
             score += ANSWER_KIND_BONUS  # "who", "which company": the sentence that names one
         scored.append((score, coverage, s))
     scored.sort(key=lambda x: x[0], reverse=True)
@@ -665,8 +674,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # that does, not the best two of an article that do not.
     holding = with_number if wants_quantity else set()
     if (wants_person or wants_thing) and not wants_quantity:
-        holding = {(s.article_id, s.index) for s in sentences if _new_name(core, s.text, question)}
-    answers_it = _Evidence(core, question, lang, concepts, articles, wants_quantity, wants_person)
+        holding = naming
     by_index = {(s.article_id, s.index): s for s in sentences}
     candidates = []
     for score, coverage, s in scored:
