@@ -43,6 +43,13 @@ NEWS: list[Route] = [
     ("more", "latest", "", "en"),  # not a story without an id
     ("what is new with Mistral lately", "latest", "Mistral", "en"),
     ("show me stories about AI safety institutes", "latest", "AI safety institutes", "en"),
+    ("any ollama news lately?", "latest", "ollama", "en"),  # lowercase after "any"
+    ("recent qwen stories", "latest", "qwen", "en"),
+    ("any good news?", "latest", "", "en"),  # said of the news, not its subject
+    # writing on a subject: the most relevant, so search
+    ("articles about test set contamination", "search", "test set contamination", "en"),
+    ("any papers on RLHF?", "search", "RLHF", "en"),
+    ("artículos sobre envenenamiento de datos", "search", "envenenamiento de datos", "es"),
     # ... and in Spanish.
     ("noticias sobre Qwen", "latest", "Qwen", "es"),
     ("últimas de OpenAI", "latest", "OpenAI", "es"),
@@ -59,6 +66,7 @@ NEWS: list[Route] = [
     ("cuéntame sobre Hugging Face", "latest", "Hugging Face", "es"),
     ("las últimas noticias de la IA en China", "latest", "IA en China", "es"),
     ("dame las últimas noticias", "latest", "", "es"),
+    ("¿algo sobre Cohere y los gobiernos?", "latest", "Cohere y los gobiernos", "es"),
 ]
 # Commands stay commands.
 COMMANDS: list[Route] = [

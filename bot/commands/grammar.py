@@ -64,8 +64,8 @@ def parse(
             return Command(verb, args, lang, text)
     natural = _news_request(stripped.split())
     if natural is not None:
-        topic, lang = natural
-        return Command("latest", topic, lang, text)
+        verb, topic, lang = natural
+        return Command(verb, topic, lang, text)
     return Command(FALLBACK, stripped, detect_lang(stripped), text)
 
 
@@ -372,6 +372,25 @@ _ABOUT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "es",
         ),
         (r"que se sabe (?:de|del|sobre|acerca de|acerca del)", "es"),
+        (r"(?:hay |tienes |tenes )?algo (?:sobre|acerca de|acerca del)", "es"),
+    )
+)
+#: Prefixes asking for writing on a subject ("articles about test set contamination"): what
+#: is most relevant, not what is newest, so ``search``.
+_WRITING_ABOUT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p + r"(?= )"), lang)
+    for p, lang in (
+        (
+            rf"(?:(?:{_TELL_ME}|find|find me) )?(?:any |some |the )?(?:articles|posts|blog posts"
+            rf"|papers|pieces|reads|writeups|write-ups) {_EN_ABOUT}",
+            "en",
+        ),
+        (
+            rf"(?:(?:{_ES_TELL_ME}|busca|buscame) )?(?:algun |algunos |algunas |los |las )?"
+            r"(?:articulos|articulo|notas|publicaciones|posts|textos|papers)"
+            r" (?:sobre|acerca de|acerca del|de|del)",
+            "es",
+        ),
     )
 )
 
@@ -398,8 +417,9 @@ def _latest_args(words: list[str]) -> str | None:
     return f"{count} {topic}".strip()  # "latest 2025 models": latest_parts reads a topic
 
 
-def _news_request(words: list[str]) -> tuple[str, str] | None:
-    """("topic", lang) when the text asks for the newest stories (about something)."""
+def _news_request(words: list[str]) -> tuple[str, str, str] | None:
+    """(verb, "topic", lang) when the text asks for the newest stories (about something),
+    or for articles on a subject."""
     words = [w for w in words if _key(w)]
     keys = [_key(w) for w in words]
     keys, words = _drop_trailing(keys, words, keep=1)
@@ -408,15 +428,17 @@ def _news_request(words: list[str]) -> tuple[str, str] | None:
     phrase = " ".join(keys)
     for pattern, lang in _BARE:
         if pattern.fullmatch(phrase):
-            return "", lang
-    for pattern, lang in _ABOUT:
-        match = pattern.match(phrase)
-        if match is None:
-            continue
-        topic = _topic(words[len(match.group(0).split()) :])
-        count = next((k for k in match.group(0).split() if k.isdigit()), "")
-        return (f"{count} {topic}".strip(), lang) if topic else None
-    return _named_news(keys, words)
+            return "latest", "", lang
+    for verb, prefixes in (("search", _WRITING_ABOUT), ("latest", _ABOUT)):
+        for pattern, lang in prefixes:
+            match = pattern.match(phrase)
+            if match is None:
+                continue
+            topic = _topic(words[len(match.group(0).split()) :])
+            count = next((k for k in match.group(0).split() if k.isdigit()), "")
+            return (verb, f"{count} {topic}".strip(), lang) if topic else None
+    named = _named_news(keys, words)
+    return ("latest", *named) if named else None
 
 
 #: "Llama news", "newest Nemotron news", "give me the latest Gemini stories": the topic
@@ -425,6 +447,8 @@ _NEWS_AFTER = re.compile(
     rf"(?:{_TELL_ME} |any )?(?:the )?(?:(?:latest|newest|recent|last|fresh) )?(?=.)"
 )
 _NEWS_WORD = frozenset({"news", "stories", "headlines", "updates"})
+#: What is said of news, not what it is about: "any good news?" asks for the newest.
+_OF_NEWS = frozenset("good bad big great real fake interesting cool important other more".split())
 
 
 def _named_news(keys: list[str], words: list[str]) -> tuple[str, str] | None:
@@ -433,7 +457,10 @@ def _named_news(keys: list[str], words: list[str]) -> tuple[str, str] | None:
     match = _NEWS_AFTER.match(" ".join(keys[:-1]))
     start = len(match.group(0).split()) if match else 0
     named = words[start:-1]
-    if not named or not all(w[:1].isupper() or w[:1].isdigit() for w in named):
+    asked = start > 0  # "any ollama news", "recent qwen stories": a request, typed lowercase
+    if asked and all(k in _OF_NEWS for k in keys[start:-1]):
+        return "", "en"
+    if not named or not (asked or all(w[:1].isupper() or w[:1].isdigit() for w in named)):
         return None  # "fake news", "good news": only a name before "news" is a topic
     topic = _topic(named)
     return (topic, "en") if topic else None
