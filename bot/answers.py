@@ -963,10 +963,19 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     """Whether a number in ``text`` counts one of ``counted``: the thing is named within four
     words of it. A share counts too when it is the asked-about name's ("15,8 % ... de
     Estados Unidos"), not another's (China's 17 % of downloads is not DeepSeek's)."""
-    words = re.findall(r"[\w%$€]+(?:[.,]\d+)*", text)
+    found = list(re.finditer(r"[\w%$€]+(?:[.,]\d+)*", text))
+    words = [m.group() for m in found]
     stems = [_terms(w) for w in words]
+    # "Claude Opus 4.6" names a model (a title's "Funding 60 Projects" counts projects)
+    versions = {
+        m.start(1)
+        for m in _VERSION.finditer(text)
+        if "." in m.group(1) and not text[m.end(1) : m.end(1) + 1].isalnum()  # not "1.5B"
+    }
     for i, word in enumerate(words):
         amount = word.lstrip("$€")
+        if found[i].start() in versions:
+            continue
         if amount[:1].isdigit():
             if re.search(r"[a-zA-Z]", amount) and not _SCALED.fullmatch(amount):
                 continue  # a name such as H100 ("3x", "24B" and "1.5M" are counts)

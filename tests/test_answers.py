@@ -235,6 +235,19 @@ def test_a_scaled_number_is_a_count(seeded_core: Core) -> None:
     assert not _counts("H100 parameters were tuned", counted, [])
 
 
+def test_a_model_version_is_no_count(seeded_core: Core) -> None:
+    """ "researchers at Mozilla, Claude Opus 4.6 found…" says nothing of how many researchers;
+    a title's "Funding 60 projects" still counts projects."""
+    from bot.answers import _counted, _counts
+
+    researchers = _counted(seeded_core, "¿Cuántos investigadores de Mozilla participaron?")
+    text = "With researchers at Mozilla, Claude Opus 4.6 discovered 22 Firefox vulnerabilities."
+    assert not _counts(text, researchers, [])
+    assert _counts("With 12 researchers at Mozilla, Claude found bugs.", researchers, [])
+    projects = _counted(seeded_core, "how many projects does the fund back?")
+    assert _counts("Funding 60 projects to advance AI alignment research", projects, [])
+
+
 def test_the_kind_of_figure_asked_for_ignores_the_figures_the_question_gives(
     seeded_core: Core,
 ) -> None:
