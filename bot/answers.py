@@ -57,13 +57,16 @@ _NEAR = (0, 1, -1, 2, -2)
 ARTICLES_READ = 15
 #: The words that ask for a figure whatever else the question says.
 _HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)"
+#: "which / qué" before the noun that names the kind of thing asked for; "por qué" and
+#: "para qué" ask why.
+_WHICH = r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+"
 _QUANTITY = re.compile(
     rf"\b({_HOW}|"
     r"what (share|percentage|proportion|fraction|"
     r"price|valuation|size)|qu[eé] tama[ñn]o|porcentaje|proporci[oó]n|cuota|share|percentage|"
     r"qu[eé] parte|"
     r"scor(?:e|ed|es)|puntuaci[oó]n|puntaje|"
-    r"precio|price|cost[oó]?|costs?|valuation|valoraci[oó]n|con qu[eé] frecuencia)\b",
+    r"precio|price|pricing|cost[oó]?|costs?|valuation|valoraci[oó]n|con qu[eé] frecuencia)\b",
     re.IGNORECASE,
 )
 #: Words that make a question but say nothing about what it asks: never "content".
@@ -169,18 +172,22 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    (  # "which version": a number, not the announcement that names none
+        re.compile(rf"{_WHICH}versi[oó]n(?:es)?\b", re.I),
+        re.compile(r"\d"),
+    ),
     (  # "what was X valued at": a valuation, not the round that set it
         re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?)\b", re.I),
         re.compile(r"\b(valu\w*|valora\w*|worth)\b", re.I),
     ),
     (  # "how much did X pay": a price, not any sum the article gives
         re.compile(
-            r"\b(pa(y|ys|id)|pag(ar|a|an|ó|o|aron|ado|ará)|cost(ó|o|s|ar)?|cuestan?|prices?|"
+            r"\b(pa(y|ys|id)|pag(ar|a|an|ó|o|aron|ado|ará)|cost(ó|o|s|ar)?|cuestan?|prices?|pricing|"
             r"precios?|charges?|cobr(a|an|ar|ó|ará))\b",
             re.I,
         ),
         re.compile(
-            r"\b(pa(y|ys|id|ying)|pag\w*|cost\w*|cuest\w*|pric\w*|precio\w*|charg\w*|cobr\w*|"
+            r"\b(pa(y|ys|id|ying)|pag[aoóué]\w*|cost\w*|cuest\w*|pric\w*|precio\w*|charg\w*|cobr\w*|"
             r"tarifa\w*|fee|fees)\b|\b(for|por)\s+(US\$|\$|€|£)?\s?\d",
             re.I,
         ),
@@ -429,9 +436,6 @@ def _concepts(
 
 
 _HOW_MUCH = re.compile(rf"\b({_HOW})\b", re.IGNORECASE)
-#: "which / qué" before the noun that names the kind of thing asked for; "por qué" and
-#: "para qué" ask why.
-_WHICH = r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+"
 _KIND = re.compile(rf"{_WHICH}(\w+)", re.IGNORECASE)
 
 

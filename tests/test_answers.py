@@ -264,6 +264,30 @@ def test_the_kind_of_figure_asked_for_ignores_the_figures_the_question_gives(
     assert asked("how much money did the startup raise?", "en") == 1
 
 
+def test_pricing_and_version_questions_ask_for_their_kind(seeded_core: Core) -> None:
+    """ "what's the pricing" wants a price, "¿qué versión…?" a number; "paginates" is no
+    payment ("pag-" stands for pagar, pagó, not every word that starts so)."""
+    from bot.answers import _Evidence, _Sentence, _wants_quantity
+    from bot.models import Article
+
+    article = Article(title="t", url="https://example.com/a", lang="en", body="b")
+
+    def answers(question: str, lang: str, text: str) -> bool:
+        evidence = _Evidence(seeded_core, question, lang, [], {1: article}, True, False)
+        return evidence(_Sentence(1, 0, text, None))
+
+    assert _wants_quantity("what's the pricing for agent evaluations?")
+    price = "what's the pricing for agent evaluations?"
+    assert not answers(price, "en", "Agent evaluations are now generally available in 2026.")
+    assert answers(price, "en", "Evaluations are priced at $0.01 per run.")
+    cost = "¿Cuánto cuesta Devin for Terminal?"
+    assert not answers(cost, "es", "MCP registry now paginates instead of requesting limit=1000")
+    assert answers(cost, "es", "Devin for Terminal cuesta 20 dólares al mes.")
+    version = "¿Qué versión de .NET pide el cliente?"
+    assert not answers(version, "es", "The Weaviate C# client is now generally available!")
+    assert answers(version, "es", "The client requires .NET 8 or later.")
+
+
 def test_a_redacted_number_answers_no_how_much(seeded_core: Core) -> None:
     """A corpus that masks its digits ("*NUMBER* millones de dólares") gives no figure to quote."""
     from bot.answers import _HAS_NUMBER, _counted, _counts, _without
