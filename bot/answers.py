@@ -23,7 +23,7 @@ from bot.core import Core
 from bot.figures import display_subject, extract_figures, spanish_names
 from bot.i18n import format_date, format_number, t
 from bot.index.hybrid import validate_query
-from bot.models import Article, Figure, Passage
+from bot.models import Article, ArticleEntity, Entity, Figure, Passage
 from bot.text import (
     fold,
     is_stopword,
@@ -251,6 +251,7 @@ class _Concept:
     #: no lexicon entry, family or induced translation links the word to the other language
     #: ("voicing", "cracks"): an article in that language cannot be judged on it
     unlinked: bool = False
+    word: str = ""  # as typed, for a word that is no name yet (see ``_names_by_use``)
 
     def matched(self, terms: set[str]) -> bool:
         return bool(self.stems & terms) or any(set(p) <= terms for p in self.phrases)
@@ -424,7 +425,7 @@ def _concepts(
         unlinked = untranslated and (not is_name or english_only)
         if stems or phrases:
             optional = after_wh and not is_name
-            concepts.append(_Concept(stems, phrases, is_name, optional, unlinked))
+            concepts.append(_Concept(stems, phrases, is_name, optional, unlinked, raw))
             own_of[id(concepts[-1])] = own_stems
     # A translation that is spelled as one of the question's names is that name, not the
     # word: "put" (meter: "met") is not said by "Meta".
@@ -576,7 +577,16 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         figures = (
             session.execute(select(Figure).where(col(Figure.article_id).in_(ids))).scalars().all()
         )
+        entities = {
+            name.lower()
+            for name in session.execute(
+                select(Entity.name)
+                .join(ArticleEntity, col(ArticleEntity.entity_id) == col(Entity.id))
+                .where(col(ArticleEntity.article_id).in_(ids))
+            ).scalars()
+        }
     sentences = _sentences(articles, passages)
+    named_by_use = _names_by_use(concepts, entities)
     wants_quantity = _wants_quantity(question)
     wants_person = bool(_WHO.search(question))
     wants_thing = not wants_quantity and (
@@ -615,6 +625,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         aid
         for aid, terms in article_terms.items()
         if all(c.named_in(terms) or (c.unlinked and articles[aid].lang != lang) for c in names)
+        and all(c.named_in(terms) for c in named_by_use)
         and (when is None or when.fits(articles[aid].published_at, article_words.get(aid, set())))
         and versions <= article_numbers.get(aid, set())
         and all(
@@ -691,6 +702,18 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         return _not_found(question, lang)
     names_es = spanish_names(core.settings.gazetteer_path)
     return _compose(core, question, lang, chosen, articles, figures, names_es, wants_quantity)
+
+
+def _names_by_use(concepts: list[_Concept], entities: set[str]) -> list[_Concept]:
+    """The untranslated words typed in lower case that are names of the articles read
+    ("langdock" for the stored entity "Langdock", "litert" for "LiteRT"; not "funding", which
+    a title capitalises): the cited article must say them, as it must say any name, and they
+    still count as the question's content."""
+    return [
+        c
+        for c in concepts
+        if not c.is_name and c.unlinked and c.word.islower() and c.word in entities
+    ]
 
 
 def _sentences(

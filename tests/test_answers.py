@@ -130,6 +130,18 @@ def test_a_name_alone_does_not_answer(seeded_core: Core) -> None:
     assert not result.found, result.text
 
 
+def test_a_name_typed_in_lower_case_must_be_in_the_cited_article(seeded_core: Core) -> None:
+    """ "langdock" is the stored entity "Langdock" of an article read: an article about
+    another company's funding does not answer for it. "funding", which titles capitalise,
+    stays a word."""
+    from bot.answers import _concepts, _names_by_use
+
+    concepts = _concepts(seeded_core, "how much funding has langdock raised?", lang="en")
+    named = _names_by_use(concepts, {"langdock", "funding", "raised"})
+    assert [c.word for c in named] == ["langdock"]
+    assert _names_by_use(concepts, {"anthropic"}) == []
+
+
 def test_a_word_nothing_translates_is_no_evidence_against_the_other_language() -> None:
     """ "voicing" has no Spanish link: a Spanish text that says the rest is judged on the rest,
     but only when it shows it is on topic, and never when most of the question is unreadable."""
