@@ -47,6 +47,8 @@ DENSE_VOUCH_MARGIN = 0.06
 #: lets one clear it.
 ANSWER_KIND_BONUS = 0.15
 _WHO = re.compile(r"\b(who|whom|qui[eé]n(es)?)\b", re.IGNORECASE)
+#: "WHO" in capitals after the start is the World Health Organization, not a question word.
+_THE_WHO = re.compile(r"(?<=\S)(\s+(?:the\s+)?)WHO\b")
 _WHERE = re.compile(r"\b(where|d[oó]nde|en qu[eé] (lugar|sitio|ciudad|pa[ií]s))\b", re.IGNORECASE)
 _NAME_RUN = re.compile(r"\b[A-ZÁÉÍÓÚÑ][\w’'-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w’'-]+)*")
 #: Where a "how many" question's figure may sit, relative to the sentence that matches it.
@@ -399,7 +401,8 @@ def _concepts(
             continue
         word = raw.lower()
         after_wh = bool(_WH.search(question[: match.start()]))
-        if is_stopword(word) or len(word) < 2 or fold(word) in _QUESTION_WORDS:
+        acronym = raw.isupper() and len(raw) > 1 and bool(core.gazetteer.find(raw))  # "WHO"
+        if not acronym and (is_stopword(word) or len(word) < 2 or fold(word) in _QUESTION_WORDS):
             continue
         if fold(word) in skip or _GIVEN_FIGURE.fullmatch(word):
             continue  # a figure the asker gives is checked as evidence, not as a word
@@ -588,7 +591,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     sentences = _sentences(articles, passages)
     named_by_use = _names_by_use(concepts, entities)
     wants_quantity = _wants_quantity(question)
-    wants_person = bool(_WHO.search(question))
+    wants_person = bool(_WHO.search(_THE_WHO.sub(" ", question)))
     wants_thing = not wants_quantity and (
         _asks_for_a_thing(question) or bool(_WHERE.search(question))
     )

@@ -142,6 +142,17 @@ def test_a_name_typed_in_lower_case_must_be_in_the_cited_article(seeded_core: Co
     assert _names_by_use(concepts, {"anthropic"}) == []
 
 
+def test_the_who_in_capitals_is_the_organization(seeded_core: Core) -> None:
+    """ "…with the WHO?" names the World Health Organization (la OMS); it asks for no person."""
+    from bot.answers import _THE_WHO, _WHO, _concepts
+
+    question = "what company ran the carbetocin trial with the WHO?"
+    names = [c for c in _concepts(seeded_core, question, lang="en") if c.is_name]
+    assert len(names) == 1 and "oms" in names[0].stems
+    assert not _WHO.search(_THE_WHO.sub(" ", question))
+    assert _WHO.search(_THE_WHO.sub(" ", "WHO leads the WHO now?"))
+
+
 def test_a_word_nothing_translates_is_no_evidence_against_the_other_language() -> None:
     """ "voicing" has no Spanish link: a Spanish text that says the rest is judged on the rest,
     but only when it shows it is on topic, and never when most of the question is unreadable."""
