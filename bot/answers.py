@@ -652,6 +652,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         else set()
     )
     scored: list[tuple[float, float, _Sentence]] = []
+    says_kind: set[tuple[int, int]] = set()
     for s in sentences:
         if s.article_id not in eligible:
             continue
@@ -682,6 +683,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             score += 0.25
         if any(c.optional and id(c) in covered for c in concepts):
             score += ANSWER_KIND_BONUS  # "which countries": the sentence that names them
+            if any(c.optional and c.matched(terms) for c in concepts):  # "revisado" is no "revista"
+                says_kind.add((s.article_id, s.index))
         if (s.article_id, s.index) in naming:
             score += ANSWER_KIND_BONUS  # "who", "which company": the sentence that names one
         scored.append((score, coverage, s))
@@ -697,7 +700,13 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     candidates = []
     for score, coverage, s in scored:
         if coverage >= MIN_COVERAGE:
-            quote = _with_neighbour(s, by_index, holding, lede=not wants_quantity) if holding else s
+            quote = (
+                _with_neighbour(
+                    s, by_index, holding, lede=not wants_quantity, kind=says_kind & holding
+                )
+                if holding
+                else s
+            )
             if answers_it(quote):
                 candidates.append((score, coverage, quote))
     chosen = _distinct(_choose(candidates, len(ids)))
@@ -832,12 +841,20 @@ def _with_neighbour(
     holding: set[tuple[int, int]],
     *,
     lede: bool = False,
+    kind: set[tuple[int, int]] = frozenset(),  # type: ignore[assignment]
 ) -> _Sentence:
     """A sentence whose figure (or, for "who", whose name) is a sentence or two away is
     quoted with that sentence: ``holding`` are the sentences that have it. With ``lede``, a
     title is quoted with the first of the lede's three sentences that names someone: the
-    paper "Towards Spectroscopy…" and its "Gordon et al."."""
-    if (s.article_id, s.index) in holding:
+    paper "Towards Spectroscopy…" and its "Gordon et al.". ``kind``: the holding sentences
+    that also say the kind of thing asked for ("which journal": "…en la revista Environmental
+    Research Letters"); one of them nearby is preferred to a sentence that only names."""
+    here = (s.article_id, s.index)
+    if s.index >= 0 and kind and here not in kind:
+        joined = _joined(s, by_index, kind)
+        if joined is not None:
+            return joined
+    if here in holding:
         return s
     if s.index < 0:
         for index in range(3) if lede else ():
@@ -845,6 +862,13 @@ def _with_neighbour(
                 named = by_index[(s.article_id, index)].text
                 return _Sentence(s.article_id, -1, f"{s.text} — {named}", s.passage_id)
         return s
+    return _joined(s, by_index, holding) or s
+
+
+def _joined(
+    s: _Sentence, by_index: Mapping[tuple[int, int], _Sentence], holding: set[tuple[int, int]]
+) -> _Sentence | None:
+    """``s`` with the nearest body sentence of ``holding`` a sentence or two away, in order."""
     for d in _NEAR[1:]:
         other = by_index.get((s.article_id, s.index + d))
         if other is None or other.index < 0 or (s.article_id, other.index) not in holding:
@@ -852,7 +876,7 @@ def _with_neighbour(
         gap = " " if abs(d) == 1 else " … "
         first, second = (s, other) if d > 0 else (other, s)
         return _Sentence(s.article_id, s.index, f"{first.text}{gap}{second.text}", s.passage_id)
-    return s
+    return None
 
 
 class _Evidence:

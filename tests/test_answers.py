@@ -475,3 +475,18 @@ def test_a_title_is_quoted_with_the_lede_sentence_that_names_someone() -> None:
     quote = _with_neighbour(title, by_index, {(1, 0)}, lede=True)
     assert quote.text == "Towards Spectroscopy: Susceptibility Clusters — Gordon et al."
     assert _with_neighbour(title, by_index, {(1, 0)}) is title  # a figure's question: no join
+
+
+def test_a_which_question_joins_the_sentence_that_says_the_kind_asked_for() -> None:
+    """ "which journal published the survey": the survey's sentence names a university, but
+    the answer is the next one, "…published in the journal Environmental Research Letters"."""
+    from bot.answers import _Sentence, _with_neighbour
+
+    survey = _Sentence(1, 1, "Researchers at the University of California surveyed experts.", 7)
+    journal = _Sentence(1, 2, "Results appeared in the journal Environmental Research Letters.", 7)
+    by_index = {(1, 1): survey, (1, 2): journal}
+    naming = {(1, 1), (1, 2)}
+    quote = _with_neighbour(survey, by_index, naming, kind={(1, 2)})
+    assert quote.text == f"{survey.text} {journal.text}"
+    assert _with_neighbour(survey, by_index, naming) is survey  # naming alone is enough
+    assert _with_neighbour(journal, by_index, naming, kind={(1, 2)}) is journal
