@@ -609,6 +609,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # What the asker gives to pick the event must be in the cited article: the version of a
     # name ("Mistral Small 4"), the round ("la serie B"), an amount ("its $750M round").
     versions = _versions(question) | _series(question)
+    numbered = _numbered_names(core, question)  # "evo 2": said together, not any "2"
+    article_numbered: dict[int, set[int]] = {}
     answers_it = _Evidence(core, question, lang, concepts, articles, wants_quantity, wants_person)
     amounts = answers_it.values
     article_numbers: dict[int, set[str]] = {}
@@ -621,6 +623,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             article_numbers.setdefault(s.article_id, set()).update(
                 _numbers(s.text) | _series(s.text)
             )
+        for i, pattern in enumerate(numbered):
+            if pattern.search(s.text):
+                article_numbered.setdefault(s.article_id, set()).add(i)
         if amounts and _HAS_NUMBER.search(s.text):
             found = extract_figures(s.text, articles[s.article_id].lang, core.gazetteer)
             article_amounts.setdefault(s.article_id, []).extend(f.value for f in found)
@@ -631,6 +636,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         and all(c.named_in(terms) for c in named_by_use)
         and (when is None or when.fits(articles[aid].published_at, article_words.get(aid, set())))
         and versions <= article_numbers.get(aid, set())
+        and len(article_numbered.get(aid, ())) == len(numbered)
         and all(
             any(abs(a - v) <= 0.01 * abs(v) for a in article_amounts.get(aid, [])) for v in amounts
         )
@@ -1058,6 +1064,30 @@ def _versions(question: str) -> set[str]:
     (an article on Mistral Small 3 does not answer for Mistral Small 4). Years are dates."""
     found = {m.group(1) for m in _VERSION.finditer(question)}
     return _numbers(" ".join(v for v in found if not re.fullmatch(r"(19|20)\d\d", v)))
+
+
+_LOWER_VERSION = re.compile(r"\b([a-z][a-z-]*)[\s-](\d{1,2}(?:\.\d+)?)(?![\w.,%])")
+#: Words a number follows to rank or place, not to name: "top 5", "phase 2", "día 3".
+_PLACE_WORDS = frozenset(
+    "top phase fase step paso tier level nivel page part parte chapter season temporada "
+    "episode round day dia week semana month year number numero no version versio".split()
+)
+
+
+def _numbered_names(core: Core, question: str) -> list[re.Pattern[str]]:
+    """A name typed in lower case with its number ("evo 2", "llama 3.1"): an untranslated
+    word, no stopword, right before a small number. The article must write them together
+    ("Evo 2", "Evo-2"); GPT-2 says "2" but is no Evo 2."""
+    found = []
+    for match in _LOWER_VERSION.finditer(question):
+        word = match.group(1)
+        if is_stopword(word) or fold(word) in _QUESTION_WORDS | _PLACE_WORDS or len(word) < 2:
+            continue
+        if core.searcher.expander.lexicon.expand(word) or core.gazetteer.find(word):
+            continue  # "top 5", "season 2"; known names are checked by _versions
+        number = re.escape(match.group(2))
+        found.append(re.compile(rf"\b{re.escape(word)}[\s-]?{number}(?![\d.])", re.I))
+    return found
 
 
 _SERIES = re.compile(r"\b(?:series|serie|ronda)\s+([A-H])\b", re.IGNORECASE)

@@ -490,3 +490,15 @@ def test_a_which_question_joins_the_sentence_that_says_the_kind_asked_for() -> N
     assert quote.text == f"{survey.text} {journal.text}"
     assert _with_neighbour(survey, by_index, naming) is survey  # naming alone is enough
     assert _with_neighbour(journal, by_index, naming, kind={(1, 2)}) is journal
+
+
+def test_a_lower_case_name_with_its_number_must_be_written_together(seeded_core: Core) -> None:
+    """ "how many parameters is evo 2": GPT-2's article says "2" and "parameters", but no
+    "Evo 2"; "top 5" and known names are left to the other rules."""
+    from bot.answers import _numbered_names
+
+    (evo,) = _numbered_names(seeded_core, "how many parameters is evo 2")
+    assert evo.search("Evo 2 has 40B parameters") and evo.search("the evo-2 model")
+    assert not evo.search("GPT-2 has 1.5B parameters") and not evo.search("Evo 25 ships")
+    assert _numbered_names(seeded_core, "what are the top 5 models?") == []
+    assert _numbered_names(seeded_core, "how much did it cost in 2024?") == []
