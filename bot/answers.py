@@ -454,6 +454,19 @@ def _asks_for_a_thing(question: str) -> bool:
     return False
 
 
+#: Kinds of thing whose members have names: "which universities", "qué revista", "what
+#: company" are answered by a name ("McGill", "Environmental Research Letters"); "which part"
+#: or "what two things" may be answered by plain words.
+_NAMED_KIND = re.compile(
+    rf"{_WHICH}(?:\w+\s+)?(universit(?:y|ies)|universidad(?:es)?|compan(?:y|ies)|empresas?|"
+    r"compa[ñn][ií]as?|firms?|countr(?:y|ies)|pa[ií]s(?:es)?|cit(?:y|ies)|ciudad(?:es)?|"
+    r"journals?|revistas?|publishers?|editorial(?:es)?|banks?|bancos?|startups?|labs?|"
+    r"laboratorios?|clubs?|clubes|brands?|marcas?|teams?|equipos?|newspapers?|peri[oó]dicos?|"
+    r"organi[sz]ations?|organizaci[oó]n(?:es)?|institutions?|instituci[oó]n(?:es)?)\b",
+    re.IGNORECASE,
+)
+
+
 def _wants_quantity(question: str) -> bool:
     """Whether the question asks for a figure. "Which regulator did Facua complain to about
     the price hikes?" names a price but asks for a thing."""
@@ -918,7 +931,8 @@ class _Evidence:
         self.role = _role(question, concepts)  # "who is the CEO of X": one that says "CEO"
         self.deed = [] if self.role or not wants_person else _deed(question, concepts)
         self.lang = lang
-        self.person = wants_person and not wants_quantity
+        # "who", or "which universities": a quote that names someone or something new
+        self.person = not wants_quantity and (wants_person or bool(_NAMED_KIND.search(question)))
 
     def _figures_text(self, s: _Sentence) -> str:
         text = _without(s.text, self.given)

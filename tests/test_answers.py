@@ -502,3 +502,21 @@ def test_a_lower_case_name_with_its_number_must_be_written_together(seeded_core:
     assert not evo.search("GPT-2 has 1.5B parameters") and not evo.search("Evo 25 ships")
     assert _numbered_names(seeded_core, "what are the top 5 models?") == []
     assert _numbered_names(seeded_core, "how much did it cost in 2024?") == []
+
+
+def test_which_universities_needs_a_named_one(seeded_core: Core) -> None:
+    """ "¿con qué universidades…?" is not answered by a title that names none; "qué tarea"
+    may be answered by plain words."""
+    from bot.answers import _Evidence, _Sentence
+    from bot.models import Article
+
+    article = Article(title="t", url="https://example.com/a", lang="en", body="b")
+
+    def answers(question: str, text: str) -> bool:
+        evidence = _Evidence(seeded_core, question, "es", [], {1: article}, False, False)
+        return evidence(_Sentence(1, 0, text, None))
+
+    question = "¿con qué universidades canadienses trabaja Anthropic?"
+    assert not answers(question, "Anthropic commits $10 million to Canadian AI research")
+    assert answers(question, "The funds go to McGill University and Mila in Montreal.")
+    assert answers("¿qué tarea se queda en China?", "la inferencia se queda en China")
