@@ -1055,7 +1055,10 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
                 continue  # a name such as H100 ("3x", "24B" and "1.5M" are counts)
         elif not re.fullmatch(_NUMBER_WORD, amount, re.IGNORECASE):
             continue
-        share = amount.endswith("%") or (i + 1 < len(words) and words[i + 1] == "%")
+        percent = amount.endswith("%") or (i + 1 < len(words) and words[i + 1] == "%")
+        after = words[i + 1 + (not amount.endswith("%")) :][:1]
+        # "30% more token-efficient" is how much more, not whose share
+        share = percent and not (after and fold(after[0]) in _COMPARED)
         reach = 8 if share else 4  # a share and its base sit further apart ("17 % de las ...")
         near = set().union(*stems[max(0, i - reach) : i + reach + 1])
         if not any(c.matched_loosely(near, _prefixes(near)) for c in counted):
@@ -1065,6 +1068,11 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     return False
 
 
+#: Words after a percentage that make it a change, not a share ("30% more", "un 20 % menos").
+_COMPARED = frozenset(
+    "more less fewer faster cheaper higher lower better smaller larger mas menos mayor menor "
+    "mejor peor".split()
+)
 _NUMBER = re.compile(r"\d[\d.,]*\d|\d")
 _SCALED = re.compile(r"[\d.,]+(?:x|[kmbt]n?)", re.IGNORECASE)
 #: A number written right after a name is part of it: "Mistral Small 4", "GPT-5.6", "Qwen 3".

@@ -258,6 +258,19 @@ def test_a_scaled_number_is_a_count(seeded_core: Core) -> None:
     assert not _counts("H100 parameters were tuned", counted, [])
 
 
+def test_a_percentage_more_is_a_change_not_a_share(seeded_core: Core) -> None:
+    """ "up to 30% more token-efficient" answers "how much more efficient" though its subject
+    is in the sentence before; a bare share still needs the asked-about name beside it."""
+    from bot.answers import _concepts, _counted, _counts
+
+    counted = _counted(seeded_core, "¿cuánto más eficiente en tokens es Devin Local?")
+    devin = [c for c in _concepts(seeded_core, "about Devin", lang="en") if c.is_name]
+    assert devin
+    text = "In our testing, it's up to 30% more token-efficient than the existing Cascade agent."
+    assert _counts(text, counted, devin)
+    assert not _counts("Cascade handles 30% of the token-efficient tasks.", counted, devin)
+
+
 def test_a_model_version_is_no_count(seeded_core: Core) -> None:
     """ "researchers at Mozilla, Claude Opus 4.6 found…" says nothing of how many researchers;
     a title's "Funding 60 projects" still counts projects."""
