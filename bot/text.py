@@ -156,6 +156,28 @@ _LANG_NEUTRAL_NAMES = frozenset(
 _SPANISH_LETTERS = frozenset("áéíóúñü")
 
 
+@lru_cache(maxsize=1)
+def _gazetteer_names() -> frozenset[str]:
+    """The one-word names of the packaged gazetteer, folded ("ollama", "cohere"): typed in
+    lower case they still carry no language ("ollama news" is English, though lingua hears
+    Spanish in "ollama"). Aliases written in lower case there ("onu", "eeuu") are words of a
+    language and stay out."""
+    import tomllib
+
+    from bot.defaults import packaged_config_dir
+
+    try:
+        text = (packaged_config_dir() / "entities.toml").read_text(encoding="utf-8")
+    except (OSError, FileNotFoundError):
+        return frozenset()
+    names = set()
+    for row in tomllib.loads(text).get("entity", []):
+        for alias in (row["name"], *row.get("aliases", [])):
+            if alias.isalpha() and alias[:1].isupper():
+                names.add(fold(alias))
+    return frozenset(names)
+
+
 def _language_words(text: str) -> tuple[list[str], int, int]:
     """The words of ``text`` that carry a language, and the votes of the language acronyms.
 
@@ -184,6 +206,7 @@ def _language_words(text: str) -> tuple[list[str], int, int]:
                     any(c.isupper() for c in word[1:])
                     or (word[0].isupper() and not first)
                     or fold(word) in _LANG_NEUTRAL_NAMES
+                    or fold(word) in _gazetteer_names()
                 ):
                     words.append(word)
                 first = False

@@ -31,6 +31,8 @@ def test_short_message_set_accuracy() -> None:
         ("que paso con openai", "es"),
         ("últimas de OpenAI", "es"),
         ("news on Alibaba", "en"),
+        ("ollama news", "en"),  # a known name typed in lower case carries none either
+        ("noticias de ollama", "es"),
         # One or two words.
         ("más", "es"),
         ("more", "en"),

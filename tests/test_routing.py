@@ -79,6 +79,7 @@ COMMANDS: list[Route] = [
     ),
     ("latest 5", "latest", "5", "en"),
     ("latest 500", "latest", "500", "en"),  # a bad count is still refused with the range
+    ("latest ollama news", "latest", "ollama news", "en"),
     ("story 3", "story", "3", "en"),
     ("more 12", "story", "12", "en"),
     ("sources", "sources", "", "en"),
