@@ -79,7 +79,9 @@ COMMANDS: list[Route] = [
     ),
     ("latest 5", "latest", "5", "en"),
     ("latest 500", "latest", "500", "en"),  # a bad count is still refused with the range
-    ("latest ollama news", "latest", "ollama news", "en"),
+    ("latest ollama news", "latest", "ollama", "en"),
+    ("latest news", "latest", "", "en"),
+    ("latest 3 qwen stories", "latest", "3 qwen", "en"),
     ("story 3", "story", "3", "en"),
     ("more 12", "story", "12", "en"),
     ("sources", "sources", "", "en"),

@@ -411,7 +411,8 @@ def _latest_args(words: list[str]) -> str | None:
         count, i = keys[0], 1
     i = _eat(keys, i, _LATEST_NOUN)
     i = _eat(keys, i, _LATEST_ABOUT)
-    topic = _topic(words[i:])
+    end = len(words) - (len(keys) > i + 1 and bool(_LATEST_NOUN.fullmatch(keys[-1])))
+    topic = _topic(words[i:end])  # "latest ollama news": the news is the command's
     if topic is None:
         return None
     return f"{count} {topic}".strip()  # "latest 2025 models": latest_parts reads a topic
