@@ -158,8 +158,9 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
         re.compile(
             r"\b(dinero|money|d[oó]lares|dollars|euros|valuation|valoraci[oó]n|"
-            r"how much (did|does|do|has|have|is|was|will)\b.*\b(raise|pay|spend|invest|donate|"
-            r"worth|charge)|cu[aá]nt[oa] (plata|lana|pasta|dinero)|"
+            r"how much (\w+ ){0,3}(did|does|do|has|have|is|was|will)\b.*\b(raise|pay|spend|"
+            r"invest|donate|worth|charge)|how much (funding|money|capital|cash|investment)\b|"
+            r"cu[aá]nta (financiaci[oó]n|inversi[oó]n)\b|cu[aá]nt[oa] (plata|lana|pasta|dinero)|"
             r"cu[aá]nto\b.{0,20}\b(premio|bote|recompensa)|how (much|big)\b.{0,20}\b(prize|award|"
             r"reward|bounty)|"
             r"cu[aá]nto (vale|valen|val[ií]a|val[ií]an|vali[oó])\b|"
