@@ -90,6 +90,8 @@ _QUESTION_WORDS = {
         # light verbs and contractions: "va a invertir", "se puede usar", "aren't", "went to"
         "run runs ran va van vas ir iba iban voy vamos puede pueden podría podrían da dan "
         "debe deben quiere quieren quería go goes went gone want wants wanted aren isn wasn "
+        "poder podía pudo pueda puedan podrá algún alguno alguna algunos algunas ningún "
+        "ninguno ninguna después así any some "
         "weren doesn didn don won can could might may must había habían hubo habrá habría "
         "sido hecho suele suelen solía solían hace hacen haciendo tenía tenían tendrá lleva "
         "llevan llevaba saca sacan sacó obtiene obtienen obtuvo consigue consiguen consiguió "

@@ -536,3 +536,18 @@ def test_which_universities_needs_a_named_one(seeded_core: Core) -> None:
     assert not answers(question, "Anthropic commits $10 million to Canadian AI research")
     assert answers(question, "The funds go to McGill University and Mila in Montreal.")
     assert answers("¿qué tarea se queda en China?", "la inferencia se queda en China")
+
+
+def test_spanish_determiners_and_modals_are_no_content(seeded_core: Core) -> None:
+    """ "¿se juntó con algún fabricante…?", "para poder desplegarse": "algún" and "poder" say
+    nothing of what is asked, typed with or without accents."""
+    from bot.answers import _concepts
+
+    stems = set().union(
+        *(
+            c.stems
+            for c in _concepts(seeded_core, "¿para poder usarlo, algun fabricante?", lang="es")
+        )
+    )
+    assert not stems & {"algun", "pod", "poder"}
+    assert stems & {"fabric", "fabricant"}
