@@ -444,6 +444,12 @@ def _concepts(
 
 _HOW_MUCH = re.compile(rf"\b({_HOW})\b", re.IGNORECASE)
 _KIND = re.compile(rf"{_WHICH}(\w+)", re.IGNORECASE)
+#: "¿cómo se llama el benchmark…?", "what's the name of the platform": a name is asked for.
+_NAME_OF = (
+    r"(?:c[oó]mo se llaman?|qu[eé] nombre (?:tiene|lleva|recibe)|"
+    r"what(?:'s| is| was) the name of)(?:\s+(?:el|la|los|las|the))?"
+)
+_ASKS_NAME = re.compile(rf"\b{_NAME_OF}\b", re.IGNORECASE)
 
 
 def _asks_for_a_thing(question: str) -> bool:
@@ -482,7 +488,7 @@ def _wants_quantity(question: str) -> bool:
 #: a name in any language, not an English word that English capitalises.
 _ODD_NAME = re.compile(r"\d|[a-z][A-Z]")
 #: The question word right before a noun that names the kind of thing asked for.
-_WH = re.compile(rf"{_WHICH}$", re.IGNORECASE)
+_WH = re.compile(rf"(?:{_WHICH}|{_NAME_OF}\s+)$", re.IGNORECASE)
 _GIVEN_FIGURE = re.compile(
     rf"\d+|{_NUMBER_WORD}|d[oó]lares|dollars?|euros?|usd|eur|libras|pounds|yuan(?:es)?", re.I
 )
@@ -609,7 +615,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     wants_quantity = _wants_quantity(question)
     wants_person = bool(_WHO.search(_THE_WHO.sub(" ", question)))
     wants_thing = not wants_quantity and (
-        _asks_for_a_thing(question) or bool(_WHERE.search(question))
+        _asks_for_a_thing(question)
+        or bool(_WHERE.search(question))
+        or bool(_ASKS_NAME.search(question))
     )
     dense = _dense_scores(core, question, articles, passages)
 

@@ -551,3 +551,14 @@ def test_spanish_determiners_and_modals_are_no_content(seeded_core: Core) -> Non
     )
     assert not stems & {"algun", "pod", "poder"}
     assert stems & {"fabric", "fabricant"}
+
+
+def test_what_something_is_called_asks_for_a_thing() -> None:
+    """ "¿cómo se llama el benchmark…?" asks for a name, as "which benchmark" does: the noun
+    after it is the kind asked for."""
+    from bot.answers import _ASKS_NAME, _WH
+
+    for question in ("como se llama el benchmark del AISI", "what's the name of the journal"):
+        assert _ASKS_NAME.search(question)
+    assert _WH.search("¿Cómo se llama la ")
+    assert not _ASKS_NAME.search("se llama a votar mañana en Madrid")
