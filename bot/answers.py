@@ -58,7 +58,7 @@ _NEAR = (0, 1, -1, 2, -2)
 #: question fewer in each of the three dev sets than 15, and declined the same ones.
 ARTICLES_READ = 15
 #: The words that ask for a figure whatever else the question says.
-_HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)"
+_HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)|qu[eé] edad|what age"
 #: "which / qué" before the noun that names the kind of thing asked for; "por qué" and
 #: "para qué" ask why.
 _WHICH = r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+"
@@ -167,7 +167,8 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"reward|bounty)|"
             r"cu[aá]nto (vale|valen|val[ií]a|val[ií]an|vali[oó])\b|"
             r"cu[aá]nto (l[eo]s? |nos |me |te )?"
-            r"(dinero|pag|invirti|invertir|recaud|levant|don|cobr))",
+            r"(dinero|pag|invirti|invertir|recaud|levant|don|cobr|gan[aó]\w*\b)|"
+            r"how much (do|does|did) \w+( \w+)? (earn|make)\b)",
             re.I,
         ),
         re.compile(
@@ -656,7 +657,10 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     eligible = {
         aid
         for aid, terms in article_terms.items()
-        if all(c.named_in(terms) or (c.unlinked and articles[aid].lang != lang) for c in names)
+        if all(
+            c.named_in(terms) or (c.unlinked and _other_language(articles[aid].lang, lang))
+            for c in names
+        )
         and all(c.named_in(terms) for c in named_by_use)
         and (when is None or when.fits(articles[aid].published_at, article_words.get(aid, set())))
         and versions <= article_numbers.get(aid, set())
@@ -744,6 +748,13 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         return _not_found(question, lang)
     names_es = spanish_names(core.settings.gazetteer_path)
     return _compose(core, question, lang, chosen, articles, figures, names_es, wants_quantity)
+
+
+def _other_language(article_lang: str, lang: str) -> bool:
+    """Whether an article is in the other language of the pair the lexicon links: an English
+    capitalised word nothing translates ("Greek") may be a word Spanish writes in lower case,
+    but a German article, which capitalises its nouns too, is no excuse for "Tavus"."""
+    return article_lang != lang and article_lang in ("es", "en")
 
 
 def _names_by_use(concepts: list[_Concept], entities: set[str]) -> list[_Concept]:
@@ -1108,16 +1119,16 @@ _PLACE_WORDS = frozenset(
 
 
 def _numbered_names(core: Core, question: str) -> list[re.Pattern[str]]:
-    """A name typed in lower case with its number ("evo 2", "llama 3.1"): an untranslated
-    word, no stopword, right before a small number. The article must write them together
-    ("Evo 2", "Evo-2"); GPT-2 says "2" but is no Evo 2."""
+    """A name typed in lower case with its number ("evo 2", "grok 4.6"): a known name or an
+    untranslated word, no stopword, right before a small number. The article must write them
+    together ("Evo 2", "Evo-2"); GPT-2 says "2" but is no Evo 2."""
     found = []
     for match in _LOWER_VERSION.finditer(question):
         word = match.group(1)
         if is_stopword(word) or fold(word) in _QUESTION_WORDS | _PLACE_WORDS or len(word) < 2:
             continue
-        if core.searcher.expander.lexicon.expand(word) or core.gazetteer.find(word):
-            continue  # "top 5", "season 2"; known names are checked by _versions
+        if core.searcher.expander.lexicon.expand(word) and not core.gazetteer.find(word):
+            continue  # "top 5", "season 2"; "grok 4.6" is a known name's version
         number = re.escape(match.group(2))
         found.append(re.compile(rf"\b{re.escape(word)}[\s-]?{number}(?![\d.])", re.I))
     return found

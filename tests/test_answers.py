@@ -562,3 +562,28 @@ def test_what_something_is_called_asks_for_a_thing() -> None:
         assert _ASKS_NAME.search(question)
     assert _WH.search("¿Cómo se llama la ")
     assert not _ASKS_NAME.search("se llama a votar mañana en Madrid")
+
+
+def test_a_known_name_typed_in_lower_case_keeps_its_version(seeded_core: Core) -> None:
+    """ "grok 4.6's context window" is not answered by Grok-1.5's."""
+    from bot.answers import _numbered_names
+
+    (grok,) = _numbered_names(seeded_core, "how big is grok 4.6's context window?")
+    assert grok.search("Grok 4.6 ships with a 2M context") and not grok.search("Grok-1.5")
+
+
+def test_age_and_earnings_ask_for_figures(seeded_core: Core) -> None:
+    from bot.answers import _Evidence, _wants_quantity
+
+    assert _wants_quantity("que edad tiene jorge kahwagi?")
+    evidence = _Evidence(
+        seeded_core, "¿Cuánto gana Chicharito en el West Ham?", "es", [], {}, True, False
+    )
+    assert evidence.asked  # a sum, not any number the article gives
+
+
+def test_a_german_article_is_no_excuse_for_an_english_name() -> None:
+    """ "who's the CEO of Tavus?" is not answered by a German interview with another CEO."""
+    from bot.answers import _other_language
+
+    assert _other_language("es", "en") and not _other_language("de", "en")
