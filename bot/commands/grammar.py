@@ -308,90 +308,91 @@ _BARE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (rf"{_ES_TELL_ME}(?: las)?(?: ultimas)? (?:noticias|novedades)", "es"),
     )
 )
+
+
+def _prefix_patterns(*pairs: tuple[str, str]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each ``(pattern, lang)`` compiled to match a prefix that a space follows."""
+    return tuple((re.compile(p + r"(?= )"), lang) for p, lang in pairs)
+
+
 # Prefixes asking for news about what follows ("noticias sobre <topic>").
-_ABOUT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p + r"(?= )"), lang)
-    for p, lang in (
-        (
-            r"(?:any |the |some )?(?:latest|newest|recent|last|fresh)"
-            rf"(?: news| stories| headlines| updates)? {_EN_ABOUT}",
-            "en",
-        ),
-        (rf"(?:any |the |some )?(?:news|stories|headlines|updates) {_EN_ABOUT}", "en"),
-        (
-            rf"{_WHATS}(?: the)? (?:new|latest|newest|news|happening|going on)"
-            rf"(?: news| stories)? {_EN_ABOUT}",
-            "en",
-        ),
-        (rf"(?:is there )?(?:anything|something) (?:new|recent|fresh) {_EN_ABOUT}", "en"),
-        (r"(?:is there |got )?(?:anything|something) (?:on|about|regarding)", "en"),
-        (
-            rf"(?:{_TELL_ME} )?(?:the )?(?:\d+ )?(?:latest|newest|last|most recent)(?: \d+)?"
-            rf"(?: news| stories| headlines| updates)? {_EN_ABOUT}",
-            "en",
-        ),
-        (
-            rf"{_TELL_ME}(?: more| the latest| the latest news| the news| some news| news"
-            r"| the newest stories| everything| stories| articles| headlines)?"
-            r" (?:about|on|regarding)",
-            "en",
-        ),
-        (r"more(?: news| stories| headlines| articles)? (?:about|on|regarding|from)", "en"),
-        (
-            rf"(?:las |los )?(?:ultimas|ultimos)(?: noticias| novedades| historias)? {_ES_ABOUT}",
-            "es",
-        ),
-        (
-            r"(?:las |alguna |algunas |hay |que )?(?:noticia|noticias|novedad|novedades)"
-            rf" {_ES_ABOUT}",
-            "es",
-        ),
-        (
-            r"que hay(?: de nuevo (?:sobre|de|del|con|en|acerca de|acerca del)"
-            r"| (?:sobre|de|del|con|acerca de|acerca del))",
-            "es",
-        ),
-        (rf"(?:que )?(?:novedades|noticias) hay {_ES_ABOUT}", "es"),
-        (rf"(?:hay |que hay de )?algo (?:nuevo|reciente|nueva) {_ES_ABOUT}", "es"),
-        (
-            rf"(?:{_ES_TELL_ME} )?(?:las |los )?(?:\d+ )?(?:ultimas|ultimos)(?: \d+)?"
-            rf"(?: noticias| novedades| historias| titulares)? {_ES_ABOUT}",
-            "es",
-        ),
-        (rf"(?:lo )?(?:ultimo|mas reciente|mas nuevo) {_ES_ABOUT}", "es"),
-        (
-            rf"{_ES_TELL_ME}(?: mas| algo| lo ultimo| lo mas reciente| las ultimas noticias"
-            r"| las ultimas| las noticias| noticias| novedades)?"
-            r" (?:sobre|de|del|acerca de|acerca del)",
-            "es",
-        ),
-        (
-            r"mas(?: noticias| novedades| informacion| info| historias)?"
-            r" (?:sobre|acerca de|acerca del)"
-            r"|mas (?:noticias|novedades|historias) (?:de|del)",
-            "es",
-        ),
-        (r"que se sabe (?:de|del|sobre|acerca de|acerca del)", "es"),
-        (r"(?:hay |tienes |tenes )?algo (?:sobre|acerca de|acerca del)", "es"),
-    )
+_ABOUT = _prefix_patterns(
+    (
+        r"(?:any |the |some )?(?:latest|newest|recent|last|fresh)"
+        rf"(?: news| stories| headlines| updates)? {_EN_ABOUT}",
+        "en",
+    ),
+    (rf"(?:any |the |some )?(?:news|stories|headlines|updates) {_EN_ABOUT}", "en"),
+    (
+        rf"{_WHATS}(?: the)? (?:new|latest|newest|news|happening|going on)"
+        rf"(?: news| stories)? {_EN_ABOUT}",
+        "en",
+    ),
+    (rf"(?:is there )?(?:anything|something) (?:new|recent|fresh) {_EN_ABOUT}", "en"),
+    (r"(?:is there |got )?(?:anything|something) (?:on|about|regarding)", "en"),
+    (
+        rf"(?:{_TELL_ME} )?(?:the )?(?:\d+ )?(?:latest|newest|last|most recent)(?: \d+)?"
+        rf"(?: news| stories| headlines| updates)? {_EN_ABOUT}",
+        "en",
+    ),
+    (
+        rf"{_TELL_ME}(?: more| the latest| the latest news| the news| some news| news"
+        r"| the newest stories| everything| stories| articles| headlines)?"
+        r" (?:about|on|regarding)",
+        "en",
+    ),
+    (r"more(?: news| stories| headlines| articles)? (?:about|on|regarding|from)", "en"),
+    (
+        rf"(?:las |los )?(?:ultimas|ultimos)(?: noticias| novedades| historias)? {_ES_ABOUT}",
+        "es",
+    ),
+    (
+        r"(?:las |alguna |algunas |hay |que )?(?:noticia|noticias|novedad|novedades)"
+        rf" {_ES_ABOUT}",
+        "es",
+    ),
+    (
+        r"que hay(?: de nuevo (?:sobre|de|del|con|en|acerca de|acerca del)"
+        r"| (?:sobre|de|del|con|acerca de|acerca del))",
+        "es",
+    ),
+    (rf"(?:que )?(?:novedades|noticias) hay {_ES_ABOUT}", "es"),
+    (rf"(?:hay |que hay de )?algo (?:nuevo|reciente|nueva) {_ES_ABOUT}", "es"),
+    (
+        rf"(?:{_ES_TELL_ME} )?(?:las |los )?(?:\d+ )?(?:ultimas|ultimos)(?: \d+)?"
+        rf"(?: noticias| novedades| historias| titulares)? {_ES_ABOUT}",
+        "es",
+    ),
+    (rf"(?:lo )?(?:ultimo|mas reciente|mas nuevo) {_ES_ABOUT}", "es"),
+    (
+        rf"{_ES_TELL_ME}(?: mas| algo| lo ultimo| lo mas reciente| las ultimas noticias"
+        r"| las ultimas| las noticias| noticias| novedades)?"
+        r" (?:sobre|de|del|acerca de|acerca del)",
+        "es",
+    ),
+    (
+        r"mas(?: noticias| novedades| informacion| info| historias)?"
+        r" (?:sobre|acerca de|acerca del)"
+        r"|mas (?:noticias|novedades|historias) (?:de|del)",
+        "es",
+    ),
+    (r"que se sabe (?:de|del|sobre|acerca de|acerca del)", "es"),
+    (r"(?:hay |tienes |tenes )?algo (?:sobre|acerca de|acerca del)", "es"),
 )
 #: Prefixes asking for writing on a subject ("articles about test set contamination"): what
 #: is most relevant, not what is newest, so ``search``.
-_WRITING_ABOUT: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p + r"(?= )"), lang)
-    for p, lang in (
-        (
-            rf"(?:(?:{_TELL_ME}|find|find me) )?(?:any |some |the )?(?:articles|posts|blog posts"
-            rf"|papers|pieces|reads|writeups|write-ups) {_EN_ABOUT}",
-            "en",
-        ),
-        (
-            rf"(?:(?:{_ES_TELL_ME}|busca|buscame) )?(?:algun |algunos |algunas |los |las )?"
-            r"(?:articulos|articulo|notas|publicaciones|posts|textos|papers)"
-            r" (?:sobre|acerca de|acerca del|de|del)",
-            "es",
-        ),
-    )
+_WRITING_ABOUT = _prefix_patterns(
+    (
+        rf"(?:(?:{_TELL_ME}|find|find me) )?(?:any |some |the )?(?:articles|posts|blog posts"
+        rf"|papers|pieces|reads|writeups|write-ups) {_EN_ABOUT}",
+        "en",
+    ),
+    (
+        rf"(?:(?:{_ES_TELL_ME}|busca|buscame) )?(?:algun |algunos |algunas |los |las )?"
+        r"(?:articulos|articulo|notas|publicaciones|posts|textos|papers)"
+        r" (?:sobre|acerca de|acerca del|de|del)",
+        "es",
+    ),
 )
 
 
