@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -257,7 +258,7 @@ class _Concept:
     #: no lexicon entry, family or induced translation links the word to the other language
     #: ("voicing", "cracks"): an article in that language cannot be judged on it
     unlinked: bool = False
-    word: str = ""  # as typed, for a word that is no name yet (see ``_names_by_use``)
+    word: str = ""  # as typed (one word; empty for a name of several): see ``_names_by_use``
 
     def matched(self, terms: set[str]) -> bool:
         return bool(self.stems & terms) or any(set(p) <= terms for p in self.phrases)
@@ -603,14 +604,19 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         figures = (
             session.execute(select(Figure).where(col(Figure.article_id).in_(ids))).scalars().all()
         )
-        entities = {
-            name.lower()
-            for name in session.execute(
-                select(Entity.name)
-                .join(ArticleEntity, col(ArticleEntity.entity_id) == col(Entity.id))
-                .where(col(ArticleEntity.article_id).in_(ids))
-            ).scalars()
-        }
+        # Only a question with a lower-case word that may be a name needs the stored names.
+        entities = (
+            {
+                name.lower()
+                for name in session.execute(
+                    select(Entity.name)
+                    .join(ArticleEntity, col(ArticleEntity.entity_id) == col(Entity.id))
+                    .where(col(ArticleEntity.article_id).in_(ids))
+                ).scalars()
+            }
+            if any(map(_may_be_a_name, concepts))
+            else set()
+        )
     sentences = _sentences(articles, passages)
     named_by_use = _names_by_use(concepts, entities)
     wants_quantity = _wants_quantity(question)
@@ -762,11 +768,12 @@ def _names_by_use(concepts: list[_Concept], entities: set[str]) -> list[_Concept
     ("langdock" for the stored entity "Langdock", "litert" for "LiteRT"; not "funding", which
     a title capitalises): the cited article must say them, as it must say any name, and they
     still count as the question's content."""
-    return [
-        c
-        for c in concepts
-        if not c.is_name and c.unlinked and c.word.islower() and c.word in entities
-    ]
+    return [c for c in concepts if _may_be_a_name(c) and c.word in entities]
+
+
+def _may_be_a_name(c: _Concept) -> bool:
+    """An untranslated word typed in lower case: a name if the articles store it as one."""
+    return not c.is_name and c.unlinked and c.word.islower()
 
 
 def _sentences(
@@ -882,7 +889,7 @@ def _with_neighbour(
     holding: set[tuple[int, int]],
     *,
     lede: bool = False,
-    kind: set[tuple[int, int]] = frozenset(),  # type: ignore[assignment]
+    kind: AbstractSet[tuple[int, int]] = frozenset(),
 ) -> _Sentence:
     """A sentence whose figure (or, for "who", whose name) is a sentence or two away is
     quoted with that sentence: ``holding`` are the sentences that have it. With ``lede``, a
@@ -907,7 +914,9 @@ def _with_neighbour(
 
 
 def _joined(
-    s: _Sentence, by_index: Mapping[tuple[int, int], _Sentence], holding: set[tuple[int, int]]
+    s: _Sentence,
+    by_index: Mapping[tuple[int, int], _Sentence],
+    holding: AbstractSet[tuple[int, int]],
 ) -> _Sentence | None:
     """``s`` with the nearest body sentence of ``holding`` a sentence or two away, in order."""
     for d in _NEAR[1:]:
@@ -1077,10 +1086,11 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
                 continue  # a name such as H100 ("3x", "24B" and "1.5M" are counts)
         elif not re.fullmatch(_NUMBER_WORD, amount, re.IGNORECASE):
             continue
-        percent = amount.endswith("%") or (i + 1 < len(words) and words[i + 1] == "%")
-        after = words[i + 1 + (not amount.endswith("%")) :][:1]
+        glued = amount.endswith("%")  # "30%", else "30 %" or no percentage
+        percent = glued or (i + 1 < len(words) and words[i + 1] == "%")
+        following = words[i + 1 :] if glued else words[i + 2 :]
         # "30% more token-efficient" is how much more, not whose share
-        share = percent and not (after and fold(after[0]) in _COMPARED)
+        share = percent and not (following and fold(following[0]) in _COMPARED)
         reach = 8 if share else 4  # a share and its base sit further apart ("17 % de las ...")
         near = set().union(*stems[max(0, i - reach) : i + reach + 1])
         if not any(c.matched_loosely(near, _prefixes(near)) for c in counted):

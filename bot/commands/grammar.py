@@ -412,8 +412,10 @@ def _latest_args(words: list[str]) -> str | None:
         count, i = keys[0], 1
     i = _eat(keys, i, _LATEST_NOUN)
     i = _eat(keys, i, _LATEST_ABOUT)
-    end = len(words) - (len(keys) > i + 1 and bool(_LATEST_NOUN.fullmatch(keys[-1])))
-    topic = _topic(words[i:end])  # "latest ollama news": the news is the command's
+    end = len(words)
+    if end > i + 1 and _LATEST_NOUN.fullmatch(keys[-1]):
+        end -= 1  # "latest ollama news": the news is the command's, the topic is ollama
+    topic = _topic(words[i:end])
     if topic is None:
         return None
     return f"{count} {topic}".strip()  # "latest 2025 models": latest_parts reads a topic
