@@ -162,16 +162,17 @@ def _gazetteer_names() -> frozenset[str]:
     lower case they still carry no language ("ollama news" is English, though lingua hears
     Spanish in "ollama"). Aliases written in lower case there ("onu", "eeuu") are words of a
     language and stay out."""
+    import tomllib
+
     from bot.defaults import packaged_config_dir
-    from bot.entities import Gazetteer  # imports this module: only at call time
 
     try:
-        gazetteer = Gazetteer.load(packaged_config_dir() / "entities.toml")
-    except FileNotFoundError:
+        text = (packaged_config_dir() / "entities.toml").read_text(encoding="utf-8")
+    except (OSError, FileNotFoundError):
         return frozenset()
     names = set()
-    for entity in gazetteer.entities.values():
-        for alias in (entity.name, *entity.aliases):
+    for row in tomllib.loads(text).get("entity", []):
+        for alias in (row["name"], *row.get("aliases", [])):
             if alias.isalpha() and alias[:1].isupper():
                 names.add(fold(alias))
     return frozenset(names)
