@@ -234,7 +234,16 @@ def _check_no_loss(rig: Rig, max_doubles: int) -> int:
     counts = rig.delivered()
     assert len(counts) == N, f"{N - len(counts)} channels got nothing"
     doubles = sum(n - 1 for n in counts.values())
-    assert doubles <= max_doubles, f"{doubles} digests posted twice"
+    twice = sorted(channel for channel, n in counts.items() if n > 1)
+    takeovers = [
+        line
+        for r in rig.replicas
+        for line in r.output
+        if any(channel in line for channel in twice) or "was in flight" in line
+    ]
+    assert doubles <= max_doubles, f"{doubles} digests posted twice: {twice}\n" + "".join(
+        takeovers[-40:]
+    )
     return doubles
 
 
