@@ -45,8 +45,9 @@ UPDATES = Book(StoryUpdate, "change")
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """A claimed ledger row. ``in_flight_since``: a previous holder began sending it then
-    and recorded no outcome, so the platform may already have it (check before resending)."""
+    """A claimed ledger row. ``in_flight_since``: a previous try began then and recorded no
+    outcome, or a failure that may have reached the platform, so the platform may already
+    have it (check before resending)."""
 
     id: int
     in_flight_since: datetime | None = None
@@ -131,8 +132,8 @@ def claim_many(
     for pair, row in before.items():
         if row.id is None or row.id in held or row.attempts >= MAX_ATTEMPTS:
             continue
-        if row.status == "failed":
-            candidates[row.id] = (pair, None)
+        if row.status == "failed":  # started_at kept: that try may have posted it
+            candidates[row.id] = (pair, row.started_at)
         elif row.status == "sending" and (exclusive or row.claimed_at <= cutoff):
             since = row.started_at
             candidates[row.id] = (pair, since)

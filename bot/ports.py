@@ -13,13 +13,25 @@ from bot.reply import Reply
 
 
 class DeliveryError(Exception):
-    """A send that failed. ``permanent`` errors pause the subscription with ``reason``."""
+    """A send that failed. ``permanent`` errors pause the subscription with ``reason``.
 
-    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
+    ``maybe_delivered``: the request may have reached the platform before it failed (a 5xx,
+    a dropped connection, a timeout), so the post may be there; a retry checks first.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        maybe_delivered: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+        self.maybe_delivered = maybe_delivered
 
 
 class Sender(Protocol):

@@ -316,15 +316,20 @@ class LedgerRunner(Generic[Item, Built]):
         sub = claim.sub
         sender = self.senders[sub.platform]
         if claim.in_flight_since is not None:
-            posted, thread = await self._already_posted(claim, report)
+            posted, thread = await self._already_posted(claim, claim.in_flight_since, report)
             if posted:
                 return "confirmed", thread
         error: DeliveryError | None = None
         started = False
         thread = None
+        began = claim.in_flight_since or self.clock()  # when the last try began
         for attempt, delay in enumerate((0.0, *self.retry_delays)):
             if delay:
                 await asyncio.sleep(error.retry_after if error and error.retry_after else delay)
+            if error is not None and error.maybe_delivered:  # the last try may have posted it
+                posted, thread = await self._already_posted(claim, began, report)
+                if posted:
+                    return "confirmed", thread
             await self._limiter(sub).acquire()
             if self.stopping and not started:
                 return "released", None  # not begun: released for the next holder
@@ -332,6 +337,7 @@ class LedgerRunner(Generic[Item, Built]):
                 await self._mark_started(claim.id)
                 started = True
             try:
+                began = self.clock()
                 async with self._parallel:
                     thread = await sender.send(
                         sub.workspace,
@@ -360,7 +366,15 @@ class LedgerRunner(Generic[Item, Built]):
         report.failed += 1
         report.errors.append(f"{sub.platform}/{sub.channel}: {error.reason}")
         self._count("failed")
-        await self._record({"id": claim.id, "status": "failed", "error": error.reason})
+        await self._record(
+            {
+                "id": claim.id,
+                "status": "failed",
+                "error": error.reason,
+                # a failure that may have posted is checked before the next try resends it
+                "started_at": began if error.maybe_delivered else None,
+            }
+        )
         if error.permanent and await asyncio.to_thread(self._on_permanent, claim, error.reason):
             report.paused += 1
         return "failed", None
@@ -369,9 +383,12 @@ class LedgerRunner(Generic[Item, Built]):
         """A send failed for good: True if the subscription was paused for it."""
         return False
 
-    async def _already_posted(self, claim: _Claim, report: FanoutReport) -> tuple[bool, str | None]:
-        """A send taken over mid-flight: is it on the platform already (and where do replies
-        to it go)? False: send it.
+    async def _already_posted(
+        self, claim: _Claim, since: datetime, report: FanoutReport
+    ) -> tuple[bool, str | None]:
+        """A send that began at ``since`` and may have reached the platform (taken over
+        mid-flight, or a try that failed after the request left): is it on the platform
+        already (and where do replies to it go)? False: send it.
 
         Discord: inside its nonce window the resend carries the same nonce, and the platform
         answers it with the first message. Slack: the channel's history is searched for the
@@ -379,8 +396,6 @@ class LedgerRunner(Generic[Item, Built]):
         Elsewhere it is resent once and counted as a possible double.
         """
         sub = claim.sub
-        since = claim.in_flight_since
-        assert since is not None
         sender = self.senders[sub.platform]
         window = float(getattr(sender, "dedup_window", 0.0) or 0.0)
         age = (self.clock() - since).total_seconds()
@@ -407,8 +422,8 @@ class LedgerRunner(Generic[Item, Built]):
         report.possible_doubles += 1
         self._count("possible_double")
         log.warning(
-            "%s was in flight when its sender stopped and %s cannot tell whether it "
-            "was posted: resending it (possibly a double)",
+            "%s was in flight (its sender stopped, or the answer was lost) and %s cannot "
+            "tell whether it was posted: resending it (possibly a double)",
             claim.key,
             sub.platform,
         )

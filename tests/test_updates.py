@@ -1,5 +1,6 @@
 """Story updates in the digest's thread (issue 24): a story a channel got in a digest gains a
-source or a figure, and the channel is told once, in that digest's thread.
+source or a figure, and the channel is told once, in that digest's thread. Also: a Slack
+digest whose answer was lost is looked for in the channel, not posted twice (issue 25).
 
 The real scheduler code (``DigestRunner``, ``UpdateRunner``) against the real SDKs: slack_sdk
 on the fake Slack Web API, discord.py on the fake Discord. The story grows by a real ingest of
@@ -180,6 +181,36 @@ async def test_a_send_taken_over_mid_flight_is_found_in_the_thread_not_posted_ag
     assert (
         slack.calls("conversations.replies")[-1].params["ts"] == slack.calls(POST)[0].response["ts"]
     )
+
+
+@pytest.mark.parametrize("retries", [1, 0])
+async def test_a_digest_whose_answer_was_lost_is_looked_for_not_posted_twice(
+    seeded: Core, slack: FakeSlackAPI, sender: SlackDigestSender, retries: int
+) -> None:
+    """Slack posted the digest but its answer was lost (HTTP 503): the retry looks in the
+    channel and finds it. With no retry left the digest fails, and the next run finds it."""
+    subscribe(seeded, "slack", TEAM_ID, SLACK_CHANNEL, "")
+    slack.lose_answer_next(POST)
+    report = await runners(seeded, sender, retry_delays=(0.01,) * retries)[0].run_due()
+    if not retries:
+        assert (report.sent, report.failed) == (0, 1)
+        report = await runners(seeded, sender, worker="w2")[0].run_due()
+    assert (report.claimed, report.confirmed, report.sent) == (1, 1, 1)
+    assert len(slack.messages(SLACK_CHANNEL)) == 1, "posted once"
+    assert len(slack.calls(POST)) == 1
+    with Session(seeded.engine) as session:
+        assert session.exec(select(Delivery.status)).all() == ["sent"]
+
+
+async def test_a_digest_refused_with_a_5xx_before_posting_is_posted_on_the_retry(
+    seeded: Core, slack: FakeSlackAPI, sender: SlackDigestSender
+) -> None:
+    subscribe(seeded, "slack", TEAM_ID, SLACK_CHANNEL, "")
+    slack.fail_next(POST, "internal_error", status=500)
+    report = await runners(seeded, sender)[0].run_due()
+    assert (report.sent, report.confirmed) == (1, 0)
+    assert len(slack.messages(SLACK_CHANNEL)) == 1
+    assert [c.ok for c in slack.calls(POST)] == [False, True]
 
 
 async def test_followups_no_and_quiet_days_post_nothing(

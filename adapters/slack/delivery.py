@@ -1,7 +1,8 @@
 """Web API clients and what a failed post means for a subscription.
 
 Every client gets slack_sdk's retry handlers: 429 responses are waited out (Retry-After),
-connection resets and 5xx are retried a couple of times. What still fails becomes a
+connection resets and 5xx are retried a couple of times, except on the client that posts
+digests (``posting_client``). What still fails becomes a
 ``DeliveryError``; errors that will not fix themselves (channel gone, bot removed, token
 revoked) are permanent, so the scheduler pauses the subscription with Slack's reason
 instead of retrying every day.
@@ -54,6 +55,17 @@ def make_client(token: str | None, base_url: str | None) -> AsyncWebClient:
     return client
 
 
+def posting_client(client: AsyncWebClient) -> AsyncWebClient:
+    """``client`` for posts that must not be doubled: only a 429 (Slack refused the call) is
+    retried here. After a 5xx or a dropped connection the message may be in the channel, so
+    the scheduler looks before it resends (``DeliveryError.maybe_delivered``)."""
+    return AsyncWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
 def delivery_error(exc: BaseException) -> DeliveryError:
     """The ``DeliveryError`` for what a Web API call raised (after the retry handlers)."""
     if isinstance(exc, SlackApiError):
@@ -64,7 +76,16 @@ def delivery_error(exc: BaseException) -> DeliveryError:
                 "retry-after"
             )
             retry_after = float(header) if header and str(header).isdigit() else None
-        return DeliveryError(error, permanent=error in PERMANENT_ERRORS, retry_after=retry_after)
-    if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):
+        return DeliveryError(
+            error,
+            permanent=error in PERMANENT_ERRORS,
+            retry_after=retry_after,
+            maybe_delivered=exc.response.status_code >= 500,
+        )
+    if isinstance(exc, aiohttp.ClientConnectorError):  # never connected: nothing was sent
         return DeliveryError(f"connection_error: {exc!r}"[:200], permanent=False)
+    if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):
+        return DeliveryError(
+            f"connection_error: {exc!r}"[:200], permanent=False, maybe_delivered=True
+        )
     return DeliveryError(f"unexpected: {exc!r}"[:200], permanent=False)

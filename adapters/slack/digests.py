@@ -16,7 +16,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from adapters.slack.delivery import delivery_error
+from adapters.slack.delivery import delivery_error, posting_client
 from adapters.slack.render import render_all
 from bot.reply import Reply
 
@@ -50,7 +50,7 @@ class SlackDigestSender:
     ) -> str | None:
         """Post every page (in ``thread``, if given); the first message's ``ts``: the thread
         its updates go in."""
-        client = await self.adapter._client_for(workspace)
+        client = posting_client(await self.adapter._client_for(workspace))
         sign = self.adapter.service.feedback.signer("slack", workspace, channel)
         messages = render_all(reply, sign)
         first: str | None = None

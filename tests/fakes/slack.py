@@ -12,6 +12,7 @@ pointed at it::
         call = fake.wait_for("chat.postMessage")     # -> Call(method, path, headers, params, ...)
         fake.fail_next("chat.postMessage", "channel_not_found")
         fake.rate_limit_next("chat.postMessage", retry_after=1)
+        fake.lose_answer_next("chat.postMessage")      # posts, then answers HTTP 503
 
 Requests
     Web API methods live under ``/api/<method>`` (``fake.base_url`` ends in ``/api/``).
@@ -327,6 +328,7 @@ class FakeSlackAPI:
         self._cond = threading.Condition(threading.RLock())
         self._calls: list[Call] = []
         self._scripts: dict[str, deque[_Reply]] = {}
+        self._lost_answers: dict[str, deque[_Reply]] = {}
         self._overrides: dict[str, JSONDict | Callable[[JSONDict], JSONDict]] = {}
         self.workspaces: dict[str, Workspace] = {}
         self.default_team_id = team_id
@@ -497,6 +499,14 @@ class FakeSlackAPI:
         """Answer the next ``times`` calls of ``method`` with HTTP 429 + ``Retry-After``."""
         body = {"ok": False, "error": "ratelimited"}
         self._push(method, times, _Reply(429, body, {"Retry-After": str(int(retry_after))}))
+
+    def lose_answer_next(self, method: str, status: int = 503, *, times: int = 1) -> None:
+        """Carry out the next ``times`` calls of ``method`` (a post is made), then answer HTTP
+        ``status``: Slack's answer lost on the way, the message in the channel all the same."""
+        body = {"ok": False, "error": "service_unavailable"}
+        with self._cond:
+            queue = self._lost_answers.setdefault(method, deque())
+            queue.extend(_Reply(status, copy.deepcopy(body)) for _ in range(times))
 
     def respond_with(self, method: str, body: JSONDict | Callable[[JSONDict], JSONDict]) -> None:
         """Always answer ``method`` with ``body`` (or ``body(params)``), after auth checks."""
@@ -796,7 +806,9 @@ class FakeSlackAPI:
             granted = {"X-OAuth-Scopes": ",".join(ws.scopes)} if ws is not None else {}
             if impl is None:
                 return _Reply(200, {"ok": True}, granted), False
-            return _Reply(200, impl(params, ws), granted), True
+            done = _Reply(200, impl(params, ws), granted)
+            lost = self._lost_answers.get(method)
+            return (lost.popleft() if lost else done), True
         except _ApiError as exc:
             return _Reply(200, {"ok": False, "error": exc.error, **exc.extra}), True
 
