@@ -1068,7 +1068,7 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     """Whether a number in ``text`` counts one of ``counted``: the thing is named within four
     words of it. A share counts too when it is the asked-about name's ("15,8 % ... de
     Estados Unidos"), not another's (China's 17 % of downloads is not DeepSeek's)."""
-    found = list(re.finditer(r"[\w%$€]+(?:[.,]\d+)*", text))
+    found = list(_COUNT_WORD.finditer(text))
     words = [m.group() for m in found]
     stems = [_terms(w) for w in words]
     # "Claude Opus 4.6" names a model (a title's "Funding 60 Projects" counts projects)
@@ -1106,6 +1106,9 @@ _COMPARED = frozenset(
     "mejor peor".split()
 )
 _NUMBER = re.compile(r"\d[\d.,]*\d|\d")
+#: The words of ``_counts``: a hyphenated compound is one ("16 simple-to-use procedurally-
+#: generated environments": the thing counted is three words on, not six).
+_COUNT_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+|[\w%$€]+(?:[.,]\d+)*")
 _SCALED = re.compile(r"[\d.,]+(?:x|[kmbt]n?)", re.IGNORECASE)
 #: A number written right after a name is part of it: "Mistral Small 4", "GPT-5.6", "Qwen 3".
 _VERSION = re.compile(

@@ -258,6 +258,20 @@ def test_a_scaled_number_is_a_count(seeded_core: Core) -> None:
     assert not _counts("H100 parameters were tuned", counted, [])
 
 
+def test_hyphenated_words_between_a_number_and_what_it_counts_are_one_word_each(
+    seeded_core: Core,
+) -> None:
+    """ "16 simple-to-use procedurally-generated environments" counts environments."""
+    from bot.answers import _counted, _counts
+
+    counted = _counted(seeded_core, "cuantos entornos trae el benchmark")
+    text = "We're releasing Procgen Benchmark, 16 simple-to-use procedurally-generated environments"
+    assert _counts(text, counted, [])
+    assert not _counts(
+        "16 of the new tests were run in several different old environments", counted, []
+    )
+
+
 def test_a_percentage_more_is_a_change_not_a_share(seeded_core: Core) -> None:
     """ "up to 30% more token-efficient" answers "how much more efficient" though its subject
     is in the sentence before; a bare share still needs the asked-about name beside it."""
