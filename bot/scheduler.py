@@ -322,7 +322,7 @@ class LedgerRunner(Generic[Item, Built]):
         error: DeliveryError | None = None
         started = False
         thread = None
-        began = claim.in_flight_since or self.clock()  # when the last try began
+        began = self.clock()  # when the last try began
         for attempt, delay in enumerate((0.0, *self.retry_delays)):
             if delay:
                 await asyncio.sleep(error.retry_after if error and error.retry_after else delay)
