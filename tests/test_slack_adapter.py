@@ -517,6 +517,18 @@ def test_send_failures_become_delivery_errors(bot: Bot, error: str, permanent: b
     with pytest.raises(DeliveryError) as exc:
         bot.loop.run(bot.adapter.send(TEAM_ID, CHANNEL_ID, Reply(text="digest")))
     assert (exc.value.reason, exc.value.permanent) == (error, permanent)
+    assert not exc.value.maybe_delivered  # Slack answered: it did not post
+
+
+def test_a_digest_post_whose_answer_is_lost_is_not_resent_by_the_client(bot: Bot) -> None:
+    """A 5xx may follow a post Slack made: the error says so and the SDK does not retry it
+    (the scheduler looks in the channel first)."""
+    bot.fake.lose_answer_next("chat.postMessage")
+    with pytest.raises(DeliveryError) as exc:
+        bot.loop.run(bot.adapter.send(TEAM_ID, CHANNEL_ID, Reply(text="digest")))
+    assert exc.value.maybe_delivered and not exc.value.permanent
+    assert len(bot.fake.calls("chat.postMessage")) == 1
+    assert len(bot.fake.messages(CHANNEL_ID)) == 1
 
 
 def test_send_to_an_archived_channel_is_permanent(bot: Bot) -> None:
