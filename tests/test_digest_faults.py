@@ -234,17 +234,20 @@ def _check_no_loss(rig: Rig, max_doubles: int) -> int:
     counts = rig.delivered()
     assert len(counts) == N, f"{N - len(counts)} channels got nothing"
     doubles = sum(n - 1 for n in counts.values())
+    assert doubles <= max_doubles, _doubles_report(rig, counts, doubles)
+    return doubles
+
+
+def _doubles_report(rig: Rig, counts: Counter[str], doubles: int) -> str:
+    """The channels posted twice and the replicas' log lines about them and about takeovers."""
     twice = sorted(channel for channel, n in counts.items() if n > 1)
-    takeovers = [
+    lines = [
         line
         for r in rig.replicas
         for line in r.output
         if any(channel in line for channel in twice) or "was in flight" in line
     ]
-    assert doubles <= max_doubles, f"{doubles} digests posted twice: {twice}\n" + "".join(
-        takeovers[-40:]
-    )
-    return doubles
+    return f"{doubles} digests posted twice: {twice}\n" + "".join(lines[-40:])
 
 
 def _first_wall_gap(rig: Rig) -> float:

@@ -41,14 +41,18 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
-def make_client(token: str | None, base_url: str | None) -> AsyncWebClient:
+def make_client(token: str | None, base_url: str | None, *, resends: bool = True) -> AsyncWebClient:
+    """A Web API client. ``resends=False`` (``posting_client``) retries only 429s."""
+    rate_limited = AsyncRateLimitErrorRetryHandler(max_retry_count=3)
     client = AsyncWebClient(
         token=token,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            rate_limited,
             AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
+        ]
+        if resends
+        else [rate_limited],
     )
     if base_url:  # AINEWS_SLACK_API_URL; the default stays slack_sdk's own
         client.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -59,11 +63,7 @@ def posting_client(client: AsyncWebClient) -> AsyncWebClient:
     """``client`` for posts that must not be doubled: only a 429 (Slack refused the call) is
     retried here. After a 5xx or a dropped connection the message may be in the channel, so
     the scheduler looks before it resends (``DeliveryError.maybe_delivered``)."""
-    return AsyncWebClient(
-        token=client.token,
-        base_url=client.base_url,
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
-    )
+    return make_client(client.token, client.base_url, resends=False)
 
 
 def delivery_error(exc: BaseException) -> DeliveryError:
@@ -82,10 +82,11 @@ def delivery_error(exc: BaseException) -> DeliveryError:
             retry_after=retry_after,
             maybe_delivered=exc.response.status_code >= 500,
         )
-    if isinstance(exc, aiohttp.ClientConnectorError):  # never connected: nothing was sent
-        return DeliveryError(f"connection_error: {exc!r}"[:200], permanent=False)
     if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):
         return DeliveryError(
-            f"connection_error: {exc!r}"[:200], permanent=False, maybe_delivered=True
+            f"connection_error: {exc!r}"[:200],
+            permanent=False,
+            # a connection never made sent nothing; one dropped later may have
+            maybe_delivered=not isinstance(exc, aiohttp.ClientConnectorError),
         )
     return DeliveryError(f"unexpected: {exc!r}"[:200], permanent=False)

@@ -504,18 +504,19 @@ class FakeSlackAPI:
         """Carry out the next ``times`` calls of ``method`` (a post is made), then answer HTTP
         ``status``: Slack's answer lost on the way, the message in the channel all the same."""
         body = {"ok": False, "error": "service_unavailable"}
-        with self._cond:
-            queue = self._lost_answers.setdefault(method, deque())
-            queue.extend(_Reply(status, copy.deepcopy(body)) for _ in range(times))
+        self._push(method, times, _Reply(status, body), self._lost_answers)
 
     def respond_with(self, method: str, body: JSONDict | Callable[[JSONDict], JSONDict]) -> None:
         """Always answer ``method`` with ``body`` (or ``body(params)``), after auth checks."""
         with self._cond:
             self._overrides[method] = body
 
-    def _push(self, method: str, times: int, reply: _Reply) -> None:
+    def _push(
+        self, method: str, times: int, reply: _Reply, into: dict[str, deque[_Reply]] | None = None
+    ) -> None:
+        """Queue ``reply`` ``times`` for ``method``: in ``into``, else the scripted answers."""
         with self._cond:
-            queue = self._scripts.setdefault(method, deque())
+            queue = (self._scripts if into is None else into).setdefault(method, deque())
             for _ in range(times):
                 queue.append(copy.deepcopy(reply))
 
