@@ -60,9 +60,12 @@ _NEAR = (0, 1, -1, 2, -2)
 ARTICLES_READ = 15
 #: The words that ask for a figure whatever else the question says.
 _HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)|qu[eé] edad|what age"
-#: "which / qué" before the noun that names the kind of thing asked for; "por qué" and
-#: "para qué" ask why.
-_WHICH = r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+"
+#: "which / qué" before the noun that names the kind of thing asked for, also through a
+#: copula ("¿cuál es el modelo…?", "what's the hospital…?"); "por qué" and "para qué" ask why.
+_WHICH = (
+    r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)(?:'s|’s)?\s+"
+    r"(?:(?:is|was|are|were|es|son|fue|era|ser[aá])\s+)?(?:(?:the|el|la|los|las)\s+)?"
+)
 _QUANTITY = re.compile(
     rf"\b({_HOW}|"
     r"what (share|percentage|proportion|fraction|"
@@ -910,7 +913,13 @@ def _with_neighbour(
                 named = by_index[(s.article_id, index)].text
                 return _Sentence(s.article_id, -1, f"{s.text} — {named}", s.passage_id)
         return s
-    return _joined(s, by_index, holding) or s
+    joined = _joined(s, by_index, holding)
+    if joined is None and lede and s.index <= 1 and (s.article_id, -1) in holding:
+        # The lede says what, the title names it: "Devstral" / "Introducing the best
+        # open-source model for coding agents."
+        title = by_index[(s.article_id, -1)].text
+        return _Sentence(s.article_id, s.index, f"{title} — {s.text}", s.passage_id)
+    return joined or s
 
 
 def _joined(
