@@ -60,12 +60,9 @@ _NEAR = (0, 1, -1, 2, -2)
 ARTICLES_READ = 15
 #: The words that ask for a figure whatever else the question says.
 _HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)|qu[eé] edad|what age"
-#: "which / qué" before the noun that names the kind of thing asked for, also through a
-#: copula ("¿cuál es el modelo…?", "what's the hospital…?"); "por qué" and "para qué" ask why.
-_WHICH = (
-    r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)(?:'s|’s)?\s+"
-    r"(?:(?:is|was|are|were|es|son|fue|era|ser[aá])\s+)?(?:(?:the|el|la|los|las)\s+)?"
-)
+#: "which / qué" before the noun that names the kind of thing asked for; "por qué" and
+#: "para qué" ask why.
+_WHICH = r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+"
 _QUANTITY = re.compile(
     rf"\b({_HOW}|"
     r"what (share|percentage|proportion|fraction|"
@@ -448,7 +445,13 @@ def _concepts(
 
 
 _HOW_MUCH = re.compile(rf"\b({_HOW})\b", re.IGNORECASE)
-_KIND = re.compile(rf"{_WHICH}(\w+)", re.IGNORECASE)
+#: Also through a copula: "¿cuál es el modelo…?", "what's the hospital…?" ask for a thing
+#: (which the answer names), though the noun there is the subject, not an optional kind.
+_KIND = re.compile(
+    r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)(?:'s|’s)?\s+"
+    r"(?:(?:is|was|are|were|es|son|fue|era|ser[aá])\s+)?(?:(?:the|el|la|los|las)\s+)?(\w+)",
+    re.IGNORECASE,
+)
 #: "¿cómo se llama el benchmark…?", "what's the name of the platform": a name is asked for.
 _NAME_OF = (
     r"(?:c[oó]mo se llaman?|qu[eé] nombre (?:tiene|lleva|recibe)|"
