@@ -10,6 +10,7 @@ alone are not enough), the answer says nothing was found.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -699,19 +700,23 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     )
     scored: list[tuple[float, float, _Sentence]] = []
     says_kind: set[tuple[int, int]] = set()
-    for s in sentences:
-        if s.article_id not in eligible:
-            continue
+    said: dict[tuple[int, int], int] = {}  # how many of the question's concepts each says
+    covers: list[tuple[_Sentence, set[str], set[int]]] = []
+    for s in (s for s in sentences if s.article_id in eligible):
         terms = _terms(s.text) | source_terms[s.article_id]
-        prefixes = _prefixes(terms)
-        covered = {id(c) for c in concepts if c.matched_loosely(terms, prefixes)}
+        covers.append(
+            (s, terms, {id(c) for c in concepts if c.matched_loosely(terms, _prefixes(terms))})
+        )
+    weight = _rarity(concepts, [covered for _s, _t, covered in covers])
+    for s, terms, covered in covers:
         vouched = dense.get(s.passage_id, 0.0) >= strong
         judged, judged_content = concepts, content
         if articles[s.article_id].lang != lang:
             judged, judged_content = _readable(concepts, content, covered, vouched)
         specific = _coverage(judged_content, covered)
         overall = _coverage(judged, covered)
-        says = len(covered) / len(concepts)
+        says = sum(weight[c] for c in covered) / sum(weight.values())
+        said[(s.article_id, s.index)] = len(covered)
         coverage = min(specific, overall)  # the bar: names alone never clear it
         if coverage < MIN_COVERAGE and specific > 0 and vouched:
             # Across languages the lexicon cannot link every paraphrase; a passage the model
@@ -753,6 +758,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
                 if holding
                 else s
             )
+            if quote is s and holding is naming and (s.article_id, s.index) not in naming:
+                quote = _with_far(s, by_index, naming, said, says_kind) or s
             if answers_it(quote):
                 candidates.append((score, coverage, quote))
     chosen = _distinct(_choose(candidates, len(ids)))
@@ -923,6 +930,42 @@ def _with_neighbour(
         title = by_index[(s.article_id, -1)].text
         return _Sentence(s.article_id, s.index, f"{title} — {s.text}", s.passage_id)
     return joined or s
+
+
+def _rarity(concepts: Sequence[_Concept], covers: Sequence[set[int]]) -> dict[int, float]:
+    """Each concept's weight in ordering sentences: the rarer among the sentences read, the
+    more a sentence that says it is about what is asked ("Kim" is in every sentence of the
+    article, "esposa" in the one that names her)."""
+    n = len(covers)
+    return {
+        id(c): math.log((n + 1) / (0.5 + sum(id(c) in covered for covered in covers)))
+        for c in concepts
+    }
+
+
+def _with_far(
+    s: _Sentence,
+    by_index: Mapping[tuple[int, int], _Sentence],
+    holding: AbstractSet[tuple[int, int]],
+    said: Mapping[tuple[int, int], int],
+    kind: AbstractSet[tuple[int, int]],
+) -> _Sentence | None:
+    """``s`` with the sentence of its article that names what is asked when none is near:
+    of those, the one that says most of the question (the kind asked for counts), then the
+    nearest. News gives the event first and who further down: the study's lede, then
+    "…said co-author Alexandre Weksler" five sentences on."""
+    best: tuple[int, int, _Sentence] | None = None
+    for aid, index in holding:
+        if aid != s.article_id or index == s.index:
+            continue
+        says = said.get((aid, index), 0) + ((aid, index) in kind)
+        if says and (best is None or (says, -abs(index - s.index)) > best[:2]):
+            best = (says, -abs(index - s.index), by_index[(aid, index)])
+    if best is None:
+        return None
+    other = best[2]
+    first, second = (s, other) if other.index > s.index else (other, s)
+    return _Sentence(s.article_id, s.index, f"{first.text} … {second.text}", s.passage_id)
 
 
 def _joined(

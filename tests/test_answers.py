@@ -522,6 +522,47 @@ def test_a_which_question_joins_the_sentence_that_says_the_kind_asked_for() -> N
     assert _with_neighbour(journal, by_index, naming, kind={(1, 2)}) is journal
 
 
+def test_a_title_that_names_the_thing_is_quoted_before_the_lede() -> None:
+    """ "¿cuál es el modelo abierto de Mistral para agentes?": the lede says what it is,
+    the title ("Devstral") which."""
+    from bot.answers import _asks_for_a_thing, _Sentence, _with_neighbour
+
+    assert _asks_for_a_thing("¿cuál es el modelo abierto de Mistral para agentes?")
+    assert _asks_for_a_thing("what's the hospital where he died?")
+    assert not _asks_for_a_thing("what is the price of the H20?")
+    title = _Sentence(1, -1, "Devstral", 7)
+    lede = _Sentence(1, 0, "Introducing the best open-source model for coding agents.", 7)
+    by_index = {(1, -1): title, (1, 0): lede}
+    assert _with_neighbour(lede, by_index, {(1, -1)}, lede=True).text == f"Devstral — {lede.text}"
+    assert _with_neighbour(lede, by_index, {(1, -1)}) is lede  # a figure's question: no join
+
+
+def test_the_name_asked_for_may_be_further_down_the_article() -> None:
+    """The sentence that matches the question names no one; of the article's naming
+    sentences the one that says most of the question is quoted with it, in order."""
+    from bot.answers import _Sentence, _with_far
+
+    lede = _Sentence(1, 0, "Placental mammals appeared after the dinosaurs died out.", 7)
+    other = _Sentence(1, 2, "The fossils were found in Patagonia.", 7)
+    quote = _Sentence(1, 5, "The study was co-written by Alexandre Weksler.", 7)
+    by_index = {(1, 0): lede, (1, 2): other, (1, 5): quote}
+    said = {(1, 0): 3, (1, 2): 0, (1, 5): 1}
+    joined = _with_far(lede, by_index, {(1, 2), (1, 5)}, said, set())
+    assert joined is not None and joined.text == f"{lede.text} … {quote.text}"
+    assert _with_far(lede, by_index, {(1, 2)}, said, set()) is None  # it says nothing asked
+    assert _with_far(lede, by_index, {(2, 5)}, said, set()) is None  # another article's
+
+
+def test_sentences_are_ordered_by_the_rarer_concepts_they_say() -> None:
+    """A concept every sentence says ("Kim") weighs less than the one only the answer's
+    sentence says ("wife")."""
+    from bot.answers import _Concept, _rarity
+
+    kim, wife = _Concept({"kim"}, []), _Concept({"wife", "esposa"}, [])
+    weight = _rarity([kim, wife], [{id(kim)}, {id(kim)}, {id(kim), id(wife)}, set()])
+    assert weight[id(wife)] > weight[id(kim)] > 0
+
+
 def test_a_lower_case_name_with_its_number_must_be_written_together(seeded_core: Core) -> None:
     """ "how many parameters is evo 2": GPT-2's article says "2" and "parameters", but no
     "Evo 2"; "top 5" and known names are left to the other rules."""
