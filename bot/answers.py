@@ -700,7 +700,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     )
     scored: list[tuple[float, float, _Sentence]] = []
     says_kind: set[tuple[int, int]] = set()
-    said: dict[tuple[int, int], int] = {}  # how many of the question's concepts each says
+    says_count: dict[tuple[int, int], int] = {}  # how many of the question's concepts each says
     covers: list[tuple[_Sentence, set[str], set[int]]] = []
     for s in (s for s in sentences if s.article_id in eligible):
         terms = _terms(s.text) | source_terms[s.article_id]
@@ -716,7 +716,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         specific = _coverage(judged_content, covered)
         overall = _coverage(judged, covered)
         says = sum(weight[c] for c in covered) / sum(weight.values())
-        said[(s.article_id, s.index)] = len(covered)
+        says_count[(s.article_id, s.index)] = len(covered)
         coverage = min(specific, overall)  # the bar: names alone never clear it
         if coverage < MIN_COVERAGE and specific > 0 and vouched:
             # Across languages the lexicon cannot link every paraphrase; a passage the model
@@ -759,7 +759,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
                 else s
             )
             if quote is s and holding is naming and (s.article_id, s.index) not in naming:
-                quote = _with_far(s, by_index, naming, said, says_kind) or s
+                quote = _with_far(s, by_index, naming, says_count, says_kind) or s
             if answers_it(quote):
                 candidates.append((score, coverage, quote))
     chosen = _distinct(_choose(candidates, len(ids)))
