@@ -1081,6 +1081,14 @@ _WHO_DOES = re.compile(
 )
 
 
+#: Adverbs that may stand between "who" and its verb.
+_ADVERB = re.compile(
+    r"\w+ly|\w+mente|first|also|just|already|still|then|now|primero|ya|tambi[eé]n|reci[eé]n|"
+    r"luego|a[uú]n|todav[ií]a",
+    re.IGNORECASE,
+)
+
+
 def _deed(question: str, concepts: list[_Concept]) -> list[_Concept]:
     """What a "who" question asks the person did, when its verb comes first ("who led the
     round", "¿quién le pone voz a Simba?", "who's voicing Simba"). A name beside someone
@@ -1091,6 +1099,8 @@ def _deed(question: str, concepts: list[_Concept]) -> list[_Concept]:
     for word in match.group(1).split() if match else []:
         if fold(word) in _QUESTION_WORDS:
             return []
+        if _ADVERB.fullmatch(word):
+            continue  # "who first reported": the deed is the verb after the adverb
         if not is_stopword(word):  # a pronoun or article: "quién le pone", "quién se lleva"
             stems = set(query_terms(word))
             return [c for c in concepts if not c.is_name and stems & c.stems][:1]

@@ -553,6 +553,18 @@ def test_the_name_asked_for_may_be_further_down_the_article() -> None:
     assert _with_far(lede, by_index, {(2, 5)}, said, set()) is None  # another article's
 
 
+def test_an_adverb_after_who_is_not_the_deed() -> None:
+    """ "who first announced…" asks who announced: a sentence need not say "first"."""
+    from bot.answers import _Concept, _deed
+    from bot.text import query_terms
+
+    first = _Concept(set(query_terms("first")), [])
+    announced = _Concept(set(query_terms("announced")), [])
+    assert _deed("who first announced the deal?", [first, announced]) == [announced]
+    assert _deed("who quietly announced it?", [first, announced]) == [announced]
+    assert _deed("who led the round?", [first, announced]) == []
+
+
 def test_sentences_are_ordered_by_the_rarer_concepts_they_say() -> None:
     """A concept every sentence says ("Kim") weighs less than the one only the answer's
     sentence says ("wife")."""
