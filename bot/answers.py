@@ -738,6 +738,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
                 says_kind.add((s.article_id, s.index))
         if (s.article_id, s.index) in naming:
             score += ANSWER_KIND_BONUS  # "who", "which company": the sentence that names one
+            if (s.article_id, s.index) in says_kind:
+                score += ANSWER_KIND_BONUS  # "…otros países: Singapur, Malasia…" names them
         scored.append((score, coverage, s))
     scored.sort(key=lambda x: x[0], reverse=True)
 
