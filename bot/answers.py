@@ -184,9 +184,35 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(rf"{_WHICH}versi[oó]n(?:es)?\b", re.I),
         re.compile(r"\d"),
     ),
-    (  # "what was X valued at": a valuation, not the round that set it
+    (  # "what was X valued at": a valuation, not the round that set it ("Core Values")
         re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?)\b", re.I),
-        re.compile(r"\b(valu\w*|valora\w*|worth)\b", re.I),
+        re.compile(r"\b(valuations?|valued|valoraci[oó]n\w*|valorad\w*|valora|worth)\b", re.I),
+    ),
+    (  # "how old is X": an age, not any number the article gives
+        re.compile(r"\b(how old|what age|qu[eé] edad|cu[aá]ntos a[ñn]os tienen?)\b", re.I),
+        re.compile(
+            r"(\d+|\*NUMBER\*)[- ]years?[- ]old|\baged? (of )?\d|"
+            r"\b(de|con|tiene|tienen|cumpli\w*) (\d+|\*NUMBER\*) a[ñn]os\b|\bedad\b",
+            re.I,
+        ),
+    ),
+    (  # "how tall / high is X": a height, not a date
+        re.compile(
+            r"\b(how (tall|high)|what height|qu[eé] (altura|altitud)|qu[eé] tan alt[oa])\b", re.I
+        ),
+        re.compile(
+            r"(\d[\d.,]*|\*NUMBER\*)\s?(m|metros|meters|metres|feet|ft|pies|msnm|km|"
+            r"kil[oó]metros)\b",
+            re.I,
+        ),
+    ),
+    (  # "what year was X founded": a founding, not the year in a title
+        re.compile(
+            r"\b(when|what year|which year|cu[aá]ndo|qu[eé] a[ñn]o)\b.*\b(founded|fundad[ao]s?|"
+            r"fund[oó]|established|fundaron)\b",
+            re.I,
+        ),
+        re.compile(r"\b(found(ed|er|ers|ing)|fundad\w*|fund[oó]|fundaron|established)\b", re.I),
     ),
     (  # "how much did X pay": a price, not any sum the article gives
         re.compile(

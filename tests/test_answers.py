@@ -493,6 +493,29 @@ def test_a_prize_asked_by_how_much_is_a_sum(seeded_core: Core) -> None:
     assert asked("¿De cuánto era el premio de Parameter Golf de OpenAI?", "es") == 1
     assert asked("how big was the prize?", "en") == 1
     assert asked("¿Qué premio ganó Claude?", "es") == 0
+    assert asked("how old is Damián Villa?", "en") == 1
+    assert asked("¿qué altura tiene el Nevado de Toluca?", "es") == 1
+    assert asked("what year was Weaviate founded?", "en") == 1
+
+
+def test_an_age_a_height_or_a_founding_needs_its_own_evidence() -> None:
+    """A year in a title is no founding, a date no height, any number no age."""
+    from bot.answers import _ASKED
+
+    def evidenced(question: str, quote: str) -> bool:
+        return all(e.search(quote) for kind, e in _ASKED if kind.search(question))
+
+    assert not evidenced(
+        "what year was Weaviate founded?", "Weaviate in 2025: Reliable Foundations"
+    )
+    assert evidenced(
+        "what year was Weaviate founded?", "Weaviate was founded in 2019 in Amsterdam."
+    )
+    assert not evidenced("¿qué altura tiene el Nevado?", "El Nevado recibió 2.000 visitas en 2018.")
+    assert evidenced("¿qué altura tiene el Nevado?", "El Nevado se eleva a 4.680 metros.")
+    assert not evidenced("¿qué edad tiene Villa?", "Villa ganó 3 medallas en 2017.")
+    assert evidenced("how old is Villa?", "Villa, a 23-year-old from Monterrey, won.")
+    assert not evidenced("what is Irregular valued at?", "Core Values")
 
 
 def test_a_title_is_quoted_with_the_lede_sentence_that_names_someone() -> None:
