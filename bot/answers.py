@@ -214,17 +214,21 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         ),
         re.compile(r"\b(found(ed|er|ers|ing)|fundad\w*|fund[oó]|fundaron|established)\b", re.I),
     ),
-    (  # "how much did X pay": a price, not any sum the article gives
-        re.compile(
-            r"\b(pa(y|ys|id)|pag(ar|a|an|ó|o|aron|ado|ará)|cost(ó|o|s|ar)?|cuestan?|prices?|pricing|"
-            r"precios?|charges?|cobr(a|an|ar|ó|ará))\b",
-            re.I,
-        ),
-        re.compile(
-            r"\b(pa(y|ys|id|ying)|pag[aoóué]\w*|cost\w*|cuest\w*|pric\w*|precio\w*|charg\w*|cobr\w*|"
-            r"tarifa\w*|fee|fees)\b|\b(for|por)\s+(US\$|\$|€|£)?\s?\d",
-            re.I,
-        ),
+)
+
+#: "how much did X pay": a price, not any sum the article gives. Asked by a question that
+#: does not name another kind of thing it asks for: "what did X pay…" asks a price, "¿en
+#: qué comunidad… los que cobran ayuda…?" a place.
+_PRICE_ASKED: tuple[re.Pattern[str], re.Pattern[str]] = (
+    re.compile(
+        r"\b(pa(y|ys|id)|pag(ar|a|an|ó|o|aron|ado|ará)|cost(ó|o|s|ar)?|cuestan?|prices?|pricing|"
+        r"precios?|charges?|cobr(a|an|ar|ó|ará))\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(pa(y|ys|id|ying)|pag[aoóué]\w*|cost\w*|cuest\w*|pric\w*|precio\w*|charg\w*|cobr\w*|"
+        r"tarifa\w*|fee|fees)\b|\b(for|por)\s+(US\$|\$|€|£)?\s?\d",
+        re.I,
     ),
 )
 
@@ -1040,6 +1044,8 @@ class _Evidence:
         for f in given:
             rest = rest.replace(f.text, " ")
         self.asked = [evidence for kind, evidence in _ASKED if kind.search(rest)]
+        if _PRICE_ASKED[0].search(rest) and (wants_quantity or not _asks_for_a_thing(rest)):
+            self.asked.append(_PRICE_ASKED[1])
         self.names = [c for c in concepts if c.is_name]
         self.counted = _counted(core, question)
         self.role = _role(question, concepts)  # "who is the CEO of X": one that says "CEO"

@@ -496,6 +496,8 @@ def test_a_prize_asked_by_how_much_is_a_sum(seeded_core: Core) -> None:
     assert asked("how old is Damián Villa?", "en") == 1
     assert asked("¿qué altura tiene el Nevado de Toluca?", "es") == 1
     assert asked("what year was Weaviate founded?", "en") == 1
+    assert asked("what did OpenAI pay Surge AI for the dataset?", "en") == 1
+    assert asked("¿en qué comunidad cobran la ayuda más extranjeros?", "es") == 0  # a place
 
 
 def test_an_age_a_height_or_a_founding_needs_its_own_evidence() -> None:
