@@ -47,6 +47,17 @@ def test_canonical_url() -> None:
     assert canonical_url("  ") is None
 
 
+def test_a_route_in_the_fragment_names_the_page() -> None:
+    """Two stories of a site that routes in the browser differ only after "#!": they
+    are two pages, not one (es_news rows of MVS Noticias were folded into one)."""
+    meade = "http://www.mvsnoticias.com/#!/noticias/aumento-a-gasolina-meade-670"
+    other = "http://www.mvsnoticias.com/#!/noticias/otra-nota-671"
+    assert canonical_url(meade) == meade
+    assert canonical_url(meade) != canonical_url(other)
+    assert canonical_url("https://app.example/#/post/42") == "https://app.example/#/post/42"
+    assert canonical_url("https://example.com/a#section-2") == "https://example.com/a"
+
+
 def test_duplicates_within_one_batch(core: Core) -> None:
     raw = dict(title="Same", body="Exactly the same body text about Nvidia and OpenAI.")
     items = [Item("a", RawArticle(**raw)), Item("b", RawArticle(**raw))]

@@ -121,8 +121,9 @@ def canonical_url(url: str | None, *, keep_fragment: bool = False) -> str | None
     """Same page, same key: drop tracking parameters, default ports, trailing slash.
 
     The fragment is dropped too, unless ``keep_fragment`` (feed items, whose
-    fragment can name one entry of a shared page); a fragment of tracking
-    parameters only is dropped either way.
+    fragment can name one entry of a shared page) or it is a route: ``#!/noticias/…``
+    and ``#/post/…`` name the page itself on a site that routes in the browser. A
+    fragment of tracking parameters only is dropped either way.
     """
     if not url or not url.strip():
         return None
@@ -135,7 +136,9 @@ def canonical_url(url: str | None, *, keep_fragment: bool = False) -> str | None
         host = f"{host}:{parts.port}"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)])
     path = parts.path.rstrip("/") or "/"
-    fragment = parts.fragment if keep_fragment and not _tracking_only(parts.fragment) else ""
+    route = parts.fragment.startswith(("!", "/"))
+    kept = (keep_fragment or route) and not _tracking_only(parts.fragment)
+    fragment = parts.fragment if kept else ""
     return urlunsplit((parts.scheme.lower(), host, path, query, fragment))
 
 
