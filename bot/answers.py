@@ -1115,10 +1115,11 @@ _WHO_DOES = re.compile(
 )
 
 
-#: Adverbs that may stand between "who" and its verb.
+#: Adverbs that may stand between "who" and its verb ("-ly", but not "supply", "reply",
+#: "rely": verbs).
 _ADVERB = re.compile(
-    r"\w+ly|\w+mente|first|also|just|already|still|then|now|primero|ya|tambi[eé]n|reci[eé]n|"
-    r"luego|a[uú]n|todav[ií]a",
+    r"\w{2,}(?<!p)(?<!re)ly|\w+mente|first|also|just|already|still|then|now|primero|ya|"
+    r"tambi[eé]n|reci[eé]n|luego|a[uú]n|todav[ií]a",
     re.IGNORECASE,
 )
 

@@ -588,6 +588,8 @@ def test_an_adverb_after_who_is_not_the_deed() -> None:
     assert _deed("who first announced the deal?", [first, announced]) == [announced]
     assert _deed("who quietly announced it?", [first, announced]) == [announced]
     assert _deed("who led the round?", [first, announced]) == []
+    supply = _Concept(set(query_terms("supply")), [])
+    assert _deed("who supply the chips?", [supply]) == [supply]  # a verb in "-ly"
 
 
 def test_sentences_are_ordered_by_the_rarer_concepts_they_say() -> None:
