@@ -63,7 +63,8 @@ ARTICLES_READ = 15
 _HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)|qu[eé] edad|what age"
 #: "which / qué" before the noun that names the kind of thing asked for; "por qué" and
 #: "para qué" ask why.
-_WHICH = r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)\s+"
+_WH_WORD = r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)"
+_WHICH = rf"{_WH_WORD}\s+"
 _QUANTITY = re.compile(
     rf"\b({_HOW}|"
     r"what (share|percentage|proportion|fraction|"
@@ -479,7 +480,7 @@ _HOW_MUCH = re.compile(rf"\b({_HOW})\b", re.IGNORECASE)
 #: Also through a copula: "¿cuál es el modelo…?", "what's the hospital…?" ask for a thing
 #: (which the answer names), though the noun there is the subject, not an optional kind.
 _KIND = re.compile(
-    r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)(?:'s|’s)?\s+"
+    rf"{_WH_WORD}(?:'s|’s)?\s+"
     r"(?:(?:is|was|are|were|es|son|fue|era|ser[aá])\s+)?(?:(?:the|el|la|los|las)\s+)?(\w+)",
     re.IGNORECASE,
 )
@@ -738,6 +739,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             (s, terms, {id(c) for c in concepts if c.matched_loosely(terms, _prefixes(terms))})
         )
     weight = _rarity(concepts, [covered for _s, _t, covered in covers])
+    total_weight = sum(weight.values())
     for s, terms, covered in covers:
         vouched = dense.get(s.passage_id, 0.0) >= strong
         judged, judged_content = concepts, content
@@ -745,7 +747,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             judged, judged_content = _readable(concepts, content, covered, vouched)
         specific = _coverage(judged_content, covered)
         overall = _coverage(judged, covered)
-        says = sum(weight[c] for c in covered) / sum(weight.values())
+        says = sum(weight[c] for c in covered) / total_weight
         says_count[(s.article_id, s.index)] = len(covered)
         coverage = min(specific, overall)  # the bar: names alone never clear it
         if coverage < MIN_COVERAGE and specific > 0 and vouched:
