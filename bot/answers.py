@@ -28,6 +28,7 @@ from bot.index.hybrid import validate_query
 from bot.models import Article, ArticleEntity, Entity, Figure, Passage
 from bot.text import (
     fold,
+    glued_words,
     is_stopword,
     phrase_stems,
     query_terms,
@@ -612,7 +613,7 @@ def _host(url: str | None) -> str:
 
 
 def _terms(text: str) -> set[str]:
-    words = tokens(text)
+    words = tokens(text) + glued_words(text)
     return set(stem_tokens(words, "es")) | set(stem_tokens(words, "en"))
 
 

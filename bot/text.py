@@ -321,6 +321,27 @@ def tokens(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(text) if not t.isdigit() or len(t) < 9]
 
 
+#: Where words run together with no space: "Societal ImpactsClaude’s values", "Jul 13,
+#: 2026Frontier Red Team" (a scraped feed glues a page's date, category and title). A
+#: capital after two lower-case letters and before two more, or a capital word after a year;
+#: "DeepMind" splits too, harmlessly, while "OpenAI", "iPhone" and "KiYoung" do not.
+_GLUE = re.compile(
+    r"(?<=[a-záéíóúñ]{2})(?=[A-ZÁÉÍÓÚÑ][a-záéíóúñ]{2})|(?<=\d{4})(?=[A-ZÁÉÍÓÚÑ][a-záéíóúñ])"
+)
+
+
+def glued_words(text: str) -> list[str]:
+    """The words inside tokens that run several together (lowercased), for matching text
+    against a question: "ImpactsClaude" also says "impacts" and "claude"."""
+    return [
+        part.lower()
+        for token in _TOKEN.findall(text)
+        if _GLUE.search(token)
+        for part in _GLUE.split(token)
+        if part
+    ]
+
+
 def stem_tokens(words: list[str], lang: str) -> list[str]:
     """Stem with the language's Snowball stemmer, then fold accents."""
     return [fold(s) for s in _stemmer(lang).stemWords(words)]

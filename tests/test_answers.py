@@ -681,3 +681,33 @@ def test_a_german_article_is_no_excuse_for_an_english_name() -> None:
     from bot.answers import _other_language
 
     assert _other_language("es", "en") and not _other_language("de", "en")
+
+
+def test_words_a_scraped_title_runs_together_still_count(core: Core) -> None:
+    """A scraped feed glues a page's date, category and title ("2026Societal
+    ImpactsClaude’s values"): the question's "Claude" is still in it."""
+    from datetime import UTC, datetime
+
+    from bot.ingest.files import Item
+    from bot.ingest.types import RawArticle
+    from bot.text import glued_words
+
+    assert glued_words("Jul 13, 2026Societal ImpactsClaude’s values") == [
+        "2026",
+        "societal",
+        "impacts",
+        "claude",
+    ]
+    assert glued_words("OpenAI ships iPhone apps; KiYoung joins") == []
+    title = "Jul 13, 2026Societal ImpactsClaude’s values across models and languages"
+    item = RawArticle(
+        title=title,
+        body=title,
+        url="https://www.anthropic.com/research/claude-values-models-languages",
+        published_at=datetime(2026, 7, 13, tzinfo=UTC),
+        source_name="Anthropic Research",
+    )
+    core.ingester.ingest([Item("values", item)])
+    question = "When did Anthropic publish the study on Claude's values across models and languages?"
+    result = answer(core, question, "en")
+    assert result.found and "Jul 13, 2026" in result.text, result.text
