@@ -1161,9 +1161,13 @@ def _counted(core: Core, question: str) -> list[_Concept]:
     """The thing a "how many" question counts ("how many Nvidia chips" -> chips), or the
     measure a comparison asks by ("cuánto más rápido", "how much faster")."""
     match = _HOW_MANY.search(question)
-    counted = match and (match.group(1) or match.group(2))
+    if not match:
+        return []
+    counted = match.group(1) or match.group(2)
     if not counted or re.match(r"(veces|vez|times)\b", counted, re.I):
         return []  # "cuántas veces" / "how many times": how often, not a count of things
+    if match.group().lower().startswith("cu"):
+        counted = _spanish_noun(counted.split())
     return [c for c in _concepts(core, " " + counted) if not c.is_name]
 
 
@@ -1172,6 +1176,7 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     words of it. A share counts too when it is the asked-about name's ("15,8 % ... de
     Estados Unidos"), not another's (China's 17 % of downloads is not DeepSeek's)."""
     found = list(_COUNT_WORD.finditer(text))
+    sizes = any(s.startswith("paramet") for c in counted for s in c.stems)
     words = [m.group() for m in found]
     stems = [_terms(w) for w in words]
     # "Claude Opus 4.6" names a model (a title's "Funding 60 Projects" counts projects)
@@ -1187,6 +1192,8 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
         if amount[:1].isdigit():
             if re.search(r"[a-zA-Z]", amount) and not _SCALED.fullmatch(amount):
                 continue  # a name such as H100 ("3x", "24B" and "1.5M" are counts)
+            if sizes and re.fullmatch(r"[\d.,]+[BM]", amount):
+                return True  # a model's size: "Muse Glimmer 30B" counts its parameters
         elif not re.fullmatch(_NUMBER_WORD, amount, re.IGNORECASE):
             continue
         glued = amount.endswith("%")  # "30%", else "30 %" or no percentage
@@ -1204,6 +1211,23 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
 
 
 #: Words after a percentage that make it a change, not a share ("30% more", "un 20 % menos").
+_SCALE_WORDS = frozenset({"millones", "miles", "mil", "cientos"})
+
+
+def _spanish_noun(words: list[str]) -> str:
+    """The noun after "cuántos": Spanish puts it first and its verb next ("cuántos ingenieros
+    construyeron" counts engineers, not what was built), past a scale ("cuántos millones de
+    descargas": downloads), with a "de" noun that completes it ("fallos de seguridad")."""
+    at = next((i for i, w in enumerate(words) if not is_stopword(w)), len(words))
+
+    def word(i: int) -> str:
+        return fold(words[i]) if i < len(words) else ""
+
+    if word(at) in _SCALE_WORDS:
+        at += 2 if word(at + 1) == "de" else 1
+    return " ".join(words[at : at + (3 if word(at + 1) == "de" else 1)])
+
+
 _COMPARED = frozenset(
     "more less fewer faster cheaper higher lower better smaller larger mas menos mayor menor "
     "mejor peor".split()
@@ -1218,11 +1242,15 @@ _VERSION = re.compile(
     r"\b[A-Z][\w-]*[\s-](\d+(?:\.\d+)*)(?![\w.,]*\s*(?:%|millones|million|billion|mil\b))"
 )
 
+_DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w.])")
+
 
 def _versions(question: str) -> set[str]:
     """The version numbers of the names the question gives: a cited article must say them
     (an article on Mistral Small 3 does not answer for Mistral Small 4). Years are dates."""
     found = {m.group(1) for m in _VERSION.finditer(question)}
+    # "windsurf next 1.9.102": two dots make a version, unless they group thousands
+    found.update(v for v in _DOTTED.findall(question) if any(len(g) != 3 for g in v.split(".")[1:]))
     return _numbers(" ".join(v for v in found if not re.fullmatch(r"(19|20)\d\d", v)))
 
 

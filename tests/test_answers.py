@@ -247,6 +247,9 @@ def test_a_version_in_the_question_must_be_in_the_article() -> None:
     assert _versions("What does GPT-5.6 cost?") == {"56"}
     assert _versions("what did OpenAI announce in 2024?") == set()
     assert _versions("¿Cuánto recaudó xAI en la Serie B de 6.000 millones?") == set()
+    # two dots make a version even in lower case, unless they group thousands
+    assert _versions("which release is windsurf next 1.9.102 based on") == {"19102"}
+    assert _versions("¿tiene 10.000.000 de usuarios?") == set()
 
 
 def test_a_scaled_number_is_a_count(seeded_core: Core) -> None:
@@ -256,6 +259,22 @@ def test_a_scaled_number_is_a_count(seeded_core: Core) -> None:
     counted = _counted(seeded_core, "How many parameters does the model have?")
     assert _counts("a model with 24B parameters", counted, [])
     assert not _counts("H100 parameters were tuned", counted, [])
+
+
+def test_a_spanish_count_counts_the_noun_after_cuantos(seeded_core: Core) -> None:
+    """ "cuántos ingenieros construyeron…" counts engineers: "built … in six months" does not
+    answer it. A model's size ("a 30B model") counts its parameters."""
+    from bot.answers import _counted, _counts
+
+    engineers = _counted(seeded_core, "cuantos ingenieros construyeron el sistema de voz?")
+    built = "How we built a realtime system for responsive voice AI in six months"
+    assert not _counts(built, engineers, [])
+    assert _counts("Six engineers built it.", engineers, [])
+    bugs = _counted(seeded_core, "¿Cuántos fallos de seguridad le encontró Claude a Firefox?")
+    assert _counts("Claude discovered 22 Firefox vulnerabilities.", bugs, [])
+    size = _counted(seeded_core, "de cuantos parametros es muse glimmer")
+    assert _counts("Muse Glimmer is a 30B multimodal model.", size, [])
+    assert not _counts("Muse Glimmer runs on 30 GPUs.", size, [])
 
 
 def test_hyphenated_words_between_a_number_and_what_it_counts_are_one_word_each(
