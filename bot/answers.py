@@ -512,7 +512,10 @@ _NAMED_KIND = re.compile(
     r"compa[ñn][ií]as?|firms?|countr(?:y|ies)|pa[ií]s(?:es)?|cit(?:y|ies)|ciudad(?:es)?|"
     r"journals?|revistas?|publishers?|editorial(?:es)?|banks?|bancos?|startups?|labs?|"
     r"laboratorios?|clubs?|clubes|brands?|marcas?|teams?|equipos?|newspapers?|peri[oó]dicos?|"
-    r"organi[sz]ations?|organizaci[oó]n(?:es)?|institutions?|instituci[oó]n(?:es)?)\b",
+    r"organi[sz]ations?|organizaci[oó]n(?:es)?|institutions?|instituci[oó]n(?:es)?|"
+    r"agenc(?:y|ies)|agencias?|organismos?|regulators?|reguladore?s?|hospital(?:es|s)?|"
+    r"schools?|escuelas?|channels?|canal(?:es)?|networks?|cadenas?|leagues?|ligas?|"
+    r"airlines?|aerol[ií]neas?|museums?|museos?|stadiums?|estadios?)\b",
     re.IGNORECASE,
 )
 
@@ -657,6 +660,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             else set()
         )
     sentences = _sentences(articles, passages)
+    # words the text read writes in lower case: a sentence's capitalised first word among
+    # them is no name ("Señaló que…")
+    common = {w for s in sentences for w in re.findall(r"\w+", s.text) if w.islower()}
     named_by_use = _names_by_use(concepts, entities)
     wants_quantity = _wants_quantity(question)
     wants_person = bool(_WHO.search(_THE_WHO.sub(" ", question)))
@@ -681,7 +687,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     versions = _versions(question) | _series(question)
     numbered = _numbered_names(core, question)  # "evo 2": said together, not any "2"
     article_numbered: dict[int, set[int]] = {}
-    answers_it = _Evidence(core, question, lang, concepts, articles, wants_quantity, wants_person)
+    answers_it = _Evidence(
+        core, question, lang, concepts, articles, wants_quantity, wants_person, common
+    )
     amounts = answers_it.values
     article_numbers: dict[int, set[str]] = {}
     article_amounts: dict[int, list[float]] = {}
@@ -725,7 +733,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         {
             (s.article_id, s.index)
             for s in sentences
-            if s.article_id in eligible and _new_name(core, s.text, question)
+            if s.article_id in eligible and _new_name(core, s.text, question, common)
         }
         if wants_person or wants_thing
         else set()
@@ -860,27 +868,41 @@ def _dense_scores(
     return {pid: float(np.dot(v, qvec)) for pid, v in core.vectors.vectors_of(wanted).items()}
 
 
-def _new_name(core: Core, text: str, question: str) -> bool:
+def _new_name(core: Core, text: str, question: str, common: AbstractSet[str] = frozenset()) -> bool:
     """Whether ``text`` names someone or something the question does not: see ``_new_names``."""
-    return bool(_new_names(core, text, question))
+    return bool(_new_names(core, text, question, common))
 
 
-def _new_names(core: Core, text: str, question: str) -> list[int]:
+#: Where a sentence (or a quote joined from several) starts, so its first word is capitalised.
+_OPENING = re.compile(r"(?:^|[.:;!?…—]\s*|[\"'«“(¿¡]\s*)$")
+
+
+def _new_names(
+    core: Core, text: str, question: str, common: AbstractSet[str] = frozenset()
+) -> list[int]:
     """Where ``text`` names someone or something the question does not (offsets): "Héctor
     Socas", "Beyoncé", "OpenAI". A run of capitalised words is a name when the gazetteer
     knows it or at least half its words are no word the lexicon knows ("Time Inc" is a
     name, "Chief Product Officer" a title); none of its words may be the question's ("Mike
     Krieger joins" names no one new). A sentence's first word is held to the same test
-    ("SpaceX acquires xAI")."""
+    ("SpaceX acquires xAI"), and is no name when it stands alone and the text read writes it
+    in lower case elsewhere (``common``): "Señaló que…", "Modernizing defense"."""
     asked = {fold(w) for w in re.findall(r"\w+", question)}
+    units = {fold(w) for w in re.findall(r"\w[\w-]*", question)}
     known = core.searcher.expander.lexicon.expand
     found = []
     for match in _NAME_RUN.finditer(text):
+        if (
+            " " not in match.group()
+            and match.group().lower() in common
+            and _OPENING.search(text, 0, match.start())
+        ):
+            continue
         # Title Case runs on: "Groq Names Simon Edwards Chief Financial Officer". The
         # question's words split it; a lone word beside one of them is that name's own
         # ("Pelado Almeyda").
         run = [w for w in match.group().split() if not is_stopword(w)]
-        cuts = [i for i, w in enumerate(run) if fold(w) in asked]
+        cuts = [i for i, w in enumerate(run) if _asked_word(fold(w), asked, units)]
         for start, end in zip([-1, *cuts], [*cuts, len(run)], strict=True):
             words = run[start + 1 : end]
             if not words or (len(words) == 1 and len(words) < len(run)):
@@ -892,12 +914,27 @@ def _new_names(core: Core, text: str, question: str) -> list[int]:
     return found
 
 
+def _asked_word(word: str, asked: AbstractSet[str], units: AbstractSet[str]) -> bool:
+    """Whether a capitalised ``word`` (folded) is one the question says: "GPT-5" of
+    "gpt-5.2", "Claude" of "Claude's". The head of a hyphenated name is not ("Bespoke" of
+    "Bespoke-Minicheck" names "Bespoke Labs", its maker)."""
+    if word not in units and any(u.startswith(f"{word}-") for u in units):
+        return False
+    return set(re.findall(r"\w+", word)) <= asked
+
+
 #: How far (characters) the name that holds a role may sit from the role's word: "Simon
 #: Edwards Chief Financial Officer", "Julen Lopetegui es el nuevo DT del Real Madrid".
 _ROLE_REACH = 60
 
 
-def _holds_role(core: Core, text: str, question: str, role: list[_Concept]) -> bool:
+def _holds_role(
+    core: Core,
+    text: str,
+    question: str,
+    role: list[_Concept],
+    common: AbstractSet[str] = frozenset(),
+) -> bool:
     """Whether a new name sits beside the role asked for ("who is the new Chivas coach" is
     not answered by a name met earlier in a sentence that ends on the old coach's post)."""
     words = list(re.finditer(r"\w+", text))
@@ -906,7 +943,8 @@ def _holds_role(core: Core, text: str, question: str, role: list[_Concept]) -> b
         window = text[word.start() : words[min(i + 3, len(words) - 1)].end()]
         if all(c.matched_loosely(*_terms_and_prefixes(window)) for c in role):
             at.append(word.start())
-    return any(abs(n - r) <= _ROLE_REACH for n in _new_names(core, text, question) for r in at)
+    found = _new_names(core, text, question, common)
+    return any(abs(n - r) <= _ROLE_REACH for n in found for r in at)
 
 
 def _choose(scored: list[tuple[float, float, _Sentence]], articles: int) -> list[_Sentence]:
@@ -1033,8 +1071,10 @@ class _Evidence:
         articles: Mapping[int | None, Article],
         wants_quantity: bool,
         wants_person: bool,
+        common: AbstractSet[str] = frozenset(),
     ) -> None:
         self.core, self.question, self.articles = core, question, articles
+        self.common = common
         self.given = _numbers(question)
         # "its $750 million round": a figure the asker already has is no evidence, however
         # it is written ("los 1.700 millones de euros" is "1.7B€")
@@ -1069,14 +1109,14 @@ class _Evidence:
             return False
         if self.counted and not _counts(_without(s.text, set()), self.counted, self.names):
             return False
-        if self.role and not _holds_role(self.core, s.text, self.question, self.role):
+        if self.role and not _holds_role(self.core, s.text, self.question, self.role, self.common):
             return False
         if self.deed and not (
             self.deed[0].matched_loosely(*_terms_and_prefixes(s.text))
             or (self.deed[0].unlinked and self.articles[s.article_id].lang != self.lang)
         ):
             return False
-        return not self.person or _new_name(self.core, s.text, self.question)
+        return not self.person or _new_name(self.core, s.text, self.question, self.common)
 
 
 _WHO_IS = re.compile(

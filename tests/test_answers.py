@@ -226,6 +226,32 @@ def test_who_needs_a_name_the_question_does_not_give(seeded_core: Core) -> None:
     assert _new_name(seeded_core, "Beyoncé será Nala en el remake", "who plays Nala?")
 
 
+def test_a_name_the_question_gives_with_its_version_is_not_new(seeded_core: Core) -> None:
+    """ "GPT-5.2" of a question on gpt-5.2 names no one new; "Bespoke Labs" is new to a
+    question on "Bespoke-Minicheck", its product."""
+    from bot.answers import _new_name
+
+    gluon = "which university helped openai verify the gpt-5.2 gluon amplitude formula?"
+    assert not _new_name(seeded_core, "A preprint shows GPT-5.2 proposing a formula.", gluon)
+    maker = "¿Quién ha desarrollado Bespoke-Minicheck?"
+    text = "Bespoke-Minicheck is a new grounded factuality checking model developed by Bespoke Labs"
+    assert _new_name(seeded_core, text, maker)
+    assert not _new_name(seeded_core, "Bespoke-Minicheck is now available.", maker)
+
+
+def test_a_capitalised_first_word_written_in_lower_case_elsewhere_is_no_name(
+    seeded_core: Core,
+) -> None:
+    """ "Abundó que…" opens a sentence with a verb the text read writes in lower case."""
+    from bot.answers import _new_name
+
+    question = "which agency reported the number of marriages?"
+    text = "Abundó que se registraron miles de matrimonios."
+    assert _new_name(seeded_core, text, question)  # nothing says it is a common word
+    assert not _new_name(seeded_core, text, question, {"abundó", "que"})
+    assert _new_name(seeded_core, "Abundó el INEGI que…", question, {"abundó"})
+
+
 def test_a_comparison_is_answered_by_a_figure_of_what_it_compares(seeded_core: Core) -> None:
     """ "¿Cuánto más rápido…?" wants the speed-up, not the model's parameter count."""
     from bot.answers import _counted, _counts
