@@ -753,6 +753,6 @@ def test_words_a_scraped_title_runs_together_still_count(core: Core) -> None:
         source_name="Anthropic Research",
     )
     core.ingester.ingest([Item("values", item)])
-    question = "When did Anthropic publish the study on Claude's values across models and languages?"
+    question = "When did Anthropic publish the study on Claude's values across languages?"
     result = answer(core, question, "en")
     assert result.found and "Jul 13, 2026" in result.text, result.text
