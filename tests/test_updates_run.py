@@ -100,7 +100,7 @@ def test_a_story_that_grows_after_the_digest_gets_one_reply_in_its_thread(
             text = reply.params["text"]
             assert text.startswith("Update: Qwen passed 1 billion downloads (was 700 million)")
             assert "1 new source" in text
-            time.sleep(INTERVAL_MINUTES * 60 * 4)  # four more checks
+            time.sleep(INTERVAL_MINUTES * 60 * 2)  # two more checks
             assert replies() == [reply], "none after"
             assert len(_posts(fake)) == 2, "no new top-level post"
             bot.process.send_signal(signal.SIGTERM)
