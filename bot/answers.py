@@ -468,6 +468,7 @@ def _concepts(
             optional = after_wh and not is_name
             concepts.append(_Concept(stems, phrases, is_name, optional, unlinked, raw))
             own_of[id(concepts[-1])] = own_stems
+    _categories_beside_names(concepts)
     # A translation that is spelled as one of the question's names is that name, not the
     # word: "put" (meter: "met") is not said by "Meta".
     named = {w for c in concepts if c.is_name for w in c.stems.union(*c.phrases)}
@@ -475,6 +476,30 @@ def _concepts(
         if not c.is_name:
             c.stems -= named - own_of[id(c)]
     return concepts
+
+
+#: What a name is ("el modelo Nemotron 3 Ultra", "the Orpheus model", "la startup Surge"):
+#: said beside the name, the sentence that names it need not repeat it.
+_CATEGORIES = frozenset(
+    fold(w)
+    for w in (
+        "modelo modelos model models empresa company compañía startup app aplicación "
+        "herramienta tool plataforma platform laboratorio lab chatbot asistente assistant "
+        "agente agent servicio service producto product benchmark framework librería "
+        "biblioteca library api"
+    ).split()
+)
+
+
+def _categories_beside_names(concepts: list[_Concept]) -> None:
+    """Make a category word optional where the question puts it right beside a name, or
+    beside a word nothing translates (a name typed in lower case: "modelo nemotron")."""
+    for i, c in enumerate(concepts):
+        if c.is_name or fold(c.word) not in _CATEGORIES:
+            continue
+        beside = concepts[max(0, i - 1) : i] + concepts[i + 1 : i + 2]
+        if any(o.is_name or (o.unlinked and not o.optional) for o in beside):
+            c.optional = True
 
 
 _HOW_MUCH = re.compile(rf"\b({_HOW})\b", re.IGNORECASE)
@@ -900,12 +925,14 @@ def _new_names(
             continue
         # Title Case runs on: "Groq Names Simon Edwards Chief Financial Officer". The
         # question's words split it; a lone word beside one of them is that name's own
-        # ("Pelado Almeyda").
+        # ("Pelado Almeyda"), unless the gazetteer knows it ("NVIDIA Nemotron").
         run = [w for w in match.group().split() if not is_stopword(w)]
         cuts = [i for i, w in enumerate(run) if _asked_word(fold(w), asked, units)]
         for start, end in zip([-1, *cuts], [*cuts, len(run)], strict=True):
             words = run[start + 1 : end]
-            if not words or (len(words) == 1 and len(words) < len(run)):
+            if not words:
+                continue
+            if len(words) == 1 and len(words) < len(run) and not core.gazetteer.find(words[0]):
                 continue
             if core.gazetteer.find(" ".join(words)) or 2 * sum(not known(w) for w in words) >= len(
                 words

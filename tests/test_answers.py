@@ -239,6 +239,20 @@ def test_a_name_the_question_gives_with_its_version_is_not_new(seeded_core: Core
     assert not _new_name(seeded_core, "Bespoke-Minicheck is now available.", maker)
 
 
+def test_what_a_name_is_need_not_be_said_again(seeded_core: Core) -> None:
+    """ "¿de qué empresa es el modelo nemotron 3 ultra?": "NVIDIA Nemotron 3 Ultra is built
+    for…" answers it though it never says "model"; NVIDIA, known on its own, is new."""
+    from bot.answers import _concepts, _new_name
+
+    question = "¿de qué empresa es el modelo nemotron 3 ultra?"
+    by_word = {c.word: c for c in _concepts(seeded_core, question, lang="es")}
+    assert by_word["modelo"].optional and by_word["empresa"].optional
+    answer_text = "NVIDIA Nemotron 3 Ultra is built for high-throughput reasoning."
+    assert _new_name(seeded_core, answer_text, question)
+    plain = {c.word: c for c in _concepts(seeded_core, "¿qué modelo lanzó Mistral?", lang="es")}
+    assert not plain["lanzó"].optional
+
+
 def test_a_capitalised_first_word_written_in_lower_case_elsewhere_is_no_name(
     seeded_core: Core,
 ) -> None:
