@@ -1277,7 +1277,6 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     return False
 
 
-#: Words after a percentage that make it a change, not a share ("30% more", "un 20 % menos").
 _SCALE_WORDS = frozenset({"millones", "miles", "mil", "cientos"})
 
 
@@ -1295,6 +1294,7 @@ def _spanish_noun(words: list[str]) -> str:
     return " ".join(words[at : at + (3 if word(at + 1) == "de" else 1)])
 
 
+#: Words after a percentage that make it a change, not a share ("30% more", "un 20 % menos").
 _COMPARED = frozenset(
     "more less fewer faster cheaper higher lower better smaller larger mas menos mayor menor "
     "mejor peor".split()
