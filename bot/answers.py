@@ -830,7 +830,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
                 quote = _with_far(s, by_index, naming, says_count, says_kind) or s
             if answers_it(quote):
                 candidates.append((score, coverage, quote))
-    chosen = _distinct(_choose(candidates, len(ids)))
+    chosen = _distinct([_with_short_lede(s, by_index) for s in _choose(candidates, len(ids))])
     if not chosen:
         return _not_found(question, lang)
     names_es = spanish_names(core.settings.gazetteer_path)
@@ -1366,6 +1366,23 @@ def _without(text: str, numbers: set[str]) -> str:
     return _NUMBER.sub(
         lambda m: "" if re.sub(r"[.,]", "", m.group()) in numbers else m.group(), text
     )
+
+
+#: A first sentence this short is a byline or a venue line ("Wang et al. · ICLR · Spotlight").
+_SHORT_LEDE_WORDS = 12
+
+
+def _with_short_lede(s: _Sentence, by_index: Mapping[tuple[int, int], _Sentence]) -> _Sentence:
+    """A bare title quoted with its item's short first line: the title says what the item
+    is, the line often who wrote it, where it appeared or what it won."""
+    title, lede = by_index.get((s.article_id, -1)), by_index.get((s.article_id, 0))
+    if title is None or lede is None or s.text != title.text:
+        return s
+    if len(re.findall(r"\w+", lede.text)) > _SHORT_LEDE_WORDS or fold(lede.text) in fold(
+        title.text
+    ):
+        return s
+    return _Sentence(s.article_id, -1, f"{title.text} — {lede.text}", s.passage_id)
 
 
 def _distinct(chosen: list[_Sentence]) -> list[_Sentence]:

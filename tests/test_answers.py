@@ -770,3 +770,21 @@ def test_words_a_scraped_title_runs_together_still_count(core: Core) -> None:
     question = "When did Anthropic publish the study on Claude's values across languages?"
     result = answer(core, question, "en")
     assert result.found and "Jul 13, 2026" in result.text, result.text
+
+
+def test_a_bare_title_is_quoted_with_its_short_first_line() -> None:
+    """ "Differentiation and Specialization of Attention Heads…" says what the paper is;
+    "Wang et al. · ICLR · Spotlight" says who wrote it and where it appeared."""
+    from bot.answers import _Sentence, _with_short_lede
+
+    title = _Sentence(1, -1, "Differentiation and Specialization of Attention Heads", 10)
+    venue = _Sentence(1, 0, "Wang et al. · ICLR · Spotlight", 10)
+    long_lede = _Sentence(2, 0, "A paper " + "on heads " * 10, 11)
+    by_index = {(1, -1): title, (1, 0): venue, (2, -1): title, (2, 0): long_lede}
+    assert _with_short_lede(title, by_index).text.endswith("— Wang et al. · ICLR · Spotlight")
+    assert _with_short_lede(venue, by_index) is venue  # a body sentence stays as it is
+    other = _Sentence(2, -1, title.text, 11)
+    assert _with_short_lede(other, by_index) is other  # a long lede is quoted on its own
+    same = {(3, -1): _Sentence(3, -1, "Claude plays robotics", 12)}
+    same[(3, 0)] = _Sentence(3, 0, "Claude plays robotics", 12)
+    assert _with_short_lede(same[(3, -1)], same).text == "Claude plays robotics"
