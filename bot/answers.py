@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -912,8 +913,7 @@ def _new_names(
     Krieger joins" names no one new). A sentence's first word is held to the same test
     ("SpaceX acquires xAI"), and is no name when it stands alone and the text read writes it
     in lower case elsewhere (``common``): "Señaló que…", "Modernizing defense"."""
-    asked = {fold(w) for w in re.findall(r"\w+", question)}
-    units = {fold(w) for w in re.findall(r"\w[\w-]*", question)}
+    asked, units = _question_words(question)
     known = core.searcher.expander.lexicon.expand
     found = []
     for match in _NAME_RUN.finditer(text):
@@ -939,6 +939,16 @@ def _new_names(
             ):
                 found.append(match.start() + match.group().find(words[0]))
     return found
+
+
+@lru_cache(maxsize=64)
+def _question_words(question: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The question's words, and its words with their hyphens ("bespoke-minicheck"), folded:
+    read once per question, not once per sentence tested for a new name."""
+    return (
+        frozenset(fold(w) for w in re.findall(r"\w+", question)),
+        frozenset(fold(w) for w in re.findall(r"\w[\w-]*", question)),
+    )
 
 
 def _asked_word(word: str, asked: AbstractSet[str], units: AbstractSet[str]) -> bool:
@@ -1243,7 +1253,9 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     words of it. A share counts too when it is the asked-about name's ("15,8 % ... de
     Estados Unidos"), not another's (China's 17 % of downloads is not DeepSeek's)."""
     found = list(_COUNT_WORD.finditer(text))
-    sizes = any(s.startswith("paramet") for c in counted for s in c.stems)
+    sizes = any(
+        s.startswith(w) for c in counted for s in c.stems for w in _UNIT_WORDS["parameters"]
+    )
     words = [m.group() for m in found]
     stems = [_terms(w) for w in words]
     # "Claude Opus 4.6" names a model (a title's "Funding 60 Projects" counts projects)

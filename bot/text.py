@@ -333,6 +333,8 @@ _GLUE = re.compile(
 def glued_words(text: str) -> list[str]:
     """The words inside tokens that run several together (lowercased), for matching text
     against a question: "ImpactsClaude" also says "impacts" and "claude"."""
+    if not _GLUE.search(text):
+        return []  # most text: one scan, no token loop
     return [
         part.lower()
         for token in _TOKEN.findall(text)
