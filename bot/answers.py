@@ -72,8 +72,9 @@ _QUANTITY = re.compile(
     r"what (share|percentage|proportion|fraction|"
     r"price|valuation|size)|qu[eé] tama[ñn]o|porcentaje|proporci[oó]n|cuota|share|percentage|"
     r"qu[eé] parte|"
-    r"scor(?:e|ed|es)|puntuaci[oó]n|puntaje|"
-    r"precio|price|pricing|cost[oó]?|costs?|valuation|valoraci[oó]n|con qu[eé] frecuencia)\b",
+    r"scor(?:e|ed|es)|puntuaci[oó]n|puntaje|(?:[\w-]+ )count|"
+    r"precio|price|pricing|cost[oó]?|costs?|valuation|valoraci[oó]n|con qu[eé] frecuencia|"
+    r"salary|salario|sueldo)\b",
     re.IGNORECASE,
 )
 #: Words that make a question but say nothing about what it asks: never "content".
@@ -148,6 +149,11 @@ _NUMBER_WORD = (
     r"trillions?|dozens?)"
 )
 _HAS_NUMBER = re.compile(rf"\d|\b{_NUMBER_WORD}\b", re.IGNORECASE)
+#: "dozens of hosts", "millones de usuarios": an order of magnitude, not the figure asked for
+_VAGUE = re.compile(
+    r"dozens|hundreds|thousands|millions|billions|trillions|docenas|cientos|millones|billones",
+    re.IGNORECASE,
+)
 #: A number the source redacted, with the scale words that hang on it: some corpora mask
 #: every digit (FakeNewsCorpusSpanish writes "*NUMBER* millones de dólares"). It answers no
 #: "how much": the figure is not there to give.
@@ -155,6 +161,7 @@ _REDACTED = re.compile(
     r"\*NUMBER\*(?:[\s.,]*(?:mil|mill[oó]n|millones|bill[oó]n|billones)\b)*", re.IGNORECASE
 )
 
+_VALUATION_ASKED = re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?)\b", re.I)
 #: Kinds of figure a question can ask for, and what evidence of that kind looks like. A
 #: "what percentage" question is not answered by a download count from the same article.
 _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
@@ -164,7 +171,8 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     (
         re.compile(
-            r"\b(dinero|money|d[oó]lares|dollars|euros|valuation|valoraci[oó]n|"
+            r"\b(dinero|money|d[oó]lares|dollars|euros|valuation|valoraci[oó]n|salary|salaries|"
+            r"salario|sueldo|"
             r"how much (\w+ ){0,3}(did|does|do|has|have|is|was|will)\b.*\b(raise|pay|spend|"
             r"invest|donate|worth|charge)|how much (funding|money|capital|cash|investment)\b|"
             r"cu[aá]nta (financiaci[oó]n|inversi[oó]n)\b|cu[aá]nt[oa] (plata|lana|pasta|dinero)|"
@@ -173,13 +181,16 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"cu[aá]nto (vale|valen|val[ií]a|val[ií]an|vali[oó])\b|"
             r"cu[aá]nto (l[eo]s? |nos |me |te )?"
             r"(dinero|pag|invirti|invertir|recaud|levant|don|cobr|gan[aó]\w*\b)|"
-            r"how much (do|does|did) \w+( \w+)? (earn|make)\b)",
+            r"how much (do|does|did) \w+( \w+)? (earn|make)\b|"
+            r"(how much|cu[aá]nto)\b.{0,40}\b(plan|plans|subscriptions?|tiers?|seats?|"
+            r"memberships?|suscripci[oó]n|licencias?|licen[cs]es?)\b)",
             re.I,
         ),
         re.compile(
             rf"[$€£¥]\s?\d|(\d[\d.,]*|\b{_NUMBER_WORD})\s?(bn|b|m|k|mn|mil millones|millones|"
             r"million|billion)?"
-            r"\s?(de\s)?([$€£¥]|(US\$|USD|EUR|d[oó]lares|dollars|euros|yuan(es)?|libras|pounds)\b)",
+            r"\s?(de\s)?([$€£¥]|(US\$|USD|EUR|d[oó]lares|dollars|euros|yuan(es)?|libras|pounds|"
+            r"pesos)\b)",
             re.I,
         ),
     ),
@@ -188,8 +199,12 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"\d"),
     ),
     (  # "what was X valued at": a valuation, not the round that set it ("Core Values")
-        re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?)\b", re.I),
+        _VALUATION_ASKED,
         re.compile(r"\b(valuations?|valued|valoraci[oó]n\w*|valorad\w*|valora|worth)\b", re.I),
+    ),
+    (  # "how much per month": a monthly price, not a per-token one
+        re.compile(r"\b(per month|a month|monthly|al mes|por mes|mensual(es|mente)?)\b", re.I),
+        re.compile(r"/\s?mo(nth)?\b|\b(months?|monthly|al mes|por mes|mensual\w*)\b", re.I),
     ),
     (  # "how old is X": an age, not any number the article gives
         re.compile(r"\b(how old|what age|qu[eé] edad|cu[aá]ntos a[ñn]os tienen?)\b", re.I),
@@ -225,7 +240,7 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
 _PRICE_ASKED: tuple[re.Pattern[str], re.Pattern[str]] = (
     re.compile(
         r"\b(pa(y|ys|id)|pag(ar|a|an|ó|o|aron|ado|ará)|cost(ó|o|s|ar)?|cuestan?|prices?|pricing|"
-        r"precios?|charges?|cobr(a|an|ar|ó|ará))\b",
+        r"precios?|charges?|cobr(a|an|ar|ó|ará))\b(?!-)",
         re.I,
     ),
     re.compile(
@@ -524,7 +539,12 @@ def _asks_for_a_thing(question: str) -> bool:
     regulator", "qué empresas"), not a figure's kind ("what price", "qué porcentaje")."""
     for match in _KIND.finditer(question):
         word = match.group(1)
-        if is_stopword(word) or fold(word) in _QUESTION_WORDS or _QUANTITY.search(word):
+        if (
+            is_stopword(word)
+            or fold(word) in _QUESTION_WORDS
+            or _QUANTITY.search(word)
+            or _QUANTITY.match(question, match.start(1))  # "what's the parameter count"
+        ):
             continue
         return True
     return False
@@ -1124,6 +1144,8 @@ class _Evidence:
         for f in given:
             rest = rest.replace(f.text, " ")
         self.asked = [evidence for kind, evidence in _ASKED if kind.search(rest)]
+        # "how much did X raise": the round's amount, not the valuation it was raised at
+        self.valuation_asked = bool(_VALUATION_ASKED.search(rest))
         if _PRICE_ASKED[0].search(rest) and (wants_quantity or not _asks_for_a_thing(rest)):
             self.asked.append(_PRICE_ASKED[1])
         self.names = [c for c in concepts if c.is_name]
@@ -1133,15 +1155,32 @@ class _Evidence:
         self.lang = lang
         # "who", or "which universities": a quote that names someone or something new
         self.person = not wants_quantity and (wants_person or bool(_NAMED_KIND.search(question)))
+        self.quantity = wants_quantity or bool(self.asked)
+        self.given_words = {
+            fold(w) for w in re.findall(rf"\b{_NUMBER_WORD}\b", question, re.IGNORECASE)
+        }
 
     def _figures_text(self, s: _Sentence) -> str:
         text = _without(s.text, self.given)
         for f in extract_figures(text, self.articles[s.article_id].lang, self.core.gazetteer):
-            if any(abs(f.value - v) <= 0.01 * abs(v) for v in self.values):
+            if any(abs(f.value - v) <= 0.01 * abs(v) for v in self.values) or (
+                not self.valuation_asked and _is_valuation(text, f.text)
+            ):
                 text = text.replace(f.text, " ")
         return text
 
+    def _gives_number(self, text: str) -> bool:
+        """Whether ``text`` has a number the question does not give ("those two settings")."""
+        rest = _without(text, self.given)
+        return any(
+            m.group()[:1].isdigit()
+            or not (fold(m.group()) in self.given_words or _VAGUE.fullmatch(m.group()))
+            for m in _HAS_NUMBER.finditer(rest)
+        )
+
     def __call__(self, s: _Sentence) -> bool:
+        if self.quantity and not self._gives_number(s.text):
+            return False  # a figure is asked for: the quote must give one
         if self.asked and not all(e.search(self._figures_text(s)) for e in self.asked):
             return False
         if self.counted and not _counts(_without(s.text, set()), self.counted, self.names):
@@ -1154,6 +1193,23 @@ class _Evidence:
         ):
             return False
         return not self.person or _new_name(self.core, s.text, self.question, self.common)
+
+
+_VALUATION_BEFORE = re.compile(
+    r"(?:valued at|valuation of|valoraci[oó]n de|valorad[ao]s? en|vale)\s*$", re.IGNORECASE
+)
+_VALUATION_AFTER = re.compile(
+    r"^\s*(?:(?:post|pre)[- ]money\s+)?(?:valuation|valoraci[oó]n)", re.IGNORECASE
+)
+
+
+def _is_valuation(text: str, figure: str) -> bool:
+    """Whether ``figure`` in ``text`` is a company's valuation ("at $61.5B post-money
+    valuation", "valorada en 6.000 millones"), not an amount raised or paid."""
+    at = text.find(figure)
+    return at >= 0 and bool(
+        _VALUATION_BEFORE.search(text[:at]) or _VALUATION_AFTER.match(text[at + len(figure) :])
+    )
 
 
 _WHO_IS = re.compile(
@@ -1229,7 +1285,7 @@ def _terms_and_prefixes(text: str) -> tuple[set[str], set[str]]:
 
 _HOW_MANY = re.compile(
     r"\b(?:how many|cu[aá]nt[oa]s|(?:how much|cu[aá]nt[oa]) (?:more|less|m[aá]s|menos))\s+"
-    r"((?:[\w-]+\s+){0,2}[\w-]+)|\bhow much (\w+er)\b",
+    r"((?:[\w-]+\s+){0,2}[\w-]+)|\bhow much (\w+er)\b|\b([\w-]+)\s+count\b",
     re.I,
 )
 
@@ -1240,7 +1296,7 @@ def _counted(core: Core, question: str) -> list[_Concept]:
     match = _HOW_MANY.search(question)
     if not match:
         return []
-    counted = match.group(1) or match.group(2)
+    counted = match.group(1) or match.group(2) or match.group(3)
     if not counted or re.match(r"(veces|vez|times)\b", counted, re.I):
         return []  # "cuántas veces" / "how many times": how often, not a count of things
     if match.group().lower().startswith("cu"):

@@ -788,3 +788,41 @@ def test_a_bare_title_is_quoted_with_its_short_first_line() -> None:
     same = {(3, -1): _Sentence(3, -1, "Claude plays robotics", 12)}
     same[(3, 0)] = _Sentence(3, 0, "Claude plays robotics", 12)
     assert _with_short_lede(same[(3, -1)], same).text == "Claude plays robotics"
+
+
+def test_a_figure_asked_for_needs_a_figure_of_that_kind_in_the_quote(seeded_core: Core) -> None:
+    """A title with no number, a number the question gives, an order of magnitude, a
+    valuation for a round's amount, or a per-token price for a monthly one answer nothing."""
+    from bot.answers import _Evidence, _Sentence, _wants_quantity
+    from bot.models import Article
+
+    article: dict[int | None, Article] = {
+        1: Article(title="t", body="", lang="en", content_hash="h")
+    }
+
+    def answers(question: str, quote: str) -> bool:
+        quantity = _wants_quantity(question)
+        evidence = _Evidence(seeded_core, question, "en", [], article, quantity, False)
+        return evidence(_Sentence(1, 0, quote, 1))
+
+    assert not answers("how many tokens per second does gemma 4 do?", "Faster Gemma 4 on MLX")
+    assert not answers("what score did it get after those two settings?", "two settings tripled")
+    assert answers("what score did it get after those two settings?", "It scored 41 points.")
+    assert not answers("how many hosts were on the ranges?", "networks with dozens of hosts")
+    assert answers("how many hosts were on the ranges?", "networks with 48 hosts")
+    assert _wants_quantity("what's the parameter count of Tiny Aya?")
+    assert not answers("what's the parameter count of Tiny Aya?", "Tiny Aya covers 70 languages")
+    assert answers(
+        "what's the parameter count of Tiny Aya?", "Tiny Aya has 3.35 billion parameters"
+    )
+    raised = "how much money did Anthropic raise in the Series E round?"
+    assert not answers(raised, "Anthropic raises Series E at $61.5B post-money valuation")
+    assert answers(raised, "Anthropic raises $3.5 billion at $61.5B post-money valuation")
+    assert answers("what is Anthropic valued at?", "Series E at $61.5B post-money valuation")
+    monthly = "how much per month is the Max plan?"
+    assert not answers(monthly, "extra usage is offered at 0.50 USD per 1M input tokens")
+    assert not answers(monthly, "Max now comes with 25 prompt credits per month")
+    assert answers(monthly, "The Max plan costs $200/month")
+    assert not answers(
+        "what's tino cuellar's salary?", "Cuéllar joins as Chief Global Affairs Officer"
+    )
