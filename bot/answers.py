@@ -209,8 +209,10 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (  # "how old is X": an age, not any number the article gives
         re.compile(r"\b(how old|what age|qu[eé] edad|cu[aá]ntos a[ñn]os tienen?)\b", re.I),
         re.compile(
-            r"(\d+|\*NUMBER\*)[- ]years?[- ]old|\baged? (of )?\d|"
-            r"\b(de|con|tiene|tienen|cumpli\w*) (\d+|\*NUMBER\*) a[ñn]os\b|\bedad\b",
+            rf"(\d+|\*NUMBER\*|\b{_NUMBER_WORD})[- ]years?[- ]old|\baged? (of )?\d|"
+            rf"(?<!dentro )\b(de|con|tiene|tienen|cumpli\w*) (\d+|\*NUMBER\*|{_NUMBER_WORD}) "
+            r"a[ñn]os\b|"
+            r"\bedad\b",
             re.I,
         ),
     ),
@@ -408,6 +410,23 @@ _MONTHS = {
     )
     for name in names.split()
 }
+
+
+#: "when", "¿para qué fecha?": the answer is a date, which the quote should say
+_ASKS_DATE = re.compile(
+    r"\b(when|cu[aá]ndo|what date|qu[eé] fecha|what day|qu[eé] d[ií]a|what month|which month|"
+    r"qu[eé] mes|en qu[eé] a[ñn]o|what year|which year)\b",
+    re.IGNORECASE,
+)
+#: A sentence that says when: a month (written out), a year, a weekday or a relative date.
+_DATED = re.compile(
+    r"\b(?:"
+    + "|".join(sorted({m for m in _MONTHS if len(m) > 3}, key=len, reverse=True))
+    + r"|(?:19|20)\d\d|lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo|monday|"
+    r"tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|ma[ñn]ana|next (?:week|month|"
+    r"year)|(?:la |el )?pr[oó]xim[oa] (?:semana|mes|a[ñn]o))\b",
+    re.IGNORECASE,
+)
 
 
 def _when(question: str) -> tuple[_When | None, set[str]]:
@@ -661,8 +680,13 @@ def _host(url: str | None) -> str:
     return parts[0] if parts else ""
 
 
+#: A word written with a hyphen is also the word without it: "WI-FI" is "wifi".
+_HYPHENATED = re.compile(r"\b[^\W\d_]+(?:-[^\W\d_]+)+\b")
+
+
 def _terms(text: str) -> set[str]:
-    words = tokens(text) + glued_words(text)
+    joined = [m.group().replace("-", "").lower() for m in _HYPHENATED.finditer(text)]
+    words = tokens(text) + glued_words(text) + joined
     return set(stem_tokens(words, "es")) | set(stem_tokens(words, "en"))
 
 
@@ -720,7 +744,12 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     dense = _dense_scores(core, question, articles, passages)
 
     names = [c for c in concepts if c.is_name]
-    content = [c for c in concepts if not c.is_name] or names
+    # What the asker gives to pick the event must be in the cited article: the version of a
+    # name ("Mistral Small 4"), the round ("la serie B"), an amount ("its $750M round").
+    versions = _versions(question) | _series(question)
+    content = [c for c in concepts if not c.is_name]
+    if all(c.optional for c in content) and (versions or not content):
+        content += names  # "¿cómo se llama la release 1.12 de Dagster?": the name is asked
     if not content:
         return _not_found(question, lang)
     source_terms: dict[int, set[str]] = {
@@ -728,9 +757,6 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     }  # a company's own feed rarely names the company: its source does
     article_terms = {aid: set(terms) for aid, terms in source_terms.items()}
     article_words: dict[int, set[str]] = {}
-    # What the asker gives to pick the event must be in the cited article: the version of a
-    # name ("Mistral Small 4"), the round ("la serie B"), an amount ("its $750M round").
-    versions = _versions(question) | _series(question)
     numbered = _numbered_names(core, question)  # "evo 2": said together, not any "2"
     article_numbered: dict[int, set[int]] = {}
     answers_it = _Evidence(
@@ -784,6 +810,12 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         if wants_person or wants_thing
         else set()
     )
+    wants_date = bool(_ASKS_DATE.search(question)) and not (wants_person or wants_thing)
+    dated = (
+        {(s.article_id, s.index) for s in sentences if _DATED.search(_without(s.text, given))}
+        if wants_date
+        else set()
+    )
     scored: list[tuple[float, float, _Sentence]] = []
     says_kind: set[tuple[int, int]] = set()
     says_count: dict[tuple[int, int], int] = {}  # how many of the question's concepts each says
@@ -827,6 +859,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             score += ANSWER_KIND_BONUS  # "who", "which company": the sentence that names one
             if (s.article_id, s.index) in says_kind:
                 score += ANSWER_KIND_BONUS  # "…otros países: Singapur, Malasia…" names them
+        if (s.article_id, s.index) in dated:
+            score += ANSWER_KIND_BONUS  # "when": the sentence that says a date
         scored.append((score, coverage, s))
     scored.sort(key=lambda x: x[0], reverse=True)
 
@@ -836,6 +870,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     holding = with_number if wants_quantity else set()
     if (wants_person or wants_thing) and not wants_quantity:
         holding = naming
+    elif wants_date and not wants_quantity:
+        holding = dated
     by_index = {(s.article_id, s.index): s for s in sentences}
     candidates = []
     for score, coverage, s in scored:
@@ -1378,12 +1414,15 @@ _VERSION = re.compile(
 )
 
 _DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w.])")
+#: "la release 1.12", "version 2.3", "v4": a number a versioning word announces
+_RELEASE = re.compile(r"\b(?:versi[oó]n|release|v)\s?(\d+(?:\.\d+)*)(?![\w.])", re.IGNORECASE)
 
 
 def _versions(question: str) -> set[str]:
     """The version numbers of the names the question gives: a cited article must say them
     (an article on Mistral Small 3 does not answer for Mistral Small 4). Years are dates."""
     found = {m.group(1) for m in _VERSION.finditer(question)}
+    found.update(_RELEASE.findall(question))
     # "windsurf next 1.9.102": two dots make a version, unless they group thousands
     found.update(v for v in _DOTTED.findall(question) if any(len(g) != 3 for g in v.split(".")[1:]))
     return _numbers(" ".join(v for v in found if not re.fullmatch(r"(19|20)\d\d", v)))

@@ -826,3 +826,22 @@ def test_a_figure_asked_for_needs_a_figure_of_that_kind_in_the_quote(seeded_core
     assert not answers(
         "what's tino cuellar's salary?", "Cuéllar joins as Chief Global Affairs Officer"
     )
+
+
+def test_hyphens_release_numbers_ages_in_words_and_dates() -> None:
+    """ "wifi" is said by "WI-FI"; "la release 1.12" must be the article's; "un niño de ocho
+    años" gives an age, "dentro de dos años" does not; "when" is answered by a date."""
+    from bot.answers import _ASKED, _ASKS_DATE, _DATED, _terms, _versions
+
+    assert "wifi" in _terms("EL METRO TENDRÁ WI-FI GRATUITO")
+    assert _versions("¿cómo se llama la release 1.12 de dagster?") == {"112"}
+    assert _versions("what changed in v4 of the API?") == {"4"}
+
+    def age(quote: str) -> bool:
+        return all(e.search(quote) for kind, e in _ASKED if kind.search("how old is Laurent?"))
+
+    assert age("Laurent Simons es un niño de ocho años nacido en Brujas")
+    assert not age("la justa veraniega de dentro de dos años")
+    assert _ASKS_DATE.search("¿para qué fecha llega el soporte?")
+    assert _DATED.search("tendrán Wi-Fi gratuito, a partir de agosto próximo")
+    assert not _DATED.search("Tres líneas del metro tendrán Wi-Fi gratuito")
