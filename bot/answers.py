@@ -955,6 +955,9 @@ def _new_name(core: Core, text: str, question: str, common: AbstractSet[str] = f
     return bool(_new_names(core, text, question, common))
 
 
+#: A capitalised word with a verb's or an adverb's ending opens a sentence, it names no one:
+#: "Connecting the digital and physical worlds…", "Buscando…", "Finalmente…".
+_INFLECTED = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+(?:ing|ed|ly|ando|iendo|mente)")
 #: Where a sentence (or a quote joined from several) starts, so its first word is capitalised.
 _OPENING = re.compile(r"(?:^|[.:;!?…—]\s*|[\"'«“(¿¡]\s*)$")
 
@@ -975,8 +978,9 @@ def _new_names(
     for match in _NAME_RUN.finditer(text):
         if (
             " " not in match.group()
-            and match.group().lower() in common
+            and (match.group().lower() in common or _INFLECTED.fullmatch(match.group()))
             and _OPENING.search(text, 0, match.start())
+            and not core.gazetteer.find(match.group())
         ):
             continue
         # Title Case runs on: "Groq Names Simon Edwards Chief Financial Officer". The

@@ -845,3 +845,15 @@ def test_hyphens_release_numbers_ages_in_words_and_dates() -> None:
     assert _ASKS_DATE.search("¿para qué fecha llega el soporte?")
     assert _DATED.search("tendrán Wi-Fi gratuito, a partir de agosto próximo")
     assert not _DATED.search("Tres líneas del metro tendrán Wi-Fi gratuito")
+
+
+def test_an_opening_verb_or_adverb_names_no_one(seeded_core: Core) -> None:
+    """ "Connecting the digital and physical worlds…" is no name for "what was xAI's first
+    multimodal model?"; the title "Grok-1.5 Vision Preview" is."""
+    from bot.answers import _new_name
+
+    question = "what was xai's first multimodal model?"
+    opening = "Connecting the digital and physical worlds with our first multimodal model."
+    assert not _new_name(seeded_core, opening, question)
+    assert _new_name(seeded_core, "Grok-1.5 Vision Preview", question)
+    assert not _new_name(seeded_core, "Finalmente el modelo llegó.", "¿qué modelo llegó?")
