@@ -124,6 +124,7 @@ _FAMILIES = (
     ("connect", "integrate"),
     ("launch", "announcement", "publish", "add", "supports"),
     ("release", "liberar", "salir"),  # "liberó los pesos", "¿cuándo salió GPT-5?"
+    ("said", "claim"),  # "who claimed that…": "…, afirmó Polevnsky"
 )
 _UNIT_WORDS = {  # question words that name a figure's unit
     "downloads": {"download", "descarg"},
@@ -1183,10 +1184,16 @@ class _Evidence:
         rest = question
         for f in given:
             rest = rest.replace(f.text, " ")
-        self.asked = [evidence for kind, evidence in _ASKED if kind.search(rest)]
+        # "who claimed Anaya is under a money laundering probe?" asks for no sum
+        asks_figure = wants_quantity or not wants_person
+        self.asked = [e for kind, e in _ASKED if asks_figure and kind.search(rest)]
         # "how much did X raise": the round's amount, not the valuation it was raised at
         self.valuation_asked = bool(_VALUATION_ASKED.search(rest))
-        if _PRICE_ASKED[0].search(rest) and (wants_quantity or not _asks_for_a_thing(rest)):
+        if (
+            asks_figure
+            and _PRICE_ASKED[0].search(rest)
+            and (wants_quantity or not _asks_for_a_thing(rest))
+        ):
             self.asked.append(_PRICE_ASKED[1])
         self.names = [c for c in concepts if c.is_name]
         self.counted = _counted(core, question)
@@ -1230,6 +1237,7 @@ class _Evidence:
         if self.deed and not (
             self.deed[0].matched_loosely(*_terms_and_prefixes(s.text))
             or (self.deed[0].unlinked and self.articles[s.article_id].lang != self.lang)
+            or (_writes(self.deed[0]) and bool(_BYLINE.search(s.text)))
         ):
             return False
         return not self.person or _new_name(self.core, s.text, self.question, self.common)
@@ -1298,6 +1306,21 @@ _ADVERB = re.compile(
     r"tambi[eé]n|reci[eé]n|luego|a[uú]n|todav[ií]a",
     re.IGNORECASE,
 )
+
+
+#: A paper's byline, as a title is quoted with it: "… — Hitchcock and Hoogland", "… — Wang
+#: et al. · ICLR", "by Jane Doe".
+_NAME_WORD = r"[A-ZÁÉÍÓÚÑ][\w'’.-]+"
+_BYLINE = re.compile(
+    rf"(?:—\s*|\bby\s+|\bpor\s+){_NAME_WORD}(?:\s{_NAME_WORD})*"
+    rf"(?:\s+et al\b|(?:,\s*{_NAME_WORD}(?:\s{_NAME_WORD})*)*,?\s+(?:and|y|&)\s+{_NAME_WORD})"
+    rf"|\bby\s+{_NAME_WORD}\s{_NAME_WORD}"
+)
+
+
+def _writes(deed: _Concept) -> bool:
+    """Whether the deed asked about is writing ("who wrote the paper", "¿quién escribió…?")."""
+    return any(s.startswith(("writ", "wrot", "author", "escrib", "autor")) for s in deed.stems)
 
 
 def _deed(question: str, concepts: list[_Concept]) -> list[_Concept]:

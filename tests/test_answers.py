@@ -857,3 +857,16 @@ def test_an_opening_verb_or_adverb_names_no_one(seeded_core: Core) -> None:
     assert not _new_name(seeded_core, opening, question)
     assert _new_name(seeded_core, "Grok-1.5 Vision Preview", question)
     assert not _new_name(seeded_core, "Finalmente el modelo llegó.", "¿qué modelo llegó?")
+
+
+def test_who_asks_no_sum_and_a_byline_says_who_wrote(seeded_core: Core) -> None:
+    """ "who claimed … a money laundering probe?" asks for a person, not a sum; "who wrote
+    the paper" is answered by the title's byline ("— Hitchcock and Hoogland")."""
+    from bot.answers import _BYLINE, _Evidence
+
+    probe = "who claimed that Anaya can't enter the US because of a money laundering probe?"
+    assert not _Evidence(seeded_core, probe, "en", [], {}, False, True).asked
+    assert _Evidence(seeded_core, "how much money did they raise?", "en", [], {}, True, False).asked
+    assert _BYLINE.search("From Global to Local — Hitchcock and Hoogland")
+    assert _BYLINE.search("Differentiation of Attention Heads — Wang et al. · ICLR")
+    assert not _BYLINE.search("Introducing Mistral AI Studio. — The Production AI Platform.")
