@@ -162,6 +162,12 @@ _REDACTED = re.compile(
     r"\*NUMBER\*(?:[\s.,]*(?:mil|mill[oó]n|millones|bill[oó]n|billones)\b)*", re.IGNORECASE
 )
 
+_VERSION_ASKED = re.compile(rf"{_WHICH}(?:versi[oó]n(?:es)?|release)\b", re.I)
+#: "1.37", "v4", "versión 3", "K2-0905", ".NET 8", "2026-07-28" (not the "2" of "multi2vec")
+_VERSION_NUMBER = re.compile(
+    r"(?<![\w.])\d+\.\d+|\b(?:versi[oó]n|release|v)\s?\d+|\b[^\W\d_]\w*[-‐‑]\d+|\b[A-Z]\w*\s\d+\b|\b\d{4}-\d\d-\d\d\b",
+    re.I,
+)
 _VALUATION_ASKED = re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?)\b", re.I)
 #: Kinds of figure a question can ask for, and what evidence of that kind looks like. A
 #: "what percentage" question is not answered by a download count from the same article.
@@ -195,9 +201,9 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
-    (  # "which version": a number, not the announcement that names none
-        re.compile(rf"{_WHICH}versi[oó]n(?:es)?\b", re.I),
-        re.compile(r"\d"),
+    (  # "which version": a version number, not the announcement that names none
+        _VERSION_ASKED,
+        _VERSION_NUMBER,
     ),
     (  # "what was X valued at": a valuation, not the round that set it ("Core Values")
         _VALUATION_ASKED,
@@ -869,7 +875,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # name asked for) must answer the question before it can be chosen: the best sentence
     # that does, not the best two of an article that do not.
     holding = with_number if wants_quantity else set()
-    if (wants_person or wants_thing) and not wants_quantity:
+    if _VERSION_ASKED.search(question):  # "which version…": the line that gives the number
+        holding = {(s.article_id, s.index) for s in sentences if _VERSION_NUMBER.search(s.text)}
+    elif (wants_person or wants_thing) and not wants_quantity:
         holding = naming
     elif wants_date and not wants_quantity:
         holding = dated

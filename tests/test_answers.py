@@ -870,3 +870,14 @@ def test_who_asks_no_sum_and_a_byline_says_who_wrote(seeded_core: Core) -> None:
     assert _BYLINE.search("From Global to Local — Hitchcock and Hoogland")
     assert _BYLINE.search("Differentiation of Attention Heads — Wang et al. · ICLR")
     assert not _BYLINE.search("Introducing Mistral AI Studio. — The Production AI Platform.")
+
+
+def test_which_version_is_answered_by_a_version_number() -> None:
+    """ "¿en qué versión…?" wants "Weaviate 1.37", "Kimi K2‑0905" or "2026-07-28", not the
+    "2" inside "multi2vec"."""
+    from bot.answers import _VERSION_ASKED, _VERSION_NUMBER
+
+    assert _VERSION_ASKED.search("en que version de weaviate metieron el servidor MCP?")
+    for text in ("Weaviate 1.37 Release", "Introducing Kimi K2‑0905", "spec 2026-07-28", "v4"):
+        assert _VERSION_NUMBER.search(text), text
+    assert not _VERSION_NUMBER.search("Gemini audio support for multi2vec-google")
