@@ -165,7 +165,8 @@ _REDACTED = re.compile(
 _VERSION_ASKED = re.compile(rf"{_WHICH}(?:versi[oó]n(?:es)?|release)\b", re.I)
 #: "1.37", "v4", "versión 3", "K2-0905", ".NET 8", "2026-07-28" (not the "2" of "multi2vec")
 _VERSION_NUMBER = re.compile(
-    r"(?<![\w.])\d+\.\d+|\b(?:versi[oó]n|release|v)\s?\d+|\b[^\W\d_]\w*[-‐‑]\d+|\b[A-Z]\w*\s\d+\b|\b\d{4}-\d\d-\d\d\b",
+    r"(?<![\w.])\d+\.\d+|\b(?:versi[oó]n|release|v)\s?\d+|\b[^\W\d_]\w*[-‐‑]\d+|"
+    r"\b[A-Z]\w*\s\d+\b|\b\d{4}-\d\d-\d\d\b",
     re.I,
 )
 _VALUATION_ASKED = re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?)\b", re.I)
@@ -964,7 +965,7 @@ def _new_name(core: Core, text: str, question: str, common: AbstractSet[str] = f
     return bool(_new_names(core, text, question, common))
 
 
-#: A capitalised word with a verb's or an adverb's ending opens a sentence, it names no one:
+#: A capitalised word with a verb's or an adverb's ending that opens a sentence names no one:
 #: "Connecting the digital and physical worlds…", "Buscando…", "Finalmente…".
 _INFLECTED = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+(?:ing|ed|ly|ando|iendo|mente)")
 #: Where a sentence (or a quote joined from several) starts, so its first word is capitalised.
