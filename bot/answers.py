@@ -162,13 +162,17 @@ _REDACTED = re.compile(
     r"\*NUMBER\*(?:[\s.,]*(?:mil|mill[oó]n|millones|bill[oó]n|billones)\b)*", re.IGNORECASE
 )
 
+#: The words that announce a version number: "versión 3", "release 1.12", "v4"
+_VERSION_WORD = r"\b(?:versi[oó]n|release|v)\s?"
 _VERSION_ASKED = re.compile(rf"{_WHICH}(?:versi[oó]n(?:es)?|release)\b", re.I)
 #: "1.37", "v4", "versión 3", "K2-0905", ".NET 8", "2026-07-28" (not the "2" of "multi2vec")
 _VERSION_NUMBER = re.compile(
-    r"(?<![\w.])\d+\.\d+|\b(?:versi[oó]n|release|v)\s?\d+|\b[^\W\d_]\w*[-‐‑]\d+|"
+    rf"(?<![\w.])\d+\.\d+|{_VERSION_WORD}\d+|\b[^\W\d_]\w*[-‐‑]\d+|"
     r"\b[A-Z]\w*\s\d+\b|\b\d{4}-\d\d-\d\d\b",
     re.I,
 )
+#: "la release 1.12", "version 2.3", "v4" in a question: a number the cited article must say
+_RELEASE = re.compile(rf"{_VERSION_WORD}(\d+(?:\.\d+)*)(?![\w.])", re.IGNORECASE)
 _VALUATION_ASKED = re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?)\b", re.I)
 #: Kinds of figure a question can ask for, and what evidence of that kind looks like. A
 #: "what percentage" question is not answered by a download count from the same article.
@@ -1450,8 +1454,6 @@ _VERSION = re.compile(
 )
 
 _DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w.])")
-#: "la release 1.12", "version 2.3", "v4": a number a versioning word announces
-_RELEASE = re.compile(r"\b(?:versi[oó]n|release|v)\s?(\d+(?:\.\d+)*)(?![\w.])", re.IGNORECASE)
 
 
 def _versions(question: str) -> set[str]:
