@@ -117,14 +117,15 @@ _FAMILIES = (
     ("funding", "funding round", "round", "raise", "series", "investment"),
     ("acquisition", "buy"),
     ("alliance", "partner with", "partner", "agreement"),
-    ("appoint", "hire", "director"),
+    ("appoint", "hire", "director", "choose"),  # "who did X pick": "X appoints Y"
     ("founded", "set up", "start"),
     ("create", "build", "develop"),  # who builds / creó / desarrolla a product
     ("write", "author"),  # who wrote the paper: "Gordon et al."
     ("connect", "integrate"),
     ("launch", "announcement", "publish", "add", "supports"),
     ("release", "liberar", "salir"),  # "liberó los pesos", "¿cuándo salió GPT-5?"
-    ("said", "claim"),  # "who claimed that…": "…, afirmó Polevnsky"
+    ("said", "claim"),
+    ("defeat", "overcome"),  # "who beat X": "X perdió ante Y", "tras vencer a Y"  # "who claimed that…": "…, afirmó Polevnsky"
 )
 _UNIT_WORDS = {  # question words that name a figure's unit
     "downloads": {"download", "descarg"},
