@@ -125,7 +125,10 @@ _FAMILIES = (
     ("launch", "announcement", "publish", "add", "supports"),
     ("release", "liberar", "salir"),  # "liberó los pesos", "¿cuándo salió GPT-5?"
     ("said", "claim"),
-    ("defeat", "overcome"),  # "who beat X": "X perdió ante Y", "tras vencer a Y"  # "who claimed that…": "…, afirmó Polevnsky"
+    (
+        "defeat",
+        "overcome",
+    ),  # "who beat X": "X perdió ante Y", "tras vencer a Y"  # "who claimed that…": "…, afirmó Polevnsky"
 )
 _UNIT_WORDS = {  # question words that name a figure's unit
     "downloads": {"download", "descarg"},
@@ -151,6 +154,8 @@ _NUMBER_WORD = (
     r"trillions?|dozens?)"
 )
 _HAS_NUMBER = re.compile(rf"\d|\b{_NUMBER_WORD}\b", re.IGNORECASE)
+#: A number that can be a figure: not the digits of a name ("Movilidad M1", "GPT-4", "H20").
+_FIGURE_NUMBER = re.compile(rf"(?<![^\W\d_])(?<![^\W\d_]-)\d|\b{_NUMBER_WORD}\b", re.I)
 #: "dozens of hosts", "millones de usuarios": an order of magnitude, not the figure asked for
 _VAGUE = re.compile(
     r"dozens|hundreds|thousands|millions|billions|trillions|docenas|cientos|millones|billones",
@@ -809,7 +814,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     }
     given = _numbers(question)  # "GPT-5.6", "its $750 million round": the asker's own numbers
     with_number = {
-        (s.article_id, s.index) for s in sentences if _HAS_NUMBER.search(_without(s.text, given))
+        (s.article_id, s.index) for s in sentences if _FIGURE_NUMBER.search(_without(s.text, given))
     }
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 
@@ -1236,7 +1241,7 @@ class _Evidence:
         return any(
             m.group()[:1].isdigit()
             or not (fold(m.group()) in self.given_words or _VAGUE.fullmatch(m.group()))
-            for m in _HAS_NUMBER.finditer(rest)
+            for m in _FIGURE_NUMBER.finditer(rest)
         )
 
     def __call__(self, s: _Sentence) -> bool:
