@@ -1338,8 +1338,10 @@ _BYLINE = re.compile(
 
 
 def _writes(deed: _Concept) -> bool:
-    """Whether the deed asked about is writing ("who wrote the paper", "¿quién escribió…?")."""
-    return any(s.startswith(("writ", "wrot", "author", "escrib", "autor")) for s in deed.stems)
+    """Whether the deed asked about is writing ("who wrote the paper", "¿quién firma…?")."""
+    return any(
+        s.startswith(("writ", "wrot", "author", "escrib", "autor", "firm")) for s in deed.stems
+    )
 
 
 def _deed(question: str, concepts: list[_Concept]) -> list[_Concept]:
