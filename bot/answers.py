@@ -907,6 +907,12 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
                 quote = _with_far(s, by_index, naming, says_count, says_kind) or s
             if answers_it(quote):
                 candidates.append((score, coverage, quote))
+            elif quote is s and s.index < 0 and holding and not wants_quantity:
+                # A title may name things ("Stagewise Reinforcement Learning…") and still
+                # not answer; its lede may ("Elliott et al." for "who wrote it").
+                with_lede = _title_with_lede(s, by_index, holding - {(s.article_id, -1)})
+                if with_lede is not None and answers_it(with_lede):
+                    candidates.append((score, coverage, with_lede))
     chosen = _distinct([_with_short_lede(s, by_index) for s in _choose(candidates, len(ids))])
     if not chosen:
         return _not_found(question, lang)
@@ -1108,11 +1114,7 @@ def _with_neighbour(
     if here in holding:
         return s
     if s.index < 0:
-        for index in range(3) if lede else ():
-            if (s.article_id, index) in holding:
-                named = by_index[(s.article_id, index)].text
-                return _Sentence(s.article_id, -1, f"{s.text} — {named}", s.passage_id)
-        return s
+        return (_title_with_lede(s, by_index, holding) if lede else None) or s
     joined = _joined(s, by_index, holding)
     if joined is None and lede and s.index <= 1 and (s.article_id, -1) in holding:
         # The lede says what, the title names it: "Devstral" / "Introducing the best
@@ -1120,6 +1122,17 @@ def _with_neighbour(
         title = by_index[(s.article_id, -1)].text
         return _Sentence(s.article_id, s.index, f"{title} — {s.text}", s.passage_id)
     return joined or s
+
+
+def _title_with_lede(
+    title: _Sentence, by_index: Mapping[tuple[int, int], _Sentence], holding: set[tuple[int, int]]
+) -> _Sentence | None:
+    """The title quoted with the first of the lede's three sentences in ``holding``."""
+    for index in range(3):
+        if (title.article_id, index) in holding:
+            named = by_index[(title.article_id, index)].text
+            return _Sentence(title.article_id, -1, f"{title.text} — {named}", title.passage_id)
+    return None
 
 
 def _rarity(concepts: Sequence[_Concept], covers: Sequence[set[int]]) -> dict[int, float]:
