@@ -244,6 +244,16 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    (  # "tokens per second": a throughput, not "2.5x higher speeds" or a price per token
+        re.compile(
+            r"\b(tokens?|tok)\s?(/\s?|per |por |a )(s|sec|second|segundo)s?\b|\btps\b", re.I
+        ),
+        re.compile(
+            r"\b(tokens?|tok|t)\s?(/\s?|per |por |a |each |every )(s|sec|second|segundo)s?\b|"
+            r"\btps\b",
+            re.I,
+        ),
+    ),
     (  # "what year was X founded": a founding, not the year in a title
         re.compile(
             r"\b(when|what year|which year|cu[aá]ndo|qu[eé] a[ñn]o)\b.*\b(founded|fundad[ao]s?|"

@@ -792,7 +792,8 @@ def test_a_bare_title_is_quoted_with_its_short_first_line() -> None:
 
 def test_a_figure_asked_for_needs_a_figure_of_that_kind_in_the_quote(seeded_core: Core) -> None:
     """A title with no number, a number the question gives, an order of magnitude, a
-    valuation for a round's amount, or a per-token price for a monthly one answer nothing."""
+    valuation for a round's amount, a per-token price for a monthly one, or "2.5x higher
+    speeds" for tokens per second answer nothing."""
     from bot.answers import _Evidence, _Sentence, _wants_quantity
     from bot.models import Article
 
@@ -823,6 +824,14 @@ def test_a_figure_asked_for_needs_a_figure_of_that_kind_in_the_quote(seeded_core
     assert not answers(monthly, "extra usage is offered at 0.50 USD per 1M input tokens")
     assert not answers(monthly, "Max now comes with 25 prompt credits per month")
     assert answers(monthly, "The Max plan costs $200/month")
+    speed = "whats the tokens/sec on opus 4.7 fast mode in windsurf"
+    assert not answers(speed, "Opus 4.7 (fast mode) with ~2.5x higher output speeds")
+    assert answers(speed, "Opus 4.7 fast mode runs at 250 tokens/s in Windsurf")
+    assert answers("¿cuántos tokens por segundo da?", "it serves 1,200 tokens per second")
+    assert _wants_quantity("how many tokens per second does it do?")
+    cards = "how many cards did Mancera hand out?"
+    assert not answers(cards, "cards for Movilidad M1 and the GPT-4 demo")  # names' digits
+    assert answers(cards, "Mancera handed out 500 cards")
     assert not answers(
         "what's tino cuellar's salary?", "Cuéllar joins as Chief Global Affairs Officer"
     )
