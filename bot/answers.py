@@ -124,11 +124,8 @@ _FAMILIES = (
     ("connect", "integrate"),
     ("launch", "announcement", "publish", "add", "supports"),
     ("release", "liberar", "salir"),  # "liberó los pesos", "¿cuándo salió GPT-5?"
-    ("said", "claim"),
-    (
-        "defeat",
-        "overcome",
-    ),  # "who beat X": "X perdió ante Y", "tras vencer a Y"  # "who claimed that…": "…, afirmó Polevnsky"
+    ("said", "claim"),  # "who claimed that…": "…, afirmó Polevnsky"
+    ("defeat", "overcome"),  # "who beat X": "X perdió ante Y", "tras vencer a Y"
 )
 _UNIT_WORDS = {  # question words that name a figure's unit
     "downloads": {"download", "descarg"},
@@ -338,6 +335,8 @@ class _Concept:
     #: ("voicing", "cracks"): an article in that language cannot be judged on it
     unlinked: bool = False
     word: str = ""  # as typed (one word; empty for a name of several): see ``_names_by_use``
+    #: the asker points at the article ("the paper"): optional, and no kind of answer
+    document: bool = False
 
     def matched(self, terms: set[str]) -> bool:
         return bool(self.stems & terms) or any(set(p) <= terms for p in self.phrases)
@@ -482,6 +481,46 @@ class _Sentence:
     passage_id: int | None
 
 
+#: "what's FOI short for?", "what does RLHF stand for?", "¿qué significa OMS?": the words
+#: around the acronym ask for its expansion; they are not what the answer is about.
+_ACRONYM_ASKED = re.compile(
+    r"\b([A-Z][A-Za-z]{1,6})\b(?:'s)?\s+(?:short for|stands? for|mean|means)\b"
+    r"|\b(?:significan?|siglas de|quiere decir)\s+(?:las siglas\s+)?(?:el |la |los |las )?"
+    r"([A-Z][A-Za-z]{1,6})\b"
+)
+_ACRONYM_WORDS = frozenset(
+    "short stand stands mean means significa significan siglas quiere decir".split()
+)
+
+
+def _acronym_asked(question: str) -> str:
+    """The acronym whose expansion the question asks for, or ""."""
+    match = _ACRONYM_ASKED.search(question)
+    word = (match.group(1) or match.group(2)) if match else ""
+    return word if sum(c.isupper() for c in word) >= 2 else ""
+
+
+def _expands(acronym: str, text: str) -> bool:
+    """Whether ``text`` spells ``acronym`` out: "Freedom of information (FOI)", "la
+    Organización Mundial de la Salud (OMS)", "RLHF (reinforcement learning from human
+    feedback)". The initials are read with and without the small words."""
+    letters = [c.lower() for c in acronym if c.isupper()]
+    for match in re.finditer(rf"\b{re.escape(acronym)}s?\s*\(([^)]*)\)", text):
+        if [c.lower() for c in match.group(1) if c.isupper()] == letters:
+            return True  # "STARC (STAndardised Reward Comparison)"
+    for match in re.finditer(rf"\(\s*{re.escape(acronym)}s?\s*\)", text):
+        words = re.findall(r"[^\W\d_]+", text[: match.start()])[-3 * len(letters) :]
+        for kept in (words, [w for w in words if not is_stopword(w)]):
+            if [w[0].lower() for w in kept[-len(letters) :]] == letters:
+                return True
+    for match in re.finditer(rf"\b{re.escape(acronym)}s?\s*\(([^)]*)\)", text):
+        words = re.findall(r"[^\W\d_]+", match.group(1))
+        for kept in (words, [w for w in words if not is_stopword(w)]):
+            if [w[0].lower() for w in kept[: len(letters)]] == letters:
+                return True
+    return False
+
+
 def _concepts(
     core: Core, question: str, skip: frozenset[str] | set[str] = frozenset(), lang: str = ""
 ) -> list[_Concept]:
@@ -492,6 +531,8 @@ def _concepts(
     own_of: dict[int, set[str]] = {}
     names, phrases_at = _phrase_spans(core, question)
     taken: set[int] = set()
+    if _acronym_asked(question):
+        skip = set(skip) | _ACRONYM_WORDS
     for match in re.finditer(r"\w+", question):
         raw = match.group()
         span = next((s for s in names if s[0] <= match.start() < s[1]), None)
@@ -532,6 +573,9 @@ def _concepts(
             concepts.append(_Concept(stems, phrases, is_name, optional, unlinked, raw))
             own_of[id(concepts[-1])] = own_stems
     _categories_beside_names(concepts)
+    for c in concepts:
+        if fold(c.word) in _THE_DOCUMENT:
+            c.optional = c.document = True
     # A translation that is spelled as one of the question's names is that name, not the
     # word: "put" (meter: "met") is not said by "Meta".
     named = {w for c in concepts if c.is_name for w in c.stems.union(*c.phrases)}
@@ -550,6 +594,16 @@ _CATEGORIES = frozenset(
         "herramienta tool plataforma platform laboratorio lab chatbot asistente assistant "
         "agente agent servicio service producto product benchmark framework librería "
         "biblioteca library api"
+    ).split()
+)
+
+
+#: Words by which the asker points at the article itself ("the cohere FOI post", "FAR's
+#: paper", "la nota de Reforma"): counted where a sentence says them, never required.
+_THE_DOCUMENT = frozenset(
+    fold(w)
+    for w in (
+        "post posts paper article piece story blog writeup write-up artículo nota entrada reportaje"
     ).split()
 )
 
@@ -776,7 +830,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # name ("Mistral Small 4"), the round ("la serie B"), an amount ("its $750M round").
     versions = _versions(question) | _series(question)
     content = [c for c in concepts if not c.is_name]
-    if all(c.optional for c in content) and (versions or not content):
+    if all(c.optional for c in content) and (versions or not content or _acronym_asked(question)):
         content += names  # "¿cómo se llama la release 1.12 de Dagster?": the name is asked
     if not content:
         return _not_found(question, lang)
@@ -879,7 +933,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         )
         if wants_quantity and (s.article_id, s.text) in figure_sentences:
             score += 0.25
-        if any(c.optional and id(c) in covered for c in concepts):
+        if any(c.optional and id(c) in covered and not c.document for c in concepts):
             score += ANSWER_KIND_BONUS  # "which countries": the sentence that names them
             if any(c.optional and c.matched(terms) for c in concepts):  # "revisado" is no "revista"
                 says_kind.add((s.article_id, s.index))
@@ -896,7 +950,11 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # name asked for) must answer the question before it can be chosen: the best sentence
     # that does, not the best two of an article that do not.
     holding = with_number if wants_quantity else set()
-    if _VERSION_ASKED.search(question):  # "which version…": the line that gives the number
+    if answers_it.acronym:  # "what's FOI short for": the line that spells it out
+        holding = {
+            (s.article_id, s.index) for s in sentences if _expands(answers_it.acronym, s.text)
+        }
+    elif _VERSION_ASKED.search(question):  # "which version…": the line that gives the number
         holding = {(s.article_id, s.index) for s in sentences if _VERSION_NUMBER.search(s.text)}
     elif (wants_person or wants_thing) and not wants_quantity:
         holding = naming
@@ -1242,6 +1300,7 @@ class _Evidence:
         self.role = _role(question, concepts)  # "who is the CEO of X": one that says "CEO"
         self.deed = [] if self.role or not wants_person else _deed(question, concepts)
         self.lang = lang
+        self.acronym = _acronym_asked(question)  # "what's FOI short for": its expansion
         # "who", or "which universities": a quote that names someone or something new
         self.person = not wants_quantity and (wants_person or bool(_NAMED_KIND.search(question)))
         self.quantity = wants_quantity or bool(self.asked)
@@ -1268,6 +1327,8 @@ class _Evidence:
         )
 
     def __call__(self, s: _Sentence) -> bool:
+        if self.acronym:
+            return _expands(self.acronym, s.text)
         if self.quantity and not self._gives_number(s.text):
             return False  # a figure is asked for: the quote must give one
         if self.asked and not all(e.search(self._figures_text(s)) for e in self.asked):

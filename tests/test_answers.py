@@ -890,3 +890,34 @@ def test_which_version_is_answered_by_a_version_number() -> None:
     for text in ("Weaviate 1.37 Release", "Introducing Kimi K2‑0905", "spec 2026-07-28", "v4"):
         assert _VERSION_NUMBER.search(text), text
     assert not _VERSION_NUMBER.search("Gemini audio support for multi2vec-google")
+
+
+def test_an_acronym_asked_for_is_answered_by_the_words_that_spell_it() -> None:
+    """ "what's FOI short for?" asks for "Freedom of information", whichever way the text
+    writes it; "post" and "paper" point at the article and are not required."""
+    from bot.answers import _acronym_asked, _expands
+
+    assert _acronym_asked("cohere FOI post - what's FOI short for?") == "FOI"
+    assert _acronym_asked("What does STARC stand for in FAR's paper?") == "STARC"
+    assert _acronym_asked("¿qué significan las siglas PII?") == "PII"
+    assert _acronym_asked("what does it mean for Qwen?") == ""
+    assert _expands("FOI", "Freedom of information (FOI) request systems need support.")
+    assert _expands("OMS", "según la Organización Mundial de la Salud (OMS), el cáncer")
+    assert _expands("STARC", "STARC (STAndardised Reward Comparison) metrics")
+    assert _expands("RLHF", "RLHF (reinforcement learning from human feedback) is")
+    assert not _expands("FOI", "The FOI (new) process is manual.")
+    assert not _expands("FOI", "The manual nature of the FOI process")
+
+
+def test_an_acronym_question_quotes_its_expansion(core: Core) -> None:
+    from bot.ingest.files import Item
+    from bot.ingest.types import RawArticle
+
+    body = (
+        "Freedom of information (FOI) request systems need support. The manual, rule-based "
+        "nature of the FOI process makes them a prime candidate for AI automation."
+    )
+    item = RawArticle(title="Modernizing FOI systems with AI", body=body, source_name="Cohere")
+    core.ingester.ingest([Item("foi", item)])
+    result = answer(core, "cohere FOI post - what's FOI short for?", "en")
+    assert result.found and "Freedom of information" in result.text, result.text
