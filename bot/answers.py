@@ -126,6 +126,7 @@ _FAMILIES = (
     ("release", "liberar", "salir"),  # "liberó los pesos", "¿cuándo salió GPT-5?"
     ("said", "claim"),  # "who claimed that…": "…, afirmó Polevnsky"
     ("defeat", "overcome"),  # "who beat X": "X perdió ante Y", "tras vencer a Y"
+    ("proposal", "initiative"),  # "who proposed…": "presentó una iniciativa"
 )
 _UNIT_WORDS = {  # question words that name a figure's unit
     "downloads": {"download", "descarg"},
