@@ -125,7 +125,7 @@ _FAMILIES = (
     ("launch", "announcement", "publish", "add", "supports"),
     ("release", "liberar", "salir"),  # "liberó los pesos", "¿cuándo salió GPT-5?"
     ("said", "claim"),  # "who claimed that…": "…, afirmó Polevnsky"
-    ("defeat", "overcome"),  # "who beat X": "X perdió ante Y", "tras vencer a Y"
+    ("defeat", "overcome", "beat"),  # "who beat X": "X perdió ante Y", "tras vencer a Y"
     ("proposal", "initiative"),  # "who proposed…": "presentó una iniciativa"
 )
 _UNIT_WORDS = {  # question words that name a figure's unit

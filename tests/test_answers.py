@@ -921,3 +921,30 @@ def test_an_acronym_question_quotes_its_expansion(core: Core) -> None:
     core.ingester.ingest([Item("foi", item)])
     result = answer(core, "cohere FOI post - what's FOI short for?", "en")
     assert result.found and "Freedom of information" in result.text, result.text
+
+
+def test_a_deed_is_said_by_its_family(seeded_core: Core) -> None:
+    """ "who did X pick" is said by "appoints", "who beat X" by "perdió ante", "who
+    proposed" by "presentó una iniciativa", "quién firma el paper" by a byline."""
+    from bot.answers import _concepts, _terms, _writes
+
+    def says(question: str, word: str, text: str) -> bool:
+        (concept,) = [c for c in _concepts(seeded_core, question) if c.word == word]
+        return concept.matched(_terms(text))
+
+    assert says("who did anthropic pick to run EMEA?", "pick", "Anthropic appoints Princen")
+    assert says("who beat misael rodriguez?", "beat", "Rodríguez perdió ante Melikuziev")
+    assert says("which senator proposed it?", "proposed", "presentó una iniciativa")
+    (firma,) = [c for c in _concepts(seeded_core, "quien firma el paper?") if c.word == "firma"]
+    assert _writes(firma)
+
+
+def test_a_title_that_does_not_answer_is_tried_with_its_lede() -> None:
+    from bot.answers import _Sentence, _title_with_lede
+
+    title = _Sentence(1, -1, "Stagewise Reinforcement Learning and the Geometry of Regret", 5)
+    byline = _Sentence(1, 0, "Elliott et al.", 5)
+    by_index = {(1, -1): title, (1, 0): byline}
+    quote = _title_with_lede(title, by_index, {(1, 0)})
+    assert quote is not None and quote.text.endswith("— Elliott et al.")
+    assert _title_with_lede(title, by_index, set()) is None
