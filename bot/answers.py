@@ -506,19 +506,24 @@ def _expands(acronym: str, text: str) -> bool:
     Organización Mundial de la Salud (OMS)", "RLHF (reinforcement learning from human
     feedback)". The initials are read with and without the small words."""
     letters = [c.lower() for c in acronym if c.isupper()]
+
+    def initials(words: list[str], last: bool) -> bool:
+        for kept in (words, [w for w in words if not is_stopword(w)]):
+            chosen = kept[-len(letters) :] if last else kept[: len(letters)]
+            if [w[0].lower() for w in chosen] == letters:
+                return True
+        return False
+
     for match in re.finditer(rf"\b{re.escape(acronym)}s?\s*\(([^)]*)\)", text):
-        if [c.lower() for c in match.group(1) if c.isupper()] == letters:
-            return True  # "STARC (STAndardised Reward Comparison)"
+        inside = match.group(1)  # "STARC (STAndardised Reward Comparison)"
+        if [c.lower() for c in inside if c.isupper()] == letters:
+            return True
+        if initials(re.findall(r"[^\W\d_]+", inside), last=False):
+            return True
     for match in re.finditer(rf"\(\s*{re.escape(acronym)}s?\s*\)", text):
-        words = re.findall(r"[^\W\d_]+", text[: match.start()])[-3 * len(letters) :]
-        for kept in (words, [w for w in words if not is_stopword(w)]):
-            if [w[0].lower() for w in kept[-len(letters) :]] == letters:
-                return True
-    for match in re.finditer(rf"\b{re.escape(acronym)}s?\s*\(([^)]*)\)", text):
-        words = re.findall(r"[^\W\d_]+", match.group(1))
-        for kept in (words, [w for w in words if not is_stopword(w)]):
-            if [w[0].lower() for w in kept[: len(letters)]] == letters:
-                return True
+        before = re.findall(r"[^\W\d_]+", text[: match.start()])[-3 * len(letters) :]
+        if initials(before, last=True):
+            return True
     return False
 
 
