@@ -1,11 +1,12 @@
 """Issue 24, acceptance 2 and 3, as a user runs it: ``ainews run`` against the fake Slack API.
 
-A channel subscribes (``/ainews subscribe HH:MM UTC``) for the coming minute and gets its
-digest with the seeds' Qwen story. Then an article about Qwen passing one billion downloads
-(it had 700 million) is ingested from the CLI (``ainews ingest FILE``) into the same database,
-with the bot running or while it is stopped (a restart between the two steps). Within two
-minutes exactly one reply naming the new figure is posted in the digest message's thread,
-and none after.
+A channel subscribes (``/ainews subscribe HH:MM UTC``) for the current minute, a time that has just
+passed today, so the digest with the seeds' Qwen story goes out at once (README, "Downtime": a due
+time within the grace window is caught up); waiting for a coming minute would add half a minute on
+average to each run and prove nothing more. Then an article about Qwen passing one billion downloads
+(it had 700 million) is ingested from the CLI (``ainews ingest FILE``) into the same database, with
+the bot running or while it is stopped (a restart between the two steps). Within two minutes exactly
+one reply naming the new figure is posted in the digest message's thread, and none after.
 
 ``AINEWS_FOLLOWUP_INTERVAL_MINUTES`` is a tenth of a minute here, so "none after" spans
 several checks in seconds; with 1 (or the default 30) only the wait grows. Two replicas
@@ -18,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +65,11 @@ def test_a_story_that_grows_after_the_digest_gets_one_reply_in_its_thread(
     with FakeSlackAPI() as fake:
         bot = start_bot(tmp_path, fake, **extra)
         try:
-            due = (datetime.now(UTC) + timedelta(seconds=65)).replace(second=0, microsecond=0)
+            due = datetime.now(UTC).replace(second=0, microsecond=0)
             body = slash(f"subscribe {due:%H:%M} UTC", response_url=fake.response_url("sub"))
             assert _post(bot.url, body)[0] == 200
             fake.wait_for(lambda c: c.response_url_name == "sub", timeout=30)
-            assert not _posts(fake), "the digest is for the coming minute"
-            wait = (due - datetime.now(UTC)).total_seconds() + 30
-            (digest,) = _wait(fake, bot, "digest", lambda: _posts(fake), wait)
+            (digest,) = _wait(fake, bot, "digest", lambda: _posts(fake), 30)
             assert QWEN_TITLE in str(digest.params["blocks"])
             assert "thread_ts" not in digest.params
             ts = digest.response["ts"]
