@@ -50,6 +50,11 @@ NEWS: list[Route] = [
     ("articles about test set contamination", "search", "test set contamination", "en"),
     ("any papers on RLHF?", "search", "RLHF", "en"),
     ("artículos sobre envenenamiento de datos", "search", "envenenamiento de datos", "es"),
+    ("dig up whatever you've got on prompt caching", "search", "prompt caching", "en"),
+    ("I need everything on the EU AI Act", "search", "EU AI Act", "en"),
+    ("what do you have on Cohere?", "search", "Cohere", "en"),
+    ("necesito todo lo que tengas sobre agentes", "search", "agentes", "es"),
+    ("búscame lo que haya sobre Groq", "search", "Groq", "es"),
     # ... and in Spanish.
     ("noticias sobre Qwen", "latest", "Qwen", "es"),
     ("últimas de OpenAI", "latest", "OpenAI", "es"),

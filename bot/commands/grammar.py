@@ -379,6 +379,11 @@ _ABOUT = _prefix_patterns(
     (r"que se sabe (?:de|del|sobre|acerca de|acerca del)", "es"),
     (r"(?:hay |tienes |tenes )?algo (?:sobre|acerca de|acerca del)", "es"),
 )
+_DIG = r"find|find me|dig up|look up|pull up|fetch|get me|i need|i want|send me"
+_ES_DIG = (
+    r"necesito|quiero|pasame|mandame|busca|buscame|encuentra|encuentrame|traeme|dame|muestrame"
+)
+_ES_HAVE = r"tengas|tienes|tengan|haya|hay|encuentres|sepas|sabes"
 #: Prefixes asking for writing on a subject ("articles about test set contamination"): what
 #: is most relevant, not what is newest, so ``search``.
 _WRITING_ABOUT = _prefix_patterns(
@@ -391,6 +396,20 @@ _WRITING_ABOUT = _prefix_patterns(
         rf"(?:(?:{_ES_TELL_ME}|busca|buscame) )?(?:algun |algunos |algunas |los |las )?"
         r"(?:articulos|articulo|notas|publicaciones|posts|textos|papers)"
         r" (?:sobre|acerca de|acerca del|de|del)",
+        "es",
+    ),
+    # "dig up whatever you've got on X", "necesito todo lo que tengas sobre X": all there is.
+    (
+        rf"(?:(?:{_DIG}) )?(?:everything|anything|whatever|all|stuff)"
+        r"(?: that)? (?:you've got|you have|you got|you can find|you know|there is)"
+        rf" {_EN_ABOUT}"
+        rf"|(?:{_DIG}) (?:everything|anything|whatever|all|stuff) {_EN_ABOUT}"
+        rf"|what (?:do you have|have you got|you've got|you got) {_EN_ABOUT}",
+        "en",
+    ),
+    (
+        rf"(?:(?:{_ES_DIG}) )?todo lo que (?:{_ES_HAVE}) (?:sobre|acerca de|acerca del|de|del)"
+        rf"|(?:{_ES_DIG}) lo que (?:{_ES_HAVE}) (?:sobre|acerca de|acerca del|de|del)",
         "es",
     ),
 )
