@@ -12,6 +12,7 @@ the other (``Lexicon.translations``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -107,15 +108,35 @@ class PhraseMatcher:
         return found
 
 
-def _induced(path: Path) -> list[tuple[str, str]]:
-    if not path.is_file():
-        return []
+def _read(path: Path | None) -> str:
+    return path.read_text(encoding="utf-8") if path is not None and path.is_file() else ""
+
+
+def _entries(text: str) -> list[tuple[list[str], list[str]]]:
+    entries = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
+            continue
+        es, en = line.split("\t", 1)
+        spanish = [v.strip() for v in es.split("|") if v.strip()]
+        english = [v.strip() for v in en.split("|") if v.strip()]
+        if spanish and english:
+            entries.append((spanish, english))
+    return entries
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
     pairs = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         fields = line.split("\t")
         if len(fields) >= 2 and not line.startswith("#"):
             pairs.append((fields[0].strip(), fields[1].strip()))
     return pairs
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled(text: str, induced: str) -> Lexicon:
+    return Lexicon(_entries(text), _pairs(induced))
 
 
 class Lexicon:
@@ -140,21 +161,12 @@ class Lexicon:
                 self._matcher.add(variant, str(index))
         self._matcher.compile()
 
-    @classmethod
-    def load(cls, path: Path, induced: Path | None = None) -> Lexicon:
-        entries: list[tuple[list[str], list[str]]] = []
-        pairs = _induced(induced) if induced else []
-        if not path.is_file():
-            return cls(entries, pairs)
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
-                continue
-            es, en = line.split("\t", 1)
-            spanish = [v.strip() for v in es.split("|") if v.strip()]
-            english = [v.strip() for v in en.split("|") if v.strip()]
-            if spanish and english:
-                entries.append((spanish, english))
-        return cls(entries, pairs)
+    @staticmethod
+    def load(path: Path, induced: Path | None = None) -> Lexicon:
+        """The lexicon these files hold. Compiling its matcher takes about a second, so one
+        process compiles the same text once and shares the result (a ``Lexicon`` is never
+        changed after it is built): each ``Core.build`` in a test run, or a bench, reuses it."""
+        return _compiled(_read(path), _read(induced))
 
     def translations(self, stems: Iterable[str]) -> set[str]:
         """Stems of the induced translations of ``stems`` (either language)."""
@@ -173,6 +185,10 @@ class Lexicon:
             spanish, english = self.entries[int(key)]
             out.append(([*spanish, *english], start, end))
         return out
+
+    def entry_positions(self, text: str) -> list[tuple[str, int, int]]:
+        """``(entry index, start, end)`` of each lexicon term in ``text``."""
+        return self._matcher.positions(text)
 
     def entry_keys(self, text: str) -> set[str]:
         """The entries found in ``text``, each as its index (a topic, whatever the language)."""

@@ -49,7 +49,7 @@ from sqlmodel import Session, col, select
 from bot.entities import Gazetteer
 from bot.figures import extract_figures
 from bot.i18n import t
-from bot.lexicon import Lexicon, PhraseMatcher
+from bot.lexicon import Lexicon
 from bot.models import Article, Passage, Story
 from bot.settings import E5_MODEL, Settings
 from bot.text import fold, is_stopword, stem_tokens
@@ -141,11 +141,7 @@ class KeyExtractor:
 
     def __init__(self, gazetteer: Gazetteer, lexicon: Lexicon) -> None:
         self.gazetteer = gazetteer
-        self._concepts = PhraseMatcher()
-        for index, (spanish, english) in enumerate(lexicon.entries):
-            for variant in spanish + english:
-                self._concepts.add(variant, f"c:{index}")
-        self._concepts.compile()
+        self.lexicon = lexicon
 
     def keys(self, title: str, lede: str, lang: str) -> dict[str, float]:
         """``{key: weight}``: words of the title weigh twice those only in the lede.
@@ -165,8 +161,8 @@ class KeyExtractor:
         for name, start, end in self.gazetteer.positions(text):
             put("e:" + name, start)
             covered[start:end] = b"\x01" * (end - start)
-        for key, start, end in self._concepts.positions(text):
-            put(key, start)
+        for index, start, end in self.lexicon.entry_positions(text):
+            put(f"c:{index}", start)
             covered[start:end] = b"\x01" * (end - start)
         for figure in extract_figures(text, lang, self.gazetteer):
             # "61.500 millones de dólares" and "$61.5B" are one key whatever the separators
