@@ -190,7 +190,10 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"\b(dinero|money|d[oó]lares|dollars|euros|valuation|valoraci[oó]n|salary|salaries|"
             r"salario|sueldo|"
             r"how much (\w+ ){0,3}(did|does|do|has|have|is|was|will)\b.*\b(raise|pay|spend|"
-            r"invest|donate|worth|charge)|how much (funding|money|capital|cash|investment)\b|"
+            r"invest|donate|worth|charge|cost)|how much (funding|money|capital|cash|investment)\b|"
+            r"(what|which)(\s+is|'s|\s+was|\s+are)?(\s+[\w']+){0,4}\s+(price|cost|fee)s?\b|"
+            r"cu[aá]l (es|era|fue) (el|la) (precio|costo|coste|tarifa)\b|"
+            r"cu[aá]nto (cuesta|cuestan|cost[oóa]|costar[aá]n?)\b|"
             r"cu[aá]nta (financiaci[oó]n|inversi[oó]n)\b|cu[aá]nt[oa] (plata|lana|pasta|dinero)|"
             r"cu[aá]nto\b.{0,20}\b(premio|bote|recompensa)|how (much|big)\b.{0,20}\b(prize|award|"
             r"reward|bounty)|"
@@ -882,7 +885,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             any(abs(a - v) <= 0.01 * abs(v) for a in article_amounts.get(aid, [])) for v in amounts
         )
     }
-    given = _numbers(question)  # "GPT-5.6", "its $750 million round": the asker's own numbers
+    given = _Given.of(question)  # "GPT-5.6", "its $750 million round": the asker's own numbers
     with_number = {
         (s.article_id, s.index) for s in sentences if _FIGURE_NUMBER.search(_without(s.text, given))
     }
@@ -1279,7 +1282,7 @@ class _Evidence:
     ) -> None:
         self.core, self.question, self.articles = core, question, articles
         self.common = common
-        self.given = _numbers(question)
+        self.given = _Given.of(question)
         # "its $750 million round": a figure the asker already has is no evidence, however
         # it is written ("los 1.700 millones de euros" is "1.7B€")
         given = extract_figures(question, lang, core.gazetteer)
@@ -1339,7 +1342,7 @@ class _Evidence:
             return False  # a figure is asked for: the quote must give one
         if self.asked and not all(e.search(self._figures_text(s)) for e in self.asked):
             return False
-        if self.counted and not _counts(_without(s.text, set()), self.counted, self.names):
+        if self.counted and not _counts(_without(s.text, _Given()), self.counted, self.names):
             return False
         if self.role and not _holds_role(self.core, s.text, self.question, self.role, self.common):
             return False
@@ -1542,6 +1545,8 @@ _COMPARED = frozenset(
     "mejor peor".split()
 )
 _NUMBER = re.compile(r"\d[\d.,]*\d|\d")
+#: What comes right before a name's digits: "GPT-4o", "M1"
+_GLUED = re.compile(r"[^\W\d_]-?$")
 #: The words of ``_counts``: a hyphenated compound is one ("16 simple-to-use procedurally-
 #: generated environments": the thing counted is three words on, not six).
 _COUNT_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+|[\w%$€]+(?:[.,]\d+)*")
@@ -1600,15 +1605,39 @@ def _numbers(text: str) -> set[str]:
     return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}
 
 
-def _without(text: str, numbers: set[str]) -> str:
-    """``text`` with the numbers in ``numbers`` (any separators) and redacted ones blanked
-    out."""
+@dataclass(frozen=True, slots=True)
+class _Given:
+    """The numbers a question gives. As figures ("its $750 million round") they are blanked
+    anywhere in a quote; as a name's digits ("GPT-4o", "M1") only where a name carries them,
+    so the "4" of "GPT-4o" does not blank the answer's "$4"."""
+
+    free: frozenset[str] = frozenset()
+    glued: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, question: str) -> _Given:
+        free: set[str] = set()
+        glued: set[str] = set()
+        for m in _NUMBER.finditer(question):
+            side = glued if _GLUED.search(question, 0, m.start()) else free
+            side.add(re.sub(r"[.,]", "", m.group()))
+        return cls(frozenset(free), frozenset(glued))
+
+
+def _without(text: str, given: _Given) -> str:
+    """``text`` with the numbers the question gives (any separators) and redacted ones
+    blanked out."""
     text = _REDACTED.sub(" ", text)
-    if not numbers:
+    if not (given.free or given.glued):
         return text
-    return _NUMBER.sub(
-        lambda m: "" if re.sub(r"[.,]", "", m.group()) in numbers else m.group(), text
-    )
+
+    def blank(m: re.Match[str]) -> str:
+        key = re.sub(r"[.,]", "", m.group())
+        if key in given.free or (key in given.glued and _GLUED.search(text, 0, m.start())):
+            return ""
+        return m.group()
+
+    return _NUMBER.sub(blank, text)
 
 
 #: A first sentence this short is a byline or a venue line ("Wang et al. · ICLR · Spotlight").
