@@ -127,6 +127,7 @@ _FAMILIES = (
     ("said", "claim"),  # "who claimed that…": "…, afirmó Polevnsky"
     ("defeat", "overcome", "beat"),  # "who beat X": "X perdió ante Y", "tras vencer a Y"
     ("proposal", "initiative"),  # "who proposed…": "presentó una iniciativa"
+    ("increase", "grow", "rise", "double", "triple", "boost"),  # "how much did X grow": "doubles"
 )
 _UNIT_WORDS = {  # question words that name a figure's unit
     "downloads": {"download", "descarg"},
