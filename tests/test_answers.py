@@ -832,6 +832,12 @@ def test_a_figure_asked_for_needs_a_figure_of_that_kind_in_the_quote(seeded_core
     cards = "how many cards did Mancera hand out?"
     assert not answers(cards, "cards for Movilidad M1 and the GPT-4 demo")  # names' digits
     assert answers(cards, "Mancera handed out 500 cards")
+    price = "what's Grok 4 Fast's price per million tokens?"
+    assert not answers(price, "Grok 4 Fast: Cost-Efficient Intelligence")  # no sum
+    assert answers(price, "Grok 4 Fast costs $0.20 per million input tokens")
+    gpt = "¿Cuánto cuesta el millón de tokens de GPT-4o?"  # the 4 of GPT-4o is not the $4
+    assert answers(gpt, "GPT-4o tokens now cost $4 per million tokens")
+    assert not answers("how much did the mansion cost?", "the mansion cost *NUMBER* millones")
     assert not answers(
         "what's tino cuellar's salary?", "Cuéllar joins as Chief Global Affairs Officer"
     )

@@ -71,6 +71,11 @@ def test_everyday_news_words_link_across_languages() -> None:
         ("appointed", "nombrado"),
         ("se unieron", "joined"),
         ("pareja", "couple"),
+        ("orden de aprehensión", "warrant"),
+        ("funciones", "features"),
+        ("características", "features"),
+        ("planes", "tiers"),
+        ("primera dama", "first lady"),
     ):
         assert written in lexicon.expand(asked), (asked, written)
 
