@@ -1343,7 +1343,7 @@ class _Evidence:
             return False  # a figure is asked for: the quote must give one
         if self.asked and not all(e.search(self._figures_text(s)) for e in self.asked):
             return False
-        if self.counted and not _counts(_without(s.text, _Given()), self.counted, self.names):
+        if self.counted and not _counts(_without(s.text), self.counted, self.names):
             return False
         if self.role and not _holds_role(self.core, s.text, self.question, self.role, self.common):
             return False
@@ -1625,11 +1625,11 @@ class _Given:
         return cls(frozenset(free), frozenset(glued))
 
 
-def _without(text: str, given: _Given) -> str:
+def _without(text: str, given: _Given | None = None) -> str:
     """``text`` with the numbers the question gives (any separators) and redacted ones
     blanked out."""
     text = _REDACTED.sub(" ", text)
-    if not (given.free or given.glued):
+    if given is None or not (given.free or given.glued):
         return text
 
     def blank(m: re.Match[str]) -> str:
