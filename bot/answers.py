@@ -155,6 +155,25 @@ _NUMBER_WORD = (
 _HAS_NUMBER = re.compile(rf"\d|\b{_NUMBER_WORD}\b", re.IGNORECASE)
 #: A number that can be a figure: not the digits of a name ("Movilidad M1", "GPT-4", "H20").
 _FIGURE_NUMBER = re.compile(rf"(?<![^\W\d_])(?<![^\W\d_]-)\d|\b{_NUMBER_WORD}\b", re.I)
+#: "how much did X grow / aumentó": a multiple answers it ("Faire doubles PR throughput"),
+#: though it gives no score or count ("two settings tripled our scores" says no score).
+_GROWTH_ASKED = re.compile(
+    r"\b(increase[sd]?|grow|grew|grown|growth|rise|rose|risen|improve[sd]?|boost(ed)?|"
+    r"aument\w*|increment\w*|crec\w*|mejor[oó]\w*)\b",
+    re.I,
+)
+_FIGURE_OR_MULTIPLE = re.compile(
+    rf"{_FIGURE_NUMBER.pattern}|\b(doubl(e|es|ed|ing)|tripl(e|es|ed|ing)|quadrupl(e|es|ed)|"
+    r"twice|duplic(a|an|ó|aron)|triplic(a|an|ó|aron)|el doble|el triple)\b",
+    re.I,
+)
+
+
+def _figure_number(question: str) -> re.Pattern[str]:
+    """What counts as a figure in an answer to ``question``."""
+    return _FIGURE_OR_MULTIPLE if _GROWTH_ASKED.search(question) else _FIGURE_NUMBER
+
+
 #: "dozens of hosts", "millones de usuarios": an order of magnitude, not the figure asked for
 _VAGUE = re.compile(
     r"dozens|hundreds|thousands|millions|billions|trillions|docenas|cientos|millones|billones",
@@ -887,8 +906,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         )
     }
     given = _Given.of(question)  # "GPT-5.6", "its $750 million round": the asker's own numbers
+    figure = _figure_number(question)
     with_number = {
-        (s.article_id, s.index) for s in sentences if _FIGURE_NUMBER.search(_without(s.text, given))
+        (s.article_id, s.index) for s in sentences if figure.search(_without(s.text, given))
     }
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 
@@ -1284,6 +1304,7 @@ class _Evidence:
         self.core, self.question, self.articles = core, question, articles
         self.common = common
         self.given = _Given.of(question)
+        self.figure = _figure_number(question)
         # "its $750 million round": a figure the asker already has is no evidence, however
         # it is written ("los 1.700 millones de euros" is "1.7B€")
         given = extract_figures(question, lang, core.gazetteer)
@@ -1333,7 +1354,7 @@ class _Evidence:
         return any(
             m.group()[:1].isdigit()
             or not (fold(m.group()) in self.given_words or _VAGUE.fullmatch(m.group()))
-            for m in _FIGURE_NUMBER.finditer(rest)
+            for m in self.figure.finditer(rest)
         )
 
     def __call__(self, s: _Sentence) -> bool:

@@ -809,6 +809,10 @@ def test_a_figure_asked_for_needs_a_figure_of_that_kind_in_the_quote(seeded_core
     assert not answers("how many tokens per second does gemma 4 do?", "Faster Gemma 4 on MLX")
     assert not answers("what score did it get after those two settings?", "two settings tripled")
     assert answers("what score did it get after those two settings?", "It scored 41 points.")
+    grew = "how much did Faire increase its PR throughput?"  # a multiple answers a growth
+    assert answers(grew, "Faire doubles PR throughput with Cursor Cloud Agents")
+    assert answers("¿cuánto crecieron sus ventas?", "sus ventas se triplicaron en un año")
+    assert not answers("¿cuántas ventas tuvo?", "sus ventas se triplicaron en un año")
     assert not answers("how many hosts were on the ranges?", "networks with dozens of hosts")
     assert answers("how many hosts were on the ranges?", "networks with 48 hosts")
     assert _wants_quantity("what's the parameter count of Tiny Aya?")
