@@ -153,8 +153,11 @@ _NUMBER_WORD = (
     r"trillions?|dozens?)"
 )
 _HAS_NUMBER = re.compile(rf"\d|\b{_NUMBER_WORD}\b", re.IGNORECASE)
-#: A number that can be a figure: not the digits of a name ("Movilidad M1", "GPT-4", "H20").
-_FIGURE_NUMBER = re.compile(rf"(?<![^\W\d_])(?<![^\W\d_]-)\d|\b{_NUMBER_WORD}\b", re.I)
+#: Not right after a letter, or a letter and a hyphen: digits there are a name's ("Movilidad
+#: M1", "GPT-4o", "H20"), not a figure.
+_NOT_A_NAMES = r"(?<![^\W\d_])(?<![^\W\d_]-)"
+#: A number that can be a figure.
+_FIGURE_NUMBER = re.compile(rf"{_NOT_A_NAMES}\d|\b{_NUMBER_WORD}\b", re.I)
 #: "how much did X grow / aumentó": a multiple answers it ("Faire doubles PR throughput"),
 #: though it gives no score or count ("two settings tripled our scores" says no score).
 _GROWTH_ASKED = re.compile(
@@ -905,10 +908,11 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             any(abs(a - v) <= 0.01 * abs(v) for a in article_amounts.get(aid, [])) for v in amounts
         )
     }
-    given = _Given.of(question)  # "GPT-5.6", "its $750 million round": the asker's own numbers
-    figure = _figure_number(question)
+    given = answers_it.given  # "GPT-5.6", "its $750 million round": the asker's own numbers
     with_number = {
-        (s.article_id, s.index) for s in sentences if figure.search(_without(s.text, given))
+        (s.article_id, s.index)
+        for s in sentences
+        if answers_it.figure.search(_without(s.text, given))
     }
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 
@@ -1567,8 +1571,7 @@ _COMPARED = frozenset(
     "mejor peor".split()
 )
 _NUMBER = re.compile(r"\d[\d.,]*\d|\d")
-#: What comes right before a name's digits: "GPT-4o", "M1"
-_GLUED = re.compile(r"[^\W\d_]-?$")
+_FREE_NUMBER = re.compile(_NOT_A_NAMES + r"\d")
 #: The words of ``_counts``: a hyphenated compound is one ("16 simple-to-use procedurally-
 #: generated environments": the thing counted is three words on, not six).
 _COUNT_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+|[\w%$€]+(?:[.,]\d+)*")
@@ -1641,7 +1644,7 @@ class _Given:
         free: set[str] = set()
         glued: set[str] = set()
         for m in _NUMBER.finditer(question):
-            side = glued if _GLUED.search(question, 0, m.start()) else free
+            side = free if _FREE_NUMBER.match(question, m.start()) else glued
             side.add(re.sub(r"[.,]", "", m.group()))
         return cls(frozenset(free), frozenset(glued))
 
@@ -1655,7 +1658,7 @@ def _without(text: str, given: _Given | None = None) -> str:
 
     def blank(m: re.Match[str]) -> str:
         key = re.sub(r"[.,]", "", m.group())
-        if key in given.free or (key in given.glued and _GLUED.search(text, 0, m.start())):
+        if key in given.free or (key in given.glued and not _FREE_NUMBER.match(text, m.start())):
             return ""
         return m.group()
 
