@@ -73,6 +73,36 @@ NEWS: list[Route] = [
     ("dame las últimas noticias", "latest", "", "es"),
     ("¿algo sobre Cohere y los gobiernos?", "latest", "Cohere y los gobiernos", "es"),
 ]
+# Requests said as a sentence no fixed pattern lists, read as a frame (bot.commands.requests).
+FRAMES: list[Route] = [
+    ("catch me up on Anthropic", "latest", "Anthropic", "en"),
+    ("bring me up to speed on the newest Gemini releases", "latest", "Gemini", "en"),
+    ("fill me in on what's new with Cohere", "latest", "Cohere", "en"),
+    ("can you show me the most recent headlines about Nvidia?", "latest", "Nvidia", "en"),
+    ("send me the latest Groq announcements", "latest", "Groq", "en"),
+    ("keep me posted on Llama", "latest", "Llama", "en"),
+    ("could you pull up the newest posts about Windsurf?", "latest", "Windsurf", "en"),
+    (
+        "What are the most recent announcements from Google DeepMind?",
+        "latest",
+        "Google DeepMind",
+        "en",
+    ),
+    ("any fresh posts from the Ollama blog this week?", "latest", "Ollama blog", "en"),
+    ("look for posts about reward hacking", "search", "reward hacking", "en"),
+    ("I'm looking for articles on GPU export controls", "search", "GPU export controls", "en"),
+    ("could you look up anything about prompt injection?", "search", "prompt injection", "en"),
+    ("pull up everything you have about Codex", "search", "Codex", "en"),
+    ("ponme al día con lo último de xAI", "latest", "xAI", "es"),
+    ("mándame las novedades más recientes de Google", "latest", "Google", "es"),
+    ("¿me pasas las últimas noticias de DeepSeek?", "latest", "DeepSeek", "es"),
+    ("¿qué novedades recientes hay de Mistral?", "latest", "Mistral", "es"),
+    ("¿puedes pasarme las noticias de hoy sobre Perplexity?", "latest", "Perplexity", "es"),
+    ("últimos lanzamientos de Alibaba", "latest", "Alibaba", "es"),
+    ("encuéntrame publicaciones sobre seguridad de la IA", "search", "seguridad de la IA", "es"),
+    ("necesito artículos que mencionen a Hugging Face", "search", "Hugging Face", "es"),
+    ("tráeme todo lo que haya sobre Kimi", "search", "Kimi", "es"),
+]
 # Commands stay commands.
 COMMANDS: list[Route] = [
     ("subscribe 09:00 Europe/Madrid", "subscribe", "09:00 Europe/Madrid", "en"),
@@ -130,7 +160,20 @@ QUESTIONS: list[Route] = [
     ),
 ]
 
-ROUTES = NEWS + COMMANDS + QUESTIONS
+# How recent, without a word for news or "on X" after it, is part of a question.
+QUESTIONS += [
+    (q, "ask", q, None)
+    for q in (
+        "what are the latest download figures for Qwen?",
+        "¿cuál es el modelo más reciente de Mistral?",
+        "¿cuántas descargas tienen los últimos modelos de Qwen?",
+        "which company released the newest open model?",
+        "can you explain why Chinese labs train abroad?",
+        "I need help with the digest",
+    )
+]
+
+ROUTES = NEWS + FRAMES + COMMANDS + QUESTIONS
 USAGE_ERRORS = ("Give a number", "Indica un número", "Usage:", "Uso:", "Did you mean")
 
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from bot.commands.requests import NEWS_WORDS, read_request
 from bot.text import STOPWORDS, clean_text, detect_lang, fold
 from bot.topics import TopicsError, tokens
 
@@ -258,9 +259,7 @@ _ES_ABOUT = (
     r"|respecto de|respecto del|con|en|desde)"
 )
 # After a ``latest`` verb: "latest [n] [news] [on] <topic>".
-_LATEST_NOUN = re.compile(
-    r"(?:news|stories|headlines|updates|noticias|novedades|historias|titulares)(?= |$)"
-)
+_LATEST_NOUN = re.compile(rf"(?:{'|'.join(sorted(NEWS_WORDS))})(?= |$)")
 _LATEST_ABOUT = re.compile(rf"(?:{_EN_ABOUT}|{_ES_ABOUT})(?= |$)")
 _ARTICLES = frozenset({"the", "el", "la", "los", "las"})
 _TRAILING = (
@@ -461,7 +460,9 @@ def _news_request(words: list[str]) -> tuple[str, str, str] | None:
             count = next((k for k in match.group(0).split() if k.isdigit()), "")
             return (verb, f"{count} {topic}".strip(), lang) if topic else None
     named = _named_news(keys, words)
-    return ("latest", *named) if named else None
+    if named:
+        return ("latest", *named)
+    return read_request(keys, words, _topic)
 
 
 #: "Llama news", "newest Nemotron news", "give me the latest Gemini stories": the topic
