@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from sqlmodel import Session, col, select
 
+from bot.cognates import skeletons
 from bot.core import Core
 from bot.figures import display_subject, extract_figures, spanish_names
 from bot.i18n import format_date, format_number, t
@@ -38,6 +39,8 @@ from bot.text import (
     tokens,
 )
 
+#: Marks a cognate skeleton among a text's stems (no stem starts with it).
+_COGNATE = "~"
 #: Share of the question's specific (non-name) content a cited sentence must cover.
 MIN_COVERAGE = 0.5
 MAX_CITATIONS = 3
@@ -417,8 +420,9 @@ def _readable(
 
 
 def _prefixes(stems: set[str]) -> set[str]:
-    """Each stem's prefixes of at least 4 letters that drop at most 3 of them."""
-    return {w[:k] for w in stems for k in range(max(4, len(w) - 3), len(w))}
+    """Each stem's prefixes of at least 4 letters that drop at most 3 of them (a cognate
+    skeleton is matched whole)."""
+    return {w[:k] for w in stems if w[:1] != _COGNATE for k in range(max(4, len(w) - 3), len(w))}
 
 
 @dataclass(slots=True)
@@ -595,9 +599,13 @@ def _concepts(
         # Induced translations of the word as asked only: chained through the lexicon's
         # variants they drift ("revenue" -> "facturación" -> "scale").
         stems |= own_stems | core.searcher.expander.lexicon.translations(own_stems)
+        if not is_name:  # "homophobic" is said by "homofóbico": see bot.cognates
+            stems |= {_COGNATE + k for k in skeletons(raw)}
         # English capitalises what Spanish does not ("Greek" / "griego", "the Lion King" /
         # "El rey león"): an English capitalised word no one knows is a name only in English.
-        untranslated = not phrases and stems <= own_stems | set(query_terms(raw))
+        untranslated = not phrases and {x for x in stems if x[:1] != _COGNATE} <= own_stems | set(
+            query_terms(raw)
+        )
         english_only = lang == "en" and not known and not _ODD_NAME.search(raw)
         unlinked = untranslated and (not is_name or english_only)
         if stems or phrases:
@@ -799,9 +807,14 @@ _HYPHENATED = re.compile(r"\b[^\W\d_]+(?:-[^\W\d_]+)+\b")
 
 
 def _terms(text: str) -> set[str]:
+    """The text's stems under both stemmers, and its words' cognate skeletons ("~…")."""
     joined = [m.group().replace("-", "").lower() for m in _HYPHENATED.finditer(text)]
     words = tokens(text) + glued_words(text) + joined
-    return set(stem_tokens(words, "es")) | set(stem_tokens(words, "en"))
+    return (
+        set(stem_tokens(words, "es"))
+        | set(stem_tokens(words, "en"))
+        | {_COGNATE + k for w in words for k in skeletons(w)}
+    )
 
 
 def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICLES_READ) -> Answer:
