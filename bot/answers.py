@@ -288,6 +288,21 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    (  # "how long did it take": a length of time, not the model's size or a date
+        re.compile(
+            r"\bcu[aá]nto tiempo\b|\bfor how long\b|"
+            r"\bhow long (did|does|do|has|have|had|will|would|were|after|before|ago|until)\b",
+            re.I,
+        ),
+        re.compile(
+            rf"(\d[\d.,]*|\*NUMBER\*|\b{_NUMBER_WORD}|\b(a|an|one|half|un|una|media|medio|past|"
+            r"last|pasad[oa]|[uú]ltim[oa]s?|several|few|varios|varias|unos|unas))[\s-]+"
+            r"(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|segundos?|minutos?|"
+            r"horas?|d[ií]as?|semanas?|mes|meses|a[ñn]os?|d[eé]cadas?)\b|"
+            r"\b(overnight|fortnight|decade|d[eé]cada)\b",
+            re.I,
+        ),
+    ),
     (  # "what year was X founded": a founding, not the year in a title
         re.compile(
             r"\b(when|what year|which year|cu[aá]ndo|qu[eé] a[ñn]o)\b.*\b(founded|fundad[ao]s?|"
