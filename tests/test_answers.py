@@ -958,3 +958,48 @@ def test_a_title_that_does_not_answer_is_tried_with_its_lede() -> None:
     quote = _title_with_lede(title, by_index, {(1, 0)})
     assert quote is not None and quote.text.endswith("— Elliott et al.")
     assert _title_with_lede(title, by_index, set()) is None
+
+
+def test_across_languages_a_third_of_the_content_will_do(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An English question about a Spanish article says more than the links translate
+    ("faces and voices", "tests"): a sentence of a top-ranked article in the other language
+    that says a third of it (checks, students) answers; held to half, nothing does."""
+    from datetime import UTC, datetime
+
+    import bot.answers
+    from bot.ingest.files import Item
+    from bot.ingest.types import RawArticle
+
+    body = (
+        "La iniciativa TeSLA, coordinada por la Universitat Oberta de Catalunya, comprueba la "
+        "identidad de los estudiantes en los exámenes en línea. El proyecto recibe fondos de "
+        "la Comisión Europea."
+    )
+    published = datetime(2018, 6, 1, tzinfo=UTC)
+    article = RawArticle(title="Exámenes sin trampas", body=body, lang="es", published_at=published)
+    core.ingester.ingest([Item("uoc", article)])
+    question = "Which university steers TeSLA, which checks students' faces and voices in tests?"
+    found = answer(core, question, "en")
+    assert found.found and "Universitat Oberta de Catalunya" in found.text
+    monkeypatch.setattr(bot.answers, "MIN_COVERAGE_ACROSS", bot.answers.MIN_COVERAGE)
+    assert not answer(core, question, "en").found
+
+
+def test_how_long_asks_for_a_length_of_time() -> None:
+    """ "¿Cuánto tiempo le llevó…?" is not answered by "18B+ parameters on an eight-chip mesh"."""
+    from bot.answers import _ASKED
+
+    rows = [
+        (kind, evidence)
+        for kind, evidence in _ASKED
+        if kind.search("¿Cuánto tiempo le llevó a HeyGen portar Avatar IV a las TPU?")
+    ]
+    assert len(rows) == 1
+    kind, evidence = rows[0]
+    assert kind.search("how long were AMLO and Trump on the phone?")
+    assert not kind.search("how long is the context window?")  # a length, not a time
+    assert not evidence.search("its 18B+ parameter model across an eight-chip mesh")
+    for said in ("platicaron durante media hora", "a 2-week free trial", "over the past month"):
+        assert evidence.search(said)
