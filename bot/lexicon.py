@@ -134,6 +134,24 @@ def _pairs(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def _plural(phrase: str, *, first: bool) -> str:
+    """A phrase of several words with its head noun in the plural (Spanish puts it first:
+    "centro de datos"; English last: "data center"); "" for one word or an acronym."""
+    words = phrase.split()
+    at = 0 if first else len(words) - 1
+    word = words[at] if len(words) > 1 else ""
+    if len(word) < 3 or not word.isalpha() or not word.islower() or word.endswith("s"):
+        return ""
+    if first:
+        plural = word + ("s" if word[-1] in "aeiouáéó" else "es")
+    elif word.endswith("y") and word[-2] not in "aeiou":
+        plural = word[:-1] + "ies"
+    else:
+        plural = word + ("es" if word.endswith(("x", "ch", "sh")) else "s")
+    words[at] = plural
+    return " ".join(words)
+
+
 @functools.lru_cache(maxsize=4)
 def _compiled(text: str, induced: str) -> Lexicon:
     return Lexicon(_entries(text), _pairs(induced))
@@ -159,6 +177,11 @@ class Lexicon:
         for index, (spanish, english) in enumerate(self.entries):
             for variant in spanish + english:
                 self._matcher.add(variant, str(index))
+            # a phrase in the plural is the same term: "city councils", "centros de datos"
+            for variant in spanish:
+                self._matcher.add(_plural(variant, first=True), str(index))
+            for variant in english:
+                self._matcher.add(_plural(variant, first=False), str(index))
         self._matcher.compile()
 
     @staticmethod

@@ -99,3 +99,18 @@ def _packaged_lines() -> list[tuple[list[str], list[str]]]:
             es, en = line.split("\t", 1)
             out.append((es.split("|"), en.split("|")))
     return out
+
+
+def test_a_phrase_in_the_plural_is_the_same_term() -> None:
+    """ "city councils" is the entry "city council"; Spanish puts the plural on the first
+    word ("centros de datos"); an acronym or a single word gets no made-up plural."""
+    lexicon = Lexicon(
+        [
+            (["ayuntamiento", "concejo municipal"], ["city council"]),
+            (["centro de datos"], ["data center"]),
+        ]
+    )
+    assert "ayuntamiento" in lexicon.expand("how many city councils were up for grabs?")
+    assert "data center" in lexicon.expand("los centros de datos de Malasia")
+    assert "data center" in lexicon.expand("new data centers in Johor")
+    assert lexicon.expand("city counciles") == []
