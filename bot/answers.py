@@ -182,9 +182,28 @@ _FIGURE_OR_MULTIPLE = re.compile(
 )
 
 
+_DURATION_ASKED = re.compile(
+    r"\bcu[aá]nto tiempo\b|\bfor how long\b|"
+    r"\bhow long (did|does|do|has|have|had|will|would|were|after|before|ago|until)\b",
+    re.I,
+)
+#: A length of time: "4 years", "cuatro horas", "a 2-week trial", "for about a month".
+_DURATION = re.compile(
+    rf"(\d[\d.,]*|\*NUMBER\*|\b{_NUMBER_WORD}|\b(a|an|one|half|un|una|media|medio|past|"
+    r"last|pasad[oa]|[uú]ltim[oa]s?|several|few|varios|varias|unos|unas))[\s-]+"
+    r"(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|segundos?|minutos?|"
+    r"horas?|d[ií]as?|semanas?|mes|meses|a[ñn]os?|d[eé]cadas?)\b|"
+    r"\b(overnight|fortnight|decade|d[eé]cada)\b",
+    re.I,
+)
+_FIGURE_OR_DURATION = re.compile(rf"{_FIGURE_NUMBER.pattern}|{_DURATION.pattern}", re.I)
+
+
 def _figure_number(question: str) -> re.Pattern[str]:
-    """What counts as a figure in an answer to ``question``."""
-    return _FIGURE_OR_MULTIPLE if _GROWTH_ASKED.search(question) else _FIGURE_NUMBER
+    """What counts as a figure in an answer to ``question`` ("a month" answers "how long")."""
+    if _GROWTH_ASKED.search(question):
+        return _FIGURE_OR_MULTIPLE
+    return _FIGURE_OR_DURATION if _DURATION_ASKED.search(question) else _FIGURE_NUMBER
 
 
 #: "dozens of hosts", "millones de usuarios": an order of magnitude, not the figure asked for
@@ -289,19 +308,8 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         ),
     ),
     (  # "how long did it take": a length of time, not the model's size or a date
-        re.compile(
-            r"\bcu[aá]nto tiempo\b|\bfor how long\b|"
-            r"\bhow long (did|does|do|has|have|had|will|would|were|after|before|ago|until)\b",
-            re.I,
-        ),
-        re.compile(
-            rf"(\d[\d.,]*|\*NUMBER\*|\b{_NUMBER_WORD}|\b(a|an|one|half|un|una|media|medio|past|"
-            r"last|pasad[oa]|[uú]ltim[oa]s?|several|few|varios|varias|unos|unas))[\s-]+"
-            r"(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|segundos?|minutos?|"
-            r"horas?|d[ií]as?|semanas?|mes|meses|a[ñn]os?|d[eé]cadas?)\b|"
-            r"\b(overnight|fortnight|decade|d[eé]cada)\b",
-            re.I,
-        ),
+        _DURATION_ASKED,
+        _DURATION,
     ),
     (  # "what year was X founded": a founding, not the year in a title
         re.compile(
@@ -1257,7 +1265,9 @@ def _with_neighbour(
     if here in holding:
         return s
     if s.index < 0:
-        return (_title_with_lede(s, by_index, holding) if lede else None) or s
+        if not lede:  # a figure: only the lede's first sentence tells the title's story
+            return _title_with_lede(s, by_index, holding & {(s.article_id, 0)}) or s
+        return _title_with_lede(s, by_index, holding) or s
     joined = _joined(s, by_index, holding)
     if joined is None and lede and s.index <= 1 and (s.article_id, -1) in holding:
         # The lede says what, the title names it: "Devstral" / "Introducing the best
@@ -1409,7 +1419,9 @@ class _Evidence:
             return False  # a figure is asked for: the quote must give one
         if self.asked and not all(e.search(self._figures_text(s)) for e in self.asked):
             return False
-        if self.counted and not _counts(_without(s.text), self.counted, self.names):
+        if self.counted and not any(  # a number counts a thing of its own sentence
+            _counts(_without(part), self.counted, self.names) for part in _JOINS.split(s.text)
+        ):
             return False
         if self.role and not _holds_role(self.core, s.text, self.question, self.role, self.common):
             return False
@@ -1546,6 +1558,10 @@ def _counted(core: Core, question: str) -> list[_Concept]:
     if match.group().lower().startswith("cu"):
         counted = _spanish_noun(counted.split())
     return [c for c in _concepts(core, " " + counted) if not c.is_name]
+
+
+#: Where a quote joins two sentences: a title and its lede, or sentences apart.
+_JOINS = re.compile(r" — | … ")
 
 
 def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:

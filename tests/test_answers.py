@@ -1003,3 +1003,66 @@ def test_how_long_asks_for_a_length_of_time() -> None:
     assert not evidence.search("its 18B+ parameter model across an eight-chip mesh")
     for said in ("platicaron durante media hora", "a 2-week free trial", "over the past month"):
         assert evidence.search(said)
+
+
+def _ingest_one(core: Core, title: str, body: str, source: str, lang: str = "en") -> None:
+    from datetime import UTC, datetime
+
+    from bot.ingest.files import Item
+    from bot.ingest.types import RawArticle
+
+    published = datetime(2026, 3, 2, tzinfo=UTC)
+    raw = RawArticle(title=title, body=body, lang=lang, published_at=published, source_name=source)
+    core.ingester.ingest([Item(title, raw)])
+
+
+def test_a_figure_in_the_lede_answers_with_the_title(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The title says what ("Sling Out Your ETL Provider…"), the lede's first sentence the
+    figure ("How we saved $40k"): quoted together they answer "how much did it save" (on
+    the words alone: no passage vouched for by the model)."""
+    import bot.answers
+
+    monkeypatch.setattr(bot.answers, "DENSE_VOUCH_MARGIN", 10.0)
+    _ingest_one(
+        core,
+        "Sling Out Your ETL Provider with Embedded ELT",
+        "How we saved $40k and gained better control over our ingestion steps. "
+        "We moved 12 pipelines over two sprints.",
+        "Dagster Blog",
+    )
+    question = "How much did Dagster save by dropping its ETL vendor for embedded ELT with Sling?"
+    result = answer(core, question, "en")
+    assert result.found and "$40k" in result.text, result.text
+
+
+def test_a_length_of_time_answers_how_long(core: Core) -> None:
+    """ "for about a month" answers "¿cuánto tiempo?" though it has no digit."""
+    _ingest_one(
+        core,
+        "Project Vend",
+        "We let Claude manage an automated store in our office as a small business for about "
+        "a month. We learned a lot about the future of AI models running things.",
+        "Anthropic",
+    )
+    question = (
+        "En Project Vend, ¿cuánto tiempo estuvo Claude gestionando la tienda automática de "
+        "la oficina de Anthropic?"
+    )
+    result = answer(core, question, "es")
+    assert result.found and "a month" in result.text, result.text
+
+
+def test_a_number_counts_only_things_of_its_own_sentence(core: Core) -> None:
+    """Quoted after its title, "Throughout 2025" sits beside the title's "Competitions": a
+    year of the lede does not count the title's competitions."""
+    _ingest_one(
+        core,
+        "Claude Does Cyber Competitions",
+        "Throughout 2025, we have been quietly entering Claude in cybersecurity competitions "
+        "designed primarily for humans. It did well.",
+        "Anthropic",
+    )
+    question = "en cuantas competiciones de ciberseguridad participo claude"
+    assert not answer(core, question, "es").found
