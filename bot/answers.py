@@ -307,6 +307,18 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    (  # "in euros": a sum in euros, not the same fine reported in dollars
+        re.compile(r"\b(in|en) euros?\b", re.I),
+        re.compile(r"€|\beuros?\b|\bEUR\b", re.I),
+    ),
+    (
+        re.compile(r"\b(in|en) (US |U\.S\. )?(dollars|d[oó]lares)\b", re.I),
+        re.compile(r"\$|\bdollars?\b|\bd[oó]lares\b|\bUSD\b", re.I),
+    ),
+    (
+        re.compile(r"\b(in|en) (pounds|libras)\b", re.I),
+        re.compile(r"£|\bpounds?\b|\blibras\b|\bGBP\b", re.I),
+    ),
     (  # "how long did it take": a length of time, not the model's size or a date
         _DURATION_ASKED,
         _DURATION,

@@ -1066,3 +1066,17 @@ def test_a_number_counts_only_things_of_its_own_sentence(core: Core) -> None:
     )
     question = "en cuantas competiciones de ciberseguridad participo claude"
     assert not answer(core, question, "es").found
+
+
+def test_a_sum_asked_in_a_currency_is_not_answered_in_another(core: Core) -> None:
+    """ "in euros" is not answered by the same fine reported in dollars."""
+    _ingest_one(
+        core,
+        "EU fines Meta over a privacy breach",
+        "The European Union fined Meta $275 million over a privacy breach that exposed the "
+        "data of 533 million users.",
+        "The Batch",
+    )
+    assert not answer(core, "What was the EU's privacy fine on Meta in euros?", "en").found
+    dollars = answer(core, "What was the EU's privacy fine on Meta in dollars?", "en")
+    assert dollars.found and "$275 million" in dollars.text, dollars.text
