@@ -588,7 +588,14 @@ def test_a_title_is_quoted_with_the_lede_sentence_that_names_someone() -> None:
     by_index = {(1, -1): title, (1, 0): lede}
     quote = _with_neighbour(title, by_index, {(1, 0)}, lede=True)
     assert quote.text == "Towards Spectroscopy: Susceptibility Clusters — Gordon et al."
-    assert _with_neighbour(title, by_index, {(1, 0)}) is title  # a figure's question: no join
+    # a figure's question joins only the lede's first sentence: a figure further down is
+    # seldom the title's story
+    second = _Sentence(1, 1, "It ran on 64 GPUs.", 7)
+    by_index[(1, 1)] = second
+    assert _with_neighbour(title, by_index, {(1, 1)}) is title
+    assert _with_neighbour(title, by_index, {(1, 1)}, lede=True).text.endswith(
+        "— It ran on 64 GPUs."
+    )
 
 
 def test_a_which_question_joins_the_sentence_that_says_the_kind_asked_for() -> None:
