@@ -641,13 +641,11 @@ def _concepts(
         # Induced translations of the word as asked only: chained through the lexicon's
         # variants they drift ("revenue" -> "facturación" -> "scale").
         stems |= own_stems | core.searcher.expander.lexicon.translations(own_stems)
-        if not is_name:  # "homophobic" is said by "homofóbico": see bot.cognates
-            stems |= {_COGNATE + k for k in skeletons(raw)}
         # English capitalises what Spanish does not ("Greek" / "griego", "the Lion King" /
         # "El rey león"): an English capitalised word no one knows is a name only in English.
-        untranslated = not phrases and {x for x in stems if x[:1] != _COGNATE} <= own_stems | set(
-            query_terms(raw)
-        )
+        untranslated = not phrases and stems <= own_stems | set(query_terms(raw))
+        if not is_name:  # "homophobic" is said by "homofóbico" (bot.cognates): no link, though
+            stems |= {_COGNATE + k for k in skeletons(raw)}
         english_only = lang == "en" and not known and not _ODD_NAME.search(raw)
         unlinked = untranslated and (not is_name or english_only)
         if stems or phrases:

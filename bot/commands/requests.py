@@ -7,9 +7,9 @@ A request is read as a frame, part by part, each part optional:
 "catch me up on Anthropic", "could you pull up the newest posts about Windsurf?",
 "pásame las noticias más recientes de Perplexity", "look for articles that mention
 Kubernetes". The frame must show it is a request (a verb that asks for news or writing, a
-word for how recent, or a word for news) and the rest must read as a topic, not a
-sentence; otherwise the text stays a question. It is ``search`` when it asks for writing
-or for everything there is, unless it asks for the newest; else ``latest``.
+word for news, or how recent / "anything" followed by "on X") and the rest must read as a
+topic, not a sentence; otherwise the text stays a question. It is ``search`` when it asks
+for writing or for everything there is, unless it asks for the newest; else ``latest``.
 """
 
 from __future__ import annotations
