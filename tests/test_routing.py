@@ -271,3 +271,19 @@ def test_latest_without_topic_and_bad_counts_are_unchanged(service: Service) -> 
     assert service.handle_text("ultimas").text == "Las 3 últimas historias:"
     refused = service.handle_text("latest 500")
     assert refused.error and "Give a number between 1 and 20" in refused.text
+
+
+def test_the_routing_dev_set_of_requests_said_as_sentences() -> None:
+    """bench/data/routing_frames_dev.tsv (verb, language, message): 46 messages written
+    before the frame reader existed; every one routes as written."""
+    from pathlib import Path
+
+    rows = Path(__file__).resolve().parent.parent / "bench" / "data" / "routing_frames_dev.tsv"
+    wrong = []
+    for line in rows.read_text(encoding="utf-8").splitlines():
+        verb, lang, text = line.split("\t")
+        command = parse(text)
+        if (command.verb, command.lang) != (verb, lang):
+            wrong.append((text, command.verb, command.lang))
+    assert len(rows.read_text(encoding="utf-8").splitlines()) == 46
+    assert wrong == []
