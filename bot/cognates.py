@@ -32,57 +32,31 @@ _SPELLING = (
     (re.compile(r"ti(?=on)"), "ci"),
 )
 _DOUBLED = re.compile(r"([a-z])\1")
-#: (suffix as spelled above, canonical ending), longest first; a stem keeps 3 letters.
-_EN_SUFFIXES = tuple(
-    (suffix, canonical)
-    for canonical, suffixes in (
-        ("IC", "icalli ical ics ic iques ique"),
-        ("SION", "ssions ssion sions sion"),
-        ("IDAD", "ities iti"),
-        ("OS", "ousli ous"),
-        ("IV", "ives ive"),
-        ("ISM", "isms ism"),
-        ("IST", "ists ist"),
-        ("ARI", "aries ari"),
-        ("ORI", "ories ori"),
-        ("ENCI", "ences ence ense"),
-        ("ANCI", "ances ance"),
-        ("CI", "cies ci"),
-        ("MENT", "ments ment"),
-        ("IZ", "izing ized izes ize"),
-        ("UR", "ures ure"),
-        ("OGI", "ogies ogi"),
-        ("AL", "als al"),
-        ("BLE", "bles ble"),
-        ("AT", "ating ated ates ate"),
-    )
-    for suffix in suffixes.split()
+#: Paired suffixes: (canonical ending, English suffixes as spelled above, Spanish suffixes),
+#: longest first within each language; a stem keeps 3 letters.
+_PAIRED = (
+    ("IC", "icalli ical ics ic iques ique", "icamente icos icas ico ica"),
+    ("SION", "ssions ssion sions sion", "siones sion"),
+    ("IDAD", "ities iti", "idades idad"),
+    ("OS", "ousli ous", "osamente osos osas oso osa"),
+    ("IV", "ives ive", "ivos ivas ivo iva"),
+    ("ISM", "isms ism", "ismos ismo"),
+    ("IST", "ists ist", "istas ista"),
+    ("ARI", "aries ari", "arios arias ario aria"),
+    ("ORI", "ories ori", "orios orias orio oria"),
+    ("ENCI", "ences ence ense", "encias encia"),
+    ("ANCI", "ances ance", "ancias ancia"),
+    ("CI", "cies ci", "cias cia"),
+    ("MENT", "ments ment", "mentos mento"),
+    ("IZ", "izing ized izes ize", "izado izada izar izan iza"),
+    ("UR", "ures ure", "uras ura"),
+    ("OGI", "ogies ogi", "ogias ogia"),
+    ("AL", "als al", "ales al"),
+    ("BLE", "bles ble", "bles ble"),
+    ("AT", "ating ated ates ate", "ando ados adas ado ada aron ar"),
 )
-_ES_SUFFIXES = tuple(
-    (suffix, canonical)
-    for canonical, suffixes in (
-        ("IC", "icamente icos icas ico ica"),
-        ("SION", "siones sion"),
-        ("IDAD", "idades idad"),
-        ("OS", "osamente osos osas oso osa"),
-        ("IV", "ivos ivas ivo iva"),
-        ("ISM", "ismos ismo"),
-        ("IST", "istas ista"),
-        ("ARI", "arios arias ario aria"),
-        ("ORI", "orios orias orio oria"),
-        ("ENCI", "encias encia"),
-        ("ANCI", "ancias ancia"),
-        ("CI", "cias cia"),
-        ("MENT", "mentos mento"),
-        ("IZ", "izado izada izar izan iza"),
-        ("UR", "uras ura"),
-        ("OGI", "ogias ogia"),
-        ("AL", "ales al"),
-        ("BLE", "bles ble"),
-        ("AT", "ando ados adas ado ada aron ar"),
-    )
-    for suffix in suffixes.split()
-)
+_EN_SUFFIXES = tuple((suffix, canonical) for canonical, en, _es in _PAIRED for suffix in en.split())
+_ES_SUFFIXES = tuple((suffix, canonical) for canonical, _en, es in _PAIRED for suffix in es.split())
 #: Inflections, stripped for the plain skeleton ("scandal" / "escándalo" share no suffix).
 _EN_INFLECTIONS = ("ating", "ated", "ates", "ate", "ing", "ed", "es", "s", "e")
 _ES_INFLECTIONS = ("aron", "ando", "os", "as", "es", "an", "o", "a", "e", "s")
