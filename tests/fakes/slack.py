@@ -1288,6 +1288,10 @@ class FakeSlackAPI:
 class _FakeHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # Slack accepts every connection at once. socketserver's default backlog (5) makes the
+    # kernel drop surplus handshakes and retry them seconds later, so a killed sender's
+    # request could land after the replica that took over had checked the channel.
+    request_queue_size = 1024
     fake: FakeSlackAPI
 
 
