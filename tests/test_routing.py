@@ -25,7 +25,7 @@ NEWS: list[Route] = [
     ("dame las 3 últimas de Codex", "latest", "3 Codex", "es"),
     ("news on Alibaba", "latest", "Alibaba", "en"),
     ("anything on Gemini lately?", "latest", "Gemini", "en"),
-    ("got anything about Nvidia?", "latest", "Nvidia", "en"),
+    ("got anything about Nvidia?", "search", "Nvidia", "en"),
     ("q hay de nuevo de Mistral?", "latest", "Mistral", "es"),
     ("news about Qwen", "latest", "Qwen", "en"),
     ("News: Nvidia", "latest", "Nvidia", "en"),
@@ -71,7 +71,7 @@ NEWS: list[Route] = [
     ("cuéntame sobre Hugging Face", "latest", "Hugging Face", "es"),
     ("las últimas noticias de la IA en China", "latest", "IA en China", "es"),
     ("dame las últimas noticias", "latest", "", "es"),
-    ("¿algo sobre Cohere y los gobiernos?", "latest", "Cohere y los gobiernos", "es"),
+    ("¿algo sobre Cohere y los gobiernos?", "search", "Cohere y los gobiernos", "es"),
 ]
 # Requests said as a sentence no fixed pattern lists, read as a frame (bot.commands.requests).
 FRAMES: list[Route] = [
@@ -102,6 +102,16 @@ FRAMES: list[Route] = [
     ("encuéntrame publicaciones sobre seguridad de la IA", "search", "seguridad de la IA", "es"),
     ("necesito artículos que mencionen a Hugging Face", "search", "Hugging Face", "es"),
     ("tráeme todo lo que haya sobre Kimi", "search", "Kimi", "es"),
+    ("dig up whatever we've got on model distillation", "search", "model distillation", "en"),
+    ("búscame todo lo que tengamos sobre agentes", "search", "agentes", "es"),
+    ("anything about Nvidia lately?", "latest", "Nvidia", "en"),
+    # What a maker put out lately, or is busy with, is its newest stories.
+    ("what has Mistral shipped lately?", "latest", "Mistral", "en"),
+    ("what did Hugging Face release recently?", "latest", "Hugging Face", "en"),
+    ("what's Groq been up to?", "latest", "Groq", "en"),
+    ("¿qué ha lanzado DeepSeek últimamente?", "latest", "DeepSeek", "es"),
+    ("¿qué ha presentado Google recientemente?", "latest", "Google", "es"),
+    ("¿en qué anda Cohere?", "latest", "Cohere", "es"),
 ]
 # Commands stay commands.
 COMMANDS: list[Route] = [
@@ -170,6 +180,11 @@ QUESTIONS += [
         "which company released the newest open model?",
         "can you explain why Chinese labs train abroad?",
         "I need help with the digest",
+        # a maker's doings without how recent: a question
+        "what did OpenAI announce at DevDay?",
+        "what has Qwen done for open models?",
+        "¿qué ha sacado Perplexity en su informe?",
+        "¿qué hace un modelo de difusión?",
     )
 ]
 

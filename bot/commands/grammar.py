@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from bot.commands.requests import NEWS_WORDS, read_request
+from bot.commands.requests import NEWS_WORDS, ended_recently, read_request
 from bot.text import STOPWORDS, clean_text, detect_lang, fold
 from bot.topics import TopicsError, tokens
 
@@ -328,7 +328,6 @@ _ABOUT = _prefix_patterns(
         "en",
     ),
     (rf"(?:is there )?(?:anything|something) (?:new|recent|fresh) {_EN_ABOUT}", "en"),
-    (r"(?:is there |got )?(?:anything|something) (?:on|about|regarding)", "en"),
     (
         rf"(?:{_TELL_ME} )?(?:the )?(?:\d+ )?(?:latest|newest|last|most recent)(?: \d+)?"
         rf"(?: news| stories| headlines| updates)? {_EN_ABOUT}",
@@ -376,7 +375,6 @@ _ABOUT = _prefix_patterns(
         "es",
     ),
     (r"que se sabe (?:de|del|sobre|acerca de|acerca del)", "es"),
-    (r"(?:hay |tienes |tenes )?algo (?:sobre|acerca de|acerca del)", "es"),
 )
 _DIG = r"find|find me|dig up|look up|pull up|fetch|get me|i need|i want|send me"
 _ES_DIG = (
@@ -397,7 +395,10 @@ _WRITING_ABOUT = _prefix_patterns(
         r" (?:sobre|acerca de|acerca del|de|del)",
         "es",
     ),
-    # "dig up whatever you've got on X", "necesito todo lo que tengas sobre X": all there is.
+    # "got anything on X?", "dig up whatever you've got on X", "necesito todo lo que tengas
+    # sobre X": all there is.
+    (r"(?:is there |got )?(?:anything|something) (?:on|about|regarding)", "en"),
+    (r"(?:hay |tienes |tenes )?algo (?:sobre|acerca de|acerca del)", "es"),
     (
         rf"(?:(?:{_DIG}) )?(?:everything|anything|whatever|all|stuff)"
         r"(?: that)? (?:you've got|you have|you got|you can find|you know|there is)"
@@ -444,6 +445,7 @@ def _news_request(words: list[str]) -> tuple[str, str, str] | None:
     or for articles on a subject."""
     words = [w for w in words if _key(w)]
     keys = [_key(w) for w in words]
+    recent = ended_recently(keys)
     keys, words = _drop_trailing(keys, words, keep=1)
     if keys and keys[0] in _CHAT_QUE:
         keys[0] = "que"  # "q hay de nuevo de Cohere?"
@@ -458,11 +460,12 @@ def _news_request(words: list[str]) -> tuple[str, str, str] | None:
                 continue
             topic = _topic(words[len(match.group(0).split()) :])
             count = next((k for k in match.group(0).split() if k.isdigit()), "")
-            return (verb, f"{count} {topic}".strip(), lang) if topic else None
+            asked = "latest" if recent else verb  # "anything on Gemini lately?"
+            return (asked, f"{count} {topic}".strip(), lang) if topic else None
     named = _named_news(keys, words)
     if named:
         return ("latest", *named)
-    return read_request(keys, words, _topic)
+    return read_request(keys, words, _topic, recent=recent)
 
 
 #: "Llama news", "newest Nemotron news", "give me the latest Gemini stories": the topic

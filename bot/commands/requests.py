@@ -10,6 +10,10 @@ Kubernetes". The frame must show it is a request (a verb that asks for news or w
 word for news, or how recent / "anything" followed by "on X") and the rest must read as a
 topic, not a sentence; otherwise the text stays a question. It is ``search`` when it asks
 for writing or for everything there is, unless it asks for the newest; else ``latest``.
+
+A second frame reads asking what a maker put out lately, or is busy with, as its newest
+stories: "what has Mistral shipped lately?", "¿en qué anda Cohere?". Without a word for how
+recent ("what did OpenAI announce at DevDay?") it stays a question.
 """
 
 from __future__ import annotations
@@ -105,18 +109,21 @@ _DETERMINERS = _merge(
 )
 #: "anything on X", "todo lo que tengas sobre X": all there is, so ``search``.
 _EVERYTHING = _merge(
+    _table("en", "search", "anything|something|everything|whatever|stuff|all"),
+    _table("es", "search", "algo|todo|todo lo que|lo que"),
+)
+#: What may follow "anything"/"lo que": "whatever we have", "todo lo que tengas".
+_HAVE = _merge(
     _table(
         "en",
-        "search",
-        "anything|something|everything|whatever|stuff|anything you have|anything you've got"
-        "|everything you have|everything you've got|whatever you have|whatever you've got"
-        "|whatever you can find|everything you can find|anything you can find",
+        "",
+        "you have|you've got|you got|we have|we've got|we got|i have|there is|there's"
+        "|you can find|we can find|you know|that you have|that we have|out there",
     ),
     _table(
         "es",
-        "search",
-        "algo|todo|todo lo que tengas|todo lo que tienes|todo lo que haya|todo lo que hay"
-        "|lo que tengas|lo que tienes|lo que haya|lo que hay|lo que encuentres",
+        "",
+        "tengas|tienes|tengamos|tenemos|tengan|haya|hay|encuentres|encontremos|sepas|sabes|sepamos",
     ),
 )
 _RECENT = _merge(
@@ -133,6 +140,39 @@ _RECENT = _merge(
         "|nuevos|nueva|nuevo|mas nuevas|mas nuevos|frescas|frescos|de hoy|de esta semana",
     ),
 )
+#: How recent, said after the topic ("anything on Anthropic lately?"); the caller drops
+#: these words before the frame is read and says whether they were there.
+RECENT_AFTER = _merge(
+    _table("en", "latest", "lately|recently|these days|this week|today"),
+    _table("es", "latest", "ultimamente|recientemente|estos dias|esta semana|hoy"),
+)
+#: "what has Mistral shipped lately?", "¿qué ha sacado Perplexity últimamente?": asking
+#: what a maker put out, and how recently, is asking for its newest stories.
+_WHAT_DID = _merge(
+    _table("en", "", "what has|what have|what did|what's|whats|what is"),
+    _table("es", "", "que ha|que han|que"),
+)
+_PUT_OUT = _merge(
+    _table(
+        "en",
+        "latest",
+        "released|launched|shipped|announced|put out|published|unveiled|dropped|done"
+        "|release|launch|ship|announce|publish|unveil|drop|do|come out with",
+    ),
+    _table(
+        "es",
+        "latest",
+        "sacado|lanzado|anunciado|publicado|presentado|hecho|estrenado|saco|lanzo|anuncio"
+        "|publico|presento|hizo|estreno",
+    ),
+)
+#: Asking what a maker is busy with needs no word for how recent: "what's Groq been up
+#: to?" (after the maker), "¿en qué anda Cohere?" (before it).
+_BUSY = _table("en", "latest", "been up to|up to|been doing|been working on")
+_BUSY_FIRST = _table(
+    "es", "latest", "en que anda|en que andan|que anda haciendo|que andan haciendo"
+)
+
 #: Words for news; each says whether it asks for the newest or for writing on a subject.
 _NOUNS = _merge(
     _table(
@@ -182,12 +222,20 @@ def _longest(keys: list[str], i: int, table: _Table) -> tuple[int, tuple[str, st
 
 
 def read_request(
-    keys: list[str], words: list[str], topic: Callable[[list[str]], str | None]
+    keys: list[str],
+    words: list[str],
+    topic: Callable[[list[str]], str | None],
+    *,
+    recent: tuple[str, str] | None = None,
 ) -> tuple[str, str, str] | None:
     """(verb, topic, lang) when ``keys`` (folded ``words``) is a request for news or
-    writing about a topic; ``topic`` turns the words left into one (None: a sentence)."""
+    writing about a topic; ``topic`` turns the words left into one (None: a sentence).
+    ``recent``: what ``ended_recently`` found after the topic, which the caller dropped."""
+    put_out = _read_put_out(keys, words, topic, recent)
+    if put_out is not None:
+        return put_out
     i = 0
-    said: list[tuple[str, str]] = []  # (lang, role) of each part the frame consumed
+    said: list[tuple[str, str]] = [recent] if recent else []  # (lang, role) of each part
 
     def take(table: _Table) -> bool:
         nonlocal i
@@ -207,7 +255,9 @@ def read_request(
             break
         take(_ABOUT)  # "catch me up on", "ponme al día con"
     noun = False
-    if not take(_EVERYTHING):
+    if take(_EVERYTHING):
+        take(_HAVE)  # "whatever we have on X"
+    else:
         take(_DETERMINERS)
         take(_RECENT)
         noun = take(_NOUNS)
@@ -224,7 +274,7 @@ def read_request(
             rest_keys, rest_words = rest_keys[:end], rest_words[:end]
     # How recent, or "anything", shows a request only before "on X" or a word for news:
     # "what are the latest download figures for Qwen?" is a question.
-    if not (asking or noun or (about and len(said) > 1)) or not rest_words:
+    if not (asking or noun or (about and len(said) > 1 + bool(recent))) or not rest_words:
         return None
     named = topic(rest_words)
     if not named:
@@ -232,6 +282,48 @@ def read_request(
     roles = {role for _lang, role in said if role}
     verb = "latest" if "latest" in roles or "search" not in roles else "search"
     return verb, named, _language(lang for lang, _role in said)
+
+
+def ended_recently(keys: list[str]) -> tuple[str, str] | None:
+    """What closing words for how recent ("… lately", "… últimamente") say, if any."""
+    for size in (2, 1):
+        if len(keys) > size:
+            found = RECENT_AFTER.get(tuple(keys[-size:]))
+            if found is not None:
+                return found
+    return None
+
+
+def _read_put_out(
+    keys: list[str],
+    words: list[str],
+    topic: Callable[[list[str]], str | None],
+    recent: tuple[str, str] | None,
+) -> tuple[str, str, str] | None:
+    """``latest`` about a maker asked what it put out lately: "what has Mistral shipped
+    lately?" (the maker before the verb), "¿qué ha sacado Perplexity últimamente?" (after
+    it), "what's Groq been up to?" (no word for how recent needed)."""
+    start, busy_first = _longest(keys, 0, _BUSY_FIRST)
+    if busy_first is not None:
+        named = topic(words[start:])
+        return ("latest", named, busy_first[0]) if named else None
+    start, asked = _longest(keys, 0, _WHAT_DID)
+    if asked is None:
+        return None
+    end, verb = _longest(keys, start, _PUT_OUT)
+    named_words, busy = words[end:], False  # Spanish order: the verb, then the maker
+    for size in (4, 3, 2, 1) if verb is None else ():
+        tail = tuple(keys[-size:])
+        if len(keys) - size > start and (tail in _PUT_OUT or tail in _BUSY):
+            verb, busy = _PUT_OUT.get(tail) or _BUSY[tail], tail in _BUSY
+            named_words = words[start:-size]
+            break
+    if verb is None or not (recent or busy) or not named_words:
+        return None
+    named = topic(named_words)
+    if not named:
+        return None
+    return "latest", named, _language([asked[0], verb[0], *([recent[0]] if recent else [])])
 
 
 def _noun_at_end(keys: list[str]) -> tuple[int, tuple[str, str] | None]:
