@@ -1610,9 +1610,35 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
         near = set().union(*stems[max(0, i - reach) : i + reach + 1])
         if not any(c.matched_loosely(near, _prefixes(near)) for c in counted):
             continue
+        if not percent and _counts_another(words[i + 1 : i + 5], stems[i + 1 : i + 5], counted):
+            continue
         if not share or (names and all(c.matched(near) for c in names)):
             return True
     return False
+
+
+#: Nouns a count of anything may use: "a staff of 500 people", "una plantilla de 40
+#: personas", "el chofer (de entre seis opciones)", "ocho veces más posibilidades".
+_ANY_COUNTED = frozenset(
+    "people persons individuals members personas individuos miembros units unidades options "
+    "choices opciones types kinds tipos clases times veces".split()
+)
+_SCALE_AFTER = frozenset("million millions billion billions thousand thousands hundred".split())
+
+
+def _counts_another(after: list[str], stems: list[set[str]], counted: list[_Concept]) -> bool:
+    """Whether the noun right after a number says it counts something else: "across all
+    five steps" counts steps, not the engineers before it; "five new employees", "28 open-
+    and closed-source LLMs" (the thing within four words) and "a staff of 500 people" still
+    count what is asked."""
+    if not after:
+        return False
+    first = fold(after[0])
+    if is_stopword(first) or first in _ANY_COUNTED or first in _SCALE_AFTER | _SCALE_WORDS:
+        return False
+    if not first.isalpha():
+        return False
+    return not any(c.matched_loosely(s, _prefixes(s)) for s in stems for c in counted)
 
 
 _SCALE_WORDS = frozenset({"millones", "miles", "mil", "cientos"})

@@ -344,6 +344,24 @@ def test_a_percentage_more_is_a_change_not_a_share(seeded_core: Core) -> None:
     assert not _counts("Cascade handles 30% of the token-efficient tasks.", counted, devin)
 
 
+def test_the_noun_right_after_a_number_is_what_it_counts(seeded_core: Core) -> None:
+    """ "engineers work across all five steps" counts steps, not employees; "five new
+    employees", "28 open- and closed-source LLMs" and "a staff of 500 people" count what is
+    asked; "ocho veces más" is how many times, whoever it is of."""
+    from bot.answers import _counted, _counts
+
+    employees = _counted(seeded_core, "How many employees does Dagster have?")
+    assert not _counts("Dagster helps engineers work across all five steps.", employees, [])
+    assert _counts("Dagster hired five new employees.", employees, [])
+    assert _counts("Dagster has a staff of 500 people.", employees, [])
+    models = _counted(seeded_core, "¿cuántos modelos de lenguaje analizó el estudio?")
+    assert _counts(
+        "We study the beliefs of 28 open- and closed-source language models.", models, []
+    )
+    drivers = _counted(seeded_core, "how many drivers can a passenger pick from?")
+    assert _counts("el cliente elige al chofer (de entre seis opciones)", drivers, [])
+
+
 def test_a_model_version_is_no_count(seeded_core: Core) -> None:
     """ "researchers at Mozilla, Claude Opus 4.6 found…" says nothing of how many researchers;
     a title's "Funding 60 projects" still counts projects."""
