@@ -779,6 +779,11 @@ def _family(core: Core, variants: list[str]) -> list[str]:
 _Span = tuple[int, int, list[str]]
 
 
+#: A model or product id typed with hyphens and a number ("grok-code-fast-1", "gpt-4o-mini",
+#: "qwen2.5-coder-7b"): one name, not the words "code" and "fast".
+_MODEL_ID = re.compile(r"\b(?=[\w.-]*\d)[^\W\d_][^\W_]*(?:[.-][^\W_]+)*-[^\W_]+(?:[.-][^\W_]+)*\b")
+
+
 def _phrase_spans(core: Core, question: str) -> tuple[list[_Span], list[_Span]]:
     """``(start, end, variants)`` of the known names written with several words in
     ``question``, then of its lexicon phrases; where two overlap, the longer wins."""
@@ -786,6 +791,7 @@ def _phrase_spans(core: Core, question: str) -> tuple[list[_Span], list[_Span]]:
         (start, end, _named(core, name, question[start:end]), True)
         for name, start, end in core.gazetteer.positions(question)
     ]
+    found += [(m.start(), m.end(), [m.group()], True) for m in _MODEL_ID.finditer(question)]
     found += [
         (start, end, variants, False)
         for variants, start, end in core.searcher.expander.lexicon.spans(question)

@@ -1105,3 +1105,18 @@ def test_a_sum_asked_in_a_currency_is_not_answered_in_another(core: Core) -> Non
     assert not answer(core, "What was the EU's privacy fine on Meta in euros?", "en").found
     dollars = answer(core, "What was the EU's privacy fine on Meta in dollars?", "en")
     assert dollars.found and "$275 million" in dollars.text, dollars.text
+
+
+def test_a_hyphenated_model_id_is_one_name_not_its_words(core: Core) -> None:
+    """ "grok-code-fast-1" is a name: "code" and "fast" in "agentic coding" and "speedy"
+    are not the context window asked for."""
+    _ingest_one(
+        core,
+        "Grok Code Fast 1",
+        "We're thrilled to introduce grok-code-fast-1, a speedy and economical reasoning "
+        "model that excels at agentic coding.",
+        "xAI",
+    )
+    assert not answer(core, "¿qué ventana de contexto tiene grok-code-fast-1?", "es").found
+    found = answer(core, "what kind of coding does grok-code-fast-1 excel at?", "en")
+    assert found.found and "agentic coding" in found.text, found.text
