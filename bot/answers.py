@@ -683,7 +683,8 @@ _CATEGORIES = frozenset(
 _THE_DOCUMENT = frozenset(
     fold(w)
     for w in (
-        "post posts paper article piece story blog writeup write-up artículo nota entrada reportaje"
+        "post posts paper article piece story blog writeup write-up essay essays artículo nota "
+        "entrada reportaje ensayo ensayos"
     ).split()
 )
 
