@@ -1003,6 +1003,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         )
     weight = _rarity(concepts, [covered for _s, _t, covered in covers])
     total_weight = sum(weight.values())
+    covered_at = {(s.article_id, s.index): covered for s, _t, covered in covers}
+    with_title: set[tuple[int, int]] = set()
     for s, terms, covered in covers:
         vouched = dense.get(s.passage_id, 0.0) >= strong
         judged, judged_content = concepts, content
@@ -1023,6 +1025,24 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             # Across languages the lexicon cannot link every paraphrase; a passage the model
             # puts very close to the question vouches for the rest of its content.
             coverage = MIN_COVERAGE
+        here = (s.article_id, s.index)
+        # A sentence that names someone ("who", "which airline") often leaves what happened
+        # to the title: "Indignación en Colombia por sus aficionados en el Mundial" /
+        # "Avianca, la principal aerolínea del país, anunció su despido". Saying one of the
+        # question's words itself, it is read (and quoted) with its title.
+        if (
+            coverage < MIN_COVERAGE
+            and here in naming
+            and s.index >= 0
+            and any(id(c) in covered for c in content if not c.optional)
+        ):
+            both = covered | covered_at.get((s.article_id, -1), set())
+            j, jc = concepts, content
+            if articles[s.article_id].lang != lang:
+                j, jc = _readable(concepts, content, both, vouched)
+            if min(_coverage(jc, both), _coverage(j, both)) >= MIN_COVERAGE:
+                coverage = MIN_COVERAGE
+                with_title.add(here)
         if wants_quantity and not any((s.article_id, s.index + d) in with_number for d in _NEAR):
             continue  # "how many" is not answered by a sentence without a number near it
         score = (
@@ -1073,6 +1093,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             )
             if quote is s and holding is naming and (s.article_id, s.index) not in naming:
                 quote = _with_far(s, by_index, naming, says_count, says_kind) or s
+            if quote is s and (s.article_id, s.index) in with_title:
+                title = by_index[(s.article_id, -1)]
+                quote = _Sentence(s.article_id, s.index, f"{title.text} … {s.text}", s.passage_id)
             if answers_it(quote):
                 candidates.append((score, coverage, quote))
             elif quote is s and s.index < 0 and holding and not wants_quantity:

@@ -1120,3 +1120,26 @@ def test_a_hyphenated_model_id_is_one_name_not_its_words(core: Core) -> None:
     assert not answer(core, "¿qué ventana de contexto tiene grok-code-fast-1?", "es").found
     found = answer(core, "what kind of coding does grok-code-fast-1 excel at?", "en")
     assert found.found and "agentic coding" in found.text, found.text
+
+
+def test_a_sentence_that_names_who_is_read_with_its_title(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The title says what happened (Colombian fans at the World Cup), the body which
+    airline acted: quoted together they answer "which airline" (on the words alone: no
+    passage vouched for by the model)."""
+    import bot.answers
+
+    monkeypatch.setattr(bot.answers, "DENSE_VOUCH_MARGIN", 10.0)
+    _ingest_one(
+        core,
+        "Indignación en Colombia por el comportamiento de sus aficionados en el Mundial",
+        "Los videos circularon en redes sociales durante el fin de semana. Avianca, la "
+        "principal aerolínea del país, identificó a uno de ellos como trabajador suyo y "
+        "anunció su despido.",
+        "El Universal",
+        lang="es",
+    )
+    question = "Which airline fired an employee over the Colombian fans at the World Cup?"
+    found = answer(core, question, "en")
+    assert found.found and "Avianca" in found.text and "Mundial" in found.text, found.text
