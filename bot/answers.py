@@ -713,7 +713,14 @@ _NAME_OF = (
     r"(?:c[oó]mo se llaman?|qu[eé] nombre (?:tiene|lleva|recibe)|"
     r"what(?:'s| is| was) the name of)(?:\s+(?:el|la|los|las|the))?"
 )
-_ASKS_NAME = re.compile(rf"\b{_NAME_OF}\b", re.IGNORECASE)
+#: "what does xAI call its RAG system", "what's the new mode called", "¿cómo llama Mistral a…?"
+_CALLED = (
+    r"what (?:do|does|did) (?:[\w.'-]+ ){1,3}call|"
+    r"what(?:'s| is| was| are| were) (?:[\w.'-]+ ){1,5}called|"
+    r"c[oó]mo (?:le |les )?(?:llama|llaman|llam[oó]|llamaron|bautiz[oó]|bautizaron)|"
+    r"qu[eé] nombre (?:le |les )?(?:dio|dieron|da|dan|puso|pusieron)"
+)
+_ASKS_NAME = re.compile(rf"\b(?:{_NAME_OF}|{_CALLED})\b", re.IGNORECASE)
 
 
 def _asks_for_a_thing(question: str) -> bool:

@@ -1143,3 +1143,22 @@ def test_a_sentence_that_names_who_is_read_with_its_title(
     question = "Which airline fired an employee over the Colombian fans at the World Cup?"
     found = answer(core, question, "en")
     assert found.found and "Avianca" in found.text and "Mundial" in found.text, found.text
+
+
+def test_what_something_is_called_is_answered_with_the_title_that_names_it(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "what does xAI call its RAG system" asks for a name: the lede says what, the title
+    names it ("Grok Collections API")."""
+    import bot.answers
+
+    monkeypatch.setattr(bot.answers, "DENSE_VOUCH_MARGIN", 10.0)
+    _ingest_one(
+        core,
+        "Grok Collections API",
+        "State-of-the-art RAG system built directly into our API. It lets you upload files and "
+        "search them from any model.",
+        "xAI",
+    )
+    found = answer(core, "what does xAI call the RAG system built into its API?", "en")
+    assert found.found and "Collections" in found.text, found.text
