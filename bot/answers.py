@@ -644,7 +644,7 @@ def _concepts(
         # English capitalises what Spanish does not ("Greek" / "griego", "the Lion King" /
         # "El rey león"): an English capitalised word no one knows is a name only in English.
         untranslated = not phrases and stems <= own_stems | set(query_terms(raw))
-        if not is_name:  # "homophobic" is said by "homofóbico" (bot.cognates): no link, though
+        if not known:  # "homophobic" is said by "homofóbico", "Sídney" by "Sydney" (bot.cognates)
             stems |= {_COGNATE + k for k in skeletons(raw)}
         english_only = lang == "en" and not known and not _ODD_NAME.search(raw)
         unlinked = untranslated and (not is_name or english_only)

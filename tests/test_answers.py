@@ -1162,3 +1162,22 @@ def test_what_something_is_called_is_answered_with_the_title_that_names_it(
     )
     found = answer(core, "what does xAI call the RAG system built into its API?", "en")
     assert found.found and "Collections" in found.text, found.text
+
+
+def test_a_name_nobody_knows_is_matched_by_its_spelling_in_the_other_language(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Sídney" is "Sydney" (the cognate skeletons of bot.cognates), as "homofóbico" is
+    "homophobic"; a name the gazetteer knows keeps to its aliases."""
+    import bot.answers
+
+    monkeypatch.setattr(bot.answers, "DENSE_VOUCH_MARGIN", 10.0)
+    _ingest_one(
+        core,
+        "Sydney will become Anthropic's fourth office in Asia-Pacific",
+        "Anthropic is opening an office in Sydney to serve customers across Australia.",
+        "Anthropic",
+    )
+    question = "la oficina de Anthropic en Sídney, ¿qué número de oficina es en Asia-Pacífico?"
+    found = answer(core, question, "es")
+    assert found.found and "fourth" in found.text, found.text
