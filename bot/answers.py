@@ -1264,8 +1264,15 @@ def _holds_role(
         window = text[word.start() : words[min(i + 3, len(words) - 1)].end()]
         if all(c.matched_loosely(*_terms_and_prefixes(window)) for c in role):
             at.append(word.start())
-    found = _new_names(core, text, question, common)
+    # "el entrenador del Guadalajara", "coach of Chivas": a name after "of" is where the
+    # role is held, not who holds it
+    found = [
+        n for n in _new_names(core, text, question, common) if not _OF_BEFORE.search(text, 0, n)
+    ]
     return any(abs(n - r) <= _ROLE_REACH for n in found for r in at)
+
+
+_OF_BEFORE = re.compile(r"\b(?:de|del|of|at|for)\s+(?:(?:el|la|los|las|the)\s+)?$", re.IGNORECASE)
 
 
 def _choose(scored: list[tuple[float, float, _Sentence]], articles: int) -> list[_Sentence]:

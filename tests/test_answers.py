@@ -1181,3 +1181,32 @@ def test_a_name_nobody_knows_is_matched_by_its_spelling_in_the_other_language(
     question = "la oficina de Anthropic en Sídney, ¿qué número de oficina es en Asia-Pacífico?"
     found = answer(core, question, "es")
     assert found.found and "fourth" in found.text, found.text
+
+
+def test_a_name_after_of_is_where_a_role_is_held_not_who_holds_it(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "the new Chivas coach" is not named by "la salida del entrenador argentino del
+    Guadalajara" (the club, after "del"); "Julen Lopetegui es el nuevo entrenador del Real
+    Madrid" names one."""
+    import bot.answers
+
+    monkeypatch.setattr(bot.answers, "DENSE_VOUCH_MARGIN", 10.0)
+    _ingest_one(
+        core,
+        "Almeyda se va de Chivas",
+        "Matías Almeyda ya se despidió de sus jugadores. La salida del entrenador argentino del "
+        "Guadalajara se hará oficial este lunes en rueda de prensa.",
+        "El Universal",
+        lang="es",
+    )
+    assert not answer(core, "Who's the new Chivas coach now that Almeyda is gone?", "en").found
+    _ingest_one(
+        core,
+        "Lopetegui, nuevo entrenador del Real Madrid",
+        "Julen Lopetegui es el nuevo entrenador del Real Madrid tras la salida de Zidane.",
+        "El Universal",
+        lang="es",
+    )
+    found = answer(core, "Who is the new Real Madrid coach?", "en")
+    assert found.found and "Lopetegui" in found.text, found.text
