@@ -1678,7 +1678,7 @@ def _counts_another(after: list[str], stems: list[set[str]], counted: list[_Conc
     if not after:
         return False
     first = fold(after[0])
-    if is_stopword(first) or first in _ANY_COUNTED or first in _SCALE_AFTER | _SCALE_WORDS:
+    if is_stopword(first) or first in _ANY_COUNTED or first in _SCALES:
         return False
     if not first.isalpha():
         return False
@@ -1686,6 +1686,7 @@ def _counts_another(after: list[str], stems: list[set[str]], counted: list[_Conc
 
 
 _SCALE_WORDS = frozenset({"millones", "miles", "mil", "cientos"})
+_SCALES = _SCALE_AFTER | _SCALE_WORDS
 
 
 def _spanish_noun(words: list[str]) -> str:

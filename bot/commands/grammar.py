@@ -395,10 +395,8 @@ _WRITING_ABOUT = _prefix_patterns(
         r" (?:sobre|acerca de|acerca del|de|del)",
         "es",
     ),
-    # "got anything on X?", "dig up whatever you've got on X", "necesito todo lo que tengas
-    # sobre X": all there is.
-    (r"(?:is there |got )?(?:anything|something) (?:on|about|regarding)", "en"),
-    (r"(?:hay |tienes |tenes )?algo (?:sobre|acerca de|acerca del)", "es"),
+    # "dig up whatever you've got on X", "necesito todo lo que tengas sobre X": all there is
+    # ("got anything on X?", "¿tienes algo sobre X?" are read by bot.commands.requests).
     (
         rf"(?:(?:{_DIG}) )?(?:everything|anything|whatever|all|stuff)"
         r"(?: that)? (?:you've got|you have|you got|you can find|you know|there is)"

@@ -92,7 +92,7 @@ _GIVE_VERBS = _merge(
         "",
         "show me|give me|send me|get me|bring me|pull up|list|share|tell me|i want|i need"
         "|i'd like|i would like|i want to see|let me see|do you have|have you got|got"
-        "|what are|what're",
+        "|what are|what're|is there|are there",
     ),
     _table(
         "es",
