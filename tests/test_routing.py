@@ -109,6 +109,8 @@ FRAMES: list[Route] = [
     ("what has Mistral shipped lately?", "latest", "Mistral", "en"),
     ("what did Hugging Face release recently?", "latest", "Hugging Face", "en"),
     ("what's Groq been up to?", "latest", "Groq", "en"),
+    ("gimme the newest Ollama updates", "latest", "Ollama", "en"),
+    ("give us the latest on Cohere", "latest", "Cohere", "en"),
     ("¿qué ha lanzado DeepSeek últimamente?", "latest", "DeepSeek", "es"),
     ("¿qué ha presentado Google recientemente?", "latest", "Google", "es"),
     ("¿en qué anda Cohere?", "latest", "Cohere", "es"),

@@ -90,7 +90,8 @@ _GIVE_VERBS = _merge(
     _table(
         "en",
         "",
-        "show me|give me|send me|get me|bring me|pull up|list|share|tell me|i want|i need"
+        "show me|give me|gimme|send me|get me|bring me|show us|give us|send us|pull up|list"
+        "|share|tell me|i want|i need|lemme see"
         "|i'd like|i would like|i want to see|let me see|do you have|have you got|got"
         "|what are|what're|is there|are there",
     ),
