@@ -657,8 +657,9 @@ def _concepts(
         if fold(c.word) in _THE_DOCUMENT:
             c.optional = c.document = True
     # A translation that is spelled as one of the question's names is that name, not the
-    # word: "put" (meter: "met") is not said by "Meta".
-    named = {w for c in concepts if c.is_name for w in c.stems.union(*c.phrases)}
+    # word: "put" (meter: "met") is not said by "Meta". A name's later words are often
+    # generic ("Cohere AI", "Meta Superintelligence Labs"): "IA" still says "AI".
+    named = {w for c in concepts if c.is_name for w in c.stems.union(p[0] for p in c.phrases)}
     for c in concepts:
         if not c.is_name:
             c.stems -= named - own_of[id(c)]
