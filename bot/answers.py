@@ -1112,7 +1112,12 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
                 with_lede = _title_with_lede(s, by_index, holding - {(s.article_id, -1)})
                 if with_lede is not None and answers_it(with_lede):
                     candidates.append((score, coverage, with_lede))
-    chosen = _distinct([_with_short_lede(s, by_index) for s in _choose(candidates, len(ids))])
+    chosen = _distinct(
+        [
+            _with_short_lede(_with_antecedent(s, by_index), by_index)
+            for s in _choose(candidates, len(ids))
+        ]
+    )
     if not chosen:
         return _not_found(question, lang)
     names_es = spanish_names(core.settings.gazetteer_path)
@@ -1819,6 +1824,28 @@ def _with_short_lede(s: _Sentence, by_index: Mapping[tuple[int, int], _Sentence]
     ):
         return s
     return _Sentence(s.article_id, -1, f"{title.text} — {lede.text}", s.passage_id)
+
+
+#: A sentence that opens on a pronoun ("In fact, it is the greatest thing holding you back.",
+#: "Esto permitirá…") says what it is about in the sentence before it.
+_OPENS_ON_PRONOUN = re.compile(
+    r"(?:(?:in fact|indeed|but|and|yet|still|however|so|de hecho|pero|sin embargo|y|además)"
+    r",?\s+)?(?:it|it's|it’s|this|these|they|they're|he|she|esto|eso|ello|él|ella|ellos|ellas)\b",
+    re.IGNORECASE,
+)
+
+
+def _with_antecedent(s: _Sentence, by_index: Mapping[tuple[int, int], _Sentence]) -> _Sentence:
+    """A lone body sentence that opens on a pronoun, quoted after the sentence it points
+    back to (the title, for the first sentence): the quote then says what "it" is."""
+    alone = by_index.get((s.article_id, s.index))
+    if s.index < 0 or alone is None or alone.text != s.text or not _OPENS_ON_PRONOUN.match(s.text):
+        return s
+    before = by_index.get((s.article_id, s.index - 1 if s.index > 0 else -1))
+    if before is None:
+        return s
+    gap = " " if before.index >= 0 else " — "
+    return _Sentence(s.article_id, s.index, f"{before.text}{gap}{s.text}", s.passage_id)
 
 
 def _distinct(chosen: list[_Sentence]) -> list[_Sentence]:

@@ -1210,3 +1210,18 @@ def test_a_name_after_of_is_where_a_role_is_held_not_who_holds_it(
     )
     found = answer(core, "Who is the new Real Madrid coach?", "en")
     assert found.found and "Lopetegui" in found.text, found.text
+
+
+def test_a_sentence_opening_on_a_pronoun_is_quoted_after_what_it_points_to(core: Core) -> None:
+    """ "In fact, it is the habit…" says what "it" is only with the sentence before it."""
+    _ingest_one(
+        core,
+        "On Deadlines",
+        "Contrary to what many managers believe, missing deadlines is no sign of ambition. "
+        "In fact, it is the single habit that holds small teams back the most. "
+        "Here is how we stopped.",
+        "A founder's blog",
+    )
+    result = answer(core, "the founder says one habit holds small teams back: which one?", "en")
+    assert result.found and "missing deadlines" in result.text, result.text
+
