@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from bot.cognates import skeletons
 from bot.core import Core
 from bot.figures import display_subject, extract_figures, spanish_names
-from bot.i18n import format_date, format_number, t
+from bot.i18n import format_date, format_number, in_language, t
 from bot.index.hybrid import validate_query
 from bot.models import Article, ArticleEntity, Entity, Figure, Passage
 from bot.text import (
@@ -1893,7 +1893,7 @@ def _compose(
                 article.lang,
             )
         )
-        other = "" if article.lang == lang else " " + t(f"in_lang_{article.lang}", lang)
+        other = "" if article.lang == lang else " " + in_language(article.lang, lang)
         lines.append(
             t("answer_quote", lang, sentence=s.text, n=n, date=format_date(when, lang)) + other
         )

@@ -558,8 +558,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "En resumen: {figure} ({subject}{date}) [{n}].",
         "en": "In short: {figure} ({subject}{date}) [{n}].",
     },
-    "in_lang_es": {"es": "(en español)", "en": "(in Spanish)"},
-    "in_lang_en": {"es": "(en inglés)", "en": "(in English)"},
+    "in_lang": {"es": "(en {name})", "en": "(in {name})"},
+    "in_lang_other": {"es": "(en otro idioma: {code})", "en": "(in another language: {code})"},
     "answer_figures": {"es": "Cifras clave: {figures}", "en": "Key figures: {figures}"},
     "answer_conflict": {
         "es": "Ojo: las fuentes dan cifras distintas para {subject}: {detail}.",
@@ -732,6 +732,32 @@ class UserError(ValueError):
 
     def message(self, lang: Lang) -> str:
         return t(self.code, lang, **self.params)
+
+
+#: Names of the languages a feed may declare for its articles (``bot.ingest.pipeline.
+#: article_lang`` keeps a declaration the text does not contradict).
+LANGUAGE_NAMES: dict[str, dict[str, str]] = {
+    "es": {"es": "español", "en": "Spanish"},
+    "en": {"es": "inglés", "en": "English"},
+    "de": {"es": "alemán", "en": "German"},
+    "fr": {"es": "francés", "en": "French"},
+    "it": {"es": "italiano", "en": "Italian"},
+    "pt": {"es": "portugués", "en": "Portuguese"},
+    "ca": {"es": "catalán", "en": "Catalan"},
+    "nl": {"es": "neerlandés", "en": "Dutch"},
+    "zh": {"es": "chino", "en": "Chinese"},
+    "ja": {"es": "japonés", "en": "Japanese"},
+    "ko": {"es": "coreano", "en": "Korean"},
+}
+
+
+def in_language(code: str, lang: Lang) -> str:
+    """The mark after a quote in another language than the reply's: "(in Spanish)",
+    "(en alemán)"; a language without a name here is shown by its code."""
+    names = LANGUAGE_NAMES.get(code)
+    if names is None:
+        return t("in_lang_other", lang, code=code)
+    return t("in_lang", lang, name=names[lang])
 
 
 def t(code: str, lang: Lang = "en", /, **params: Any) -> str:

@@ -1225,3 +1225,20 @@ def test_a_sentence_opening_on_a_pronoun_is_quoted_after_what_it_points_to(core:
     result = answer(core, "the founder says one habit holds small teams back: which one?", "en")
     assert result.found and "missing deadlines" in result.text, result.text
 
+
+@pytest.mark.parametrize(
+    ("code", "lang", "mark"),
+    [
+        ("es", "en", "(in Spanish)"),
+        ("en", "es", "(en inglés)"),
+        ("de", "en", "(in German)"),
+        ("de", "es", "(en alemán)"),
+        ("sv", "en", "(in another language: sv)"),
+    ],
+)
+def test_a_quote_in_another_language_is_marked_with_its_name(code: str, lang: str, mark: str) -> None:
+    """A feed may keep a declared language other than Spanish or English (``de``): its
+    quotes are marked by name, never by a message code."""
+    from bot.i18n import in_language
+
+    assert in_language(code, lang) == mark
