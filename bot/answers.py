@@ -84,7 +84,11 @@ _QUANTITY = re.compile(
     r"qu[eé] parte|"
     r"scor(?:e|ed|es)|puntuaci[oó]n|puntaje|(?:[\w-]+ )count|"
     r"precio|price|pricing|cost[oó]?|costs?|valuation|valoraci[oó]n|con qu[eé] frecuencia|"
-    r"salary|salario|sueldo)\b",
+    r"salary|salario|sueldo|"
+    r"(?:frame|error|success|win|pass|growth|interest|conversion|refresh|hit) rates?|fps|"
+    r"tokens? (?:per|a|/) ?s(?:ec(?:ond)?)?|speed|velocidad|"
+    r"tasas? de (?:error|[eé]xito|crecimiento|inter[eé]s|conversi[oó]n|refresco|acierto)|"
+    r"fotogramas por segundo)\b",
     re.IGNORECASE,
 )
 #: Words that make a question but say nothing about what it asks: never "content".

@@ -1242,3 +1242,15 @@ def test_a_quote_in_another_language_is_marked_with_its_name(code: str, lang: st
     from bot.i18n import in_language
 
     assert in_language(code, lang) == mark
+
+
+def test_a_rate_is_asked_as_a_figure(core: Core) -> None:
+    """ "What frame rate…" asks for a number: a title that only says "faster" is no answer."""
+    _ingest_one(
+        core,
+        "FastTrack 2: Faster and More Accessible Real-Time Video Tracking",
+        "We release FastTrack 2, which tracks objects in real-time video on a laptop.",
+        "A vision lab",
+    )
+    result = answer(core, "what frame rate does FastTrack 2 hit for real-time video tracking?", "en")
+    assert not result.found, result.text
