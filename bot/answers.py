@@ -989,6 +989,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 
     strong = core.searcher.min_dense_score + DENSE_VOUCH_MARGIN
+    by_place = {(s.article_id, s.index): s.text for s in sentences}
     naming = (  # the sentences that name someone or something the question does not
         {
             (s.article_id, s.index)
@@ -996,6 +997,13 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             if s.article_id in eligible and _new_name(core, s.text, question, common)
         }
         if wants_person or wants_thing
+        else set()
+    )
+    # "where…", "in which city…": of the sentences that name something, those that say a
+    # place ("autoexiliado en Irlanda", "provenían de Nuevo Laredo" for "shipped from").
+    placed = (
+        {here for here in naming if _names_a_place(core, by_place[here], question, common)}
+        if naming and _PLACE_ASKED.search(question)
         else set()
     )
     wants_date = bool(_ASKS_DATE.search(question)) and not (wants_person or wants_thing)
@@ -1073,6 +1081,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             score += ANSWER_KIND_BONUS  # "who", "which company": the sentence that names one
             if (s.article_id, s.index) in says_kind:
                 score += ANSWER_KIND_BONUS  # "…otros países: Singapur, Malasia…" names them
+        if (s.article_id, s.index) in placed:
+            score += ANSWER_KIND_BONUS  # "where": the sentence that says a place
         if (s.article_id, s.index) in dated:
             score += ANSWER_KIND_BONUS  # "when": the sentence that says a date
         scored.append((score, coverage, s))
@@ -1088,6 +1098,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         }
     elif _VERSION_ASKED.search(question):  # "which version…": the line that gives the number
         holding = {(s.article_id, s.index) for s in sentences if _VERSION_NUMBER.search(s.text)}
+    elif placed and not wants_quantity:
+        holding = placed
     elif (wants_person or wants_thing) and not wants_quantity:
         holding = naming
     elif wants_date and not wants_quantity:
@@ -1103,7 +1115,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
                 if holding
                 else s
             )
-            if quote is s and holding is naming and (s.article_id, s.index) not in naming:
+            far = holding is naming or holding is placed
+            if quote is s and far and (s.article_id, s.index) not in holding:
                 quote = _with_far(s, by_index, naming, says_count, says_kind) or s
             if quote is s and (s.article_id, s.index) in with_title:
                 title = by_index[(s.article_id, -1)]
@@ -1182,6 +1195,32 @@ def _dense_scores(
         return {}
     qvec = core.searcher.query_vector(question)
     return {pid: float(np.dot(v, qvec)) for pid, v in core.vectors.vectors_of(wanted).items()}
+
+
+#: A question that asks for a place: "where", "¿dónde?", "in which city", "¿en qué país?".
+_PLACE_ASKED = re.compile(
+    r"\b(?:where|d[oó]nde|(?:in|at|en) (?:which|what|qu[eé]) (?:city|town|country|state|place"
+    r"|venue|ciudad|pa[ií]s|estado|lugar|sitio|sede)|(?:which|what|qu[eé]) (?:city|town|country"
+    r"|ciudad|pa[ií]s))\b",
+    re.IGNORECASE,
+)
+#: "…from?", "¿de dónde…?": the place something comes from is said after "de" / "from" too.
+_FROM_ASKED = re.compile(r"\b(?:from|de d[oó]nde|desde d[oó]nde)\b", re.IGNORECASE)
+#: A capitalised name after a preposition of place, through a common noun ("en la sede de
+#: los Talleres Gráficos", "at the University of Virginia").
+_AT = r"(?:in|at|near|en|cerca de)"
+_FROM = r"(?:from|de|desde|del)"
+_ARTICLE = r"(?:(?:el|la|los|las|the)\s+)?"
+_PLACE_AFTER = rf"\s+{_ARTICLE}(?:[a-záéíóúñ]+\s+(?:de|of|del)\s+{_ARTICLE})?(?=[A-ZÁÉÍÓÚÑ])"
+_AT_PLACE = re.compile(rf"\b{_AT}{_PLACE_AFTER}")
+_FROM_PLACE = re.compile(rf"\b(?:{_AT}|{_FROM}){_PLACE_AFTER}")
+
+
+def _names_a_place(core: Core, text: str, question: str, common: AbstractSet[str]) -> bool:
+    """Whether ``text`` puts a name the question does not give after a preposition of place."""
+    starts = set(_new_names(core, text, question, common))
+    after = _FROM_PLACE if _FROM_ASKED.search(question) else _AT_PLACE
+    return any(m.end() in starts for m in after.finditer(text))
 
 
 def _new_name(core: Core, text: str, question: str, common: AbstractSet[str] = frozenset()) -> bool:

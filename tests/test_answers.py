@@ -1236,7 +1236,9 @@ def test_a_sentence_opening_on_a_pronoun_is_quoted_after_what_it_points_to(core:
         ("sv", "en", "(in another language: sv)"),
     ],
 )
-def test_a_quote_in_another_language_is_marked_with_its_name(code: str, lang: str, mark: str) -> None:
+def test_a_quote_in_another_language_is_marked_with_its_name(
+    code: str, lang: str, mark: str
+) -> None:
     """A feed may keep a declared language other than Spanish or English (``de``): its
     quotes are marked by name, never by a message code."""
     from bot.i18n import in_language
@@ -1252,5 +1254,24 @@ def test_a_rate_is_asked_as_a_figure(core: Core) -> None:
         "We release FastTrack 2, which tracks objects in real-time video on a laptop.",
         "A vision lab",
     )
-    result = answer(core, "what frame rate does FastTrack 2 hit for real-time video tracking?", "en")
+    result = answer(
+        core, "what frame rate does FastTrack 2 hit for real-time video tracking?", "en"
+    )
     assert not result.found, result.text
+
+
+def test_where_is_answered_by_the_sentence_that_says_a_place(core: Core) -> None:
+    """The lede names people and the institute; the place is four sentences on, said after
+    "at": "where" quotes that sentence."""
+    _ingest_one(
+        core,
+        "Ballot printing begins for the presidential election",
+        "The electoral institute began printing 90 million ballots for the presidential "
+        "election, its president Lorenzo Vidal said on Monday. The paper has the same security "
+        "features as banknotes. Inspectors from every party watched the first sheets. "
+        "Observers from the OAS were invited as well. The ballots are printed at the "
+        "Talleres Gráficos de México, which also prints the country's textbooks.",
+        "A Mexican daily",
+    )
+    result = answer(core, "where are the presidential election ballots being printed?", "en")
+    assert result.found and "Talleres Gráficos" in result.text, result.text
