@@ -269,6 +269,20 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    (  # "how much did X raise": a round's amount, not a prize or a price the text also gives
+        re.compile(
+            r"\b(how much|what amount|cu[aá]nt[oa]s?|qu[eé] (?:cantidad|monto|suma))\b.{0,40}"
+            r"\b(raise[sd]?|raising|fundraising|funding|financiaci[oó]n|levant(?:[oó]|ad[oa]s?|"
+            r"aron|ar)|recaud\w*|capt(?:[oó]|ad[oa]s?|aron|ar))\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(rais\w*|fund\w*|rounds?|series [a-z]|seed|invest\w*|back(?:ed|ing|ers?)|"
+            r"led by|ronda|financ\w*|levant\w*|recaud\w*|capt[oóa]\w*|inversi\w*|inversor\w*|"
+            r"serie [a-z])\b",
+            re.I,
+        ),
+    ),
     (  # "which version": a version number, not the announcement that names none
         _VERSION_ASKED,
         _VERSION_NUMBER,

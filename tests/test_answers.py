@@ -1275,3 +1275,24 @@ def test_where_is_answered_by_the_sentence_that_says_a_place(core: Core) -> None
     )
     result = answer(core, "where are the presidential election ballots being printed?", "en")
     assert result.found and "Talleres Gráficos" in result.text, result.text
+
+
+def test_how_much_was_raised_is_not_answered_by_a_prize(core: Core) -> None:
+    """The only sum in the company's news is a prize it offers: no round, so no answer."""
+    _ingest_one(
+        core,
+        "The $250K Puzzle Prize and Human-AI Collaboration",
+        "Acme AI is offering a $250K prize for tasks where bigger models do worse.",
+        "Acme AI blog",
+    )
+    result = answer(core, "¿cuánto dinero ha levantado Acme AI de inversores?", "es")
+    assert not result.found, result.text
+    _ingest_one(
+        core,
+        "Acme AI raises $40M Series B",
+        "Acme AI raised $40 million in a Series B led by Index Ventures.",
+        "Acme AI blog",
+    )
+    result = answer(core, "¿cuánto dinero ha levantado Acme AI de inversores?", "es")
+    assert result.found and "40" in result.text, result.text
+
