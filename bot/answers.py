@@ -1504,6 +1504,7 @@ class _Evidence:
         self.deed = [] if self.role or not wants_person else _deed(question, concepts)
         self.lang = lang
         self.acronym = _acronym_asked(question)  # "what's FOI short for": its expansion
+        self.license = bool(_LICENSE_ASKED.search(question))  # "under what license": one named
         # "who", or "which universities": a quote that names someone or something new
         self.person = not wants_quantity and (wants_person or bool(_NAMED_KIND.search(question)))
         self.quantity = wants_quantity or bool(self.asked)
@@ -1532,6 +1533,8 @@ class _Evidence:
     def __call__(self, s: _Sentence) -> bool:
         if self.acronym:
             return _expands(self.acronym, s.text)
+        if self.license and not _LICENSE.search(s.text):
+            return False
         if self.quantity and not self._gives_number(s.text):
             return False  # a figure is asked for: the quote must give one
         if self.asked and not all(e.search(self._figures_text(s)) for e in self.asked):
@@ -1549,6 +1552,18 @@ class _Evidence:
         ):
             return False
         return not self.person or _new_name(self.core, s.text, self.question, self.common)
+
+
+#: "What license is X released under?", "¿con qué licencia…?": the quote must name one.
+_LICENSE_ASKED = re.compile(
+    r"\b(?:what|which|qu[eé]|cu[aá]l)\b.{0,30}\b(?:licen[cs]e|licencia)s?\b|"
+    r"\b(?:licen[cs]e|licencia)\b.{0,20}\b(?:what|which|qu[eé]|cu[aá]l)\b",
+    re.IGNORECASE,
+)
+_LICENSE = re.compile(
+    r"\b(?:MIT|Apache|GPL|LGPL|AGPL|BSD|MPL|Creative Commons|CC[- ]BY(?:-\w+)*|CC0|OpenRAIL|"
+    r"RAIL|public domain|dominio p[uú]blico|licen[cs](?:e|ed|ia|iad[oa])s?)\b"
+)
 
 
 _VALUATION_BEFORE = re.compile(

@@ -1296,3 +1296,22 @@ def test_how_much_was_raised_is_not_answered_by_a_prize(core: Core) -> None:
     result = answer(core, "¿cuánto dinero ha levantado Acme AI de inversores?", "es")
     assert result.found and "40" in result.text, result.text
 
+
+def test_what_license_needs_a_license_named(core: Core) -> None:
+    """ "Open-source" names no license; "under the Apache 2.0 license" does."""
+    _ingest_one(
+        core,
+        "Introducing Bolt: Open-source GPU programming for neural networks",
+        "Bolt is an open-source Python-like language for writing fast GPU kernels.",
+        "A research lab",
+    )
+    question = "what license is the Bolt GPU language released under?"
+    assert not answer(core, question, "en").found
+    _ingest_one(
+        core,
+        "Bolt 2 is out",
+        "Bolt 2, the GPU language, is released under the Apache 2.0 license.",
+        "A research lab",
+    )
+    result = answer(core, question, "en")
+    assert result.found and "Apache 2.0" in result.text, result.text
