@@ -459,6 +459,29 @@ def _coverage(concepts: Sequence[_Concept], covered: set[int]) -> float:
     return sum(matched) / counted if counted else 0.0
 
 
+#: Where a question's last clause starts: "…, what did they keep intact?", "…: which one?".
+_LAST_CLAUSE = re.compile(
+    r"[,:;—–-]\s*(?:and\s+|y\s+)?¿?(?=(?:what|which|who|where|when|how|qu[eé]|cu[aá]l|"
+    r"qui[eé]n|d[oó]nde|cu[aá]ndo|c[oó]mo|cu[aá]nt[oa]s?)\b)",
+    re.IGNORECASE,
+)
+
+
+def _asked_last(question: str, content: Sequence[_Concept]) -> set[int]:
+    """The required content words of a question's last clause, when an earlier clause only
+    sets the scene ("openai made private MCP servers reachable…, what did they keep
+    intact?"); empty for a question of one clause."""
+    starts = [m.end() for m in _LAST_CLAUSE.finditer(question)]
+    if not starts:
+        return set()
+    last = fold(question[starts[-1] :])
+    return {
+        id(c)
+        for c in content
+        if not c.optional and re.search(rf"\b{re.escape(fold(c.word))}\b", last)
+    }
+
+
 def _readable(
     concepts: list[_Concept],
     content: list[_Concept],
@@ -1038,6 +1061,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     weight = _rarity(concepts, [covered for _s, _t, covered in covers])
     total_weight = sum(weight.values())
     covered_at = {(s.article_id, s.index): covered for s, _t, covered in covers}
+    asked_last = _asked_last(question, content)
     with_title: set[tuple[int, int]] = set()
     for s, terms, covered in covers:
         vouched = dense.get(s.passage_id, 0.0) >= strong
@@ -1064,11 +1088,19 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         # to the title: "Indignación en Colombia por sus aficionados en el Mundial" /
         # "Avianca, la principal aerolínea del país, anunció su despido". Saying one of the
         # question's words itself, it is read (and quoted) with its title.
+        # So is one that says what the question's last clause asks about and the title does
+        # not: "<the post's title, restated>, what did they keep intact?" / "How we preserved
+        # private network boundaries…". Not for a figure: "$7 for 8…" is no price per page.
         if (
             coverage < MIN_COVERAGE
-            and here in naming
             and s.index >= 0
-            and any(id(c) in covered for c in content if not c.optional)
+            and (
+                (here in naming and any(id(c) in covered for c in content if not c.optional))
+                or (
+                    not wants_quantity
+                    and bool(asked_last & (covered - covered_at.get((s.article_id, -1), set())))
+                )
+            )
         ):
             both = covered | covered_at.get((s.article_id, -1), set())
             j, jc = concepts, content

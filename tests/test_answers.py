@@ -1315,3 +1315,24 @@ def test_what_license_needs_a_license_named(core: Core) -> None:
     )
     result = answer(core, question, "en")
     assert result.found and "Apache 2.0" in result.text, result.text
+
+
+def test_a_question_that_restates_the_title_is_answered_by_its_last_clause(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first clause restates the title; "what did they keep encrypted?" is answered by
+    the body sentence that says it, read and quoted with the title (on the words alone: no
+    passage vouched for by the model)."""
+    import bot.answers
+
+    monkeypatch.setattr(bot.answers, "DENSE_VOUCH_MARGIN", 10.0)
+    _ingest_one(
+        core,
+        "Moving our billing database to the cloud without downtime",
+        "The work took our platform team three months and touched every service we run. "
+        "We kept customer records encrypted at every step of the migration.",
+        "An engineering blog",
+    )
+    question = "they moved the billing database to the cloud without downtime, what did they keep encrypted?"
+    result = answer(core, question, "en")
+    assert result.found and "customer records" in result.text, result.text
