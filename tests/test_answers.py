@@ -1335,6 +1335,9 @@ def test_a_question_that_restates_the_title_is_answered_by_its_last_clause(
         "We kept customer records encrypted at every step of the migration.",
         "An engineering blog",
     )
-    question = "they moved the billing database to the cloud without downtime, what did they keep encrypted?"
+    question = (
+        "they moved the billing database to the cloud without downtime, "
+        "what did they keep encrypted?"
+    )
     result = answer(core, question, "en")
     assert result.found and "customer records" in result.text, result.text
