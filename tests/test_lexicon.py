@@ -76,6 +76,9 @@ def test_everyday_news_words_link_across_languages() -> None:
         ("características", "features"),
         ("planes", "tiers"),
         ("primera dama", "first lady"),
+        ("se llevó", "won"),
+        ("recuperación", "retrieval"),
+        ("keep intact", "preserve"),
     ):
         assert written in lexicon.expand(asked), (asked, written)
 
