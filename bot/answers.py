@@ -1245,9 +1245,10 @@ def _dense_scores(
 
 #: A question that asks for a place: "where", "¿dónde?", "in which city", "¿en qué país?".
 _PLACE_ASKED = re.compile(
-    r"\b(?:where|d[oó]nde|(?:in|at|en) (?:which|what|qu[eé]) (?:city|town|country|state|place"
-    r"|venue|ciudad|pa[ií]s|estado|lugar|sitio|sede)|(?:which|what|qu[eé]) (?:city|town|country"
-    r"|ciudad|pa[ií]s))\b",
+    r"\b(?:where|d[oó]nde|(?:in|at|en) (?:which|what|qu[eé]) (?:cit(?:y|ies)|towns?|"
+    r"countr(?:y|ies)|states?|places?|venues?|ciudad(?:es)?|pa[ií]s(?:es)?|estados?|lugar(?:es)?|"
+    r"sitios?|sedes?)|(?:which|what|qu[eé]) (?:cit(?:y|ies)|towns?|countr(?:y|ies)|ciudad(?:es)?|"
+    r"pa[ií]s(?:es)?))\b",
     re.IGNORECASE,
 )
 #: "…from?", "¿de dónde…?": the place something comes from is said after "de" / "from" too.

@@ -1341,3 +1341,19 @@ def test_a_question_that_restates_the_title_is_answered_by_its_last_clause(
     )
     result = answer(core, question, "en")
     assert result.found and "customer records" in result.text, result.text
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("where are the ballots printed?", True),
+        ("¿en qué ciudades se hará el evento?", True),
+        ("in which countries did Facebook launch Hello?", True),
+        ("¿en qué país nació?", True),
+        ("which company bought it?", False),
+    ],
+)
+def test_a_place_is_asked_in_the_singular_and_the_plural(question: str, asks: bool) -> None:
+    from bot.answers import _PLACE_ASKED
+
+    assert bool(_PLACE_ASKED.search(question)) == asks
