@@ -1026,7 +1026,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 
     strong = core.searcher.min_dense_score + DENSE_VOUCH_MARGIN
-    by_place = {(s.article_id, s.index): s.text for s in sentences}
+    by_index = {(s.article_id, s.index): s for s in sentences}
     naming = (  # the sentences that name someone or something the question does not
         {
             (s.article_id, s.index)
@@ -1039,7 +1039,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # "where…", "in which city…": of the sentences that name something, those that say a
     # place ("autoexiliado en Irlanda", "provenían de Nuevo Laredo" for "shipped from").
     placed = (
-        {here for here in naming if _names_a_place(core, by_place[here], question, common)}
+        {here for here in naming if _names_a_place(core, by_index[here].text, question, common)}
         if naming and _PLACE_ASKED.search(question)
         else set()
     )
@@ -1150,7 +1150,6 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         holding = naming
     elif wants_date and not wants_quantity:
         holding = dated
-    by_index = {(s.article_id, s.index): s for s in sentences}
     candidates = []
     for score, coverage, s in scored:
         if coverage >= MIN_COVERAGE:
