@@ -1124,27 +1124,47 @@ def test_a_hyphenated_model_id_is_one_name_not_its_words(core: Core) -> None:
     assert found.found and "agentic coding" in found.text, found.text
 
 
-def test_a_sentence_that_names_who_is_read_with_its_title(
-    core: Core, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("title", "body", "lang", "question", "expected"),
+    [
+        (  # the title says what happened, the body which airline acted
+            "Indignación en Colombia por el comportamiento de sus aficionados en el Mundial",
+            "Los videos circularon en redes sociales durante el fin de semana. Avianca, la "
+            "principal aerolínea del país, identificó a uno de ellos como trabajador suyo y "
+            "anunció su despido.",
+            "es",
+            "Which airline fired an employee over the Colombian fans at the World Cup?",
+            ("Avianca", "Mundial"),
+        ),
+        (  # the first clause restates the title; the body says what the last clause asks
+            "Moving our billing database to the cloud without downtime",
+            "The work took our platform team three months and touched every service we run. "
+            "We kept customer records encrypted at every step of the migration.",
+            "en",
+            "they moved the billing database to the cloud without downtime, "
+            "what did they keep encrypted?",
+            ("customer records", "billing database"),
+        ),
+    ],
+)
+def test_a_sentence_is_read_and_quoted_with_its_title(
+    core: Core,
+    monkeypatch: pytest.MonkeyPatch,
+    title: str,
+    body: str,
+    lang: str,
+    question: str,
+    expected: tuple[str, str],
 ) -> None:
-    """The title says what happened (Colombian fans at the World Cup), the body which
-    airline acted: quoted together they answer "which airline" (on the words alone: no
+    """A sentence that names who acted, or says what a question's last clause asks, may
+    leave the rest to its title: quoted together they answer (on the words alone: no
     passage vouched for by the model)."""
     import bot.answers
 
     monkeypatch.setattr(bot.answers, "DENSE_VOUCH_MARGIN", 10.0)
-    _ingest_one(
-        core,
-        "Indignación en Colombia por el comportamiento de sus aficionados en el Mundial",
-        "Los videos circularon en redes sociales durante el fin de semana. Avianca, la "
-        "principal aerolínea del país, identificó a uno de ellos como trabajador suyo y "
-        "anunció su despido.",
-        "El Universal",
-        lang="es",
-    )
-    question = "Which airline fired an employee over the Colombian fans at the World Cup?"
+    _ingest_one(core, title, body, "A news site", lang=lang)
     found = answer(core, question, "en")
-    assert found.found and "Avianca" in found.text and "Mundial" in found.text, found.text
+    assert found.found and all(e in found.text for e in expected), found.text
 
 
 def test_what_something_is_called_is_answered_with_the_title_that_names_it(
@@ -1214,20 +1234,6 @@ def test_a_name_after_of_is_where_a_role_is_held_not_who_holds_it(
     assert found.found and "Lopetegui" in found.text, found.text
 
 
-def test_a_sentence_opening_on_a_pronoun_is_quoted_after_what_it_points_to(core: Core) -> None:
-    """ "In fact, it is the habit…" says what "it" is only with the sentence before it."""
-    _ingest_one(
-        core,
-        "On Deadlines",
-        "Contrary to what many managers believe, missing deadlines is no sign of ambition. "
-        "In fact, it is the single habit that holds small teams back the most. "
-        "Here is how we stopped.",
-        "A founder's blog",
-    )
-    result = answer(core, "the founder says one habit holds small teams back: which one?", "en")
-    assert result.found and "missing deadlines" in result.text, result.text
-
-
 @pytest.mark.parametrize(
     ("code", "lang", "mark"),
     [
@@ -1248,99 +1254,91 @@ def test_a_quote_in_another_language_is_marked_with_its_name(
     assert in_language(code, lang) == mark
 
 
-def test_a_rate_is_asked_as_a_figure(core: Core) -> None:
-    """ "What frame rate…" asks for a number: a title that only says "faster" is no answer."""
-    _ingest_one(
-        core,
-        "FastTrack 2: Faster and More Accessible Real-Time Video Tracking",
-        "We release FastTrack 2, which tracks objects in real-time video on a laptop.",
-        "A vision lab",
-    )
-    result = answer(
-        core, "what frame rate does FastTrack 2 hit for real-time video tracking?", "en"
-    )
-    assert not result.found, result.text
-
-
-def test_where_is_answered_by_the_sentence_that_says_a_place(core: Core) -> None:
-    """The lede names people and the institute; the place is four sentences on, said after
-    "at": "where" quotes that sentence."""
-    _ingest_one(
-        core,
-        "Ballot printing begins for the presidential election",
-        "The electoral institute began printing 90 million ballots for the presidential "
-        "election, its president Lorenzo Vidal said on Monday. The paper has the same security "
-        "features as banknotes. Inspectors from every party watched the first sheets. "
-        "Observers from the OAS were invited as well. The ballots are printed at the "
-        "Talleres Gráficos de México, which also prints the country's textbooks.",
-        "A Mexican daily",
-    )
-    result = answer(core, "where are the presidential election ballots being printed?", "en")
-    assert result.found and "Talleres Gráficos" in result.text, result.text
-
-
-def test_how_much_was_raised_is_not_answered_by_a_prize(core: Core) -> None:
-    """The only sum in the company's news is a prize it offers: no round, so no answer."""
-    _ingest_one(
-        core,
-        "The $250K Puzzle Prize and Human-AI Collaboration",
-        "Acme AI is offering a $250K prize for tasks where bigger models do worse.",
-        "Acme AI blog",
-    )
-    result = answer(core, "¿cuánto dinero ha levantado Acme AI de inversores?", "es")
-    assert not result.found, result.text
-    _ingest_one(
-        core,
-        "Acme AI raises $40M Series B",
-        "Acme AI raised $40 million in a Series B led by Index Ventures.",
-        "Acme AI blog",
-    )
-    result = answer(core, "¿cuánto dinero ha levantado Acme AI de inversores?", "es")
-    assert result.found and "40" in result.text, result.text
-
-
-def test_what_license_needs_a_license_named(core: Core) -> None:
-    """ "Open-source" names no license; "under the Apache 2.0 license" does."""
-    _ingest_one(
-        core,
-        "Introducing Bolt: Open-source GPU programming for neural networks",
-        "Bolt is an open-source Python-like language for writing fast GPU kernels.",
-        "A research lab",
-    )
-    question = "what license is the Bolt GPU language released under?"
-    assert not answer(core, question, "en").found
-    _ingest_one(
-        core,
-        "Bolt 2 is out",
-        "Bolt 2, the GPU language, is released under the Apache 2.0 license.",
-        "A research lab",
-    )
-    result = answer(core, question, "en")
-    assert result.found and "Apache 2.0" in result.text, result.text
-
-
-def test_a_question_that_restates_the_title_is_answered_by_its_last_clause(
-    core: Core, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("title", "body", "question", "expected"),
+    [
+        (  # "it" is missing deadlines, said in the sentence before
+            "On Deadlines",
+            "Contrary to what many managers believe, missing deadlines is no sign of ambition. "
+            "In fact, it is the single habit that holds small teams back the most. "
+            "Here is how we stopped.",
+            "the founder says one habit holds small teams back: which one?",
+            "missing deadlines",
+        ),
+        (  # the lede names people and the institute; the place is said after "at" further on
+            "Ballot printing begins for the presidential election",
+            "The electoral institute began printing 90 million ballots for the presidential "
+            "election, its president Lorenzo Vidal said on Monday. The paper has the same "
+            "security features as banknotes. Inspectors from every party watched the first "
+            "sheets. Observers from the OAS were invited as well. The ballots are printed at the "
+            "Talleres Gráficos de México, which also prints the country's textbooks.",
+            "where are the presidential election ballots being printed?",
+            "Talleres Gráficos",
+        ),
+    ],
+)
+def test_the_quote_carries_what_is_asked(
+    core: Core, title: str, body: str, question: str, expected: str
 ) -> None:
-    """The first clause restates the title; "what did they keep encrypted?" is answered by
-    the body sentence that says it, read and quoted with the title (on the words alone: no
-    passage vouched for by the model)."""
-    import bot.answers
-
-    monkeypatch.setattr(bot.answers, "DENSE_VOUCH_MARGIN", 10.0)
-    _ingest_one(
-        core,
-        "Moving our billing database to the cloud without downtime",
-        "The work took our platform team three months and touched every service we run. "
-        "We kept customer records encrypted at every step of the migration.",
-        "An engineering blog",
-    )
-    question = (
-        "they moved the billing database to the cloud without downtime, "
-        "what did they keep encrypted?"
-    )
+    """A sentence opening on a pronoun is quoted after what it points to; "where" quotes
+    the sentence that says a place."""
+    _ingest_one(core, title, body, "A news site")
     result = answer(core, question, "en")
-    assert result.found and "customer records" in result.text, result.text
+    assert result.found and expected in result.text, result.text
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "without", "with_it", "figure"),
+    [
+        (  # a prize the company offers is no round
+            "¿cuánto dinero ha levantado Acme AI de inversores?",
+            "es",
+            (
+                "The $250K Puzzle Prize and Human-AI Collaboration",
+                "Acme AI is offering a $250K prize for tasks where bigger models do worse.",
+            ),
+            ("Acme AI raises $40M Series B", "Acme AI raised $40 million in a Series B."),
+            "40",
+        ),
+        (  # "open-source" names no license
+            "what license is the Bolt GPU language released under?",
+            "en",
+            (
+                "Introducing Bolt: Open-source GPU programming for neural networks",
+                "Bolt is an open-source Python-like language for writing fast GPU kernels.",
+            ),
+            (
+                "Bolt 2 is out",
+                "Bolt 2, the GPU language, is released under the Apache 2.0 license.",
+            ),
+            "Apache 2.0",
+        ),
+        (  # a title that only says "faster" gives no frame rate
+            "what frame rate does FastTrack 2 hit for real-time video tracking?",
+            "en",
+            (
+                "FastTrack 2: Faster and More Accessible Real-Time Video Tracking",
+                "We release FastTrack 2, which tracks objects in real-time video on a laptop.",
+            ),
+            ("FastTrack 2 benchmarks", "FastTrack 2 tracks real-time video at 48 fps on a laptop."),
+            "48 fps",
+        ),
+    ],
+)
+def test_a_question_needs_its_kind_of_evidence(
+    core: Core,
+    question: str,
+    lang: str,
+    without: tuple[str, str],
+    with_it: tuple[str, str],
+    figure: str,
+) -> None:
+    """An article that only comes near the answer is none; one that says it answers."""
+    _ingest_one(core, *without, "A company blog")
+    assert not answer(core, question, lang).found
+    _ingest_one(core, *with_it, "A company blog")
+    result = answer(core, question, lang)
+    assert result.found and figure in result.text, result.text
 
 
 @pytest.mark.parametrize(
