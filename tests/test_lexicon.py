@@ -79,6 +79,8 @@ def test_everyday_news_words_link_across_languages() -> None:
         ("se llevó", "won"),
         ("recuperación", "retrieval"),
         ("keep intact", "preserve"),
+        ("tratado vinculante", "binding"),
+        ("tratados", "treaty"),
     ):
         assert written in lexicon.expand(asked), (asked, written)
 
