@@ -81,6 +81,7 @@ def test_everyday_news_words_link_across_languages() -> None:
         ("keep intact", "preserve"),
         ("tratado vinculante", "binding"),
         ("tratados", "treaty"),
+        ("sucesor", "replaced"),
     ):
         assert written in lexicon.expand(asked), (asked, written)
 
