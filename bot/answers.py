@@ -1027,20 +1027,25 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
 
     strong = core.searcher.min_dense_score + DENSE_VOUCH_MARGIN
     by_index = {(s.article_id, s.index): s for s in sentences}
-    naming = (  # the sentences that name someone or something the question does not
+    new_names = (  # where each sentence names someone or something the question does not
         {
-            (s.article_id, s.index)
+            (s.article_id, s.index): starts
             for s in sentences
-            if s.article_id in eligible and _new_name(core, s.text, question, common)
+            if s.article_id in eligible and (starts := _new_names(core, s.text, question, common))
         }
         if wants_person or wants_thing
-        else set()
+        else {}
     )
+    naming = set(new_names)
     # "where…", "in which city…": of the sentences that name something, those that say a
     # place ("autoexiliado en Irlanda", "provenían de Nuevo Laredo" for "shipped from").
     placed = (
-        {here for here in naming if _names_a_place(core, by_index[here].text, question, common)}
-        if naming and _PLACE_ASKED.search(question)
+        {
+            here
+            for here, starts in new_names.items()
+            if _names_a_place(by_index[here].text, starts, question)
+        }
+        if _PLACE_ASKED.search(question)
         else set()
     )
     wants_date = bool(_ASKS_DATE.search(question)) and not (wants_person or wants_thing)
@@ -1262,11 +1267,11 @@ _AT_PLACE = re.compile(rf"\b{_AT}{_PLACE_AFTER}")
 _FROM_PLACE = re.compile(rf"\b(?:{_AT}|{_FROM}){_PLACE_AFTER}")
 
 
-def _names_a_place(core: Core, text: str, question: str, common: AbstractSet[str]) -> bool:
-    """Whether ``text`` puts a name the question does not give after a preposition of place."""
-    starts = set(_new_names(core, text, question, common))
+def _names_a_place(text: str, new_names: Sequence[int], question: str) -> bool:
+    """Whether ``text`` puts one of its ``new_names`` (where names the question does not
+    give start) after a preposition of place."""
     after = _FROM_PLACE if _FROM_ASKED.search(question) else _AT_PLACE
-    return any(m.end() in starts for m in after.finditer(text))
+    return any(m.end() in new_names for m in after.finditer(text))
 
 
 def _new_name(core: Core, text: str, question: str, common: AbstractSet[str] = frozenset()) -> bool:
@@ -1367,7 +1372,7 @@ def _holds_role(
     return any(abs(n - r) <= _ROLE_REACH for n in found for r in at)
 
 
-_OF_BEFORE = re.compile(r"\b(?:de|del|of|at|for)\s+(?:(?:el|la|los|las|the)\s+)?$", re.IGNORECASE)
+_OF_BEFORE = re.compile(rf"\b(?:de|del|of|at|for)\s+{_ARTICLE}$", re.IGNORECASE)
 
 
 def _choose(scored: list[tuple[float, float, _Sentence]], articles: int) -> list[_Sentence]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.i18n import LANGUAGE_NAMES
 from bot.llm.client import Message
 from bot.llm.grounding import Evidence
 
-LANGUAGES = {"es": "Spanish", "en": "English"}
 OPEN, CLOSE = "<<<PASSAGES", "PASSAGES>>>"
 #: What could end the data section or pass for one of our citations if an article wrote it.
 _MARKERS = re.compile(r"<{2,}|>{2,}|\bPASSAGES\b|\[(\d{1,3})\]", re.IGNORECASE)
@@ -56,6 +56,8 @@ def data_section(evidence: Sequence[Evidence]) -> str:
 def messages(system: str, lang: str, request: str, evidence: Sequence[Evidence]) -> list[Message]:
     """A system message (``system`` in the reply's language) and a user message: the
     request, then the data section."""
-    rules = system.format(open=OPEN, close=CLOSE, language=LANGUAGES.get(lang, "English"))
+    rules = system.format(
+        open=OPEN, close=CLOSE, language=LANGUAGE_NAMES.get(lang, LANGUAGE_NAMES["en"])["en"]
+    )
     user = f"{request}\n\n{data_section(evidence)}"
     return [{"role": "system", "content": rules}, {"role": "user", "content": user}]
