@@ -27,6 +27,7 @@ from bot.core import Core
 from bot.figures import display_subject, extract_figures, spanish_names
 from bot.i18n import format_date, format_number, in_language, t
 from bot.index.hybrid import validate_query
+from bot.lexicon import FALSE_FRIENDS
 from bot.models import Article, ArticleEntity, Entity, Figure, Passage
 from bot.text import (
     fold,
@@ -884,8 +885,9 @@ def _stems_and_phrases(variants: list[str]) -> tuple[set[str], list[tuple[str, .
     phrases: list[tuple[str, ...]] = []
     for variant in dict.fromkeys(variants):
         words = [w for w in tokens(variant) if not is_stopword(w)]
-        if len(words) == 1:
-            stems.update(query_terms(variant))
+        if len(words) == 1:  # "fines" is no "fin": a false friend only as the word itself
+            own = fold(words[0])
+            stems.update(t for t in query_terms(variant) if t == own or t not in FALSE_FRIENDS)
         elif words:
             phrases += [phrase_stems(variant, lang) for lang in ("es", "en")]
     return stems, phrases

@@ -20,6 +20,17 @@ from pathlib import Path
 
 from bot.text import fold, stem_tokens
 
+#: Words of one language that are common words of the other (the lexicon file's header):
+#: as a variant, each would match the other language's text; as the stem another word
+#: takes under the other language's stemmer ("fines" -> "fin"), each matches "a fin de".
+FALSE_FRIENDS = frozenset(
+    (
+        "red once sin son era van sea ten fin dice come pie mayor actual sale media meta usa "
+        "importa resume may fondo peso miles fiscal familiar can lee vista victoria buenos "
+        "rio rico rica gen"
+    ).split()
+)
+
 
 def _is_case_sensitive(variant: str) -> bool:
     letters = [c for c in variant if c.isalpha()]

@@ -1355,3 +1355,11 @@ def test_a_place_is_asked_in_the_singular_and_the_plural(question: str, asks: bo
     from bot.answers import _PLACE_ASKED
 
     assert bool(_PLACE_ASKED.search(question)) == asks
+
+
+def test_a_false_friend_is_matched_only_as_the_word_itself() -> None:
+    """ "fines" stemmed as Spanish is "fin": "multas" must not match every "a fin de"."""
+    from bot.answers import _stems_and_phrases
+
+    assert "fin" not in _stems_and_phrases(["multas", "fines"])[0]
+    assert "fin" in _stems_and_phrases(["fin"])[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.lexicon import Lexicon
+from bot.lexicon import FALSE_FRIENDS, Lexicon
 from bot.settings import Settings
 from bot.text import fold, query_terms
 
@@ -35,15 +35,6 @@ def test_the_packaged_induced_lexicon_pairs_everyday_words() -> None:
         assert lexicon.translations(query_terms(spanish)) & set(query_terms(english))
 
 
-#: Words of one language that are common words of the other (config/lexicon_es_en.tsv's
-#: header): as a variant, each would match the other language's text.
-FALSE_FRIENDS = (
-    "red once sin son era van sea ten fin dice come pie mayor actual sale media meta usa "
-    "importa resume may fondo peso miles fiscal familiar can lee vista victoria buenos "
-    "rio rico rica gen"
-).split()
-
-
 def _packaged() -> Lexicon:
     return Lexicon.load(Settings(_env_file=None).lexicon_path)
 
@@ -56,7 +47,7 @@ def test_the_packaged_lexicon_leaves_the_false_friends_out() -> None:
         for v in spanish + english
         if not v.isupper()  # "USA" matches only as written
     }
-    assert not variants & set(FALSE_FRIENDS)
+    assert not variants & FALSE_FRIENDS
 
 
 def test_everyday_news_words_link_across_languages() -> None:
