@@ -226,12 +226,17 @@ _REDACTED = re.compile(
 #: The words that announce a version number: "versión 3", "release 1.12", "v4"
 _VERSION_WORD = r"\b(?:versi[oó]n|release|v)\s?"
 _VERSION_ASKED = re.compile(rf"{_WHICH}(?:versi[oó]n(?:es)?|release)\b", re.I)
+#: "what hashtag", "¿qué etiqueta…?": the tag itself ("#RAEConsultas"), not "&#39;"
+_HASHTAG_ASKED = re.compile(rf"\bhashtags?\b|{_WHICH}etiquetas?\b", re.I)
+_HASHTAG = re.compile(r"(?<![\w&])#\w")
 #: "1.37", "v4", "versión 3", "K2-0905", ".NET 8", "2026-07-28" (not the "2" of "multi2vec")
 _VERSION_NUMBER = re.compile(
     rf"(?<![\w.])\d+\.\d+|{_VERSION_WORD}\d+|\b[^\W\d_]\w*[-‐‑]\d+|"
     r"\b[A-Z]\w*\s\d+\b|\b\d{4}-\d\d-\d\d\b",
     re.I,
 )
+#: Answers with a shape of their own ("which version", "what hashtag"): the quote holds one.
+_SHAPES = ((_VERSION_ASKED, _VERSION_NUMBER), (_HASHTAG_ASKED, _HASHTAG))
 #: "la release 1.12", "version 2.3", "v4" in a question: a number the cited article must say
 _RELEASE = re.compile(rf"{_VERSION_WORD}(\d+(?:\.\d+)*)(?![\w.])", re.IGNORECASE)
 _VALUATION_ASKED = re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?)\b", re.I)
@@ -246,8 +251,10 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(
             r"\b(dinero|money|d[oó]lares|dollars|euros|valuation|valoraci[oó]n|salary|salaries|"
             r"salario|sueldo|"
-            r"how much (\w+ ){0,3}(did|does|do|has|have|is|was|will)\b.*\b(raise|pay|spend|"
-            r"invest|donate|worth|charge|cost)|how much (funding|money|capital|cash|investment)\b|"
+            r"how much (\w+ ){0,3}(did|does|do|has|have|is|was|were|will)\b.*\b(raise|pay|spend|"
+            r"invest|donate|worth|charge|cost|sell|sold|buy|bought|acquired?|purchased?)|"
+            r"how much (funding|money|capital|cash|investment)\b|"
+            r"por cu[aá]nto (dinero )?(se )?(vend|compr|adquiri)\w*|"
             r"(what|which)(\s+is|'s|\s+was|\s+are)?(\s+[\w']+){0,4}\s+(price|cost|fee)s?\b|"
             r"cu[aá]l (es|era|fue) (el|la) (precio|costo|coste|tarifa)\b|"
             r"cu[aá]nto (cuesta|cuestan|cost[oóa]|costar[aá]n?)\b|"
@@ -668,6 +675,8 @@ def _concepts(
             continue
         if fold(word) in skip or _GIVEN_FIGURE.fullmatch(word):
             continue  # a figure the asker gives is checked as evidence, not as a word
+        if _MEASURE_ASKED.search(question[: match.end()]):
+            continue  # "how long", "cuánto tiempo": the kind of figure, checked as evidence
         # A name must appear in the article: one the gazetteer knows, or a capitalised word
         # with no translation ("Bun", "SuperGrok"). A capitalised word the lexicon translates
         # ("Southeast" / "sudeste") is content that the other language may cover.
@@ -744,6 +753,9 @@ def _categories_beside_names(concepts: list[_Concept]) -> None:
 
 
 _HOW_MUCH = re.compile(rf"\b({_HOW})\b", re.IGNORECASE)
+#: "how long", "cuánto tiempo": the kind of figure asked for, checked as evidence, not a
+#: word the answer must say ("durante media hora" says no "long").
+_MEASURE_ASKED = re.compile(r"\b(how long|cu[aá]nto tiempo)$", re.IGNORECASE)
 #: Also through a copula: "¿cuál es el modelo…?", "what's the hospital…?" ask for a thing
 #: (which the answer names), though the noun there is the subject, not an optional kind.
 _KIND = re.compile(
@@ -1145,12 +1157,14 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # name asked for) must answer the question before it can be chosen: the best sentence
     # that does, not the best two of an article that do not.
     holding = with_number if wants_quantity else set()
+    shaped: set[tuple[int, int]] = set()
     if answers_it.acronym:  # "what's FOI short for": the line that spells it out
         holding = {
             (s.article_id, s.index) for s in sentences if _expands(answers_it.acronym, s.text)
         }
-    elif _VERSION_ASKED.search(question):  # "which version…": the line that gives the number
-        holding = {(s.article_id, s.index) for s in sentences if _VERSION_NUMBER.search(s.text)}
+    elif shape := next((e for kind, e in _SHAPES if kind.search(question)), None):
+        # "which version…", "what hashtag…": the line that gives the number or the tag
+        holding = shaped = {(s.article_id, s.index) for s in sentences if shape.search(s.text)}
     elif placed and not wants_quantity:
         holding = placed
     elif (wants_person or wants_thing) and not wants_quantity:
@@ -1167,9 +1181,10 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
                 if holding
                 else s
             )
-            far = holding is naming or holding is placed
+            far = holding is naming or holding is placed or holding is shaped
             if quote is s and far and (s.article_id, s.index) not in holding:
-                quote = _with_far(s, by_index, naming, says_count, says_kind) or s
+                near = holding if holding is shaped else naming
+                quote = _with_far(s, by_index, near, says_count, says_kind) or s
             if quote is s and (s.article_id, s.index) in with_title:
                 title = by_index[(s.article_id, -1)]
                 quote = _Sentence(s.article_id, s.index, f"{title.text} … {s.text}", s.passage_id)
@@ -1544,6 +1559,7 @@ class _Evidence:
         self.lang = lang
         self.acronym = _acronym_asked(question)  # "what's FOI short for": its expansion
         self.license = bool(_LICENSE_ASKED.search(question))  # "under what license": one named
+        self.hashtag = bool(_HASHTAG_ASKED.search(question))  # "what hashtag": the tag itself
         # "who", or "which universities": a quote that names someone or something new
         self.person = not wants_quantity and (wants_person or bool(_NAMED_KIND.search(question)))
         self.quantity = wants_quantity or bool(self.asked)
@@ -1573,6 +1589,8 @@ class _Evidence:
         if self.acronym:
             return _expands(self.acronym, s.text)
         if self.license and not _LICENSE.search(s.text):
+            return False
+        if self.hashtag and not _HASHTAG.search(s.text):
             return False
         if self.quantity and not self._gives_number(s.text):
             return False  # a figure is asked for: the quote must give one
@@ -1728,6 +1746,8 @@ def _counted(core: Core, question: str) -> list[_Concept]:
         return []  # "cuántas veces" / "how many times": how often, not a count of things
     if match.group().lower().startswith("cu"):
         counted = _spanish_noun(counted.split())
+    elif match.group().lower().startswith("how many"):
+        counted = _english_noun(counted.split())
     return [c for c in _concepts(core, " " + counted) if not c.is_name]
 
 
@@ -1792,6 +1812,10 @@ def _counts_another(after: list[str], stems: list[set[str]], counted: list[_Conc
     five steps" counts steps, not the engineers before it; "five new employees", "28 open-
     and closed-source LLMs" (the thing within four words) and "a staff of 500 people" still
     count what is asked."""
+    if len(after) > 2 and fold(after[0]) in _RANGE and _NUMBER_OR_WORD.fullmatch(after[1]):
+        after, stems = after[2:], stems[2:]  # "4 to 7 months" counts months
+    clause = next((i for i, w in enumerate(after) if fold(w) in _RELATIVE), len(after))
+    after, stems = after[:clause], stems[:clause]  # "three experiments where participants…"
     if not after:
         return False
     first = fold(after[0])
@@ -1799,11 +1823,35 @@ def _counts_another(after: list[str], stems: list[set[str]], counted: list[_Conc
         return False
     if not first.isalpha():
         return False
+    if _TIME_UNIT.fullmatch(first):  # "7 months after closed models" counts months
+        return not any(c.matched_loosely(stems[0], _prefixes(stems[0])) for c in counted)
     return not any(c.matched_loosely(s, _prefixes(s)) for s in stems for c in counted)
 
 
+_TIME_UNIT = re.compile(
+    r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|segundos?|minutos?|horas?|dias?|"
+    r"semanas?|mes|meses|anos?"
+)
+#: Words that open a clause about something else than the number's noun.
+_RELATIVE = frozenset("where which that who whose whom donde que quien quienes cuyo cuya".split())
+#: Between the two ends of a range: "4 to 7 months", "entre 6 y 10 meses".
+_RANGE = frozenset("to a y and or o hasta".split())
+_NUMBER_OR_WORD = re.compile(rf"\d[\d.,]*|{_NUMBER_WORD}", re.IGNORECASE)
 _SCALE_WORDS = frozenset({"millones", "miles", "mil", "cientos"})
 _SCALES = _SCALE_AFTER | _SCALE_WORDS
+
+
+def _english_noun(words: list[str]) -> str:
+    """The noun phrase after "how many", up to its verb: "how many people took part" counts
+    people (the "participants" of a sentence are no count of anything else)."""
+    kept: list[str] = []
+    for w in words:
+        if kept and (fold(w) in _QUESTION_WORDS or re.fullmatch(r"\w{3,}ed", w)):
+            if fold(kept[-1]) in _ANY_COUNTED:
+                return " ".join(words)  # "how many people took part": participants
+            break
+        kept.append(w)
+    return " ".join(kept)
 
 
 def _spanish_noun(words: list[str]) -> str:

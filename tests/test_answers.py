@@ -1323,6 +1323,55 @@ def test_the_quote_carries_what_is_asked(
             ("FastTrack 2 benchmarks", "FastTrack 2 tracks real-time video at 48 fps on a laptop."),
             "48 fps",
         ),
+        (  # "acquired" with no sum is no price
+            "how much was Zapp acquired for?",
+            "en",
+            (
+                "Why to start a startup",
+                "Three of our startups have been acquired so far, Zapp among them.",
+            ),
+            ("Zapp acquired for $20M", "Zapp was acquired for $20 million by a bigger firm."),
+            "20",
+        ),
+        (  # a hashtag is the tag itself, not the line that says there is one
+            "what hashtag does the academy use to answer language questions on twitter?",
+            "en",
+            (
+                "The academy on Twitter",
+                "The academy answers hundreds of language questions on Twitter every week.",
+            ),
+            (
+                "The academy's Twitter desk",
+                "On Twitter the academy answers language questions under the hashtag "
+                "#AcademyAnswers.",
+            ),
+            "#AcademyAnswers",
+        ),
+        (  # "three experiments where participants…" counts experiments, not people
+            "how many people took part in the debate experiments?",
+            "en",
+            (
+                "Debate experiments",
+                "In the debate study we ran three preregistered experiments where participants "
+                "argued with a chatbot.",
+            ),
+            (
+                "Debate study size",
+                "More than 2,000 participants took part in the debate experiments.",
+            ),
+            "2,000",
+        ),
+        (  # "4 to 7 months" counts months, not the models before it
+            "how many models did the lab evaluate for its trends report?",
+            "en",
+            (
+                "The lab's trends report",
+                "For its trends report the lab evaluated open models released 4 to 7 months "
+                "after closed models.",
+            ),
+            ("Trends report methods", "For its trends report the lab evaluated 30 models."),
+            "30",
+        ),
     ],
 )
 def test_a_question_needs_its_kind_of_evidence(
@@ -1363,3 +1412,18 @@ def test_a_false_friend_is_matched_only_as_the_word_itself() -> None:
 
     assert "fin" not in _stems_and_phrases(["multas", "fines"])[0]
     assert "fin" in _stems_and_phrases(["fin"])[0]
+
+
+def test_how_long_asks_for_a_length_of_time_not_the_word_long(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "how long did the pretraining stage take" is answered by "took three weeks", which
+    says no "long" (on the words alone: no passage vouched for by the model)."""
+    import bot.answers
+
+    monkeypatch.setattr(bot.answers, "DENSE_VOUCH_MARGIN", 10.0)
+    _ingest_one(
+        core, "Acme trains Falcon", "Pretraining Falcon took three weeks on 512 GPUs.", "Blog"
+    )
+    result = answer(core, "how long did the Falcon pretraining stage take?", "en")
+    assert result.found and "three weeks" in result.text, result.text
