@@ -87,7 +87,8 @@ _QUANTITY = re.compile(
     r"precio|price|pricing|cost[oó]?|costs?|valuation|valoraci[oó]n|con qu[eé] frecuencia|"
     r"salary|salario|sueldo|"
     r"(?:frame|error|success|win|pass|growth|interest|conversion|refresh|hit) rates?|fps|"
-    r"tokens? (?:per|a|/) ?s(?:ec(?:ond)?)?|speed|velocidad|"
+    r"tokens? (?:per|a|/) ?s(?:ec(?:ond)?)?|"
+    r"(?:what|which|qu[eé])(?:'s| is| was| es| era)?(?: the| la)? (?:\w+ )?(?:speeds?|velocidad)|"
     r"tasas? de (?:error|[eé]xito|crecimiento|inter[eé]s|conversi[oó]n|refresco|acierto)|"
     r"fotogramas por segundo)\b",
     re.IGNORECASE,
@@ -106,6 +107,7 @@ _QUESTION_WORDS = {
         "get gets got one ones instead keep keeps keeping story stories article report "
         "reported published publish say says according per now currently latest use used "
         "using make made take took give gave thing things way also still already ever just "
+        "bring brings brought trae traen trajo "
         "really actually nota artículo noticia publicó publicada publicado informe ahora "
         "actualmente usar usa usan usó hacer hizo dar cosa ya todavía aún solo sólo "
         # light verbs and contractions: "va a invertir", "se puede usar", "aren't", "went to"
@@ -725,7 +727,7 @@ _CATEGORIES = frozenset(
         "modelo modelos model models empresa company compañía startup app aplicación "
         "herramienta tool plataforma platform laboratorio lab chatbot asistente assistant "
         "agente agent servicio service producto product benchmark framework librería "
-        "biblioteca library api"
+        "biblioteca library api version versions versión versiones"
     ).split()
 )
 
@@ -1266,7 +1268,7 @@ def _dense_scores(
 
 #: A question that asks for a place: "where", "¿dónde?", "in which city", "¿en qué país?".
 _PLACE_ASKED = re.compile(
-    r"\b(?:where|d[oó]nde|(?:in|at|en) (?:which|what|qu[eé]) (?:cit(?:y|ies)|towns?|"
+    r"\b(?:where|d[oó]nde|(?:in|at|en) (?:which|what|qu[eé]) (?:\w+ )?(?:cit(?:y|ies)|towns?|"
     r"countr(?:y|ies)|states?|places?|venues?|ciudad(?:es)?|pa[ií]s(?:es)?|estados?|lugar(?:es)?|"
     r"sitios?|sedes?)|(?:which|what|qu[eé]) (?:cit(?:y|ies)|towns?|countr(?:y|ies)|ciudad(?:es)?|"
     r"pa[ií]s(?:es)?))\b",
@@ -1326,15 +1328,21 @@ def _new_names(
             continue
         # Title Case runs on: "Groq Names Simon Edwards Chief Financial Officer". The
         # question's words split it; a lone word beside one of them is that name's own
-        # ("Pelado Almeyda"), unless the gazetteer knows it ("NVIDIA Nemotron").
+        # ("Pelado Almeyda"), unless the gazetteer knows it ("NVIDIA Nemotron") or it is an
+        # acronym no lexicon line has ("Mistral OCR").
         run = [w for w in match.group().split() if not is_stopword(w)]
         cuts = [i for i, w in enumerate(run) if _asked_word(fold(w), asked, units)]
         for start, end in zip([-1, *cuts], [*cuts, len(run)], strict=True):
             words = run[start + 1 : end]
             if not words:
                 continue
-            if len(words) == 1 and len(words) < len(run) and not core.gazetteer.find(words[0]):
-                continue
+            if (
+                len(words) == 1
+                and len(words) < len(run)
+                and not core.gazetteer.find(words[0])
+                and not (words[0].isupper() and len(words[0]) > 1 and not known(words[0]))
+            ):
+                continue  # "Pelado Almeyda"; an acronym is a product's own ("Mistral OCR")
             if core.gazetteer.find(" ".join(words)) or 2 * sum(not known(w) for w in words) >= len(
                 words
             ):

@@ -224,6 +224,9 @@ def test_who_needs_a_name_the_question_does_not_give(seeded_core: Core) -> None:
         seeded_core, "Pelado Almeyda se va de Chivas", "Who replaced Almeyda at Chivas?"
     )
     assert _new_name(seeded_core, "Beyoncé será Nala en el remake", "who plays Nala?")
+    # an acronym beside the asked name is the product's own name
+    api = "¿cómo se llama la API de mistral para entender documentos?"
+    assert _new_name(seeded_core, "Mistral OCR", api)
 
 
 def test_a_name_the_question_gives_with_its_version_is_not_new(seeded_core: Core) -> None:
@@ -1398,6 +1401,8 @@ def test_a_question_needs_its_kind_of_evidence(
         ("in which countries did Facebook launch Hello?", True),
         ("¿en qué país nació?", True),
         ("which company bought it?", False),
+        ("in which brazilian city did they meet?", True),
+        ("which spanish city was the first to fine beggars?", False),  # the city does it
     ],
 )
 def test_a_place_is_asked_in_the_singular_and_the_plural(question: str, asks: bool) -> None:
@@ -1427,3 +1432,14 @@ def test_how_long_asks_for_a_length_of_time_not_the_word_long(
     )
     result = answer(core, "how long did the Falcon pretraining stage take?", "en")
     assert result.found and "three weeks" in result.text, result.text
+
+
+def test_speed_in_a_phrase_asks_for_no_figure() -> None:
+    """ "navegar a la velocidad del pensamiento" asks a name; "what speed" a figure."""
+    from bot.answers import _QUANTITY
+
+    assert not _QUANTITY.search(
+        "¿cómo se llama el navegador para navegar a la velocidad del pensamiento?"
+    )
+    assert not _QUANTITY.search("what is goodfire's search meant to speed up?")
+    assert _QUANTITY.search("what speed does the new chip reach?")
