@@ -227,7 +227,7 @@ _REDACTED = re.compile(
 
 #: The words that announce a version number: "versión 3", "release 1.12", "v4"
 _VERSION_WORD = r"\b(?:versi[oó]n|release|v)\s?"
-_VERSION_ASKED = re.compile(rf"{_WHICH}(?:versi[oó]n(?:es)?|release)\b", re.I)
+_VERSION_ASKED = re.compile(rf"{_WHICH}(?:[\w.-]+\s+)?(?:versi[oó]n(?:es)?|release)\b", re.I)
 #: "what hashtag", "¿qué etiqueta…?": the tag itself ("#RAEConsultas"), not "&#39;"
 _HASHTAG_ASKED = re.compile(rf"\bhashtags?\b|{_WHICH}etiquetas?\b", re.I)
 _HASHTAG = re.compile(r"(?<![\w&])#\w")
@@ -290,6 +290,17 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"\b(rais\w*|fund\w*|rounds?|series [a-z]|seed|invest\w*|back(?:ed|ing|ers?)|"
             r"led by|ronda|financ\w*|levant\w*|recaud\w*|capt[oóa]\w*|inversi\w*|inversor\w*|"
             r"serie [a-z])\b",
+            re.I,
+        ),
+    ),
+    (  # "what was the final score": a result ("31-30", "dos a uno"), not any number
+        re.compile(
+            r"\b(final score|score of the (game|match)|what was the score|marcador|"
+            r"resultado final|c[oó]mo (qued[oó]|terminó|acab[oó]) el (partido|juego))\b",
+            re.I,
+        ),
+        re.compile(
+            rf"\b\d+\s?[-–]\s?\d+\b|\b(\d+|{_NUMBER_WORD}) (a|to) (\d+|{_NUMBER_WORD})\b",
             re.I,
         ),
     ),
@@ -437,6 +448,9 @@ class _Concept:
     word: str = ""  # as typed (one word; empty for a name of several): see ``_names_by_use``
     #: the asker points at the article ("the paper"): optional, and no kind of answer
     document: bool = False
+    #: in quotes ("el ensayo de los founders 'resourceful'"): the article's own words, which
+    #: the cited article must say (see ``_names_by_use``)
+    quoted: bool = False
 
     def matched(self, terms: set[str]) -> bool:
         return bool(self.stems & terms) or any(set(p) <= terms for p in self.phrases)
@@ -650,6 +664,10 @@ def _expands(acronym: str, text: str) -> bool:
     return False
 
 
+#: Words the asker puts in quotes: 'resourceful', "How Not to Die", «off switch».
+_QUOTED = re.compile(r"""(?:(?<=[\s¿(])|^)['"«“‘]([^'"»”’]{2,80})['"»”’](?=[\s?.,!;:)]|$)""")
+
+
 def _concepts(
     core: Core, question: str, skip: frozenset[str] | set[str] = frozenset(), lang: str = ""
 ) -> list[_Concept]:
@@ -662,6 +680,7 @@ def _concepts(
     taken: set[int] = set()
     if _acronym_asked(question):
         skip = set(skip) | _ACRONYM_WORDS
+    quoted = [m.span(1) for m in _QUOTED.finditer(question)]
     for match in re.finditer(r"\w+", question):
         raw = match.group()
         span = next((s for s in names if s[0] <= match.start() < s[1]), None)
@@ -704,6 +723,7 @@ def _concepts(
         if stems or phrases:
             optional = after_wh and not is_name
             concepts.append(_Concept(stems, phrases, is_name, optional, unlinked, raw))
+            concepts[-1].quoted = any(a <= match.start() < b for a, b in quoted)
             own_of[id(concepts[-1])] = own_stems
     _categories_beside_names(concepts)
     for c in concepts:
@@ -965,14 +985,14 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
                     .where(col(ArticleEntity.article_id).in_(ids))
                 ).scalars()
             }
-            if any(map(_may_be_a_name, concepts))
+            if any(map(_may_be_a_name, concepts)) or _lower_runs(question, concepts)
             else set()
         )
     sentences = _sentences(articles, passages)
     # words the text read writes in lower case: a sentence's capitalised first word among
     # them is no name ("Señaló que…")
     common = {w for s in sentences for w in re.findall(r"\w+", s.text) if w.islower()}
-    named_by_use = _names_by_use(concepts, entities)
+    named_by_use = _names_by_use(question, concepts, entities)
     wants_quantity = _wants_quantity(question)
     wants_person = bool(_WHO.search(_THE_WHO.sub(" ", question)))
     wants_thing = not wants_quantity and (
@@ -1217,12 +1237,29 @@ def _other_language(article_lang: str, lang: str) -> bool:
     return article_lang != lang and article_lang in ("es", "en")
 
 
-def _names_by_use(concepts: list[_Concept], entities: set[str]) -> list[_Concept]:
+def _names_by_use(question: str, concepts: list[_Concept], entities: set[str]) -> list[_Concept]:
     """The untranslated words typed in lower case that are names of the articles read
     ("langdock" for the stored entity "Langdock", "litert" for "LiteRT"; not "funding", which
-    a title capitalises): the cited article must say them, as it must say any name, and they
-    still count as the question's content."""
-    return [c for c in concepts if _may_be_a_name(c) and c.word in entities]
+    a title capitalises), the lower-case runs of words that are ("bmi research" for "BMI
+    Research") and the words the asker quotes ('resourceful'): the cited article must say
+    them, as it must say any name, and they still count as the question's content."""
+    named = [c for c in concepts if c.quoted or (_may_be_a_name(c) and c.word in entities)]
+    for run in _lower_runs(question, concepts):
+        if " ".join(c.word for c in run) in entities:
+            named += [c for c in run if c not in named]
+    return named
+
+
+def _lower_runs(question: str, concepts: list[_Concept]) -> list[list[_Concept]]:
+    """Runs of two or three content words typed in lower case, one after the other."""
+    typed = " " + " ".join(re.findall(r"\w+", question)) + " "
+    runs = [concepts[i : i + n] for n in (2, 3) for i in range(len(concepts) - n + 1)]
+    return [
+        run
+        for run in runs
+        if all(not c.is_name and c.word.islower() for c in run)
+        and f" {' '.join(c.word for c in run)} " in typed
+    ]
 
 
 def _may_be_a_name(c: _Concept) -> bool:
@@ -1277,11 +1314,11 @@ _PLACE_ASKED = re.compile(
 #: "…from?", "¿de dónde…?": the place something comes from is said after "de" / "from" too.
 _FROM_ASKED = re.compile(r"\b(?:from|de d[oó]nde|desde d[oó]nde)\b", re.IGNORECASE)
 #: A capitalised name after a preposition of place, through a common noun ("en la sede de
-#: los Talleres Gráficos", "at the University of Virginia").
+#: los Talleres Gráficos", "en el aula Pablo VI", "at the University of Virginia").
 _AT = r"(?:in|at|near|en|cerca de)"
 _FROM = r"(?:from|de|desde|del)"
 _ARTICLE = r"(?:(?:el|la|los|las|the)\s+)?"
-_PLACE_AFTER = rf"\s+{_ARTICLE}(?:[a-záéíóúñ]+\s+(?:de|of|del)\s+{_ARTICLE})?(?=[A-ZÁÉÍÓÚÑ])"
+_PLACE_AFTER = rf"\s+{_ARTICLE}(?:[a-záéíóúñ]+\s+(?:(?:de|of|del)\s+{_ARTICLE})?)?(?=[A-ZÁÉÍÓÚÑ])"
 _AT_PLACE = re.compile(rf"\b{_AT}{_PLACE_AFTER}")
 _FROM_PLACE = re.compile(rf"\b(?:{_AT}|{_FROM}){_PLACE_AFTER}")
 
@@ -1549,8 +1586,9 @@ class _Evidence:
         rest = question
         for f in given:
             rest = rest.replace(f.text, " ")
-        # "who claimed Anaya is under a money laundering probe?" asks for no sum
-        asks_figure = wants_quantity or not wants_person
+        # "who claimed Anaya is under a money laundering probe?", "where was he when he said
+        # masses are never paid for?" ask for no sum
+        asks_figure = wants_quantity or not (wants_person or _PLACE_ASKED.search(rest))
         self.asked = [e for kind, e in _ASKED if asks_figure and kind.search(rest)]
         # "how much did X raise": the round's amount, not the valuation it was raised at
         self.valuation_asked = bool(_VALUATION_ASKED.search(rest))

@@ -136,10 +136,11 @@ def test_a_name_typed_in_lower_case_must_be_in_the_cited_article(seeded_core: Co
     stays a word."""
     from bot.answers import _concepts, _names_by_use
 
-    concepts = _concepts(seeded_core, "how much funding has langdock raised?", lang="en")
-    named = _names_by_use(concepts, {"langdock", "funding", "raised"})
+    question = "how much funding has langdock raised?"
+    concepts = _concepts(seeded_core, question, lang="en")
+    named = _names_by_use(question, concepts, {"langdock", "funding", "raised"})
     assert [c.word for c in named] == ["langdock"]
-    assert _names_by_use(concepts, {"anthropic"}) == []
+    assert _names_by_use(question, concepts, {"anthropic"}) == []
 
 
 def test_the_who_in_capitals_is_the_organization(seeded_core: Core) -> None:
@@ -1278,6 +1279,14 @@ def test_a_quote_in_another_language_is_marked_with_its_name(
             "where are the presidential election ballots being printed?",
             "Talleres Gráficos",
         ),
+        (  # "where … paid for" asks a place, not a price
+            "Masses are free, the Pope says",
+            "The Pope said on Wednesday that masses are never paid for. A donation is "
+            "welcome but never required. He spoke at the general audience held in the Paul "
+            "VI hall.",
+            "where was the Pope when he said masses are never paid for?",
+            "Paul VI",
+        ),
     ],
 )
 def test_the_quote_carries_what_is_asked(
@@ -1364,6 +1373,16 @@ def test_the_quote_carries_what_is_asked(
             ),
             "2,000",
         ),
+        (  # "five years" is no final score
+            "what was the final score when Granollers beat Barcelona?",
+            "en",
+            (
+                "Granollers beat Barcelona",
+                "Granollers beat Barcelona in the league after five years without a win there.",
+            ),
+            ("Granollers 31-30 Barcelona", "Granollers beat Barcelona 31-30 in the league."),
+            "31-30",
+        ),
         (  # "4 to 7 months" counts months, not the models before it
             "how many models did the lab evaluate for its trends report?",
             "en",
@@ -1443,3 +1462,34 @@ def test_speed_in_a_phrase_asks_for_no_figure() -> None:
     )
     assert not _QUANTITY.search("what is goodfire's search meant to speed up?")
     assert _QUANTITY.search("what speed does the new chip reach?")
+
+
+def test_quoted_words_and_lower_case_names_must_be_in_the_article(seeded_core: Core) -> None:
+    """Words the asker quotes ('resourceful') are the article's own, which it must say
+    (through their translations: 'dream' / "sueño"); so is a lower-case run the articles
+    store as a name ("bmi research" / "BMI Research")."""
+    from bot.answers import _concepts, _lower_runs, _names_by_use
+
+    quoted = {c.word: c for c in _concepts(seeded_core, "¿qué año dio el ensayo 'resourceful'?")}
+    assert quoted["resourceful"].quoted and not quoted["año"].quoted
+    dream = {c.word: c for c in _concepts(seeded_core, "who said Ronaldo is a 'dream'?", lang="en")}
+    assert dream["dream"].quoted and "sueno" in dream["dream"].stems
+    question = "¿quién dirige bmi research?"
+    concepts = _concepts(seeded_core, question, lang="es")
+    assert ["bmi", "research"] in [[c.word for c in run] for run in _lower_runs(question, concepts)]
+    named = _names_by_use(question, concepts, {"bmi research"})
+    assert [c.word for c in named] == ["bmi", "research"]
+    assert _names_by_use(question, concepts, {"research"}) == []
+    assert _names_by_use("the 'dream' deal", _concepts(seeded_core, "the 'dream' deal"), set())
+
+
+def test_a_place_is_named_after_a_common_noun_with_or_without_de() -> None:
+    """ "en la ciudad de Cáceres" and "en el aula Pablo VI" both put a name after "en"."""
+    from bot.answers import _AT_PLACE
+
+    for text, name in (
+        ("Ambos vivían en la ciudad de Cáceres, estado de Mato Grosso.", "Cáceres"),
+        ("Habló durante la audiencia celebrada en el aula Pablo VI del Vaticano.", "Pablo VI"),
+    ):
+        match = _AT_PLACE.search(text)
+        assert match and text[match.end() :].startswith(name), text
