@@ -195,11 +195,14 @@ _DURATION_ASKED = re.compile(
     re.I,
 )
 #: A length of time: "4 years", "cuatro horas", "a 2-week trial", "for about a month".
+_UNITS_OF_TIME = (
+    r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|segundos?|minutos?|"
+    r"horas?|d[ií]as?|semanas?|mes|meses|a[ñn]os?|d[eé]cadas?"
+)
 _DURATION = re.compile(
     rf"(\d[\d.,]*|\*NUMBER\*|\b{_NUMBER_WORD}|\b(a|an|one|half|un|una|media|medio|past|"
     r"last|pasad[oa]|[uú]ltim[oa]s?|several|few|varios|varias|unos|unas))[\s-]+"
-    r"(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|segundos?|minutos?|"
-    r"horas?|d[ií]as?|semanas?|mes|meses|a[ñn]os?|d[eé]cadas?)\b|"
+    rf"({_UNITS_OF_TIME})\b|"
     r"\b(overnight|fortnight|decade|d[eé]cada)\b",
     re.I,
 )
@@ -722,8 +725,10 @@ def _concepts(
         unlinked = untranslated and (not is_name or english_only)
         if stems or phrases:
             optional = after_wh and not is_name
-            concepts.append(_Concept(stems, phrases, is_name, optional, unlinked, raw))
-            concepts[-1].quoted = any(a <= match.start() < b for a, b in quoted)
+            in_quotes = any(a <= match.start() < b for a, b in quoted)
+            concepts.append(
+                _Concept(stems, phrases, is_name, optional, unlinked, raw, quoted=in_quotes)
+            )
             own_of[id(concepts[-1])] = own_stems
     _categories_beside_names(concepts)
     for c in concepts:
@@ -1874,10 +1879,8 @@ def _counts_another(after: list[str], stems: list[set[str]], counted: list[_Conc
     return not any(c.matched_loosely(s, _prefixes(s)) for s in stems for c in counted)
 
 
-_TIME_UNIT = re.compile(
-    r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|segundos?|minutos?|horas?|dias?|"
-    r"semanas?|mes|meses|anos?"
-)
+#: A unit of time (accents folded or not): what "7 months" counts.
+_TIME_UNIT = re.compile(_UNITS_OF_TIME, re.IGNORECASE)
 #: Words that open a clause about something else than the number's noun.
 _RELATIVE = frozenset("where which that who whose whom donde que quien quienes cuyo cuya".split())
 #: Between the two ends of a range: "4 to 7 months", "entre 6 y 10 meses".
