@@ -630,21 +630,27 @@ _ACRONYM_ASKED = re.compile(
     r"([A-Z][A-Za-z]{1,6})\b"
 )
 _ACRONYM_WORDS = frozenset(
-    "short stand stands mean means significa significan siglas quiere decir".split()
+    "short stand stands mean means significa significan siglas quiere decir full completo".split()
 )
+_FULL_NAME = re.compile(r"\b(?:full name|nombre completo)\b", re.IGNORECASE)
 
 
 def _acronym_asked(question: str) -> str:
-    """The acronym whose expansion the question asks for, or ""."""
+    """The acronym whose expansion the question asks for, or "": "what's FOI short for", and
+    "¿qué empresa es WWT? el nombre completo" when the question has one acronym."""
     match = _ACRONYM_ASKED.search(question)
     word = (match.group(1) or match.group(2)) if match else ""
+    if not word and _FULL_NAME.search(question):
+        acronyms = set(re.findall(r"\b[A-Z]{2,6}\b", question))
+        word = acronyms.pop() if len(acronyms) == 1 else ""
     return word if sum(c.isupper() for c in word) >= 2 else ""
 
 
 def _expands(acronym: str, text: str) -> bool:
     """Whether ``text`` spells ``acronym`` out: "Freedom of information (FOI)", "la
     Organización Mundial de la Salud (OMS)", "RLHF (reinforcement learning from human
-    feedback)". The initials are read with and without the small words."""
+    feedback)", "World Wide Technology" (WWT). The initials are read with and without the
+    small words."""
     letters = [c.lower() for c in acronym if c.isupper()]
 
     def initials(words: list[str], last: bool) -> bool:
@@ -664,7 +670,12 @@ def _expands(acronym: str, text: str) -> bool:
         before = re.findall(r"[^\W\d_]+", text[: match.start()])[-3 * len(letters) :]
         if initials(before, last=True):
             return True
-    return False
+    # or a name of as many capitalised words, anywhere: "World Wide Technology" for "WWT"
+    capitalised = r"[A-ZÁÉÍÓÚÑ][^\W\d_]+"
+    name = rf"\b{capitalised}(?:\s+{capitalised}){{{len(letters) - 1}}}\b"
+    return any(
+        [w[0].lower() for w in m.group().split()] == letters for m in re.finditer(name, text)
+    )
 
 
 #: Words the asker puts in quotes: 'resourceful', "How Not to Die", «off switch».

@@ -1493,3 +1493,15 @@ def test_a_place_is_named_after_a_common_noun_with_or_without_de() -> None:
     ):
         match = _AT_PLACE.search(text)
         assert match and text[match.end() :].startswith(name), text
+
+
+def test_a_full_name_asked_is_the_acronym_spelled_out() -> None:
+    """ "¿qué empresa es WWT? el nombre completo" asks what WWT stands for, which a run of
+    capitalised words with its initials answers."""
+    from bot.answers import _acronym_asked, _expands
+
+    assert _acronym_asked("¿qué empresa es WWT, la que usa codeium? el nombre completo") == "WWT"
+    assert _acronym_asked("what's the full name of WWT?") == "WWT"
+    assert _acronym_asked("what's the full name of the WWT and AWS deal?") == ""
+    assert _expands("WWT", "World Wide Technology on Codeium")
+    assert not _expands("WWT", "the world wide web")
