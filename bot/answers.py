@@ -1825,7 +1825,13 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     sizes = any(
         s.startswith(w) for c in counted for s in c.stems for w in _UNIT_WORDS["parameters"]
     )
-    words = [m.group() for m in found]
+    words: list[str] = []
+    starts: list[int] = []
+    for m in found:  # "a three-step algorithm" counts steps: the number, then its noun
+        split = _NUMBER_GLUED.fullmatch(m.group())
+        parts = [split.group(1), split.group(2)] if split else [m.group()]
+        words += parts
+        starts += [m.start()] * len(parts)
     stems = [_terms(w) for w in words]
     # "Claude Opus 4.6" names a model (a title's "Funding 60 Projects" counts projects)
     versions = {
@@ -1835,7 +1841,7 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     }
     for i, word in enumerate(words):
         amount = word.lstrip("$€")
-        if found[i].start() in versions:
+        if starts[i] in versions:
             continue
         if amount[:1].isdigit():
             if re.search(r"[a-zA-Z]", amount) and not _SCALED.fullmatch(amount):
@@ -1939,6 +1945,7 @@ _FREE_NUMBER = re.compile(_NOT_A_NAMES + r"\d")
 #: generated environments": the thing counted is three words on, not six).
 _COUNT_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+|[\w%$€]+(?:[.,]\d+)*")
 _SCALED = re.compile(r"[\d.,]+(?:x|[kmbt]n?)", re.IGNORECASE)
+_NUMBER_GLUED = re.compile(rf"(\d+|{_NUMBER_WORD})-([^\W\d_]+)", re.IGNORECASE)
 #: A number written right after a name is part of it: "Mistral Small 4", "GPT-5.6", "Qwen 3".
 _VERSION = re.compile(
     r"\b[A-Z][\w-]*[\s-](\d+(?:\.\d+)*)(?![\w.,]*\s*(?:%|millones|million|billion|mil\b))"

@@ -1383,6 +1383,16 @@ def test_the_quote_carries_what_is_asked(
             ("Granollers 31-30 Barcelona", "Granollers beat Barcelona 31-30 in the league."),
             "31-30",
         ),
+        (  # "a three-step algorithm" counts steps; "two ideas" does not
+            "how many steps does the Acme training algorithm have?",
+            "en",
+            (
+                "Acme's training algorithm",
+                "The Acme training algorithm has two ideas behind it and learns from feedback.",
+            ),
+            ("Acme's algorithm", "The Acme training algorithm is a three-step process."),
+            "three-step",
+        ),
         (  # "4 to 7 months" counts months, not the models before it
             "how many models did the lab evaluate for its trends report?",
             "en",
