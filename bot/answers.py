@@ -975,6 +975,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         return _not_found(question, lang)
     ids = [h.article_id for h in hits]
     rank = {aid: i for i, aid in enumerate(ids)}
+    lower_runs = _lower_runs(question, concepts)  # "bmi research": a name, if stored as one
     with Session(core.engine) as session:
         articles = {
             a.id: a
@@ -991,7 +992,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         figures = (
             session.execute(select(Figure).where(col(Figure.article_id).in_(ids))).scalars().all()
         )
-        # Only a question with a lower-case word that may be a name needs the stored names.
+        # Only a question with a lower-case word (or run of them) that may be a name needs
+        # the stored names.
         entities = (
             {
                 name.lower()
@@ -1001,14 +1003,14 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
                     .where(col(ArticleEntity.article_id).in_(ids))
                 ).scalars()
             }
-            if any(map(_may_be_a_name, concepts)) or _lower_runs(question, concepts)
+            if any(map(_may_be_a_name, concepts)) or lower_runs
             else set()
         )
     sentences = _sentences(articles, passages)
     # words the text read writes in lower case: a sentence's capitalised first word among
     # them is no name ("Señaló que…")
     common = {w for s in sentences for w in re.findall(r"\w+", s.text) if w.islower()}
-    named_by_use = _names_by_use(question, concepts, entities)
+    named_by_use = _names_by_use(concepts, entities, lower_runs)
     wants_quantity = _wants_quantity(question)
     wants_person = bool(_WHO.search(_THE_WHO.sub(" ", question)))
     wants_thing = not wants_quantity and (
@@ -1253,14 +1255,16 @@ def _other_language(article_lang: str, lang: str) -> bool:
     return article_lang != lang and article_lang in ("es", "en")
 
 
-def _names_by_use(question: str, concepts: list[_Concept], entities: set[str]) -> list[_Concept]:
+def _names_by_use(
+    concepts: list[_Concept], entities: set[str], runs: Sequence[list[_Concept]]
+) -> list[_Concept]:
     """The untranslated words typed in lower case that are names of the articles read
     ("langdock" for the stored entity "Langdock", "litert" for "LiteRT"; not "funding", which
     a title capitalises), the lower-case runs of words that are ("bmi research" for "BMI
     Research") and the words the asker quotes ('resourceful'): the cited article must say
     them, as it must say any name, and they still count as the question's content."""
     named = [c for c in concepts if c.quoted or (_may_be_a_name(c) and c.word in entities)]
-    for run in _lower_runs(question, concepts):
+    for run in runs:  # from ``_lower_runs``
         if " ".join(c.word for c in run) in entities:
             named += [c for c in run if c not in named]
     return named

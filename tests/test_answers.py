@@ -134,13 +134,14 @@ def test_a_name_typed_in_lower_case_must_be_in_the_cited_article(seeded_core: Co
     """ "langdock" is the stored entity "Langdock" of an article read: an article about
     another company's funding does not answer for it. "funding", which titles capitalise,
     stays a word."""
-    from bot.answers import _concepts, _names_by_use
+    from bot.answers import _concepts, _lower_runs, _names_by_use
 
     question = "how much funding has langdock raised?"
     concepts = _concepts(seeded_core, question, lang="en")
-    named = _names_by_use(question, concepts, {"langdock", "funding", "raised"})
+    runs = _lower_runs(question, concepts)
+    named = _names_by_use(concepts, {"langdock", "funding", "raised"}, runs)
     assert [c.word for c in named] == ["langdock"]
-    assert _names_by_use(question, concepts, {"anthropic"}) == []
+    assert _names_by_use(concepts, {"anthropic"}, runs) == []
 
 
 def test_the_who_in_capitals_is_the_organization(seeded_core: Core) -> None:
@@ -1487,10 +1488,12 @@ def test_quoted_words_and_lower_case_names_must_be_in_the_article(seeded_core: C
     question = "¿quién dirige bmi research?"
     concepts = _concepts(seeded_core, question, lang="es")
     assert ["bmi", "research"] in [[c.word for c in run] for run in _lower_runs(question, concepts)]
-    named = _names_by_use(question, concepts, {"bmi research"})
+    runs = _lower_runs(question, concepts)
+    named = _names_by_use(concepts, {"bmi research"}, runs)
     assert [c.word for c in named] == ["bmi", "research"]
-    assert _names_by_use(question, concepts, {"research"}) == []
-    assert _names_by_use("the 'dream' deal", _concepts(seeded_core, "the 'dream' deal"), set())
+    assert _names_by_use(concepts, {"research"}, runs) == []
+    quoted_deal = _concepts(seeded_core, "the 'dream' deal")
+    assert _names_by_use(quoted_deal, set(), _lower_runs("the 'dream' deal", quoted_deal))
 
 
 def test_a_place_is_named_after_a_common_noun_with_or_without_de() -> None:
