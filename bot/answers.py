@@ -72,6 +72,8 @@ _NEAR = (0, 1, -1, 2, -2)
 #: lower (Spanish words of a Spanish question match Spanish distractors): 10 answered one
 #: question fewer in each of the three dev sets than 15, and declined the same ones.
 ARTICLES_READ = 15
+#: Full-text hits read beside them when the question names a dotted release ("1.12.150").
+VERSION_HITS = 3
 #: The words that ask for a figure whatever else the question says.
 _HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)|qu[eé] edad|what age"
 #: "which / qué" before the noun that names the kind of thing asked for; "por qué" and
@@ -969,6 +971,15 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     """Answer ``question`` from the index, or say plainly that nothing answers it."""
     question = validate_query(question, core.settings.max_query_chars)
     hits = core.searcher.search(question, limit=limit_articles)
+    if _DOTTED.search(question):
+        # "Windsurf Next 1.12.150": the model ranks every 1.12.x alike, so the release named
+        # may fall out of the fused list while full text, which matches it whole, has it first
+        read = {h.article_id for h in hits}
+        hits += [
+            h
+            for h in core.searcher.search(question, limit=VERSION_HITS, mode="bm25")
+            if h.article_id not in read
+        ]
     when, said = _when(question)
     concepts = _concepts(core, question, said, lang)
     if not hits or not (concepts or when):
@@ -1048,7 +1059,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             article_words.setdefault(s.article_id, set()).update(map(fold, tokens(s.text)))
         if versions:
             article_numbers.setdefault(s.article_id, set()).update(
-                _numbers(s.text) | _series(s.text)
+                _numbers(s.text) | _series(s.text) | _release_lines(s.text)
             )
         for i, pattern in enumerate(numbered):
             if pattern.search(s.text):
@@ -2002,6 +2013,19 @@ def _series(text: str) -> set[str]:
 
 def _numbers(text: str) -> set[str]:
     return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}
+
+
+_RELEASE_NUMBER = re.compile(r"(?<![\w.])v?(\d+\.\d+)(?:\.\d+)+(?![\w.])")
+
+
+def _release_lines(text: str) -> set[str]:
+    """The release line of each patch release ``text`` names: "1.10.100" is a 1.10, so an
+    article on it answers for "la versión 1.10" ("1.000.000" groups thousands: no release)."""
+    return {
+        m.group(1).replace(".", "")
+        for m in _RELEASE_NUMBER.finditer(text)
+        if any(len(g) != 3 for g in m.group().split(".")[1:])
+    }
 
 
 @dataclass(frozen=True, slots=True)

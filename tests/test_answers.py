@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SEEDS
@@ -15,6 +16,7 @@ from conftest import SEEDS
 from bot.answers import answer
 from bot.core import Core
 from bot.i18n import format_number
+from bot.index.hybrid import SearchHit
 
 pytestmark = pytest.mark.model
 
@@ -295,6 +297,66 @@ def test_a_version_in_the_question_must_be_in_the_article() -> None:
     # two dots make a version even in lower case, unless they group thousands
     assert _versions("which release is windsurf next 1.9.102 based on") == {"19102"}
     assert _versions("¿tiene 10.000.000 de usuarios?") == set()
+
+
+def _changelog(core: Core, releases: dict[str, str]) -> None:
+    from bot.ingest.files import Item
+    from bot.ingest.types import RawArticle
+
+    core.ingester.ingest(
+        [
+            Item(f"windsurf-{version}", RawArticle(title=f"Windsurf Next {version}", body=body))
+            for version, body in releases.items()
+        ]
+    )
+
+
+def test_a_release_line_is_answered_by_its_patch_releases(core: Core) -> None:
+    """ "la versión 1.10" is the 1.10 line: "Windsurf Next 1.10.100" says it, 1.11.2 does not
+    ("1.000.000" groups thousands and names no release)."""
+    from bot.answers import _release_lines
+
+    assert _release_lines("Windsurf Next 1.10.100, then 1.9566.11 and v2.0.63") == {
+        "110",
+        "19566",
+        "20",
+    }
+    assert _release_lines("1.000.000 usuarios") == set()
+    _changelog(
+        core,
+        {
+            "1.10.100": "Legacy Mode removed. Legacy mode is no longer available in Cascade.",
+            "1.11.2": "Planning Mode removed from the settings page of Cascade.",
+        },
+    )
+    result = answer(core, "what mode did Windsurf remove in version 1.10?", "en")
+    assert result.found and [c.title for c in result.citations] == ["Windsurf Next 1.10.100"]
+
+
+def test_a_release_named_whole_is_read_from_full_text(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model ranks every 1.12.x alike: when the fused list leaves out the release the
+    question names, full text, which matches "1.12.150" whole, still brings it."""
+    _changelog(
+        core,
+        {
+            "1.12.150": "Context window indicator now shows the context window used by Cascade.",
+            "1.12.149": "Fix extension installation version selection.",
+            "1.12.148": "Improved latency of autocomplete.",
+        },
+    )
+    search = core.searcher.search
+
+    def fused_without_it(query: str, **kwargs: Any) -> list[SearchHit]:
+        hits = search(query, **kwargs)
+        if kwargs.get("mode", "hybrid") == "bm25":
+            return hits
+        return [h for h in hits if not h.title.endswith("1.12.150")]
+
+    monkeypatch.setattr(core.searcher, "search", fused_without_it)
+    result = answer(core, "what does the indicator in Windsurf Next 1.12.150 show?", "en")
+    assert result.found and "context window" in result.text, result.text
 
 
 def test_a_scaled_number_is_a_count(seeded_core: Core) -> None:
