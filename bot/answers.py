@@ -660,7 +660,8 @@ def _expands(acronym: str, text: str) -> bool:
             chosen = kept[-len(letters) :] if last else kept[: len(letters)]
             if [w[0].lower() for w in chosen] == letters:
                 return True
-        return False
+        # some small words lend a letter, others none: "fill-in-the-middle (FIM)"
+        return _spells(words[::-1] if last else words, letters[::-1] if last else letters)
 
     for match in re.finditer(rf"\b{re.escape(acronym)}s?\s*\(([^)]*)\)", text):
         inside = match.group(1)  # "STARC (STAndardised Reward Comparison)"
@@ -678,6 +679,19 @@ def _expands(acronym: str, text: str) -> bool:
     return any(
         [w[0].lower() for w in m.group().split()] == letters for m in re.finditer(name, text)
     )
+
+
+def _spells(words: Sequence[str], letters: Sequence[str]) -> bool:
+    """Whether ``words``, from the first, give ``letters`` by their initials, skipping
+    small words that give none."""
+    if not letters:
+        return True
+    if not words:
+        return False
+    head = words[0]
+    if head[:1].lower() == letters[0] and _spells(words[1:], letters[1:]):
+        return True
+    return is_stopword(head) and _spells(words[1:], letters)
 
 
 #: Words the asker puts in quotes: 'resourceful', "How Not to Die", «off switch».

@@ -1009,6 +1009,9 @@ def test_an_acronym_asked_for_is_answered_by_the_words_that_spell_it() -> None:
     assert _expands("OMS", "según la Organización Mundial de la Salud (OMS), el cáncer")
     assert _expands("STARC", "STARC (STAndardised Reward Comparison) metrics")
     assert _expands("RLHF", "RLHF (reinforcement learning from human feedback) is")
+    # some small words lend a letter, others none
+    assert _expands("FIM", "code completion and fill-in-the-middle (FIM).")
+    assert not _expands("FIM", "code completion in the middle (FIM).")
     assert not _expands("FOI", "The FOI (new) process is manual.")
     assert not _expands("FOI", "The manual nature of the FOI process")
 
