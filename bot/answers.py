@@ -1263,7 +1263,12 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
                     candidates.append((score, coverage, with_lede))
     chosen = _distinct(
         [
-            _with_short_lede(_with_antecedent(s, by_index), by_index)
+            _with_rest(
+                _with_short_lede(_with_antecedent(s, by_index), by_index),
+                by_index,
+                covered_at,
+                content,
+            )
             for s in _choose(candidates, len(ids))
         ]
     )
@@ -2114,6 +2119,28 @@ def _with_antecedent(s: _Sentence, by_index: Mapping[tuple[int, int], _Sentence]
         return s
     gap = " " if before.index >= 0 else " — "
     return _Sentence(s.article_id, s.index, f"{before.text}{gap}{s.text}", s.passage_id)
+
+
+def _with_rest(
+    s: _Sentence,
+    by_index: Mapping[tuple[int, int], _Sentence],
+    covered_at: Mapping[tuple[int, int], set[int]],
+    content: Sequence[_Concept],
+) -> _Sentence:
+    """A lone sentence (or title) quoted with the next one when that one says what the
+    question asks and it does not: "Every industry has a golden era." / "And once it ends,
+    it is impossible to break through." for "what happens when the golden age ends"."""
+    alone = by_index.get((s.article_id, s.index))
+    after = by_index.get((s.article_id, s.index + 1 if s.index >= 0 else 0))
+    if alone is None or alone.text != s.text or after is None:
+        return s
+    missing = {id(c) for c in content if not c.optional} - covered_at.get(
+        (s.article_id, s.index), set()
+    )
+    if not missing & covered_at.get((after.article_id, after.index), set()):
+        return s
+    gap = " " if s.index >= 0 else " — "
+    return _Sentence(s.article_id, s.index, f"{s.text}{gap}{after.text}", s.passage_id)
 
 
 def _distinct(chosen: list[_Sentence]) -> list[_Sentence]:

@@ -359,6 +359,26 @@ def test_a_release_named_whole_is_read_from_full_text(
     assert result.found and "context window" in result.text, result.text
 
 
+def test_the_next_sentence_is_quoted_when_it_says_what_the_best_one_leaves_out() -> None:
+    """ "what happens when an industry's golden era ends": "Every industry has a golden era."
+    says the most, "And once it ends, it is impossible to break through." the rest."""
+    from bot.answers import _Concept, _Sentence, _with_rest
+
+    industry, era, ends = (_Concept(set(), [], word=w) for w in ("industry", "era", "ends"))
+    kind = _Concept(set(), [], optional=True, word="kind")
+    first = _Sentence(1, 0, "Every industry has a golden era.", 7)
+    second = _Sentence(1, 1, "And once it ends, it is impossible to break through.", 7)
+    third = _Sentence(1, 2, "Founders should study history.", 7)
+    by_index = {(1, 0): first, (1, 1): second, (1, 2): third}
+    covered = {(1, 0): {id(industry), id(era)}, (1, 1): {id(ends)}, (1, 2): set()}
+    content = [industry, era, ends, kind]
+    quote = _with_rest(first, by_index, covered, content)
+    assert quote.text == f"{first.text} {second.text}"
+    covered[(1, 1)] = {id(kind)}  # the next one says only what need not be said: alone
+    assert _with_rest(first, by_index, covered, content) is first
+    assert _with_rest(third, by_index, covered, content) is third  # no next sentence
+
+
 def test_a_scaled_number_is_a_count(seeded_core: Core) -> None:
     """ "24B parameters" answers "how many parameters"; "H100" is a name, not a count."""
     from bot.answers import _counted, _counts
