@@ -2127,20 +2127,24 @@ def _with_rest(
     covered_at: Mapping[tuple[int, int], set[int]],
     content: Sequence[_Concept],
 ) -> _Sentence:
-    """A lone sentence (or title) quoted with the next one when that one says what the
-    question asks and it does not: "Every industry has a golden era." / "And once it ends,
-    it is impossible to break through." for "what happens when the golden age ends"."""
+    """A lone sentence (or title) quoted with the next one, else the one before, when that
+    one says what the question asks and it does not: "Every industry has a golden era." /
+    "And once it ends, it is impossible to break through." for "what happens when the golden
+    age ends"."""
     alone = by_index.get((s.article_id, s.index))
-    after = by_index.get((s.article_id, s.index + 1 if s.index >= 0 else 0))
-    if alone is None or alone.text != s.text or after is None:
+    if alone is None or alone.text != s.text:
         return s
     missing = {id(c) for c in content if not c.optional} - covered_at.get(
         (s.article_id, s.index), set()
     )
-    if not missing & covered_at.get((after.article_id, after.index), set()):
-        return s
-    gap = " " if s.index >= 0 else " — "
-    return _Sentence(s.article_id, s.index, f"{s.text}{gap}{after.text}", s.passage_id)
+    after = by_index.get((s.article_id, s.index + 1 if s.index >= 0 else 0))
+    if after is not None and missing & covered_at.get((after.article_id, after.index), set()):
+        gap = " " if s.index >= 0 else " — "
+        return _Sentence(s.article_id, s.index, f"{s.text}{gap}{after.text}", s.passage_id)
+    before = by_index.get((s.article_id, s.index - 1)) if s.index > 0 else None
+    if before is not None and missing & covered_at.get((before.article_id, before.index), set()):
+        return _Sentence(s.article_id, s.index, f"{before.text} {s.text}", s.passage_id)
+    return s
 
 
 def _distinct(chosen: list[_Sentence]) -> list[_Sentence]:

@@ -361,7 +361,8 @@ def test_a_release_named_whole_is_read_from_full_text(
 
 def test_the_next_sentence_is_quoted_when_it_says_what_the_best_one_leaves_out() -> None:
     """ "what happens when an industry's golden era ends": "Every industry has a golden era."
-    says the most, "And once it ends, it is impossible to break through." the rest."""
+    says the most, "And once it ends, it is impossible to break through." the rest; when the
+    next one says nothing more, the one before may."""
     from bot.answers import _Concept, _Sentence, _with_rest
 
     industry, era, ends = (_Concept(set(), [], word=w) for w in ("industry", "era", "ends"))
@@ -376,7 +377,10 @@ def test_the_next_sentence_is_quoted_when_it_says_what_the_best_one_leaves_out()
     assert quote.text == f"{first.text} {second.text}"
     covered[(1, 1)] = {id(kind)}  # the next one says only what need not be said: alone
     assert _with_rest(first, by_index, covered, content) is first
-    assert _with_rest(third, by_index, covered, content) is third  # no next sentence
+    assert _with_rest(third, by_index, covered, content) is third  # nothing near says more
+    # or the one before: "Google released a preview of Android P." / "It runs on Pixel phones."
+    covered[(1, 1)], covered[(1, 2)] = {id(industry), id(era), id(ends)}, {id(industry)}
+    assert _with_rest(third, by_index, covered, content).text == f"{second.text} {third.text}"
 
 
 def test_a_scaled_number_is_a_count(seeded_core: Core) -> None:
