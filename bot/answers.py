@@ -72,8 +72,8 @@ _NEAR = (0, 1, -1, 2, -2)
 #: lower (Spanish words of a Spanish question match Spanish distractors): 10 answered one
 #: question fewer in each of the three dev sets than 15, and declined the same ones.
 ARTICLES_READ = 15
-#: Full-text hits read beside them when the question names a dotted release ("1.12.150").
-VERSION_HITS = 3
+#: Full-text hits read beside them, whatever the fused rank.
+LEXICAL_HITS = 3
 #: The words that ask for a figure whatever else the question says.
 _HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)|qu[eé] edad|what age"
 #: "which / qué" before the noun that names the kind of thing asked for; "por qué" and
@@ -985,15 +985,14 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     """Answer ``question`` from the index, or say plainly that nothing answers it."""
     question = validate_query(question, core.settings.max_query_chars)
     hits = core.searcher.search(question, limit=limit_articles)
-    if _DOTTED.search(question):
-        # "Windsurf Next 1.12.150": the model ranks every 1.12.x alike, so the release named
-        # may fall out of the fused list while full text, which matches it whole, has it first
-        read = {h.article_id for h in hits}
-        hits += [
-            h
-            for h in core.searcher.search(question, limit=VERSION_HITS, mode="bm25")
-            if h.article_id not in read
-        ]
+    # Fusion drops what only full text finds: "Windsurf Next 1.12.150" (the model ranks every
+    # 1.12.x alike), a Spanish question on an English post the model puts far away.
+    read = {h.article_id for h in hits}
+    hits += [
+        h
+        for h in core.searcher.search(question, limit=LEXICAL_HITS, mode="bm25")
+        if h.article_id not in read
+    ]
     when, said = _when(question)
     concepts = _concepts(core, question, said, lang)
     if not hits or not (concepts or when):
