@@ -763,8 +763,14 @@ def _concepts(
             c.optional = c.document = True
     # A translation that is spelled as one of the question's names is that name, not the
     # word: "put" (meter: "met") is not said by "Meta". A name's later words are often
-    # generic ("Cohere AI", "Meta Superintelligence Labs"): "IA" still says "AI".
-    named = {w for c in concepts if c.is_name for w in c.stems.union(p[0] for p in c.phrases)}
+    # generic ("Cohere AI", "Meta Superintelligence Labs"): "IA" still says "AI". A first
+    # word that names another ("UK AISI") is that one's: "británico" still says "UK".
+    named = {
+        w
+        for c in concepts
+        if c.is_name
+        for w in c.stems.union(p[0] for p in c.phrases if not core.gazetteer.find(p[0].upper()))
+    }
     for c in concepts:
         if not c.is_name:
             c.stems -= named - own_of[id(c)]

@@ -392,6 +392,18 @@ def test_a_scaled_number_is_a_count(seeded_core: Core) -> None:
     assert not _counts("H100 parameters were tuned", counted, [])
 
 
+def test_a_word_that_names_another_in_a_names_alias_is_not_that_names(seeded_core: Core) -> None:
+    """AISI's alias "UK AISI" does not make "UK" AISI's word: "británico" still says it (the
+    AISI blog's source is "AISI Blog (UK)"); "put" (meter: "met") is still not said by "Meta"."""
+    from bot.answers import _concepts
+
+    question = "¿con quién trabajó el AISI británico en lo del envenenamiento de datos?"
+    (british,) = [c for c in _concepts(seeded_core, question, lang="es") if c.word == "británico"]
+    assert "uk" in british.stems
+    (put,) = [c for c in _concepts(seeded_core, "what did Meta put out?") if c.word == "put"]
+    assert "met" not in put.stems
+
+
 def test_a_spanish_count_counts_the_noun_after_cuantos(seeded_core: Core) -> None:
     """ "cuántos ingenieros construyeron…" counts engineers: "built … in six months" does not
     answer it. A model's size ("a 30B model") counts its parameters."""
