@@ -1880,8 +1880,8 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     }
     for i, word in enumerate(words):
         amount = word.lstrip("$€")
-        if starts[i] in versions:
-            continue
+        if starts[i] in versions or _NAME_NUMBER.search(text, 0, starts[i]):
+            continue  # "Claude Opus 4.6", "GPT-5": a name's number counts nothing
         if amount[:1].isdigit():
             if re.search(r"[a-zA-Z]", amount) and not _SCALED.fullmatch(amount):
                 continue  # a name such as H100 ("3x", "24B" and "1.5M" are counts)
@@ -1982,6 +1982,8 @@ _NUMBER = re.compile(r"\d[\d.,]*\d|\d")
 _FREE_NUMBER = re.compile(_NOT_A_NAMES + r"\d")
 #: The words of ``_counts``: a hyphenated compound is one ("16 simple-to-use procedurally-
 #: generated environments": the thing counted is three words on, not six).
+#: Where a number glued to a name by a hyphen starts: "GPT-5", "Llama-3".
+_NAME_NUMBER = re.compile(r"[^\W\d_]-$")
 _COUNT_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+|[\w%$€]+(?:[.,]\d+)*")
 _SCALED = re.compile(r"[\d.,]+(?:x|[kmbt]n?)", re.IGNORECASE)
 _NUMBER_GLUED = re.compile(rf"(\d+|{_NUMBER_WORD})-([^\W\d_]+)", re.IGNORECASE)

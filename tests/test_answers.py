@@ -392,6 +392,15 @@ def test_a_scaled_number_is_a_count(seeded_core: Core) -> None:
     assert not _counts("H100 parameters were tuned", counted, [])
 
 
+def test_a_names_number_counts_nothing(seeded_core: Core) -> None:
+    """ "GPT-5" is a model, not five of the "personality" (person) beside it."""
+    from bot.answers import _counted, _counts
+
+    counted = _counted(seeded_core, "¿cuántas personas trabajan en surge ai?")
+    assert not _counts("the GPT-4o vs. GPT-5 personality controversy", counted, [])
+    assert _counts("a team of 5 people", counted, [])
+
+
 def test_a_word_that_names_another_in_a_names_alias_is_not_that_names(seeded_core: Core) -> None:
     """AISI's alias "UK AISI" does not make "UK" AISI's word: "británico" still says it (the
     AISI blog's source is "AISI Blog (UK)"); "put" (meter: "met") is still not said by "Meta"."""
