@@ -1078,7 +1078,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             article_words.setdefault(s.article_id, set()).update(map(fold, tokens(s.text)))
         if versions:
             article_numbers.setdefault(s.article_id, set()).update(
-                _numbers(s.text) | _series(s.text) | _release_lines(s.text)
+                _numbers(_AMOUNT.sub(" ", s.text)) | _series(s.text) | _release_lines(s.text)
             )
         for i, pattern in enumerate(numbered):
             if pattern.search(s.text):
@@ -2041,6 +2041,12 @@ def _numbers(text: str) -> set[str]:
     return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}
 
 
+#: A sum or a share: "$4.6 million" says no "Claude Opus 4.6" ("CodeGen-Mono 6.1B" is a name).
+_AMOUNT = re.compile(
+    r"[$€£]\s?\d[\d.,]*|\d[\d.,]*\s?(?:%|[€$£]|(?:million|billion|trillion|millones|"
+    r"mil millones|billones|bn)\b)",
+    re.IGNORECASE,
+)
 _RELEASE_NUMBER = re.compile(r"(?<![\w.])v?(\d+\.\d+)(?:\.\d+)+(?![\w.])")
 
 

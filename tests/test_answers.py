@@ -401,6 +401,18 @@ def test_a_names_number_counts_nothing(seeded_core: Core) -> None:
     assert _counts("a team of 5 people", counted, [])
 
 
+def test_a_version_is_not_said_by_a_sum(core: Core) -> None:
+    """ "Claude Opus 4.6" is not in "vulnerabilities worth a combined $4.6 million"."""
+    from bot.ingest.files import Item
+    from bot.ingest.types import RawArticle
+
+    body = "Claude Opus 4.5 found vulnerabilities worth a combined $4.6 million in the benchmark."
+    item = RawArticle(title="AI agents find smart contract exploits", body=body)
+    core.ingester.ingest([Item("exploits", item)])
+    assert not answer(core, "What score did Claude Opus 4.6 get on the benchmark?", "en").found
+    assert answer(core, "What did Claude Opus 4.5 find in the benchmark?", "en").found
+
+
 def test_a_word_that_names_another_in_a_names_alias_is_not_that_names(seeded_core: Core) -> None:
     """AISI's alias "UK AISI" does not make "UK" AISI's word: "británico" still says it (the
     AISI blog's source is "AISI Blog (UK)"); "put" (meter: "met") is still not said by "Meta"."""
