@@ -87,7 +87,7 @@ _QUANTITY = re.compile(
     r"qu[eé] parte|"
     r"scor(?:e|ed|es)|puntuaci[oó]n|puntaje|(?:[\w-]+ )count|"
     r"precio|price|pricing|cost[oó]?|costs?|valuation|valoraci[oó]n|con qu[eé] frecuencia|"
-    r"salary|salario|sueldo|"
+    r"salary|salario|sueldo|(?:[\w-]+ )?(?:multiplier|discount)|multiplicador|descuento|"
     r"(?:frame|error|success|win|pass|growth|interest|conversion|refresh|hit) rates?|fps|"
     r"tokens? (?:per|a|/) ?s(?:ec(?:ond)?)?|"
     r"(?:what|which|qu[eé])(?:'s| is| was| es| era)?(?: the| la)? (?:\w+ )?(?:speeds?|velocidad)|"
@@ -865,7 +865,7 @@ _NAMED_KIND = re.compile(
     r"organi[sz]ations?|organizaci[oó]n(?:es)?|institutions?|instituci[oó]n(?:es)?|"
     r"agenc(?:y|ies)|agencias?|organismos?|regulators?|reguladore?s?|hospital(?:es|s)?|"
     r"schools?|escuelas?|channels?|canal(?:es)?|networks?|cadenas?|leagues?|ligas?|"
-    r"airlines?|aerol[ií]neas?|museums?|museos?|stadiums?|estadios?)\b",
+    r"airlines?|aerol[ií]neas?|museums?|museos?|stadiums?|estadios?|gpus?|chips?)\b",
     re.IGNORECASE,
 )
 

@@ -401,6 +401,15 @@ def test_a_names_number_counts_nothing(seeded_core: Core) -> None:
     assert _counts("a team of 5 people", counted, [])
 
 
+def test_the_kind_asked_for_is_what_the_answer_must_give(seeded_core: Core) -> None:
+    """A multiplier or a discount is a figure; which GPUs, a name."""
+    from bot.answers import _NAMED_KIND, _wants_quantity
+
+    assert _wants_quantity("what's the credit multiplier for GPT-5.2-Codex in windsurf?")
+    assert _wants_quantity("¿Qué descuento da Groq en los tokens cacheados?")
+    assert _NAMED_KIND.search("¿Qué GPUs de NVIDIA usa la instancia local de North?")
+
+
 def test_a_version_is_not_said_by_a_sum(core: Core) -> None:
     """ "Claude Opus 4.6" is not in "vulnerabilities worth a combined $4.6 million"."""
     from bot.ingest.files import Item
