@@ -1105,7 +1105,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     with_number = {
         (s.article_id, s.index)
         for s in sentences
-        if answers_it.figure.search(_without(s.text, given))
+        if answers_it.figure.search(_without(s.text, given)) or answers_it.one(s.text)
     }
     figure_sentences = {(f.article_id, f.sentence) for f in figures}
 
@@ -1677,10 +1677,19 @@ class _Evidence:
                 text = text.replace(f.text, " ")
         return text
 
+    def one(self, text: str) -> bool:
+        """Whether ``text`` counts one of what "how many" asks about: "One API call",
+        "one shard per tenant", "una sola partida"."""
+        for match in _ONE.finditer(text) if self.counted else ():
+            terms = _terms(match.group())
+            if any(c.matched_loosely(terms, _prefixes(terms)) for c in self.counted):
+                return True
+        return False
+
     def _gives_number(self, text: str) -> bool:
         """Whether ``text`` has a number the question does not give ("those two settings")."""
         rest = _without(text, self.given)
-        return any(
+        return self.one(text) or any(
             m.group()[:1].isdigit()
             or not (fold(m.group()) in self.given_words or _VAGUE.fullmatch(m.group()))
             for m in self.figure.finditer(rest)
@@ -1697,8 +1706,11 @@ class _Evidence:
             return False  # a figure is asked for: the quote must give one
         if self.asked and not all(e.search(self._figures_text(s)) for e in self.asked):
             return False
-        if self.counted and not any(  # a number counts a thing of its own sentence
-            _counts(_without(part), self.counted, self.names) for part in _JOINS.split(s.text)
+        if self.counted and not (  # a number counts a thing of its own sentence
+            self.one(s.text)
+            or any(
+                _counts(_without(part), self.counted, self.names) for part in _JOINS.split(s.text)
+            )
         ):
             return False
         if self.role and not _holds_role(self.core, s.text, self.question, self.role, self.common):
@@ -1982,6 +1994,13 @@ _NUMBER = re.compile(r"\d[\d.,]*\d|\d")
 _FREE_NUMBER = re.compile(_NOT_A_NAMES + r"\d")
 #: The words of ``_counts``: a hyphenated compound is one ("16 simple-to-use procedurally-
 #: generated environments": the thing counted is three words on, not six).
+#: A count of one and the noun after it (with a word between: "one API call"). Spanish "un"
+#: is also "a": only "un solo", "una única" say one.
+_ONE = re.compile(
+    r"\b(?:one|a single|just one|only one|un sol[oa]|una sola|un[ao]? [uú]nic[oa])\s+"
+    r"(?:[\w-]+\s+)?[\w-]+",
+    re.IGNORECASE,
+)
 #: Where a number glued to a name by a hyphen starts: "GPT-5", "Llama-3".
 _NAME_NUMBER = re.compile(r"[^\W\d_]-$")
 _COUNT_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+|[\w%$€]+(?:[.,]\d+)*")

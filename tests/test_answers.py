@@ -401,6 +401,21 @@ def test_a_names_number_counts_nothing(seeded_core: Core) -> None:
     assert _counts("a team of 5 people", counted, [])
 
 
+def test_a_count_of_one_answers_how_many(seeded_core: Core) -> None:
+    """ "how many API calls": "with One Groq API Call"; Spanish "un" is also "a"."""
+    from bot.answers import _Evidence
+
+    def one(question: str, text: str) -> bool:
+        return _Evidence(seeded_core, question, "en", [], {}, True, False).one(text)
+
+    question = "how many API calls do you need to build a research agent?"
+    assert one(question, "How to Build Your Own AI Research Agent with One Groq API Call")
+    assert one("how many shards per tenant?", "scalable search with one shard per tenant")
+    assert not one("how many shards per tenant?", "one of the tenants")
+    assert not one("¿cuántos modelos lanzó?", "lanzó un modelo nuevo")
+    assert one("¿cuántos modelos lanzó?", "lanzó un solo modelo")
+
+
 def test_the_kind_asked_for_is_what_the_answer_must_give(seeded_core: Core) -> None:
     """A multiplier or a discount is a figure; which GPUs, a name."""
     from bot.answers import _NAMED_KIND, _wants_quantity
