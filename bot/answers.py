@@ -88,6 +88,7 @@ _QUANTITY = re.compile(
     r"scor(?:e|ed|es)|puntuaci[oó]n|puntaje|(?:[\w-]+ )count|"
     r"precio|price|pricing|cost[oó]?|costs?|valuation|valoraci[oó]n|con qu[eé] frecuencia|"
     r"salary|salario|sueldo|(?:[\w-]+ )?(?:multiplier|discount)|multiplicador|descuento|"
+    r"(?:deal|contract|market|transaction) value|valor (?:del (?:acuerdo|contrato)|de mercado)|"
     r"(?:frame|error|success|win|pass|growth|interest|conversion|refresh|hit) rates?|fps|"
     r"tokens? (?:per|a|/) ?s(?:ec(?:ond)?)?|"
     r"(?:what|which|qu[eé])(?:'s| is| was| es| era)?(?: the| la)? (?:\w+ )?(?:speeds?|velocidad)|"
@@ -306,6 +307,18 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         ),
         re.compile(
             rf"\b\d+\s?[-–]\s?\d+\b|\b(\d+|{_NUMBER_WORD}) (a|to) (\d+|{_NUMBER_WORD})\b",
+            re.I,
+        ),
+    ),
+    (  # "what score did X get on Y": a result ("72.5%", "1,450 points"), not "3 months"
+        re.compile(
+            r"(?<!final )\b(scor(?:e|ed|es)|puntuaci[oó]n|puntaje)\b(?=.{0,40}\b(on|en|in|at)\b)",
+            re.I,
+        ),
+        re.compile(
+            r"\d\s?%|\b\d+(?:[.,]\d+)?\s?/\s?\d+|\b\d+[.,]\d+\b|"
+            r"\b\d+(?:[.,]\d+)?\s?(?:points?|puntos?|pts)\b|"
+            r"\b(?:scor\w*|puntu\w*|puntaje|achiev\w*|alcanz\w*|obtuvo|sac[oó])\b.{0,30}\d",
             re.I,
         ),
     ),

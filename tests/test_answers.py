@@ -425,6 +425,21 @@ def test_the_kind_asked_for_is_what_the_answer_must_give(seeded_core: Core) -> N
     assert _NAMED_KIND.search("¿Qué GPUs de NVIDIA usa la instancia local de North?")
 
 
+def test_a_benchmark_score_is_a_result_not_any_number(seeded_core: Core) -> None:
+    """ "¿qué puntuación saca SWE-1.5 en SWE-Bench-Pro?" is not answered by "free for the
+    next 3 months"; "72.5%" or "1,450 points" answer it, and a deal value is a figure."""
+    from bot.answers import _Evidence, _Sentence, _wants_quantity
+    from bot.models import Article
+
+    question = "¿qué puntuación saca SWE-1.5 en SWE-Bench-Pro?"
+    article = Article(title="t", url="https://example.com/a", lang="en", body="b")
+    evidence = _Evidence(seeded_core, question, "es", [], {1: article}, True, False)
+    assert not evidence(_Sentence(1, 0, "SWE-1.5 is free for the next 3 months.", None))
+    assert evidence(_Sentence(1, 0, "SWE-1.5 reaches 40.1% on SWE-Bench-Pro.", None))
+    assert evidence(_Sentence(1, 0, "It scored 1,450 points.", None))
+    assert _wants_quantity("what was the deal value of Anthropic's partnership with BCG?")
+
+
 def test_a_version_is_not_said_by_a_sum(core: Core) -> None:
     """ "Claude Opus 4.6" is not in "vulnerabilities worth a combined $4.6 million"."""
     from bot.ingest.files import Item
