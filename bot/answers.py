@@ -72,6 +72,10 @@ _NEAR = (0, 1, -1, 2, -2)
 #: lower (Spanish words of a Spanish question match Spanish distractors): 10 answered one
 #: question fewer in each of the three dev sets than 15, and declined the same ones.
 ARTICLES_READ = 15
+#: What the asker rules out in brackets: "(not Next)", "(no Next)", "(sin la beta)".
+_EXCLUDED = re.compile(
+    r"\(\s*(?:not|no|sin|except|excepto)\s+(?:the\s+|el\s+|la\s+)?([\w.-]+)\s*\)", re.I
+)
 #: Full-text hits read beside them, whatever the fused rank.
 LEXICAL_HITS = 3
 #: The words that ask for a figure whatever else the question says.
@@ -233,7 +237,7 @@ _REDACTED = re.compile(
 
 #: The words that announce a version number: "versión 3", "release 1.12", "v4"
 _VERSION_WORD = r"\b(?:versi[oó]n|release|v)\s?"
-_VERSION_ASKED = re.compile(rf"{_WHICH}(?:[\w.-]+\s+)?(?:versi[oó]n(?:es)?|release)\b", re.I)
+_VERSION_ASKED = re.compile(rf"{_WHICH}(?:[\w.-]+\s+){{0,2}}(?:versi[oó]n(?:es)?|release)\b", re.I)
 #: "what hashtag", "¿qué etiqueta…?": the tag itself ("#RAEConsultas"), not "&#39;"
 _HASHTAG_ASKED = re.compile(rf"\bhashtags?\b|{_WHICH}etiquetas?\b", re.I)
 _HASHTAG = re.compile(r"(?<![\w&])#\w")
@@ -1013,7 +1017,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         if h.article_id not in read
     ]
     when, said = _when(question)
-    concepts = _concepts(core, question, said, lang)
+    # "which stable Windsurf release (not Next)": no article whose title says it
+    excluded = {fold(w) for w in _EXCLUDED.findall(question)}
+    concepts = _concepts(core, question, said | excluded, lang)
     if not hits or not (concepts or when):
         return _not_found(question, lang)
     ids = [h.article_id for h in hits]
@@ -1110,6 +1116,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         and (when is None or when.fits(articles[aid].published_at, article_words.get(aid, set())))
         and versions <= article_numbers.get(aid, set())
         and len(article_numbered.get(aid, ())) == len(numbered)
+        and not excluded & set(map(fold, tokens(articles[aid].title or "")))
         and all(
             any(abs(a - v) <= 0.01 * abs(v) for a in article_amounts.get(aid, [])) for v in amounts
         )

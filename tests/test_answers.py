@@ -440,6 +440,21 @@ def test_a_benchmark_score_is_a_result_not_any_number(seeded_core: Core) -> None
     assert _wants_quantity("what was the deal value of Anthropic's partnership with BCG?")
 
 
+def test_what_the_asker_rules_out_is_not_cited(core: Core) -> None:
+    """ "which stable Windsurf release (not Next)": a Windsurf Next item does not answer, and
+    "Next" is no word the answer must say."""
+    _changelog(core, {"1.9577.1043": "Added support for the new quota billing system."})
+    question = "which stable Windsurf release (not Next) added the quota billing system?"
+    assert not answer(core, question, "en").found
+    from bot.ingest.files import Item
+    from bot.ingest.types import RawArticle
+
+    stable = RawArticle(title="Windsurf 1.9577.43", body="Added the new quota billing system.")
+    core.ingester.ingest([Item("stable", stable)])
+    result = answer(core, question, "en")
+    assert [c.title for c in result.citations] == ["Windsurf 1.9577.43"]
+
+
 def test_a_version_is_not_said_by_a_sum(core: Core) -> None:
     """ "Claude Opus 4.6" is not in "vulnerabilities worth a combined $4.6 million"."""
     from bot.ingest.files import Item
@@ -1087,6 +1102,7 @@ def test_which_version_is_answered_by_a_version_number() -> None:
     from bot.answers import _VERSION_ASKED, _VERSION_NUMBER
 
     assert _VERSION_ASKED.search("en que version de weaviate metieron el servidor MCP?")
+    assert _VERSION_ASKED.search("which stable Windsurf release (not Next) added quota billing?")
     for text in ("Weaviate 1.37 Release", "Introducing Kimi K2‑0905", "spec 2026-07-28", "v4"):
         assert _VERSION_NUMBER.search(text), text
     assert not _VERSION_NUMBER.search("Gemini audio support for multi2vec-google")
