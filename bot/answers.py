@@ -842,7 +842,7 @@ _KIND = re.compile(
 )
 #: "¿cómo se llama el benchmark…?", "what's the name of the platform": a name is asked for.
 _NAME_OF = (
-    r"(?:c[oó]mo se llaman?|qu[eé] nombre (?:tiene|lleva|recibe)|"
+    r"(?:c[oó]mo se llama(?:n|ba|ban)?|qu[eé] nombre (?:tiene|lleva|recibe|ten[ií]a)|"
     r"what(?:'s| is| was) the name of)(?:\s+(?:el|la|los|las|the))?"
 )
 #: "what does xAI call its RAG system", "what's the new mode called", "¿cómo llama Mistral a…?"

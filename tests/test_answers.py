@@ -916,7 +916,11 @@ def test_what_something_is_called_asks_for_a_thing() -> None:
     after it is the kind asked for."""
     from bot.answers import _ASKS_NAME, _WH
 
-    for question in ("como se llama el benchmark del AISI", "what's the name of the journal"):
+    for question in (
+        "como se llama el benchmark del AISI",
+        "what's the name of the journal",
+        "¿cómo se llamaba la función de codeium para fijar el contexto?",
+    ):
         assert _ASKS_NAME.search(question)
     assert _WH.search("¿Cómo se llama la ")
     assert not _ASKS_NAME.search("se llama a votar mañana en Madrid")
