@@ -237,7 +237,11 @@ _REDACTED = re.compile(
 
 #: The words that announce a version number: "versión 3", "release 1.12", "v4"
 _VERSION_WORD = r"\b(?:versi[oó]n|release|v)\s?"
-_VERSION_ASKED = re.compile(rf"{_WHICH}(?:[\w.-]+\s+){{0,2}}(?:versi[oó]n(?:es)?|release)\b", re.I)
+_VERSION_ASKED = re.compile(
+    rf"{_WHICH}(?:(?!(?:the|a|an|el|la|los|las|un|una)\s)[\w.-]+\s+){{0,2}}"
+    r"(?:versi[oó]n(?:es)?|release|patch|parche)\b",
+    re.I,
+)
 #: "what hashtag", "¿qué etiqueta…?": the tag itself ("#RAEConsultas"), not "&#39;"
 _HASHTAG_ASKED = re.compile(rf"\bhashtags?\b|{_WHICH}etiquetas?\b", re.I)
 _HASHTAG = re.compile(r"(?<![\w&])#\w")
