@@ -1011,22 +1011,16 @@ def _terms(text: str) -> set[str]:
 def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICLES_READ) -> Answer:
     """Answer ``question`` from the index, or say plainly that nothing answers it."""
     question = validate_query(question, core.settings.max_query_chars)
-    hits = core.searcher.search(question, limit=limit_articles)
+    ids = [h.article_id for h in core.searcher.search(question, limit=limit_articles)]
     # Fusion drops what only full text finds: "Windsurf Next 1.12.150" (the model ranks every
     # 1.12.x alike), a Spanish question on an English post the model puts far away.
-    read = {h.article_id for h in hits}
-    hits += [
-        h
-        for h in core.searcher.search(question, limit=LEXICAL_HITS, mode="bm25")
-        if h.article_id not in read
-    ]
+    ids += [aid for aid in core.searcher.lexical_ids(question, LEXICAL_HITS) if aid not in ids]
     when, said = _when(question)
     # "which stable Windsurf release (not Next)": no article whose title says it
     excluded = {fold(w) for w in _EXCLUDED.findall(question)}
     concepts = _concepts(core, question, said | excluded, lang)
-    if not hits or not (concepts or when):
+    if not ids or not (concepts or when):
         return _not_found(question, lang)
-    ids = [h.article_id for h in hits]
     rank = {aid: i for i, aid in enumerate(ids)}
     lower_runs = _lower_runs(question, concepts)  # "bmi research": a name, if stored as one
     with Session(core.engine) as session:

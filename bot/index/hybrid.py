@@ -160,6 +160,11 @@ class HybridSearcher:
         self._add_snippets(hits, query)
         return hits
 
+    def lexical_ids(self, query: str, limit: int) -> list[int]:
+        """Full text's best articles alone: ids only, with no fusion, rows or snippets."""
+        query = validate_query(query, self.max_query_chars)
+        return [aid for aid, _score in self._lexical(query, True)[:limit]]
+
     def _lexical(self, query: str, expand: bool) -> list[tuple[int, float]]:
         return self.fulltext.search(self.expander.build(query, expand=expand), self.candidates)
 
