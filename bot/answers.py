@@ -677,11 +677,7 @@ def _expands(acronym: str, text: str) -> bool:
     letters = [c.lower() for c in acronym if c.isupper()]
 
     def initials(words: list[str], last: bool) -> bool:
-        for kept in (words, [w for w in words if not is_stopword(w)]):
-            chosen = kept[-len(letters) :] if last else kept[: len(letters)]
-            if [w[0].lower() for w in chosen] == letters:
-                return True
-        # some small words lend a letter, others none: "fill-in-the-middle (FIM)"
+        # small words may lend a letter or none: "fill-in-the-middle (FIM)"
         return _spells(words[::-1] if last else words, letters[::-1] if last else letters)
 
     for match in re.finditer(rf"\b{re.escape(acronym)}s?\s*\(([^)]*)\)", text):
