@@ -84,11 +84,13 @@ _HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)|qu[
 #: "para qué" ask why.
 _WH_WORD = r"(?:^|[\s¿¡(])(?<!por )(?<!para )(?:qu[eé]|cu[aá]l(?:es)?|which|what)"
 _WHICH = rf"{_WH_WORD}\s+"
+#: "¿qué parte de la serie…?" asks which instalment, not what share
+_NOT_OF_A_SERIES = r"(?! de (?:la|esta|esa|su|aquella) serie)"
 _QUANTITY = re.compile(
     rf"\b({_HOW}|"
     r"what (share|percentage|proportion|fraction|"
     r"price|valuation|size)|qu[eé] tama[ñn]o|porcentaje|proporci[oó]n|cuota|share|percentage|"
-    r"qu[eé] parte|"
+    rf"qu[eé] parte{_NOT_OF_A_SERIES}|"
     r"scor(?:e|ed|es)|puntuaci[oó]n|puntaje|(?:[\w-]+ )count|"
     r"precio|price|pricing|cost[oó]?|costs?|valuation|valoraci[oó]n|con qu[eé] frecuencia|"
     r"salary|salario|sueldo|(?:[\w-]+ )?(?:multiplier|discount)|multiplicador|descuento|"
@@ -251,8 +253,24 @@ _VERSION_NUMBER = re.compile(
     r"\b[A-Z]\w*\s\d+\b|\b\d{4}-\d\d-\d\d\b",
     re.I,
 )
+#: "which part of the series", "¿qué entrega de la serie…?"
+_PART_ASKED = re.compile(
+    rf"{_WHICH}(?:parte|part|entrega|instal?ment|episod(?:e|io)|cap[ií]tulo|chapter)\b"
+    r".{0,60}\bseries?\b",
+    re.I,
+)
+#: "part VI", "parte 2", "This is part 2 of 3", "episode 12"
+_PART = re.compile(
+    r"\b(?:part|parte|entrega|instal?ment|episode|episodio|chapter|cap[ií]tulo)\s+"
+    r"(?:[IVXL]+|\d+)\b|\b\d+ (?:of|de) \d+\b",
+    re.I,
+)
 #: Answers with a shape of their own ("which version", "what hashtag"): the quote holds one.
-_SHAPES = ((_VERSION_ASKED, _VERSION_NUMBER), (_HASHTAG_ASKED, _HASHTAG))
+_SHAPES = (
+    (_VERSION_ASKED, _VERSION_NUMBER),
+    (_HASHTAG_ASKED, _HASHTAG),
+    (_PART_ASKED, _PART),
+)
 #: "la release 1.12", "version 2.3", "v4" in a question: a number the cited article must say
 _RELEASE = re.compile(rf"{_VERSION_WORD}(\d+(?:\.\d+)*)(?![\w.])", re.IGNORECASE)
 _VALUATION_ASKED = re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?)\b", re.I)
@@ -260,7 +278,11 @@ _VALUATION_ASKED = re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?
 #: "what percentage" question is not answered by a download count from the same article.
 _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (
-        re.compile(r"\b(porcentaje|percentage|percent|por ciento|qu[eé] parte|what share)\b", re.I),
+        re.compile(
+            rf"\b(porcentaje|percentage|percent|por ciento|qu[eé] parte{_NOT_OF_A_SERIES}|"
+            r"what share)\b",
+            re.I,
+        ),
         re.compile(r"\d\s?%|\bpor ciento\b|\bper ?cent\b", re.I),
     ),
     (
@@ -333,6 +355,10 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (  # "which version": a version number, not the announcement that names none
         _VERSION_ASKED,
         _VERSION_NUMBER,
+    ),
+    (  # "which part of the series": the instalment, not what it covers
+        _PART_ASKED,
+        _PART,
     ),
     (  # "what was X valued at": a valuation, not the round that set it ("Core Values")
         _VALUATION_ASKED,
@@ -1677,7 +1703,8 @@ class _Evidence:
         self.hashtag = bool(_HASHTAG_ASKED.search(question))  # "what hashtag": the tag itself
         # "who", or "which universities": a quote that names someone or something new
         self.person = not wants_quantity and (wants_person or bool(_NAMED_KIND.search(question)))
-        self.quantity = wants_quantity or bool(self.asked)
+        # a figure of some kind is asked for; "part VI" gives its instalment without a digit
+        self.quantity = wants_quantity or any(e is not _PART for e in self.asked)
         self.given_words = {
             fold(w) for w in re.findall(rf"\b{_NUMBER_WORD}\b", question, re.IGNORECASE)
         }

@@ -1588,6 +1588,16 @@ def test_the_quote_carries_what_is_asked(
             ("Trends report methods", "For its trends report the lab evaluated 30 models."),
             "30",
         ),
+        (  # "¿qué parte de la serie…?" asks for the instalment ("part IV"), not a share
+            "¿en qué parte de la serie sobre agentes de Acme explican la memoria?",
+            "es",
+            (
+                "Agents that remember",
+                "Our series on agents continues: how Acme agents keep memory between tasks.",
+            ),
+            ("Acme agent memory", "In part IV of our series on Acme agents we explain memory."),
+            "part IV",
+        ),
     ],
 )
 def test_a_question_needs_its_kind_of_evidence(
