@@ -1849,6 +1849,8 @@ _BYLINE = re.compile(
     rf"(?:—\s*|\bby\s+|\bpor\s+){_NAME_WORD}(?:\s{_NAME_WORD})*"
     rf"(?:\s+et al\b|(?:,\s*{_NAME_WORD}(?:\s{_NAME_WORD})*)*,?\s+(?:and|y|&)\s+{_NAME_WORD})"
     rf"|\bby\s+{_NAME_WORD}\s{_NAME_WORD}"
+    # a first-person post titled with its writer's name: "Pedram Navid: Why I Joined…"
+    rf"|^{_NAME_WORD}\s{_NAME_WORD}:\s.*\b(?:I|I'm|I've|my|My|me|mi|Mi|yo|Yo)\b"
 )
 
 

@@ -1098,6 +1098,9 @@ def test_who_asks_no_sum_and_a_byline_says_who_wrote(seeded_core: Core) -> None:
     assert _BYLINE.search("From Global to Local — Hitchcock and Hoogland")
     assert _BYLINE.search("Differentiation of Attention Heads — Wang et al. · ICLR")
     assert not _BYLINE.search("Introducing Mistral AI Studio. — The Production AI Platform.")
+    # a first-person post titled with its writer's name, not a product's title with a colon
+    assert _BYLINE.search("Pedram Navid: Why I Joined Dagster Labs")
+    assert not _BYLINE.search("Mistral Small: Our best small model")
 
 
 def test_which_version_is_answered_by_a_version_number() -> None:
