@@ -1714,3 +1714,12 @@ def test_a_full_name_asked_is_the_acronym_spelled_out() -> None:
     assert _acronym_asked("what's the full name of the WWT and AWS deal?") == ""
     assert _expands("WWT", "World Wide Technology on Codeium")
     assert not _expands("WWT", "the world wide web")
+
+
+
+def test_an_agency_is_named_by_its_initials(seeded_core: Core) -> None:
+    """English posts write the Department of Defense as "DoD" ("compliant with DoD IL5"): a
+    question naming the Departamento de Defensa must accept them."""
+    gazetteer = seeded_core.gazetteer
+    assert gazetteer.find("compliant with DoD IL5") == gazetteer.find("Departamento de Defensa")
+    assert gazetteer.find("Departamento de Defensa")
