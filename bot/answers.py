@@ -183,7 +183,10 @@ _HAS_NUMBER = re.compile(rf"\d|\b{_NUMBER_WORD}\b", re.IGNORECASE)
 #: M1", "GPT-4o", "H20"), not a figure.
 _NOT_A_NAMES = r"(?<![^\W\d_])(?<![^\W\d_]-)"
 #: A number that can be a figure.
-_FIGURE_NUMBER = re.compile(rf"{_NOT_A_NAMES}\d|\b{_NUMBER_WORD}\b", re.I)
+#: "both of" answers "how many of the two…" ("won both of this year's awards"); "both a
+#: hardware fault and a software bug" counts nothing.
+_BOTH = r"(?:both(?= of\b)|ambos|ambas)"
+_FIGURE_NUMBER = re.compile(rf"{_NOT_A_NAMES}\d|\b{_NUMBER_WORD}\b|\b{_BOTH}\b", re.I)
 #: "how much did X grow / aumentó": a multiple answers it ("Faire doubles PR throughput"),
 #: though it gives no score or count ("two settings tripled our scores" says no score).
 _GROWTH_ASKED = re.compile(
@@ -1911,6 +1914,12 @@ def _counted(core: Core, question: str) -> list[_Concept]:
 _JOINS = re.compile(r" — | … ")
 
 
+def _both(words: list[str], i: int) -> bool:
+    """Whether ``words[i]`` counts two: "ambos", "both of", not "both a fault and a bug"."""
+    word = fold(words[i])
+    return word in ("ambos", "ambas") or (word == "both" and words[i + 1 : i + 2] == ["of"])
+
+
 def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     """Whether a number in ``text`` counts one of ``counted``: the thing is named within four
     words of it. A share counts too when it is the asked-about name's ("15,8 % ... de
@@ -1927,6 +1936,7 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
         words += parts
         starts += [m.start()] * len(parts)
     stems = [_terms(w) for w in words]
+    asks_people = any(c.stems & {"peopl", "person", "gent"} for c in counted)
     # "Claude Opus 4.6" names a model (a title's "Funding 60 Projects" counts projects)
     versions = {
         m.start(1)
@@ -1942,7 +1952,7 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
                 continue  # a name such as H100 ("3x", "24B" and "1.5M" are counts)
             if sizes and re.fullmatch(r"[\d.,]+[BM]", amount):
                 return True  # a model's size: "Muse Glimmer 30B" counts its parameters
-        elif not re.fullmatch(_NUMBER_WORD, amount, re.IGNORECASE):
+        elif not (re.fullmatch(_NUMBER_WORD, amount, re.IGNORECASE) or _both(words, i)):
             continue
         glued = amount.endswith("%")  # "30%", else "30 %" or no percentage
         percent = glued or (i + 1 < len(words) and words[i + 1] == "%")
@@ -1951,9 +1961,17 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
         share = percent and not (following and fold(following[0]) in _COMPARED)
         reach = 8 if share else 4  # a share and its base sit further apart ("17 % de las ...")
         near = set().union(*stems[max(0, i - reach) : i + reach + 1])
-        if not any(c.matched_loosely(near, _prefixes(near)) for c in counted):
+        if _both(words, i):  # "both of this year's … Awards"
+            near |= set().union(*stems[i : i + 11])
+        # "100 humans" counts the people a "cuántas personas" asks about
+        people = asks_people and fold(" ".join(words[i + 1 : i + 2])) in _PEOPLE
+        if not people and not any(c.matched_loosely(near, _prefixes(near)) for c in counted):
             continue
-        if not percent and _counts_another(words[i + 1 : i + 5], stems[i + 1 : i + 5], counted):
+        if (
+            not percent
+            and not people
+            and _counts_another(words[i + 1 : i + 5], stems[i + 1 : i + 5], counted)
+        ):
             continue
         if not share or (names and all(c.matched(near) for c in names)):
             return True
@@ -1965,6 +1983,12 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
 _ANY_COUNTED = frozenset(
     "people persons individuals members personas individuos miembros units unidades options "
     "choices opciones types kinds tipos clases times veces".split()
+)
+#: Who a count of people may be: "we asked 100 humans", "2,000 participants".
+_PEOPLE = frozenset(
+    "human humans participant participants worker workers volunteer volunteers annotator "
+    "annotators rater raters respondent respondents humano humanos participante participantes "
+    "trabajador trabajadores voluntario voluntarios encuestado encuestados".split()
 )
 _SCALE_AFTER = frozenset("million millions billion billions thousand thousands hundred".split())
 

@@ -1591,6 +1591,26 @@ def test_the_quote_carries_what_is_asked(
             ("Trends report methods", "For its trends report the lab evaluated 30 models."),
             "30",
         ),
+        (  # "100 humans" counts the people asked about; "three weeks" does not
+            "¿a cuántas personas pidió Acme que etiquetaran las imágenes?",
+            "es",
+            ("Acme labels images", "Acme asked volunteers to label the images over three weeks."),
+            ("Acme's labelling study", "Acme asked 100 humans to label the images."),
+            "100",
+        ),
+        (  # "both of" answers "how many of the awards", however long the awards' name
+            "how many of the Test of Time awards did former Acme students win?",
+            "en",
+            (  # "both X and Y" counts nothing
+                "Acme alumni at the conference",
+                "Former Acme students won both a Test of Time award and praise from peers.",
+            ),
+            (
+                "Acme alumni win awards",
+                "Former Acme students won both of this year's Test of Time Paper Awards.",
+            ),
+            "both",
+        ),
         (  # "¿qué parte de la serie…?" asks for the instalment ("part IV"), not a share
             "¿en qué parte de la serie sobre agentes de Acme explican la memoria?",
             "es",
