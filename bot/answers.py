@@ -512,12 +512,17 @@ class _Concept:
 
     def named_in(self, terms: set[str]) -> bool:
         """As ``matched``, where a name's stem may also run on a little ("Postgres" in
-        "PostgreSQL", "Nvidia" in "NVIDIA's"), but never shrink ("Post")."""
-        return self.matched(terms) or any(
-            t.startswith(s) and len(t) - len(s) <= 4
-            for s in self.stems
-            if len(s) >= 5
-            for t in terms
+        "PostgreSQL", "Nvidia" in "NVIDIA's") or take a plural ("MCP" in "custom MCPs"), but
+        never shrink ("Post")."""
+        return (
+            self.matched(terms)
+            or any(s + "s" in terms for s in self.stems)
+            or any(
+                t.startswith(s) and len(t) - len(s) <= 4
+                for s in self.stems
+                if len(s) >= 5
+                for t in terms
+            )
         )
 
     def matched_loosely(self, terms: set[str], prefixes: set[str]) -> bool:

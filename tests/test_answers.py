@@ -1736,10 +1736,19 @@ def test_a_full_name_asked_is_the_acronym_spelled_out() -> None:
     assert not _expands("WWT", "the world wide web")
 
 
-
 def test_an_agency_is_named_by_its_initials(seeded_core: Core) -> None:
     """English posts write the Department of Defense as "DoD" ("compliant with DoD IL5"): a
     question naming the Departamento de Defensa must accept them."""
     gazetteer = seeded_core.gazetteer
     assert gazetteer.find("compliant with DoD IL5") == gazetteer.find("Departamento de Defensa")
     assert gazetteer.find("Departamento de Defensa")
+
+
+def test_a_name_in_the_plural_is_named(seeded_core: Core) -> None:
+    """ "custom MCPs" names MCP, as "NVIDIA's" names Nvidia; "MCUs" does not."""
+    from bot.answers import _concepts, _terms
+
+    concepts = _concepts(seeded_core, "which Acme product runs MCP connectors?", set(), "en")
+    mcp = next(c for c in concepts if c.word == "MCP")
+    assert mcp.named_in(_terms("Build with built-in and custom MCPs in Studio"))
+    assert not mcp.named_in(_terms("Build with built-in and custom MCUs in Studio"))
