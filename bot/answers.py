@@ -61,7 +61,7 @@ DENSE_VOUCH_MARGIN = 0.06
 #: names, or a person's name for "who". It orders sentences that clear the bar; it never
 #: lets one clear it.
 ANSWER_KIND_BONUS = 0.15
-_WHO = re.compile(r"\b(who|whom|qui[eé]n(es)?)\b", re.IGNORECASE)
+_WHO = re.compile(r"\b(who|whom|whose|qui[eé]n(es)?)\b", re.IGNORECASE)
 #: "WHO" in capitals after the start is the World Health Organization, not a question word.
 _THE_WHO = re.compile(r"(?<=\S)(\s+(?:the\s+)?)WHO\b")
 _WHERE = re.compile(r"\b(where|d[oó]nde|en qu[eé] (lugar|sitio|ciudad|pa[ií]s))\b", re.IGNORECASE)
@@ -1472,8 +1472,12 @@ def _new_names(
         # acronym no lexicon line has ("Mistral OCR").
         run = [w for w in match.group().split() if not is_stopword(w)]
         cuts = [i for i, w in enumerate(run) if _asked_word(fold(w), asked, units)]
-        for start, end in zip([-1, *cuts], [*cuts, len(run)], strict=True):
-            words = run[start + 1 : end]
+        for words in _at_possessive(
+            [
+                run[start + 1 : end]
+                for start, end in zip([-1, *cuts], [*cuts, len(run)], strict=True)
+            ]
+        ):
             if not words:
                 continue
             if (
@@ -1488,6 +1492,16 @@ def _new_names(
             ):
                 found.append(match.start() + match.group().find(words[0]))
     return found
+
+
+def _at_possessive(runs: list[list[str]]) -> list[list[str]]:
+    """Runs split after an owner: "Arc Institute's Next-Generation" is "Arc Institute's"
+    and "Next-Generation"; what owns something is judged as a name on its own."""
+    split = []
+    for words in runs:
+        owner = next((i for i, w in enumerate(words[:-1]) if w.endswith(("'s", "’s"))), None)
+        split += [words] if owner is None else [words[: owner + 1], words[owner + 1 :]]
+    return split
 
 
 @lru_cache(maxsize=64)
@@ -2252,15 +2266,20 @@ def _with_rest(
 
 
 def _distinct(chosen: list[_Sentence]) -> list[_Sentence]:
-    """Drop a quote that another (joined with its neighbour) already contains."""
+    """Drop a quote that another (joined with its neighbour) already contains, however the
+    two were joined ("Title — lede" and "Title … lede" are one quote)."""
+    words = [_JOINED.sub(" ", s.text) for s in chosen]
     return [
         s
         for i, s in enumerate(chosen)
         if not any(
-            i != j and s.text in o.text and (len(o.text) > len(s.text) or j < i)
-            for j, o in enumerate(chosen)
+            i != j and words[i] in words[j] and (len(words[j]) > len(words[i]) or j < i)
+            for j in range(len(chosen))
         )
     ]
+
+
+_JOINED = re.compile(r"\s+[—…]\s+")
 
 
 def _not_found(question: str, lang: str) -> Answer:

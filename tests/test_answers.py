@@ -1085,6 +1085,9 @@ def test_an_opening_verb_or_adverb_names_no_one(seeded_core: Core) -> None:
     assert not _new_name(seeded_core, opening, question)
     assert _new_name(seeded_core, "Grok-1.5 Vision Preview", question)
     assert not _new_name(seeded_core, "Finalmente el modelo llegó.", "¿qué modelo llegó?")
+    # an owner is a name however its run goes on ("… Next-Generation Genomic Foundation Model")
+    title = "Interpreting Evo 2: Arc Institute's Next-Generation Genomic Foundation Model"
+    assert _new_name(seeded_core, title, "Evo 2 is whose genomic foundation model?")
 
 
 def test_who_asks_no_sum_and_a_byline_says_who_wrote(seeded_core: Core) -> None:
@@ -1752,3 +1755,15 @@ def test_a_name_in_the_plural_is_named(seeded_core: Core) -> None:
     mcp = next(c for c in concepts if c.word == "MCP")
     assert mcp.named_in(_terms("Build with built-in and custom MCPs in Studio"))
     assert not mcp.named_in(_terms("Build with built-in and custom MCUs in Studio"))
+
+
+def test_whose_asks_for_a_person_and_a_quote_joined_twice_is_shown_once() -> None:
+    """ "whose quote opens the essay" wants the line that names Einstein; the title joined to
+    that line as a lede ("—") and as the line it explains ("…") is one quote, shown once."""
+    from bot.answers import _WHO, _distinct, _Sentence
+
+    assert _WHO.search("whose quote opens Paul Graham's essay on orthodox privilege?")
+    lede = _Sentence(1, 0, 'Orthodox Privilege — Most people are "…"— Einstein', 3)
+    joined = _Sentence(1, 0, 'Orthodox Privilege … Most people are "…"— Einstein', 3)
+    other = _Sentence(2, 0, "Another quote", 4)
+    assert _distinct([lede, joined, other]) == [lede, other]
