@@ -86,7 +86,8 @@ def _matches_topics(article: Article, entity_names: set[str], topics: list[str])
     if not topics:
         return True
     names = {fold(n) for n in entity_names}
-    text = fold(f"{article.title} {article.body}")
+    # a source's own posts are about it ("Goodfire Research" on Goodfire)
+    text = fold(f"{article.title} {article.body} {article.source_name}")
     return any(topic in names or f" {topic}" in f" {text}" for topic in topics)
 
 

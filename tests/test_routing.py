@@ -304,3 +304,18 @@ def test_the_routing_dev_set_of_requests_said_as_sentences() -> None:
             wrong.append((text, command.verb, command.lang))
     assert len(rows.read_text(encoding="utf-8").splitlines()) == 46
     assert wrong == []
+
+
+def test_a_sources_own_posts_are_about_it() -> None:
+    """ "latest Goodfire" lists Goodfire Research's posts, which rarely say their own name."""
+    from bot.digest import _matches_topics
+    from bot.models import Article
+
+    post = Article(
+        url="https://example.com/geometry",
+        title="Neural geometry of stories",
+        body="We look at how features move over time.",
+        source_name="Goodfire Research",
+    )
+    assert _matches_topics(post, set(), ["goodfire"])
+    assert not _matches_topics(post, set(), ["anthropic"])
