@@ -217,6 +217,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Lo último sobre «{topic}»:",
         "en": "The latest on “{topic}”:",
     },
+    "defined_by_stories": {
+        "es": "Ninguna frase dice qué es «{topic}»; estas son sus historias más recientes:",
+        "en": "No sentence says what “{topic}” is; here are the newest stories about it:",
+    },
     "latest_topic_closest": {
         "es": "Nada reciente nombra «{topic}»; esto es lo que más se acerca:",
         "en": "Nothing recent names “{topic}”; these come closest:",

@@ -306,6 +306,41 @@ def test_the_routing_dev_set_of_requests_said_as_sentences() -> None:
     assert wrong == []
 
 
+@pytest.mark.model
+def test_what_is_a_name_no_sentence_defines_lists_the_stories_that_name_it(
+    service: Service,
+) -> None:
+    """ "cuéntame qué es Alibaba" asks for no fact a sentence gives: when none says what it
+    is, the stories that name it do, said as such. A question about a fact still declines."""
+    reply = service.handle_text("cuéntame qué es Alibaba")
+    header = "Ninguna frase dice qué es «Alibaba»; estas son sus historias más recientes:"
+    assert reply.text == header
+    assert reply.cards and not reply.error
+    assert not service.handle_text("what's Alibaba?").error
+    assert service.handle_text("what is Alibaba's headcount?").error
+    assert service.handle_text("¿qué es Zorblax?").error  # nothing names it
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("cuéntame qué es Goodfire", "Goodfire"),
+        ("¿qué es Goodfire?", "Goodfire"),
+        ("what is Hugging Face?", "Hugging Face"),
+        ("whats goodfire", "goodfire"),
+        ("who is Dario Amodei", "Dario Amodei"),
+        ("what is Groq's valuation?", None),  # a fact of it
+        ("what is the price of Le Chat Pro", None),
+        ("¿quién es el CEO de Mistral?", None),
+        ("what is new with Qwen", None),
+    ],
+)
+def test_what_is_asks_a_name_defined(question: str, name: str | None) -> None:
+    from bot.commands.grammar import defined
+
+    assert defined(question) == name
+
+
 def test_a_sources_own_posts_are_about_it() -> None:
     """ "latest Goodfire" lists Goodfire Research's posts, which rarely say their own name."""
     from bot.digest import _matches_topics

@@ -491,6 +491,28 @@ def _named_news(keys: list[str], words: list[str]) -> tuple[str, str] | None:
     return (topic, "en") if topic else None
 
 
+#: "what is", "¿qué es…?", "cuéntame quién es": a question asking to have what follows defined
+_DEFINE = re.compile(
+    rf"(?:(?:{_TELL_ME}|{_ES_TELL_ME}|explain|explica|explicame) )?"
+    r"(?:what's|whats|who's|(?:what|who|que|quien|quienes) (?:is|are|es|son))"
+)
+
+
+def defined(question: str) -> str | None:
+    """The name "what is X?" / "¿qué es X?" asks about ("Goodfire", "Hugging Face"), or None
+    when the question asks something else ("what is Groq's valuation?" asks a fact)."""
+    words, keys = _keys(question)
+    for end in range(1, min(5, len(keys))):
+        if _DEFINE.fullmatch(" ".join(keys[:end])):
+            topic = _topic(words[end:])
+            if not topic:
+                return None
+            named = all(re.search(r"[A-Z\d]", w) for w in topic.split())  # "Le Chat", "GPT-5"
+            one_word = len(topic.split()) == 1 and "'" not in _key(topic)
+            return topic if named or one_word else None
+    return None
+
+
 def _drop_trailing(
     keys: list[str], words: list[str], *, keep: int = 0
 ) -> tuple[list[str], list[str]]:

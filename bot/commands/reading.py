@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 #: Ids are 32-bit integers in the database: a larger number names nothing.
 MAX_ID = 2**31 - 1
 SEARCH_LIMIT = 5
+#: Stories shown for "what is X?" when no sentence answers it
+DEFINED_STORIES = 3
 
 
 def search(host: Host, args: str, lang: str, ctx: Context, *, limit: int = SEARCH_LIMIT) -> Reply:
@@ -63,6 +65,11 @@ def ask(host: Host, args: str, lang: str, ctx: Context) -> Reply:
             host.core, host.llm, result, metrics=host.metrics, on_partial=ctx.progress
         )
         result = outcome.answer
+    if not result.found and (topic := grammar.defined(args)):
+        # "¿qué es Goodfire?": no sentence defines it, but the stories that name it do
+        cards, _found = _about(host.core, topic, DEFINED_STORIES)
+        if cards:
+            return Reply(text=t("defined_by_stories", lang, topic=topic), lang=lang, cards=cards)
     cards = []
     seen: set[int] = set()
     for citation in result.citations:
@@ -112,16 +119,30 @@ def latest(host: Host, args: str, lang: str, ctx: Context) -> Reply:
             if not cards:
                 return Reply(text=t("no_articles", lang), lang=lang)
             return Reply(text=t("latest_header", lang, n=len(cards)), lang=lang, cards=cards)
-        # Candidates: what the hybrid search finds for the topic, plus the newest articles
-        # (by relevance alone, today's mention of a common name can rank below old ones).
-        # Search also returns near neighbours that never name the topic, so an article
-        # counts only when it names the topic, an alias of it, or all its words.
-        recent = session.execute(select(Article.id).order_by(when.desc()).limit(300))
-        ids = list(dict.fromkeys(recent.scalars().all()))
-        if not ids:
+        if session.execute(select(Article.id).limit(1)).first() is None:
             return Reply(text=t("no_articles", lang), lang=lang)
+    cards, found = _about(core, topic, n)
+    if not cards:  # "tell me about perplexity comet": what comes closest, said as such
+        if not found:
+            return Reply(text=t("latest_topic_empty", lang, topic=topic), lang=lang)
+        return _results(host, topic, found, lang, n, t("latest_topic_closest", lang, topic=topic))
+    return Reply(
+        text=t("latest_topic_header", lang, n=len(cards), topic=topic), lang=lang, cards=cards
+    )
+
+
+def _about(core: Core, topic: str, n: int) -> tuple[list[Card], list[SearchHit]]:
+    """The newest ``n`` stories whose articles name ``topic``, and what search found for it.
+
+    Candidates: what the hybrid search finds for the topic, plus the newest articles (by
+    relevance alone, today's mention of a common name can rank below old ones). Search also
+    returns near neighbours that never name the topic, so an article counts only when it
+    names the topic, an alias of it, or all its words."""
+    when = func.coalesce(Article.published_at, Article.first_seen_at)
+    with Session(core.engine) as session:
+        recent = session.execute(select(Article.id).order_by(when.desc()).limit(300))
         found = core.searcher.search(topic, limit=50)
-        ids = list(dict.fromkeys([*(hit.article_id for hit in found), *ids]))
+        ids = list(dict.fromkeys([*(hit.article_id for hit in found), *recent.scalars().all()]))
         articles = session.execute(select(Article).where(col(Article.id).in_(ids))).scalars().all()
         names: dict[int, set[str]] = {}
         for aid, name in session.execute(
@@ -141,14 +162,7 @@ def latest(host: Host, args: str, lang: str, ctx: Context) -> Reply:
     def newest(article: Article) -> datetime:
         return article.published_at or article.first_seen_at
 
-    cards = story_cards(core, sorted(filter(about, articles), key=newest, reverse=True), n)
-    if not cards:  # "tell me about perplexity comet": what comes closest, said as such
-        if not found:
-            return Reply(text=t("latest_topic_empty", lang, topic=topic), lang=lang)
-        return _results(host, topic, found, lang, n, t("latest_topic_closest", lang, topic=topic))
-    return Reply(
-        text=t("latest_topic_header", lang, n=len(cards), topic=topic), lang=lang, cards=cards
-    )
+    return story_cards(core, sorted(filter(about, articles), key=newest, reverse=True), n), found
 
 
 def _topic_forms(core: Core, topic: str) -> tuple[list[str], list[list[str]]]:
