@@ -2268,7 +2268,7 @@ def _with_rest(
 def _distinct(chosen: list[_Sentence]) -> list[_Sentence]:
     """Drop a quote that another (joined with its neighbour) already contains, however the
     two were joined ("Title — lede" and "Title … lede" are one quote)."""
-    words = [_JOINED.sub(" ", s.text) for s in chosen]
+    words = [_JOINS.sub(" ", s.text) for s in chosen]
     return [
         s
         for i, s in enumerate(chosen)
@@ -2277,9 +2277,6 @@ def _distinct(chosen: list[_Sentence]) -> list[_Sentence]:
             for j in range(len(chosen))
         )
     ]
-
-
-_JOINED = re.compile(r"\s+[—…]\s+")
 
 
 def _not_found(question: str, lang: str) -> Answer:
