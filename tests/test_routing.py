@@ -50,6 +50,10 @@ NEWS: list[Route] = [
     ("articles about test set contamination", "search", "test set contamination", "en"),
     ("any papers on RLHF?", "search", "RLHF", "en"),
     ("artículos sobre envenenamiento de datos", "search", "envenenamiento de datos", "es"),
+    ("info sobre Dagster", "search", "Dagster", "es"),
+    ("any info on Cohere?", "search", "Cohere", "en"),
+    ("details on Mistral Workflows", "search", "Mistral Workflows", "en"),
+    ("what's been happening with Grok voice?", "latest", "Grok voice", "en"),
     ("dig up whatever you've got on prompt caching", "search", "prompt caching", "en"),
     ("I need everything on the EU AI Act", "search", "EU AI Act", "en"),
     ("what do you have on Cohere?", "search", "Cohere", "en"),
@@ -151,6 +155,12 @@ QUESTIONS: list[Route] = [
     ("news is overrated, right?", "ask", "news is overrated, right?", "en"),
     ("language models from China?", "ask", "language models from China?", None),
     ("tell me why Qwen is popular", "ask", "tell me why Qwen is popular", "en"),
+    (
+        "what information does Anthropic collect about users?",
+        "ask",
+        "what information does Anthropic collect about users?",
+        "en",
+    ),
     (
         "noticias falsas sobre IA son un problema?",
         "ask",

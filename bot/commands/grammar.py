@@ -323,7 +323,7 @@ _ABOUT = _prefix_patterns(
     ),
     (rf"(?:any |the |some )?(?:news|stories|headlines|updates) {_EN_ABOUT}", "en"),
     (
-        rf"{_WHATS}(?: the)? (?:new|latest|newest|news|happening|going on)"
+        rf"{_WHATS}(?: been)?(?: the)? (?:new|latest|newest|news|happening|going on)"
         rf"(?: news| stories)? {_EN_ABOUT}",
         "en",
     ),
@@ -386,12 +386,12 @@ _ES_HAVE = r"tengas|tienes|tengan|haya|hay|encuentres|sepas|sabes"
 _WRITING_ABOUT = _prefix_patterns(
     (
         rf"(?:(?:{_TELL_ME}|find|find me) )?(?:any |some |the )?(?:articles|posts|blog posts"
-        rf"|papers|pieces|reads|writeups|write-ups) {_EN_ABOUT}",
+        rf"|papers|pieces|reads|writeups|write-ups|info|information|details) {_EN_ABOUT}",
         "en",
     ),
     (
         rf"(?:(?:{_ES_TELL_ME}|busca|buscame) )?(?:algun |algunos |algunas |los |las )?"
-        r"(?:articulos|articulo|notas|publicaciones|posts|textos|papers)"
+        r"(?:articulos|articulo|notas|publicaciones|posts|textos|papers|info|informacion|detalles)"
         r" (?:sobre|acerca de|acerca del|de|del)",
         "es",
     ),
