@@ -73,6 +73,9 @@ def test_everyday_news_words_link_across_languages() -> None:
         ("tratado vinculante", "binding"),
         ("tratados", "treaty"),
         ("sucesor", "replaced"),
+        ("dibujaran", "draw"),
+        ("GA", "generally available"),
+        ("team up with", "partners with"),
     ):
         assert written in lexicon.expand(asked), (asked, written)
 
