@@ -877,6 +877,7 @@ _KIND = re.compile(
 #: "¿cómo se llama el benchmark…?", "what's the name of the platform": a name is asked for.
 _NAME_OF = (
     r"(?:c[oó]mo se llama(?:n|ba|ban)?|qu[eé] nombre (?:tiene|lleva|recibe|ten[ií]a)|"
+    r"qu[eé] nombre (?:le |les )?(?:pusieron|puso|dieron|dio|han puesto|ha puesto)(?: a)?|"
     r"what(?:'s| is| was) the name of)(?:\s+(?:el|la|los|las|the))?"
 )
 #: "what does xAI call its RAG system", "what's the new mode called", "¿cómo llama Mistral a…?"
@@ -886,6 +887,7 @@ _CALLED = (
     r"c[oó]mo (?:le |les )?(?:llama|llaman|llam[oó]|llamaron|bautiz[oó]|bautizaron)|"
     r"qu[eé] nombre (?:le |les )?(?:dio|dieron|da|dan|puso|pusieron)"
 )
+_NAME_FRAME = re.compile(_NAME_OF, re.IGNORECASE)
 _ASKS_NAME = re.compile(rf"\b(?:{_NAME_OF}|{_CALLED})\b", re.IGNORECASE)
 
 
@@ -1048,7 +1050,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     when, said = _when(question)
     # "which stable Windsurf release (not Next)": no article whose title says it
     excluded = {fold(w) for w in _EXCLUDED.findall(question)}
-    concepts = _concepts(core, question, said | excluded, lang)
+    # "¿qué nombre le pusieron a…?": the words that ask for a name are not what it is about
+    framing = {fold(w) for m in _NAME_FRAME.finditer(question) for w in tokens(m.group())}
+    concepts = _concepts(core, question, said | excluded | framing, lang)
     if not ids or not (concepts or when):
         return _not_found(question, lang)
     rank = {aid: i for i, aid in enumerate(ids)}

@@ -920,6 +920,7 @@ def test_what_something_is_called_asks_for_a_thing() -> None:
         "como se llama el benchmark del AISI",
         "what's the name of the journal",
         "¿cómo se llamaba la función de codeium para fijar el contexto?",
+        "¿qué nombre le pusieron a la versión 1.11 de Dagster?",
     ):
         assert _ASKS_NAME.search(question)
     assert _WH.search("¿Cómo se llama la ")
@@ -1767,3 +1768,11 @@ def test_whose_asks_for_a_person_and_a_quote_joined_twice_is_shown_once() -> Non
     joined = _Sentence(1, 0, 'Orthodox Privilege … Most people are "…"— Einstein', 3)
     other = _Sentence(2, 0, "Another quote", 4)
     assert _distinct([lede, joined, other]) == [lede, other]
+
+
+def test_the_words_that_ask_for_a_name_are_not_content(core: Core) -> None:
+    """ "¿qué nombre le pusieron a…?" asks for a name: "pusieron" (put) is not a word the
+    answer must say, so the release's title answers it."""
+    _ingest_one(core, "Acme 2.4: Blue Heron", "Faster builds and a new scheduler.", "Acme blog")
+    result = answer(core, "¿qué nombre le pusieron a la versión 2.4 de Acme?", "es")
+    assert result.found and "Blue Heron" in result.text, result.text
