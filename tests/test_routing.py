@@ -346,6 +346,7 @@ def test_what_is_a_name_no_sentence_defines_lists_the_stories_that_name_it(
     ],
 )
 def test_what_is_asks_a_name_defined(question: str, name: str | None) -> None:
+    """ "what is X?" asks to have X defined only when X reads as a name, not a fact of it."""
     from bot.commands.grammar import defined
 
     assert defined(question) == name
