@@ -1115,6 +1115,7 @@ def test_which_version_is_answered_by_a_version_number() -> None:
     assert _VERSION_ASKED.search("en que version de weaviate metieron el servidor MCP?")
     assert _VERSION_ASKED.search("which stable Windsurf release (not Next) added quota billing?")
     assert _VERSION_ASKED.search("¿qué parche de Windsurf mejoró las conexiones MCP SSE?")
+    assert _VERSION_ASKED.search("which windsurf next build fixed the input bar?")
     assert not _VERSION_ASKED.search("¿qué arregla el parche de Windsurf Next 1.8.106?")
     for text in ("Weaviate 1.37 Release", "Introducing Kimi K2‑0905", "spec 2026-07-28", "v4"):
         assert _VERSION_NUMBER.search(text), text
