@@ -1938,9 +1938,9 @@ _JOINS = re.compile(r" — | … ")
 
 
 def _both(words: list[str], i: int) -> bool:
-    """Whether ``words[i]`` counts two: "ambos", "both of", not "both a fault and a bug"."""
-    word = fold(words[i])
-    return word in ("ambos", "ambas") or (word == "both" and words[i + 1 : i + 2] == ["of"])
+    """Whether ``words[i]`` counts two (``_BOTH``): "ambos", "both of", not "both a fault and
+    a bug"."""
+    return bool(re.match(rf"{_BOTH}\b", " ".join(words[i : i + 2]), re.IGNORECASE))
 
 
 def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
