@@ -1043,10 +1043,11 @@ def _terms(text: str) -> set[str]:
 def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICLES_READ) -> Answer:
     """Answer ``question`` from the index, or say plainly that nothing answers it."""
     question = validate_query(question, core.settings.max_query_chars)
-    ids = [h.article_id for h in core.searcher.search(question, limit=limit_articles)]
+    hits, lexical = core.searcher.search_with_lexical(question, limit=limit_articles)
+    ids = [h.article_id for h in hits]
     # Fusion drops what only full text finds: "Windsurf Next 1.12.150" (the model ranks every
     # 1.12.x alike), a Spanish question on an English post the model puts far away.
-    ids += [aid for aid in core.searcher.lexical_ids(question, LEXICAL_HITS) if aid not in ids]
+    ids += [aid for aid in lexical[:LEXICAL_HITS] if aid not in ids]
     when, said = _when(question)
     # "which stable Windsurf release (not Next)": no article whose title says it
     excluded = {fold(w) for w in _EXCLUDED.findall(question)}

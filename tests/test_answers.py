@@ -344,15 +344,13 @@ def test_what_only_full_text_finds_is_read(core: Core, monkeypatch: pytest.Monke
             "1.12.148": "Improved latency of autocomplete.",
         },
     )
-    search = core.searcher.search
+    search = core.searcher.search_with_lexical
 
-    def fused_without_it(query: str, **kwargs: Any) -> list[SearchHit]:
-        hits = search(query, **kwargs)
-        if kwargs.get("mode", "hybrid") == "bm25":
-            return hits
-        return [h for h in hits if not h.title.endswith("1.12.150")]
+    def fused_without_it(query: str, **kwargs: Any) -> tuple[list[SearchHit], list[int]]:
+        hits, lexical = search(query, **kwargs)
+        return [h for h in hits if not h.title.endswith("1.12.150")], lexical
 
-    monkeypatch.setattr(core.searcher, "search", fused_without_it)
+    monkeypatch.setattr(core.searcher, "search_with_lexical", fused_without_it)
     result = answer(core, "what does the indicator in Windsurf Next 1.12.150 show?", "en")
     assert result.found and "context window" in result.text, result.text
     result = answer(core, "¿qué muestra el indicador de la ventana de contexto de Windsurf?", "es")

@@ -123,6 +123,13 @@ class HybridSearcher:
     def search(
         self, query: str, *, limit: int = 10, mode: Mode = "hybrid", expand: bool = True
     ) -> list[SearchHit]:
+        return self.search_with_lexical(query, limit=limit, mode=mode, expand=expand)[0]
+
+    def search_with_lexical(
+        self, query: str, *, limit: int = 10, mode: Mode = "hybrid", expand: bool = True
+    ) -> tuple[list[SearchHit], list[int]]:
+        """``search``'s hits, and full text's own ranking of the articles it fused (ids,
+        best first): ``ask`` also reads what fusion drops, without a second full-text query."""
         query = validate_query(query, self.max_query_chars)
         # beside the query embedding, on the other core
         ranked = self._pool.submit(self._lexical, query, expand) if mode != "dense" else None
@@ -140,8 +147,9 @@ class HybridSearcher:
             fused[aid] = fused.get(aid, 0.0) + (1.0 + LEXICAL_TIE_BREAK) / (RRF_K + rank + 1)
         for rank, (aid, _score, _pid) in enumerate(dense):
             fused[aid] = fused.get(aid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        lexical_ids = [aid for aid, _score in lexical]
         if not fused:
-            return []
+            return [], lexical_ids
         best_passage = {aid: pid for aid, _s, pid in dense}
         shortlist = sorted(fused, key=fused.__getitem__, reverse=True)[: max(limit * 3, 30)]
         found = self._articles(shortlist)
@@ -158,12 +166,7 @@ class HybridSearcher:
             hit.score = round(score[hit.article_id], 6)
             hit.passage_id = best_passage.get(hit.article_id)
         self._add_snippets(hits, query)
-        return hits
-
-    def lexical_ids(self, query: str, limit: int) -> list[int]:
-        """Full text's best articles alone: ids only, with no fusion, rows or snippets."""
-        query = validate_query(query, self.max_query_chars)
-        return [aid for aid, _score in self._lexical(query, True)[:limit]]
+        return hits, lexical_ids
 
     def _lexical(self, query: str, expand: bool) -> list[tuple[int, float]]:
         return self.fulltext.search(self.expander.build(query, expand=expand), self.candidates)
