@@ -2123,6 +2123,10 @@ _PLACE_WORDS = frozenset(
 )
 
 
+#: What may stand for a hyphen inside a name: "DALL·E", "DALL‑E" (no-break hyphen), "Dall E".
+_NAME_JOINER = r"[-\u2010\u2011\u00b7.\s]?"
+
+
 def _numbered_names(core: Core, question: str) -> list[re.Pattern[str]]:
     """A name typed in lower case with its number ("evo 2", "grok 4.6"): a known name or an
     untranslated word, no stopword, right before a small number. The article must write them
@@ -2135,7 +2139,9 @@ def _numbered_names(core: Core, question: str) -> list[re.Pattern[str]]:
         if core.searcher.expander.lexicon.expand(word) and not core.gazetteer.find(word):
             continue  # "top 5", "season 2"; "grok 4.6" is a known name's version
         number = re.escape(match.group(2))
-        found.append(re.compile(rf"\b{re.escape(word)}[\s-]?{number}(?![\d.])", re.I))
+        # the name's own hyphen may be written as a dot or a space: "dall-e 3", "DALL·E 3"
+        written = _NAME_JOINER.join(map(re.escape, word.split("-")))
+        found.append(re.compile(rf"\b{written}[\s-]?{number}(?![\d.])", re.I))
     return found
 
 

@@ -874,6 +874,9 @@ def test_a_lower_case_name_with_its_number_must_be_written_together(seeded_core:
     assert not evo.search("GPT-2 has 1.5B parameters") and not evo.search("Evo 25 ships")
     assert _numbered_names(seeded_core, "what are the top 5 models?") == []
     assert _numbered_names(seeded_core, "how much did it cost in 2024?") == []
+    (dalle,) = _numbered_names(seeded_core, "which model failed with dall-e 3?")
+    assert dalle.search("DALL·E 3 and Midjourney Fail") and dalle.search("DALL-E 3 ships")
+    assert not dalle.search("DALL·E 2 and Midjourney")
 
 
 def test_which_universities_needs_a_named_one(seeded_core: Core) -> None:
