@@ -1145,7 +1145,12 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             c.named_in(terms) or (c.unlinked and _other_language(articles[aid].lang, lang))
             for c in names
         )
-        and all(c.named_in(terms) for c in named_by_use)
+        and all(
+            # words quoted in one language are the asker's rendering of an article in the
+            # other ("qué podcaster 'conoció' a Steve Jobs" of "Joe Rogan Meets Steve Jobs")
+            c.named_in(terms) or (c.quoted and _other_language(articles[aid].lang, lang))
+            for c in named_by_use
+        )
         and (when is None or when.fits(articles[aid].published_at, article_words.get(aid, set())))
         and versions <= article_numbers.get(aid, set())
         and len(article_numbered.get(aid, ())) == len(numbered)

@@ -1778,3 +1778,20 @@ def test_the_words_that_ask_for_a_name_are_not_content(core: Core) -> None:
     _ingest_one(core, "Acme 2.4: Blue Heron", "Faster builds and a new scheduler.", "Acme blog")
     result = answer(core, "¿qué nombre le pusieron a la versión 2.4 de Acme?", "es")
     assert result.found and "Blue Heron" in result.text, result.text
+
+
+def test_words_quoted_in_one_language_need_not_be_the_other_languages_article(
+    core: Core,
+) -> None:
+    """A Spanish asker quoting 'conoció' renders an English headline ("Meets") in their own
+    words: the English article need not say the Spanish word. A Spanish article must."""
+    _ingest_one(
+        core,
+        "Joe Rogan Meets Steve Jobs (Virtually)",
+        "The podcaster Joe Rogan talked with a synthetic Steve Jobs built from his speeches.",
+        "Acme news",
+    )
+    result = answer(core, "¿qué podcaster 'conoció' virtualmente a Steve Jobs?", "es")
+    assert result.found and "Joe Rogan" in result.text, result.text
+    assert not answer(core, "¿qué podcaster 'entrevistó' a Steve Jobs?", "en").found
+
