@@ -1795,3 +1795,15 @@ def test_words_quoted_in_one_language_need_not_be_the_other_languages_article(
     assert result.found and "Joe Rogan" in result.text, result.text
     assert not answer(core, "¿qué podcaster 'entrevistó' a Steve Jobs?", "en").found
 
+
+def test_a_lexicon_acronym_is_named_by_its_words(core: Core) -> None:
+    """ "its IP" names intellectual property, which the post spells out."""
+    _ingest_one(
+        core,
+        "DRW on Codeium",
+        "DRW uses Codeium to boost developer productivity while safeguarding intellectual "
+        "property.",
+        "Acme blog",
+    )
+    result = answer(core, "which firm uses codeium while protecting its IP?", "en")
+    assert result.found and "DRW" in result.text, result.text
