@@ -118,6 +118,11 @@ FRAMES: list[Route] = [
     ("¿qué ha lanzado DeepSeek últimamente?", "latest", "DeepSeek", "es"),
     ("¿qué ha presentado Google recientemente?", "latest", "Google", "es"),
     ("¿en qué anda Cohere?", "latest", "Cohere", "es"),
+    ("what is Goodfire working on?", "latest", "Goodfire", "en"),
+    ("¿en qué está trabajando Cohere?", "latest", "Cohere", "es"),
+    # ... also said as a clause after a verb that asks for the newest
+    ("catch me up on what Ollama has been shipping lately", "latest", "Ollama", "en"),
+    ("ponme al día de lo que ha lanzado Mistral", "latest", "Mistral", "es"),
 ]
 # Commands stay commands.
 COMMANDS: list[Route] = [
@@ -195,6 +200,7 @@ QUESTIONS += [
         # a maker's doings without how recent: a question
         "what did OpenAI announce at DevDay?",
         "what has Qwen done for open models?",
+        "what is Anthropic working on in safety?",
         "¿qué ha sacado Perplexity en su informe?",
         "¿qué hace un modelo de difusión?",
     )

@@ -169,9 +169,34 @@ _PUT_OUT = _merge(
 )
 #: Asking what a maker is busy with needs no word for how recent: "what's Groq been up
 #: to?" (after the maker), "¿en qué anda Cohere?" (before it).
-_BUSY = _table("en", "latest", "been up to|up to|been doing|been working on")
+_BUSY = _table("en", "latest", "been up to|up to|been doing|been working on|working on")
 _BUSY_FIRST = _table(
-    "es", "latest", "en que anda|en que andan|que anda haciendo|que andan haciendo"
+    "es",
+    "latest",
+    "en que anda|en que andan|que anda haciendo|que andan haciendo|en que trabaja"
+    "|en que trabajan|en que esta trabajando|en que estan trabajando",
+)
+#: After a verb that asks for the newest, what a maker has been doing, said as a clause:
+#: "catch me up on what Ollama has been shipping", "ponme al día de lo que ha lanzado Mistral".
+_CLAUSE = _table("en", "", "what|whatever") | _table("es", "", "lo que|que")
+_AUXILIARY = _table("en", "", "has been|have been|has|have|is|are|was|were|had been") | _table(
+    "es", "", "ha estado|han estado|ha|han|esta|estan|anda|andan"
+)
+_DOING = _merge(
+    _PUT_OUT,
+    _BUSY,
+    _table(
+        "en",
+        "latest",
+        "shipping|releasing|launching|announcing|publishing|putting out|unveiling|dropping"
+        "|doing|working on|building",
+    ),
+    _table(
+        "es",
+        "latest",
+        "sacando|lanzando|anunciando|publicando|presentando|haciendo|estrenando"
+        "|trabajando en|preparando",
+    ),
 )
 
 #: Words for news; each says whether it asks for the newest or for writing on a subject.
@@ -277,7 +302,7 @@ def read_request(
     # "what are the latest download figures for Qwen?" is a question.
     if not (asking or noun or (about and len(said) > 1 + bool(recent))) or not rest_words:
         return None
-    named = topic(rest_words)
+    named = (asking and _clause_topic(rest_keys, rest_words, topic)) or topic(rest_words)
     if not named:
         return None
     roles = {role for _lang, role in said if role}
@@ -325,6 +350,31 @@ def _read_put_out(
     if not named:
         return None
     return "latest", named, _language([asked[0], verb[0], *([recent[0]] if recent else [])])
+
+
+def _clause_topic(
+    keys: list[str], words: list[str], topic: Callable[[list[str]], str | None]
+) -> str | None:
+    """The maker a clause of doing names: "what Ollama has been shipping" (the maker first),
+    "lo que ha lanzado Mistral" (the verb first)."""
+    start, head = _longest(keys, 0, _CLAUSE)
+    after_aux, aux = _longest(keys, start, _AUXILIARY)
+    if head is None and aux is None:  # "todo lo que ha lanzado…" has lost its "lo que"
+        return None
+    end, verb = _longest(keys, after_aux, _DOING)
+    if verb is not None:
+        return topic(words[end:]) if end < len(words) else None
+    if head is None:
+        return None
+    for size in (3, 2, 1):
+        if len(keys) - size > start and tuple(keys[-size:]) in _DOING:
+            stop = len(keys) - size
+            for aux in (2, 1):
+                if stop - aux > start and tuple(keys[stop - aux : stop]) in _AUXILIARY:
+                    stop -= aux
+                    break
+            return topic(words[start:stop])
+    return None
 
 
 def _noun_at_end(keys: list[str]) -> tuple[int, tuple[str, str] | None]:
