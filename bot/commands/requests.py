@@ -369,9 +369,12 @@ def _clause_topic(
     for size in (3, 2, 1):
         if len(keys) - size > start and tuple(keys[-size:]) in _DOING:
             stop = len(keys) - size
-            for aux in (2, 1):
-                if stop - aux > start and tuple(keys[stop - aux : stop]) in _AUXILIARY:
-                    stop -= aux
+            for words_said in (2, 1):  # "has been", "is"
+                if (
+                    stop - words_said > start
+                    and tuple(keys[stop - words_said : stop]) in _AUXILIARY
+                ):
+                    stop -= words_said
                     break
             return topic(words[start:stop])
     return None
