@@ -1807,3 +1807,16 @@ def test_a_lexicon_acronym_is_named_by_its_words(core: Core) -> None:
     )
     result = answer(core, "which firm uses codeium while protecting its IP?", "en")
     assert result.found and "DRW" in result.text, result.text
+
+
+def test_joining_a_board_in_spanish_is_an_appointment_in_english(core: Core) -> None:
+    """ "¿quién se incorporó al consejo…?" asks who was appointed to it: the deed asked
+    ("se incorporó al") is the post's "appointed to", not "added"."""
+    _ingest_one(
+        core,
+        "Chris Liddell appointed to Acme's board of directors",
+        "Chris Liddell appointed to Acme's board of directors",
+        "Acme news",
+    )
+    result = answer(core, "¿quién se incorporó al consejo de administración de Acme?", "es")
+    assert result.found and "Chris Liddell" in result.text, result.text
