@@ -1820,3 +1820,16 @@ def test_joining_a_board_in_spanish_is_an_appointment_in_english(core: Core) -> 
     )
     result = answer(core, "¿quién se incorporó al consejo de administración de Acme?", "es")
     assert result.found and "Chris Liddell" in result.text, result.text
+
+
+def test_a_bug_fixed_is_asked_in_spanish_as_a_fallo_corregido(core: Core) -> None:
+    """In a changelog, "¿qué fallo corrigió…?" is "which bug did it fix": "corrigió" is
+    "fixed" there, not only "corrected", and "fallo" is a bug."""
+    _ingest_one(
+        core,
+        "Acme 2.1",
+        "Adaptive Fix We fixed a bug with the model router which prevented switching models.",
+        "Acme changelog",
+    )
+    result = answer(core, "¿qué fallo corrigió Acme 2.1?", "es")
+    assert result.found and "model router" in result.text, result.text
