@@ -847,7 +847,7 @@ _THE_DOCUMENT = frozenset(
     fold(w)
     for w in (
         "post posts paper article piece story blog writeup write-up essay essays artículo nota "
-        "entrada reportaje ensayo ensayos"
+        "entrada reportaje ensayo ensayos issue newsletter edición boletín episode episodio"
     ).split()
 )
 
@@ -876,7 +876,9 @@ _KIND = re.compile(
 )
 #: "¿cómo se llama el benchmark…?", "what's the name of the platform": a name is asked for.
 _NAME_OF = (
-    r"(?:c[oó]mo se llama(?:n|ba|ban)?|qu[eé] nombre (?:tiene|lleva|recibe|ten[ií]a)|"
+    r"(?:c[oó]mo se (?:llama|titula)(?:n|ba|ban)?|qu[eé] nombre (?:tiene|lleva|recibe|ten[ií]a)|"
+    r"qu[eé] t[ií]tulo (?:tiene|lleva|ten[ií]a)|what(?:'s| is| was) the title of|"
+    r"(?:el )?nombre en clave(?: de| del)?|what(?:'s| is| was) the code ?name (?:of|for)|"
     r"qu[eé] nombre (?:le |les )?(?:pusieron|puso|dieron|dio|han puesto|ha puesto)(?: a)?|"
     r"what(?:'s| is| was) the name of)(?:\s+(?:el|la|los|las|the))?"
 )
@@ -1883,6 +1885,10 @@ _BYLINE = re.compile(
     rf"|\bby\s+{_NAME_WORD}\s{_NAME_WORD}"
     # a first-person post titled with its writer's name: "Pedram Navid: Why I Joined…"
     rf"|^{_NAME_WORD}\s{_NAME_WORD}:\s.*\b(?:I|I'm|I've|my|My|me|mi|Mi|yo|Yo)\b"
+    # a signed piece: "A statement from Dario Amodei on…", "Una carta de Sam Altman"
+    r"|\b(?:[Ss]tatement|[Ll]etter|[Mm]essage|[Mm]emo|[Nn]ote|[Cc]omunicado|[Cc]arta|[Mm]ensaje"
+    r"|[Dd]eclaraci[oó]n)\s+(?:from|by|de|por)\s+"
+    rf"{_NAME_WORD}\s{_NAME_WORD}"
 )
 
 
@@ -2078,7 +2084,20 @@ def _spanish_noun(words: list[str]) -> str:
 
     if word(at) in _SCALE_WORDS:
         at += 2 if word(at + 1) == "de" else 1
-    return " ".join(words[at : at + (3 if word(at + 1) == "de" else 1)])
+    start = at
+    if word(at) in _BEFORE_NOUN and word(at + 1):
+        at += 1  # "cuántas buenas prácticas" counts practices
+    return " ".join(words[start : at + (3 if word(at + 1) == "de" else 1)])
+
+
+#: Adjectives Spanish puts before the noun a count is of: "cuántas nuevas funciones".
+_BEFORE_NOUN = frozenset(
+    fold(w)
+    for w in (
+        "buen buena buenas buenos mejores nuevas nuevos principales grandes distintas "
+        "distintos diferentes primeras primeros posibles verdaderas verdaderos"
+    ).split()
+)
 
 
 #: Words after a percentage that make it a change, not a share ("30% more", "un 20 % menos").
@@ -2113,7 +2132,11 @@ _DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w.])")
 def _versions(question: str) -> set[str]:
     """The version numbers of the names the question gives: a cited article must say them
     (an article on Mistral Small 3 does not answer for Mistral Small 4). Years are dates."""
-    found = {m.group(1) for m in _VERSION.finditer(question)}
+    found = {
+        m.group(1)
+        for m in _VERSION.finditer(question)
+        if fold(m.group().split()[0].split("-")[0]) not in _MONTHS  # "November 19": a day
+    }
     found.update(_RELEASE.findall(question))
     # "windsurf next 1.9.102": two dots make a version, unless they group thousands
     found.update(v for v in _DOTTED.findall(question) if any(len(g) != 3 for g in v.split(".")[1:]))

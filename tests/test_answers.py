@@ -293,6 +293,7 @@ def test_a_version_in_the_question_must_be_in_the_article() -> None:
     assert _versions("How big is Mistral Small 4?") == {"4"}
     assert _versions("What does GPT-5.6 cost?") == {"56"}
     assert _versions("what did OpenAI announce in 2024?") == set()
+    assert _versions("what did The Batch's November 19, 2025 issue say?") == set()  # a day
     assert _versions("¿Cuánto recaudó xAI en la Serie B de 6.000 millones?") == set()
     # two dots make a version even in lower case, unless they group thousands
     assert _versions("which release is windsurf next 1.9.102 based on") == {"19102"}
@@ -1106,6 +1107,10 @@ def test_who_asks_no_sum_and_a_byline_says_who_wrote(seeded_core: Core) -> None:
     # a first-person post titled with its writer's name, not a product's title with a colon
     assert _BYLINE.search("Pedram Navid: Why I Joined Dagster Labs")
     assert not _BYLINE.search("Mistral Small: Our best small model")
+    # a signed piece: "¿quién firma el comunicado…?" is answered by who it is from
+    assert _BYLINE.search("A statement from Dario Amodei on Acme's commitment to AI leadership")
+    assert _BYLINE.search("Una carta de Sam Altman a los empleados")
+    assert not _BYLINE.search("A statement from the board")
 
 
 def test_which_version_is_answered_by_a_version_number() -> None:
@@ -1778,6 +1783,10 @@ def test_the_words_that_ask_for_a_name_are_not_content(core: Core) -> None:
     _ingest_one(core, "Acme 2.4: Blue Heron", "Faster builds and a new scheduler.", "Acme blog")
     result = answer(core, "¿qué nombre le pusieron a la versión 2.4 de Acme?", "es")
     assert result.found and "Blue Heron" in result.text, result.text
+    titled = answer(core, "¿cómo se titula la versión 2.4 de Acme?", "es")  # "titula": asks
+    assert titled.found and "Blue Heron" in titled.text, titled.text
+    codename = answer(core, "¿cuál es el nombre en clave de Acme 2.4?", "es")
+    assert codename.found and "Blue Heron" in codename.text, codename.text
 
 
 def test_words_quoted_in_one_language_need_not_be_the_other_languages_article(
@@ -1833,3 +1842,27 @@ def test_a_bug_fixed_is_asked_in_spanish_as_a_fallo_corregido(core: Core) -> Non
     )
     result = answer(core, "¿qué fallo corrigió Acme 2.1?", "es")
     assert result.found and "model router" in result.text, result.text
+
+
+
+
+
+def test_an_issue_is_the_document_and_got_back_is_came_back(seeded_core: Core) -> None:
+    """ "in The Batch's November 19 issue" points at the post (counted where said, never
+    required), and "come back from" is said as "got back from"."""
+    from bot.answers import _concepts
+
+    question = "which conference had Ng just come back from in The Batch's issue?"
+    concepts = {c.word: c for c in _concepts(seeded_core, question, set(), "en")}
+    assert concepts["issue"].document and concepts["issue"].optional
+    assert ("got", "back") in concepts["come"].phrases, concepts["come"].phrases
+
+
+def test_a_count_in_spanish_is_of_the_noun_after_its_adjective() -> None:
+    """ "cuántas buenas prácticas" counts practices ("5 Best Practices"), not "buenas"."""
+    from bot.answers import _spanish_noun
+
+    assert _spanish_noun("buenas prácticas de la ingeniería".split()) == "buenas prácticas de la"
+    assert _spanish_noun("nuevas funciones lanzó".split()) == "nuevas funciones"
+    assert _spanish_noun("millones de descargas".split()) == "descargas"
+    assert _spanish_noun("ingenieros construyeron".split()) == "ingenieros"
