@@ -78,6 +78,8 @@ _EXCLUDED = re.compile(
 )
 #: Full-text hits read beside them, whatever the fused rank.
 LEXICAL_HITS = 3
+#: Hits of the question searched without its month or year, published then, read beside them.
+DATED_HITS = 5
 #: The words that ask for a figure whatever else the question says.
 _HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)|qu[eé] edad|what age"
 #: "which / qué" before the noun that names the kind of thing asked for; "por qué" and
@@ -506,6 +508,9 @@ class _Concept:
     #: in quotes ("el ensayo de los founders 'resourceful'"): the article's own words, which
     #: the cited article must say (see ``_names_by_use``)
     quoted: bool = False
+    #: a country ("which US national lab", "modelos de EE.UU."): counted where a sentence
+    #: says it, but a lab's own post rarely names its country, so not required of the article
+    country: bool = False
 
     def matched(self, terms: set[str]) -> bool:
         return bool(self.stems & terms) or any(set(p) <= terms for p in self.phrases)
@@ -769,6 +774,7 @@ def _concepts(
             if span[0] not in taken:
                 taken.add(span[0])
                 concepts.append(_Concept(*_stems_and_phrases(span[2]), is_name=True))
+                concepts[-1].country = _qualifies(core, question, span[0], span[1])
             continue
         word = raw.lower()
         after_wh = bool(_WH.search(question[: match.start()]))
@@ -807,6 +813,7 @@ def _concepts(
             concepts.append(
                 _Concept(stems, phrases, is_name, optional, unlinked, raw, quoted=in_quotes)
             )
+            concepts[-1].country = known and _qualifies(core, question, *match.span())
             own_of[id(concepts[-1])] = own_stems
     _categories_beside_names(concepts)
     for c in concepts:
@@ -991,6 +998,36 @@ def _phrase_spans(core: Core, question: str) -> tuple[list[_Span], list[_Span]]:
     )
 
 
+#: A part of a name written in camel case: "VS" and "Codium" of "VSCodium".
+_CAMEL_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def _spaced(word: str) -> re.Pattern[str] | None:
+    """The name ``word`` written with its camel-case parts apart or together ("VSCodium",
+    "VS Codium", "VS-Codium"), or None when it has one part."""
+    parts = _CAMEL_PART.findall(word)
+    if len(parts) < 2 or "".join(parts) != word:
+        return None
+    return re.compile(rf"\b{_NAME_JOINER.join(map(re.escape, parts))}\b", re.IGNORECASE)
+
+
+def _qualifies(core: Core, question: str, start: int, end: int) -> bool:
+    """Whether ``question[start:end]`` names a country the gazetteer knows as a qualifier
+    ("which US national lab", "el gobierno de EE. UU."), not as where ("in Europe",
+    "empleados en Europa"), which the article must say."""
+    if _WHERE_BEFORE.search(question, 0, start):
+        return False
+    names = core.gazetteer.find(question[start:end])
+    return any(core.gazetteer.kind(name) == "country" for name in names)
+
+
+#: A preposition of place right before a name: "in", "en la", "across the".
+_WHERE_BEFORE = re.compile(
+    r"\b(?:in|inside|within|across|throughout|en|dentro de)\s+(?:the\s+|el\s+|la\s+|los\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def _named(core: Core, name: str, written: str) -> list[str]:
     """What counts as the entity ``name`` written as ``written``: all its aliases and their
     translations, unless the asker named one member of a family ("Claude Sonnet" is not
@@ -1051,6 +1088,16 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # 1.12.x alike), a Spanish question on an English post the model puts far away.
     ids += [aid for aid in lexical[:LEXICAL_HITS] if aid not in ids]
     when, said = _when(question)
+    if when is not None:
+        # "en agosto de 2025" matches every post of that month in full text and pulls the
+        # query's vector toward dates: the subject is also searched without it, and what
+        # that finds from then is read ("¿con qué podcaster se asoció Perplexity en agosto…").
+        undated = re.sub(r"\w+", lambda m: "" if fold(m.group()) in said else m.group(), question)
+        ids += [
+            h.article_id
+            for h in core.searcher.search(undated, limit=limit_articles)
+            if h.article_id not in ids and when.fits(h.published_at, set())
+        ][:DATED_HITS]
     # "which stable Windsurf release (not Next)": no article whose title says it
     excluded = {fold(w) for w in _EXCLUDED.findall(question)}
     # "¿qué nombre le pusieron a…?": the words that ask for a name are not what it is about
@@ -1140,17 +1187,37 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         if amounts and _HAS_NUMBER.search(s.text):
             found = extract_figures(s.text, articles[s.article_id].lang, core.gazetteer)
             article_amounts.setdefault(s.article_id, []).extend(f.value for f in found)
+    # "VSCodium" written "VS Codium", "OpenVSX" as "Open VSX": the name's parts, spaced
+    spaced = [(c, joined) for c in names if (joined := _spaced(c.word)) is not None]
+    spelled = {
+        (s.article_id, id(c)) for c, pattern in spaced for s in sentences if pattern.search(s.text)
+    }
+    said_in = {  # (language, quoted word) where an article read in that language says it
+        (articles[aid].lang, id(c))
+        for aid, terms in article_terms.items()
+        for c in named_by_use
+        if c.quoted and c.named_in(terms)
+    }
     eligible = {
         aid
         for aid, terms in article_terms.items()
         if all(
-            c.named_in(terms) or (c.unlinked and _other_language(articles[aid].lang, lang))
+            c.named_in(terms)
+            or c.country
+            or (aid, id(c)) in spelled
+            or (c.unlinked and _other_language(articles[aid].lang, lang))
             for c in names
         )
         and all(
-            # words quoted in one language are the asker's rendering of an article in the
-            # other ("qué podcaster 'conoció' a Steve Jobs" of "Joe Rogan Meets Steve Jobs")
-            c.named_in(terms) or (c.quoted and _other_language(articles[aid].lang, lang))
+            # words quoted in one language, that no article read in the other says, are the
+            # asker's rendering of one in the other ("qué podcaster 'conoció' a Steve Jobs"
+            # of "Joe Rogan Meets Steve Jobs"); "el ensayo 'resourceful'" is its own words
+            c.named_in(terms)
+            or (
+                c.quoted
+                and (articles[aid].lang, id(c)) not in said_in
+                and _other_language(articles[aid].lang, lang)
+            )
             for c in named_by_use
         )
         and (when is None or when.fits(articles[aid].published_at, article_words.get(aid, set())))

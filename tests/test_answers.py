@@ -1844,7 +1844,55 @@ def test_a_bug_fixed_is_asked_in_spanish_as_a_fallo_corregido(core: Core) -> Non
     assert result.found and "model router" in result.text, result.text
 
 
+def test_a_country_the_asker_adds_need_not_be_in_the_post(core: Core) -> None:
+    """ "which US national lab…": a lab's own post rarely names its country; the sentence
+    that names the lab answers, though it never says "US"."""
+    _ingest_one(
+        core,
+        "Acme and Los Alamos National Laboratory announce research partnership",
+        "Acme and Los Alamos National Laboratory are working to develop safety evaluations "
+        "of biological risks.",
+        "Acme news",
+    )
+    result = answer(core, "which US national lab is Acme working with on biological risks?", "en")
+    assert result.found and "Los Alamos" in result.text, result.text
 
+
+def test_a_month_asked_does_not_crowd_out_the_subject(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Posts that say the month can fill the whole top of the search; the subject is also
+    searched without the month, and what that finds published then is read."""
+    from datetime import UTC, datetime
+
+    from bot.ingest.files import Item
+    from bot.ingest.types import RawArticle
+
+    def add(title: str, body: str, month: int) -> None:
+        published = datetime(2025, month, 20, tzinfo=UTC)
+        raw = RawArticle(title=title, body=body, lang="en", published_at=published)
+        core.ingester.ingest([Item(title, raw)])
+
+    add("Acme partners with the podcaster Theo Von", "Acme partners with Theo Von.", 8)
+    add("Acme partners with the podcaster Lex Fridman", "Acme partners with Lex Fridman.", 3)
+    searcher = core.searcher
+    real = searcher.search_with_lexical
+    crowded = lambda query, **kw: ([], []) if "2025" in query else real(query, **kw)  # noqa: E731
+    monkeypatch.setattr(searcher, "search_with_lexical", crowded)
+    result = answer(core, "¿con qué podcaster se asoció Acme en agosto de 2025?", "es")
+    assert result.found and "Theo Von" in result.text and "Lex" not in result.text, result.text
+
+
+def test_a_camel_case_name_is_named_with_its_parts_apart(core: Core) -> None:
+    """ "VSCodium" in the question, "VS Codium" in the post: the same name."""
+    _ingest_one(
+        core,
+        "Codeium on OpenVSX",
+        "Publishing Codeium on OpenVSX enables it for VS Codium.",
+        "Acme blog",
+    )
+    result = answer(core, "what enables Codeium for VSCodium?", "en")
+    assert result.found and "OpenVSX" in result.text, result.text
 
 
 def test_an_issue_is_the_document_and_got_back_is_came_back(seeded_core: Core) -> None:
