@@ -1856,6 +1856,12 @@ def test_a_country_the_asker_adds_need_not_be_in_the_post(core: Core) -> None:
     )
     result = answer(core, "which US national lab is Acme working with on biological risks?", "en")
     assert result.found and "Los Alamos" in result.text, result.text
+    # where, not a qualifier: "employees in Europe" must be said
+    from bot.answers import _qualifies
+
+    where = "cuantos empleados tiene acme en europa"
+    assert not _qualifies(core, where, where.index("europa"), len(where))
+    assert _qualifies(core, "which US national lab", 6, 8)
 
 
 def test_a_month_asked_does_not_crowd_out_the_subject(
