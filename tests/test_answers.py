@@ -1833,7 +1833,7 @@ def test_joining_a_board_in_spanish_is_an_appointment_in_english(core: Core) -> 
 
 def test_a_bug_fixed_is_asked_in_spanish_as_a_fallo_corregido(core: Core) -> None:
     """In a changelog, "¿qué fallo corrigió…?" is "which bug did it fix": "corrigió" is
-    "fixed" there, not only "corrected", and "fallo" is a bug."""
+    "fixed" there, not only "corrected"."""
     _ingest_one(
         core,
         "Acme 2.1",
