@@ -201,6 +201,9 @@ QUESTIONS += [
         "what did OpenAI announce at DevDay?",
         "what has Qwen done for open models?",
         "what is Anthropic working on in safety?",
+        # what one release holds: its notes answer, not a list of stories
+        "what's new in Windsurf Next 1.13.107?",
+        "¿Qué novedades trajo la Wave 11 de Windsurf?",
         "¿qué ha sacado Perplexity en su informe?",
         "¿qué hace un modelo de difusión?",
     )

@@ -93,8 +93,12 @@ _SENTENCE_WORDS = frozenset(
     eran ser sido estar esta estan estaba estaban estoy hemos habia hay hubo tiene tienen
     tenia tengo puede pueden podria puedo va van voy hace hacen hizo hicieron sabe saben que
     como cuando donde quien quienes cual cuales cuanto cuanta cuantos cuantas porque si
-    ni""".split()
+    ni trajo trae traen trajeron incluye incluyen incluyo introdujo introduce anadio anade
+    brought brings include includes included introduced introduces""".split()
 )
+#: A build number ("1.13.107", "1.9566.1015"): "what's new in Windsurf Next 1.13.107" asks
+#: what that one release holds, which ``ask`` reads from its notes.
+_BUILD = re.compile(r"\b\d+\.\d+\.\d+\b")
 _ALL_STOPWORDS = STOPWORDS["es"] | STOPWORDS["en"]
 _POLITE = frozenset("please pls plz por favor now ahora".split())
 
@@ -537,6 +541,8 @@ def _topic(words: list[str]) -> str | None:
     if not keys:
         return ""
     if len(keys) > MAX_TOPIC_WORDS or any("?" in w for w in words[:-1]):
+        return None
+    if any(_BUILD.search(w) for w in words):
         return None
     tokens = re.findall(r"\w+", " ".join(keys))
     named = len(words) > 1 and all(w[:1].isupper() for w in words)  # "Le Chat", "Hugging Face"
