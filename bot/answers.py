@@ -246,7 +246,8 @@ _REDACTED = re.compile(
 _VERSION_WORD = r"\b(?:versi[oó]n|release|v)\s?"
 _VERSION_ASKED = re.compile(
     rf"{_WHICH}(?:(?!(?:the|a|an|el|la|los|las|un|una)\s)[\w.-]+\s+){{0,2}}"
-    r"(?:versi[oó]n(?:es)?|release|patch|parche|build)\b",
+    r"(?:versi[oó]n(?:es)?|release|patch|parche|build)\b"
+    r"(?!\s+(?:stage|phase|status|channel|date|notes|cadence|fase|etapa|estado|fecha|notas))",
     re.I,
 )
 #: "what hashtag", "¿qué etiqueta…?": the tag itself ("#RAEConsultas"), not "&#39;"
