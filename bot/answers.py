@@ -246,7 +246,7 @@ _REDACTED = re.compile(
 _VERSION_WORD = r"\b(?:versi[oó]n|release|v)\s?"
 _VERSION_ASKED = re.compile(
     rf"{_WHICH}(?:(?!(?:the|a|an|el|la|los|las|un|una)\s)[\w.-]+\s+){{0,2}}"
-    r"(?:versi[oó]n(?:es)?|release|patch|parche|build)\b"
+    r"(?:versi[oó]n(?:es|s)?|releases?|patch(?:es)?|parches?|builds?)\b"
     r"(?!\s+(?:stage|phase|status|channel|date|notes|cadence|fase|etapa|estado|fecha|notas))",
     re.I,
 )
@@ -1356,12 +1356,14 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # that does, not the best two of an article that do not.
     holding = with_number if wants_quantity else set()
     shaped: set[tuple[int, int]] = set()
+    # "which version…", "what hashtag…": the line that gives the number or the tag
+    shape = next((e for kind, e in _SHAPES if kind.search(question)), None)
     if answers_it.acronym:  # "what's FOI short for": the line that spells it out
+        shape = None
         holding = {
             (s.article_id, s.index) for s in sentences if _expands(answers_it.acronym, s.text)
         }
-    elif shape := next((e for kind, e in _SHAPES if kind.search(question)), None):
-        # "which version…", "what hashtag…": the line that gives the number or the tag
+    elif shape is not None:
         holding = shaped = {(s.article_id, s.index) for s in sentences if shape.search(s.text)}
     elif placed and not wants_quantity:
         holding = placed
@@ -1386,6 +1388,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             if quote is s and (s.article_id, s.index) in with_title:
                 title = by_index[(s.article_id, -1)]
                 quote = _Sentence(s.article_id, s.index, f"{title.text} … {s.text}", s.passage_id)
+            if shape is not None and not shape.search(quote.text):
+                continue  # "which versions of Windows": a quote without a version says none
             if answers_it(quote):
                 candidates.append((score, coverage, quote))
             elif quote is s and s.index < 0 and holding and not wants_quantity:

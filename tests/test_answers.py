@@ -1121,6 +1121,7 @@ def test_which_version_is_answered_by_a_version_number() -> None:
     assert _VERSION_ASKED.search("en que version de weaviate metieron el servidor MCP?")
     assert _VERSION_ASKED.search("which stable Windsurf release (not Next) added quota billing?")
     assert not _VERSION_ASKED.search("what release stage were Dedicated Read Nodes in?")
+    assert _VERSION_ASKED.search("which versions of Windows does it support?")
     assert not _VERSION_ASKED.search("what release date did they give?")
     assert _VERSION_ASKED.search("¿qué parche de Windsurf mejoró las conexiones MCP SSE?")
     assert _VERSION_ASKED.search("which windsurf next build fixed the input bar?")
@@ -1922,3 +1923,19 @@ def test_a_count_in_spanish_is_of_the_noun_after_its_adjective() -> None:
     assert _spanish_noun("nuevas funciones lanzó".split()) == "nuevas funciones"
     assert _spanish_noun("millones de descargas".split()) == "descargas"
     assert _spanish_noun("ingenieros construyeron".split()) == "ingenieros"
+
+
+def test_a_version_asked_is_answered_only_by_a_quote_that_gives_one(core: Core) -> None:
+    """ "which versions of Windows…": a sentence about Windows that gives no version does
+    not answer it, however well it covers the question."""
+    _ingest_one(
+        core,
+        "Acme for Windows preview",
+        "Acme now supports AMD graphics cards in preview on Windows and Linux.",
+        "Acme blog",
+    )
+    question = "which versions of Windows does the Acme Windows preview support?"
+    assert not answer(core, question, "en").found
+    _ingest_one(core, "Acme adds Windows 11", "The Acme preview supports Windows 11.", "Acme blog")
+    result = answer(core, question, "en")
+    assert result.found and "Windows 11" in result.text, result.text
