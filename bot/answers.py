@@ -246,7 +246,7 @@ _REDACTED = re.compile(
 _VERSION_WORD = r"\b(?:versi[oó]n|release|v)\s?"
 _VERSION_ASKED = re.compile(
     rf"{_WHICH}(?:(?!(?:the|a|an|el|la|los|las|un|una)\s)[\w.-]+\s+){{0,2}}"
-    r"(?:versi[oó]n(?:es|s)?|releases?|patch(?:es)?|parches?|builds?)\b"
+    r"(?:versi[oó]n(?:es|s)?|release|patch|parches?|build)\b"  # "releases", "builds": verbs too
     r"(?!\s+(?:stage|phase|status|channel|date|notes|cadence|fase|etapa|estado|fecha|notas))",
     re.I,
 )

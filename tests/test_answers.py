@@ -1122,6 +1122,7 @@ def test_which_version_is_answered_by_a_version_number() -> None:
     assert _VERSION_ASKED.search("which stable Windsurf release (not Next) added quota billing?")
     assert not _VERSION_ASKED.search("what release stage were Dedicated Read Nodes in?")
     assert _VERSION_ASKED.search("which versions of Windows does it support?")
+    assert not _VERSION_ASKED.search("which company builds AI for financial diligence?")
     assert not _VERSION_ASKED.search("what release date did they give?")
     assert _VERSION_ASKED.search("¿qué parche de Windsurf mejoró las conexiones MCP SSE?")
     assert _VERSION_ASKED.search("which windsurf next build fixed the input bar?")
