@@ -604,20 +604,31 @@ class _When:
 
     month: int | None = None
     year: int | None = None
+    day: int | None = None  # "Dec 4, 2024": only with its month and year
 
     def fits(self, when: datetime | None, words: set[str]) -> bool:
         """Published then, or telling of then: "the chip the US stopped selling back in
         April" is reported months later, and "compared to 2012" by an article of 2020.
-        ``words``: the article's folded words."""
-        if (self.month is None or self.month in {_MONTHS.get(w) for w in words}) and (
-            self.year is None or str(self.year) in words
+        ``words``: the article's folded words. A day asked allows a few days either side
+        of the date of publication (a weekly issue dated "Dec 4" is out that week)."""
+        if (
+            (self.month is None or self.month in {_MONTHS.get(w) for w in words})
+            and (self.year is None or str(self.year) in words)
+            and (self.day is None or str(self.day) in words)
         ):
             return True
         if when is None:
             return False
+        if self.day is not None and self.month is not None and self.year is not None:
+            asked = datetime(self.year, self.month, self.day, tzinfo=when.tzinfo)
+            return abs((when - asked).days) <= _DAYS_AROUND
         return (self.month is None or when.month == self.month) and (
             self.year is None or when.year == self.year
         )
+
+
+#: How far from a day asked an article may be published and still be of that day.
+_DAYS_AROUND = 3
 
 
 _MONTHS = {
@@ -662,19 +673,40 @@ _DATED = re.compile(
 
 def _when(question: str) -> tuple[_When | None, set[str]]:
     """The question's month/year, and the words that said it (not content words)."""
-    month = year = None
+    month = year = day = None
     said: set[str] = set()
-    for word in re.findall(r"\w+", question):
+    words = re.findall(r"\w+", question)
+    for i, word in enumerate(words):
         folded = fold(word)
-        if folded in _MONTHS and len(folded) > 3 and month is None:
+        dated = i + 1 < len(words) and words[i + 1].isdigit()  # "Dec 4", "Dec 2024"
+        if folded in _MONTHS and (len(folded) > 3 or dated) and month is None:
             month = _MONTHS[folded]
             said.add(folded)
+            after = words[i + 1] if i + 1 < len(words) else ""
+            before = words[i - 2] if i > 1 and fold(words[i - 1]) == "de" else ""
+            for number in (after, before):  # "Dec 4", "4 de diciembre"
+                if number.isdigit() and 1 <= int(number) <= 31:
+                    day = int(number)
         elif re.fullmatch(r"(19|20)\d\d", word) and year is None:
             year = int(word)
             said.add(word)
     if said and re.search(r"\bback (?:in|then)\b", question, re.IGNORECASE):
         said.add("back")  # "back in April": when, not what
-    return (_When(month, year) if month or year else None), said
+    if month is not None:  # "mid-November", "early October", "a principios de abril"
+        said |= {fold(w) for w in _PART_OF_MONTH.findall(question)}
+    if month is None or year is None:
+        day = None
+    if day is not None:
+        said.add(str(day))
+    return (_When(month, year, day) if month or year else None), said
+
+
+#: Words that place a date within its month: when, not what.
+_PART_OF_MONTH = re.compile(
+    r"\b(mid|early|late|beginning|end|principios|mediados|finales|comienzos|fines)\b"
+    r"(?=[\s-]+(?:of\s+|de\s+)?(?:" + "|".join(m for m in _MONTHS if len(m) > 2) + r")\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)

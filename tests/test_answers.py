@@ -1940,3 +1940,21 @@ def test_a_version_asked_is_answered_only_by_a_quote_that_gives_one(core: Core) 
     _ingest_one(core, "Acme adds Windows 11", "The Acme preview supports Windows 11.", "Acme blog")
     result = answer(core, question, "en")
     assert result.found and "Windows 11" in result.text, result.text
+
+
+def test_a_date_asked_with_its_day_or_part_of_the_month() -> None:
+    """ "on Dec 4, 2024" asks for that week's issue, not any of December's; "mid-November"
+    and "a principios de abril" say when, not what."""
+    from datetime import UTC, datetime
+
+    from bot.answers import _when
+
+    when, said = _when("Per The Batch on Dec 4, 2024, which model maker scaled up?")
+    assert when is not None and (when.month, when.year, when.day) == (12, 2024, 4)
+    assert {"dec", "2024", "4"} <= said
+    assert when.fits(datetime(2024, 12, 6, tzinfo=UTC), set())
+    assert not when.fits(datetime(2024, 12, 18, tzinfo=UTC), set())
+    assert "mid" in _when("what did The Batch say in mid-November 2022?")[1]
+    assert "principios" in _when("¿qué arregló el parche de principios de abril de 2025?")[1]
+    later, _ = _when("who joined in December 12 years ago?")
+    assert later is not None and later.day is None
