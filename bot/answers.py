@@ -348,7 +348,10 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     (  # "what score did X get on Y": a result ("72.5%", "1,450 points"), not "3 months"
         re.compile(
-            r"(?<!final )\b(scor(?:e|ed|es)|puntuaci[oó]n|puntaje)\b(?=.{0,40}\b(on|en|in|at)\b)",
+            r"(?<!final )\b(scor(?:e|ed|es)|puntuaci[oó]n|puntaje)\b(?=.{0,40}\b(on|en|in|at)\b)"
+            # "what detection accuracy did it reach": a result too
+            r"|\b(?:what|which|qu[eé])\s+(?:[\w-]+\s+)?(?:accuracy|precisi[oó]n|exactitud"
+            r"|success rate|win rate|tasa de [eé]xito|tasa de acierto)\b",
             re.I,
         ),
         re.compile(

@@ -774,6 +774,10 @@ def test_an_age_a_height_or_a_founding_needs_its_own_evidence() -> None:
     assert not evidenced("¿qué edad tiene Villa?", "Villa ganó 3 medallas en 2017.")
     assert evidenced("how old is Villa?", "Villa, a 23-year-old from Monterrey, won.")
     assert not evidenced("what is Irregular valued at?", "Core Values")
+    accuracy = "What detection accuracy did the best method reach in the auditing game?"
+    assert not evidenced(accuracy, "Auditing games for sandbagging detection")
+    assert evidenced(accuracy, "The best method reached 71% detection accuracy.")
+    assert not evidenced("¿qué tasa de éxito logró?", "Los agentes completaron tareas.")
 
 
 def test_a_title_is_quoted_with_the_lede_sentence_that_names_someone() -> None:
