@@ -580,14 +580,17 @@ def _readable(
     content: list[_Concept],
     covered: set[int],
     vouched: bool,
+    theirs: AbstractSet[int] = frozenset(),
 ) -> tuple[list[_Concept], list[_Concept]]:
     """``concepts`` and ``content`` less the unlinked words a text in the other language
     does not say: nothing translates them, so their absence is no evidence. Only when most
     of the question can be read there and the text shows it is on topic (the model puts it
-    close, or it says two of the question's words); otherwise all of them count."""
+    close, or it says two of the question's words); otherwise all of them count. A word in
+    ``theirs`` is one an article read in that language says ("prefill" typed in a Spanish
+    question): it is that language's own word, and counts."""
 
     def readable(c: _Concept) -> bool:
-        return not c.unlinked or id(c) in covered
+        return not c.unlinked or id(c) in covered or id(c) in theirs
 
     found = sum(id(c) in covered for c in content)
     if 2 * sum(map(readable, content)) < len(content) or not (vouched or found >= 2):
@@ -1311,6 +1314,17 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             (s, terms, {id(c) for c in concepts if c.matched_loosely(terms, _prefixes(terms))})
         )
     weight = _rarity(concepts, [covered for _s, _t, covered in covers])
+    # the untranslated words an article read in the other language says: its own words
+    theirs = {
+        id(c)
+        for c in content
+        if c.unlinked
+        and any(
+            c.matched(terms)
+            for aid, terms in article_terms.items()
+            if aid in articles and _other_language(articles[aid].lang, lang)
+        )
+    }
     total_weight = sum(weight.values())
     covered_at = {(s.article_id, s.index): covered for s, _t, covered in covers}
     asked_last = _asked_last(question, content)
@@ -1319,7 +1333,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         vouched = dense.get(s.passage_id, 0.0) >= strong
         judged, judged_content = concepts, content
         if articles[s.article_id].lang != lang:
-            judged, judged_content = _readable(concepts, content, covered, vouched)
+            judged, judged_content = _readable(concepts, content, covered, vouched, theirs)
         specific = _coverage(judged_content, covered)
         if (
             articles[s.article_id].lang != lang
@@ -1357,7 +1371,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             both = covered | covered_at.get((s.article_id, -1), set())
             j, jc = concepts, content
             if articles[s.article_id].lang != lang:
-                j, jc = _readable(concepts, content, both, vouched)
+                j, jc = _readable(concepts, content, both, vouched, theirs)
             if min(_coverage(jc, both), _coverage(j, both)) >= MIN_COVERAGE:
                 coverage = MIN_COVERAGE
                 with_title.add(here)

@@ -1962,3 +1962,20 @@ def test_a_date_asked_with_its_day_or_part_of_the_month() -> None:
     assert "principios" in _when("¿qué arregló el parche de principios de abril de 2025?")[1]
     later, _ = _when("who joined in December 12 years ago?")
     assert later is not None and later.day is None
+
+
+def test_an_untranslated_word_the_other_languages_articles_say_counts() -> None:
+    """ "prefill" typed in a Spanish question is English, the language of the posts read: a
+    post that never says it is judged on it, as "ligadas", which no English post says, is
+    not."""
+    from bot.answers import _Concept, _readable
+
+    success = _Concept({"success", "exito"}, [])
+    attacks = _Concept({"attack", "ataqu"}, [])
+    prefill = _Concept({"prefill"}, [], unlinked=True)
+    content = [success, attacks, prefill]
+    covered = {id(success), id(attacks)}
+    _judged, excused = _readable(content, content, covered, vouched=True)
+    assert prefill not in excused
+    _judged, theirs = _readable(content, content, covered, vouched=True, theirs={id(prefill)})
+    assert prefill in theirs
