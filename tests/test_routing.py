@@ -123,6 +123,14 @@ FRAMES: list[Route] = [
     # ... also said as a clause after a verb that asks for the newest
     ("catch me up on what Ollama has been shipping lately", "latest", "Ollama", "en"),
     ("ponme al día de lo que ha lanzado Mistral", "latest", "Mistral", "es"),
+    # how recent before the maker, and "tell me" before it all
+    (
+        "cuéntame qué ha sacado últimamente el AI Security Institute",
+        "latest",
+        "AI Security Institute",
+        "es",
+    ),
+    ("¿qué ha lanzado recientemente Cohere?", "latest", "Cohere", "es"),
 ]
 # Commands stay commands.
 COMMANDS: list[Route] = [

@@ -169,6 +169,8 @@ _PUT_OUT = _merge(
 )
 #: Asking what a maker is busy with needs no word for how recent: "what's Groq been up
 #: to?" (after the maker), "¿en qué anda Cohere?" (before it).
+#: Words that only say "tell me" before a question of what a maker put out.
+_TELL = _table("en", "", "tell me|let me know") | _table("es", "", "cuentame|dime|contame")
 _BUSY = _table("en", "latest", "been up to|up to|been doing|been working on|working on")
 _BUSY_FIRST = _table(
     "es",
@@ -257,7 +259,8 @@ def read_request(
     """(verb, topic, lang) when ``keys`` (folded ``words``) is a request for news or
     writing about a topic; ``topic`` turns the words left into one (None: a sentence).
     ``recent``: what ``ended_recently`` found after the topic, which the caller dropped."""
-    put_out = _read_put_out(keys, words, topic, recent)
+    told, _said = _longest(keys, _longest(keys, 0, _COURTESY)[0], _TELL)  # "cuéntame qué…"
+    put_out = _read_put_out(keys[told:], words[told:], topic, recent)
     if put_out is not None:
         return put_out
     i = 0
@@ -337,6 +340,9 @@ def _read_put_out(
     if asked is None:
         return None
     end, verb = _longest(keys, start, _PUT_OUT)
+    if verb is not None:  # "qué ha sacado últimamente el AISI": how recent, then the maker
+        end, between = _longest(keys, end, RECENT_AFTER)
+        recent = recent or between
     named_words, busy = words[end:], False  # Spanish order: the verb, then the maker
     for size in (4, 3, 2, 1) if verb is None else ():
         tail = tuple(keys[-size:])
