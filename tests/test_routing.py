@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import parse
+from bot.core import Core
 from bot.service import Service
 
 Route = tuple[str, str, str, str | None]  # text, verb, args, lang (None: the detector's)
@@ -382,3 +383,14 @@ def test_a_sources_own_posts_are_about_it() -> None:
     )
     assert _matches_topics(post, set(), ["goodfire"])
     assert not _matches_topics(post, set(), ["anthropic"])
+
+
+def test_a_known_name_of_several_words_is_named_only_whole(core: Core) -> None:
+    """ "latest AI Security Institute": an article about a "instituto" with "seguridad" and
+    "IA" in it is not about the AISI; one that says "AISI" is."""
+    from bot.commands.reading import _topic_forms
+
+    whole, each = _topic_forms(core, "AI Security Institute")
+    assert "aisi" in whole and each == []
+    _whole, words = _topic_forms(core, "open source models")
+    assert len(words) == 3

@@ -178,7 +178,10 @@ def _topic_forms(core: Core, topic: str) -> tuple[list[str], list[list[str]]]:
         whole += [fold(v) for v in variants(topic)]
     for name in core.gazetteer.find(topic):
         aliases = [fold(a) for a in core.gazetteer.aliases(name)]
-        whole += aliases if phrase in aliases else []
+        if phrase in aliases:
+            # a known name of several words is named by one of its aliases, never by its
+            # words apart: "AI Security Institute" is not "instituto" + "seguridad" + "IA"
+            return [*whole, *aliases], []
     each = [[w, *(fold(v) for v in variants(w))] for w in words]
     return whole, each
 
