@@ -1813,45 +1813,6 @@ def test_words_quoted_in_one_language_need_not_be_the_other_languages_article(
     assert not answer(core, "¿qué podcaster 'entrevistó' a Steve Jobs?", "en").found
 
 
-def test_a_lexicon_acronym_is_named_by_its_words(core: Core) -> None:
-    """ "its IP" names intellectual property, which the post spells out."""
-    _ingest_one(
-        core,
-        "DRW on Codeium",
-        "DRW uses Codeium to boost developer productivity while safeguarding intellectual "
-        "property.",
-        "Acme blog",
-    )
-    result = answer(core, "which firm uses codeium while protecting its IP?", "en")
-    assert result.found and "DRW" in result.text, result.text
-
-
-def test_joining_a_board_in_spanish_is_an_appointment_in_english(core: Core) -> None:
-    """ "¿quién se incorporó al consejo…?" asks who was appointed to it: the deed asked
-    ("se incorporó al") is the post's "appointed to", not "added"."""
-    _ingest_one(
-        core,
-        "Chris Liddell appointed to Acme's board of directors",
-        "Chris Liddell appointed to Acme's board of directors",
-        "Acme news",
-    )
-    result = answer(core, "¿quién se incorporó al consejo de administración de Acme?", "es")
-    assert result.found and "Chris Liddell" in result.text, result.text
-
-
-def test_a_bug_fixed_is_asked_in_spanish_as_a_fallo_corregido(core: Core) -> None:
-    """In a changelog, "¿qué fallo corrigió…?" is "which bug did it fix": "corrigió" is
-    "fixed" there, not only "corrected"."""
-    _ingest_one(
-        core,
-        "Acme 2.1",
-        "Adaptive Fix We fixed a bug with the model router which prevented switching models.",
-        "Acme changelog",
-    )
-    result = answer(core, "¿qué fallo corrigió Acme 2.1?", "es")
-    assert result.found and "model router" in result.text, result.text
-
-
 def test_a_country_the_asker_adds_need_not_be_in_the_post(core: Core) -> None:
     """ "which US national lab…": a lab's own post rarely names its country; the sentence
     that names the lab answers, though it never says "US"."""
@@ -1895,18 +1856,6 @@ def test_a_month_asked_does_not_crowd_out_the_subject(
     monkeypatch.setattr(searcher, "search_with_lexical", crowded)
     result = answer(core, "¿con qué podcaster se asoció Acme en agosto de 2025?", "es")
     assert result.found and "Theo Von" in result.text and "Lex" not in result.text, result.text
-
-
-def test_a_camel_case_name_is_named_with_its_parts_apart(core: Core) -> None:
-    """ "VSCodium" in the question, "VS Codium" in the post: the same name."""
-    _ingest_one(
-        core,
-        "Codeium on OpenVSX",
-        "Publishing Codeium on OpenVSX enables it for VS Codium.",
-        "Acme blog",
-    )
-    result = answer(core, "what enables Codeium for VSCodium?", "en")
-    assert result.found and "OpenVSX" in result.text, result.text
 
 
 def test_an_issue_is_the_document_and_got_back_is_came_back(seeded_core: Core) -> None:
@@ -1979,3 +1928,50 @@ def test_an_untranslated_word_the_other_languages_articles_say_counts() -> None:
     assert prefill not in excused
     _judged, theirs = _readable(content, content, covered, vouched=True, theirs={id(prefill)})
     assert prefill in theirs
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "question", "lang", "expected"),
+    [
+        pytest.param(  # "its IP" names intellectual property, which the post spells out
+            "DRW on Codeium",
+            "DRW uses Codeium to boost developer productivity while safeguarding intellectual "
+            "property.",
+            "which firm uses codeium while protecting its IP?",
+            "en",
+            "DRW",
+            id="acronym-in-the-lexicon",
+        ),
+        pytest.param(  # "se incorporó al consejo" is the post's "appointed to", not "added"
+            "Chris Liddell appointed to Acme's board of directors",
+            "Chris Liddell appointed to Acme's board of directors",
+            "¿quién se incorporó al consejo de administración de Acme?",
+            "es",
+            "Chris Liddell",
+            id="joining-a-board",
+        ),
+        pytest.param(  # in a changelog "corrigió" is "fixed", not only "corrected"
+            "Acme 2.1",
+            "Adaptive Fix We fixed a bug with the model router which prevented switching models.",
+            "¿qué fallo corrigió Acme 2.1?",
+            "es",
+            "model router",
+            id="a-bug-fixed",
+        ),
+        pytest.param(  # "VSCodium" in the question, "VS Codium" in the post: the same name
+            "Codeium on OpenVSX",
+            "Publishing Codeium on OpenVSX enables it for VS Codium.",
+            "what enables Codeium for VSCodium?",
+            "en",
+            "OpenVSX",
+            id="camel-case-apart",
+        ),
+    ],
+)
+def test_a_post_answers_a_question_asked_in_other_words(
+    core: Core, title: str, body: str, question: str, lang: str, expected: str
+) -> None:
+    """One post, and a question that says its facts the asker's way."""
+    _ingest_one(core, title, body, "Acme news")
+    result = answer(core, question, lang)
+    assert result.found and expected in result.text, result.text
