@@ -76,6 +76,15 @@ def test_everyday_news_words_link_across_languages() -> None:
         ("dibujaran", "draw"),
         ("GA", "generally available"),
         ("team up with", "partners with"),
+        ("IP", "intellectual property"),
+        ("depuró", "debugging"),
+        ("fuga de memoria", "memory leak"),
+        ("motor de inferencia", "inference engine"),
+        ("se incorporó al", "appointed"),
+        ("corrigió", "fixed"),
+        ("buenas prácticas", "best practices"),
+        ("got back", "regresó"),
+        ("deseos", "hopes"),
     ):
         assert written in lexicon.expand(asked), (asked, written)
 
