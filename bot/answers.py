@@ -283,6 +283,20 @@ _VALUATION_ASKED = re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?
 #: Kinds of figure a question can ask for, and what evidence of that kind looks like. A
 #: "what percentage" question is not answered by a download count from the same article.
 _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (  # "what's the context window of X": a size in tokens ("128K", "1M", "128,000 tokens")
+        _CONTEXT_ASKED := re.compile(
+            r"\b(?:what(?:'s| is| was)?|which|qu[eé]|cu[aá]l(?:\s+es)?|cu[aá]nt[oa]s?)\s+"
+            r"(?:[\w.'-]+\s+){0,3}?(?:context window|ventana de contexto|context length|"
+            r"tokens de contexto)\b(?!\s+(?:indicator|indicador))"
+            r"|\bhow (?:big|large|long)\b.{0,40}\bcontext\b",
+            re.I,
+        ),
+        _CONTEXT_SIZE := re.compile(
+            r"\b\d[\d.,]*\s?(?:[KkMm]\b|[KkMm]-token|million|mill[oó]n|thousand)"
+            r"|\b\d[\d.,]*\s*tokens?\b|\b\d{2,3}[.,]\d{3}\b",
+            re.I,
+        ),
+    ),
     (
         re.compile(
             rf"\b(porcentaje|percentage|percent|por ciento|qu[eé] parte{_NOT_OF_A_SERIES}|"
@@ -1849,6 +1863,17 @@ class _Evidence:
         ):
             self.asked.append(_PRICE_ASKED[1])
         self.names = [c for c in concepts if c.is_name]
+        # a model's size is its own: "SWE-1.5's context window" is not in a sentence that
+        # gives Sonnet 4.5's, though the changelog names both
+        self.owners = (
+            [
+                c
+                for c in self.names
+                if any(w[:1].isdigit() for w in c.stems.union(*map(set, c.phrases)))
+            ]
+            if asks_figure and _CONTEXT_ASKED.search(rest)
+            else []
+        )
         self.counted = _counted(core, question)
         self.role = _role(question, concepts)  # "who is the CEO of X": one that says "CEO"
         self.deed = [] if self.role or not wants_person else _deed(question, concepts)
@@ -1901,6 +1926,11 @@ class _Evidence:
         if self.quantity and not self._gives_number(s.text):
             return False  # a figure is asked for: the quote must give one
         if self.asked and not all(e.search(self._figures_text(s)) for e in self.asked):
+            return False
+        if self.owners and not any(  # the size and its model in one sentence of the quote
+            _CONTEXT_SIZE.search(part) and all(c.named_in(_terms(part)) for c in self.owners)
+            for part in _JOINS.split(s.text)
+        ):
             return False
         if self.counted and not (  # a number counts a thing of its own sentence
             self.one(s.text)

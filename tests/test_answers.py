@@ -1975,3 +1975,21 @@ def test_a_post_answers_a_question_asked_in_other_words(
     _ingest_one(core, title, body, "Acme news")
     result = answer(core, question, lang)
     assert result.found and expected in result.text, result.text
+
+
+def test_a_context_window_is_a_size_of_the_model_asked(core: Core) -> None:
+    """ "What's the context window of SWE-1.5?" needs a size in tokens, said of SWE-1.5: the
+    changelog that gives Sonnet 4.5's 1M window does not answer it."""
+    _ingest_one(
+        core,
+        "Acme Next 1.12.152",
+        "Added support for Sonnet 4.5 with a 1M token context window. Fixed a crash in the "
+        "terminal. Indexing is faster on large repositories. SWE-1.5 is now the default fast "
+        "agent model.",
+        "Acme changelog",
+    )
+    _ingest_one(core, "Grok 4 Fast", "Grok 4 Fast is our most cost-efficient model.", "Acme")
+    assert not answer(core, "What's the context window of Acme's SWE-1.5 model?", "en").found
+    assert not answer(core, "¿Qué ventana de contexto tiene Grok 4 Fast?", "es").found
+    sonnet = answer(core, "¿con qué ventana de contexto soporta Acme a Sonnet 4.5?", "es")
+    assert sonnet.found and "1M" in sonnet.text, sonnet.text
