@@ -2129,10 +2129,19 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
         for m in _VERSION.finditer(text)
         if "." in m.group(1) and not text[m.end(1) : m.end(1) + 1].isalnum()  # not "1.5B"
     }
+    asks_money = any(c.stems & _MONEY_WORDS for c in counted)
+    money = -2  # where the last amount of money was
     for i, word in enumerate(words):
-        amount = word.lstrip("$€")
+        amount = word.lstrip("$€£")
         if starts[i] in versions or _NAME_NUMBER.search(text, 0, starts[i]):
             continue  # "Claude Opus 4.6", "GPT-5": a name's number counts nothing
+        if not asks_money and (
+            amount != word
+            or _MONEY_WORDS & set().union(*stems[i + 1 : i + 4])
+            or (money == i - 1 and fold(word) in _SCALE_AFTER | _SCALE_WORDS)
+        ):
+            money = i
+            continue  # "$100 million into the Partner Network" counts no partners
         if amount[:1].isdigit():
             if re.search(r"[a-zA-Z]", amount) and not _SCALED.fullmatch(amount):
                 continue  # a name such as H100 ("3x", "24B" and "1.5M" are counts)
@@ -2164,6 +2173,10 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
     return False
 
 
+#: The stems of currencies: an amount of money counts no things.
+_MONEY_WORDS = frozenset(
+    query_terms("dollars dólares euros pounds libras usd eur yuan yenes dolares")
+)
 #: Nouns a count of anything may use: "a staff of 500 people", "una plantilla de 40
 #: personas", "el chofer (de entre seis opciones)", "ocho veces más posibilidades".
 _ANY_COUNTED = frozenset(

@@ -537,6 +537,11 @@ def test_the_noun_right_after_a_number_is_what_it_counts(seeded_core: Core) -> N
     )
     drivers = _counted(seeded_core, "how many drivers can a passenger pick from?")
     assert _counts("el cliente elige al chofer (de entre seis opciones)", drivers, [])
+    # an amount of money counts no things, however near it is to them
+    partners = _counted(seeded_core, "¿Cuántos socios forman parte de la Partner Network?")
+    assert not _counts("Acme invests $100 million into the Partner Network", partners, [])
+    assert not _counts("Acme invierte 100 millones de dólares en su red de socios", partners, [])
+    assert _counts("The network now has 300 partners", partners, [])
 
 
 def test_a_model_version_is_no_count(seeded_core: Core) -> None:
