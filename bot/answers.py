@@ -2129,7 +2129,7 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
         for m in _VERSION.finditer(text)
         if "." in m.group(1) and not text[m.end(1) : m.end(1) + 1].isalnum()  # not "1.5B"
     }
-    asks_money = any(c.stems & _MONEY_WORDS for c in counted)
+    asks_money = any(c.stems & (_MONEY_WORDS | _CREDITS) for c in counted)  # "$25 of credits"
     money = -2  # where the last amount of money was
     for i, word in enumerate(words):
         amount = word.lstrip("$€£")
@@ -2177,6 +2177,8 @@ def _counts(text: str, counted: list[_Concept], names: list[_Concept]) -> bool:
 _MONEY_WORDS = frozenset(
     query_terms("dollars dólares euros pounds libras usd eur yuan yenes dolares")
 )
+#: What an amount of money may count: "$25 of free API credits per month".
+_CREDITS = frozenset(query_terms("credits créditos credit crédito"))
 #: Nouns a count of anything may use: "a staff of 500 people", "una plantilla de 40
 #: personas", "el chofer (de entre seis opciones)", "ocho veces más posibilidades".
 _ANY_COUNTED = frozenset(

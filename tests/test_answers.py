@@ -542,6 +542,8 @@ def test_the_noun_right_after_a_number_is_what_it_counts(seeded_core: Core) -> N
     assert not _counts("Acme invests $100 million into the Partner Network", partners, [])
     assert not _counts("Acme invierte 100 millones de dólares en su red de socios", partners, [])
     assert _counts("The network now has 300 partners", partners, [])
+    credits = _counted(seeded_core, "¿Cuántos créditos gratis al mes daba la beta?")
+    assert _counts("The beta gave $25 of free API credits per month", credits, [])
 
 
 def test_a_model_version_is_no_count(seeded_core: Core) -> None:
