@@ -1243,7 +1243,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # "VSCodium" written "VS Codium", "OpenVSX" as "Open VSX": the name's parts, spaced
     spaced = [(c, joined) for c in names if (joined := _spaced(c.word)) is not None]
     spelled = {
-        (s.article_id, id(c)) for c, pattern in spaced for s in sentences if pattern.search(s.text)
+        (s.article_id, id(c)) for c, joined in spaced for s in sentences if joined.search(s.text)
     }
     said_in = {  # (language, quoted word) where an article read in that language says it
         (articles[aid].lang, id(c))
@@ -1328,6 +1328,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             (s, terms, {id(c) for c in concepts if c.matched_loosely(terms, _prefixes(terms))})
         )
     weight = _rarity(concepts, [covered for _s, _t, covered in covers])
+    total_weight = sum(weight.values())
+    covered_at = {(s.article_id, s.index): covered for s, _t, covered in covers}
+    asked_last = _asked_last(question, content)
     # the untranslated words an article read in the other language says: its own words
     theirs = {
         id(c)
@@ -1339,9 +1342,6 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             if aid in articles and _other_language(articles[aid].lang, lang)
         )
     }
-    total_weight = sum(weight.values())
-    covered_at = {(s.article_id, s.index): covered for s, _t, covered in covers}
-    asked_last = _asked_last(question, content)
     with_title: set[tuple[int, int]] = set()
     for s, terms, covered in covers:
         vouched = dense.get(s.passage_id, 0.0) >= strong

@@ -167,10 +167,10 @@ _PUT_OUT = _merge(
         "|publico|presento|hizo|estreno",
     ),
 )
-#: Asking what a maker is busy with needs no word for how recent: "what's Groq been up
-#: to?" (after the maker), "¿en qué anda Cohere?" (before it).
 #: Words that only say "tell me" before a question of what a maker put out.
 _TELL = _table("en", "", "tell me|let me know") | _table("es", "", "cuentame|dime|contame")
+#: Asking what a maker is busy with needs no word for how recent: "what's Groq been up
+#: to?" (after the maker), "¿en qué anda Cohere?" (before it).
 _BUSY = _table("en", "latest", "been up to|up to|been doing|been working on|working on")
 _BUSY_FIRST = _table(
     "es",
