@@ -284,7 +284,7 @@ _VALUATION_ASKED = re.compile(r"\b(valued|valuation|valoraci[oó]n|valorad[ao]s?
 #: "what percentage" question is not answered by a download count from the same article.
 _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (  # "what's the context window of X": a size in tokens ("128K", "1M", "128,000 tokens")
-        _CONTEXT_ASKED := re.compile(
+        re.compile(
             r"\b(?:what(?:'s| is| was)?|which|qu[eé]|cu[aá]l(?:\s+es)?|cu[aá]nt[oa]s?)\s+"
             r"(?:[\w.'-]+\s+){0,3}?(?:context window|ventana de contexto|context length|"
             r"tokens de contexto)\b(?!\s+(?:indicator|indicador))"
@@ -698,11 +698,10 @@ def _when(question: str) -> tuple[_When | None, set[str]]:
     words = re.findall(r"\w+", question)
     for i, word in enumerate(words):
         folded = fold(word)
-        dated = i + 1 < len(words) and words[i + 1].isdigit()  # "Dec 4", "Dec 2024"
-        if folded in _MONTHS and (len(folded) > 3 or dated) and month is None:
-            month = _MONTHS[folded]
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if folded in _MONTHS and (len(folded) > 3 or after.isdigit()) and month is None:
+            month = _MONTHS[folded]  # "Dec 4", "Dec 2024": a short name with its number
             said.add(folded)
-            after = words[i + 1] if i + 1 < len(words) else ""
             before = words[i - 2] if i > 1 and fold(words[i - 1]) == "de" else ""
             for number in (after, before):  # "Dec 4", "4 de diciembre"
                 if number.isdigit() and 1 <= int(number) <= 31:
@@ -1871,7 +1870,7 @@ class _Evidence:
                 for c in self.names
                 if any(w[:1].isdigit() for w in c.stems.union(*map(set, c.phrases)))
             ]
-            if asks_figure and _CONTEXT_ASKED.search(rest)
+            if _CONTEXT_SIZE in self.asked
             else []
         )
         self.counted = _counted(core, question)
