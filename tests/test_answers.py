@@ -1820,19 +1820,9 @@ def test_words_quoted_in_one_language_need_not_be_the_other_languages_article(
     assert not answer(core, "¿qué podcaster 'entrevistó' a Steve Jobs?", "en").found
 
 
-def test_a_country_the_asker_adds_need_not_be_in_the_post(core: Core) -> None:
-    """ "which US national lab…": a lab's own post rarely names its country; the sentence
-    that names the lab answers, though it never says "US"."""
-    _ingest_one(
-        core,
-        "Acme and Los Alamos National Laboratory announce research partnership",
-        "Acme and Los Alamos National Laboratory are working to develop safety evaluations "
-        "of biological risks.",
-        "Acme news",
-    )
-    result = answer(core, "which US national lab is Acme working with on biological risks?", "en")
-    assert result.found and "Los Alamos" in result.text, result.text
-    # where, not a qualifier: "employees in Europe" must be said
+def test_a_country_after_in_is_where_not_a_qualifier(core: Core) -> None:
+    """ "which US national lab" qualifies (see ``country-qualifier`` below); "employees in
+    Europe" says where, which the post must say."""
     from bot.answers import _qualifies
 
     where = "cuantos empleados tiene acme en europa"
@@ -1964,6 +1954,15 @@ def test_an_untranslated_word_the_other_languages_articles_say_counts() -> None:
             "es",
             "model router",
             id="a-bug-fixed",
+        ),
+        pytest.param(  # a lab's own post rarely names its country: it need not say "US"
+            "Acme and Los Alamos National Laboratory announce research partnership",
+            "Acme and Los Alamos National Laboratory are working to develop safety evaluations "
+            "of biological risks.",
+            "which US national lab is Acme working with on biological risks?",
+            "en",
+            "Los Alamos",
+            id="country-qualifier",
         ),
         pytest.param(  # "VSCodium" in the question, "VS Codium" in the post: the same name
             "Codeium on OpenVSX",
