@@ -1208,8 +1208,12 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     # name ("Mistral Small 4"), the round ("la serie B"), an amount ("its $750M round").
     versions = _versions(question) | _series(question)
     content = [c for c in concepts if not c.is_name]
-    if all(c.optional for c in content) and (versions or not content or _acronym_asked(question)):
-        content += names  # "¿cómo se llama la release 1.12 de Dagster?": the name is asked
+    # "¿cómo se llama la release 1.12 de Dagster?", "¿qué modelo de Claude se puede usar en
+    # GitHub Copilot?": the kind asked for aside, the names are what it asks about
+    if all(c.optional for c in content) and (
+        versions or not content or _acronym_asked(question) or len(names) >= 2
+    ):
+        content += names
     if not content:
         return _not_found(question, lang)
     source_terms: dict[int, set[str]] = {

@@ -130,6 +130,9 @@ def test_a_name_alone_does_not_answer(seeded_core: Core) -> None:
     """The article names Alibaba, but says nothing of its employees."""
     result = answer(seeded_core, "How many employees does Alibaba have?", "en")
     assert not result.found, result.text
+    # the kind asked for beside one name leaves nothing but the name
+    result = answer(seeded_core, "¿cómo se llama el CEO de Alibaba?", "es")
+    assert not result.found, result.text
 
 
 def test_a_name_typed_in_lower_case_must_be_in_the_cited_article(seeded_core: Core) -> None:
@@ -1963,6 +1966,14 @@ def test_an_untranslated_word_the_other_languages_articles_say_counts() -> None:
             "en",
             "Los Alamos",
             id="country-qualifier",
+        ),
+        pytest.param(  # "qué modelo de Zephyr" beside a second name: both names are the content
+            "Zephyr 2 Turbo on Acme",
+            "Zephyr 2 Turbo is now available in Acme for all users.",
+            "¿Qué modelo de Zephyr se puede usar en Acme?",
+            "es",
+            "Zephyr 2 Turbo",
+            id="the-kind-between-two-names",
         ),
         pytest.param(  # "VSCodium" in the question, "VS Codium" in the post: the same name
             "Codeium on OpenVSX",
