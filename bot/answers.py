@@ -104,6 +104,8 @@ _QUANTITY = re.compile(
     r"fotogramas por segundo)\b",
     re.IGNORECASE,
 )
+#: "whats the codename…", typed without its apostrophe.
+_CONTRACTION = re.compile(r"\b(what|who|where|how)s\b", re.IGNORECASE)
 #: Words that make a question but say nothing about what it asks: never "content".
 _QUESTION_WORDS = {
     fold(w)
@@ -1133,7 +1135,9 @@ def _terms(text: str) -> set[str]:
 
 def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICLES_READ) -> Answer:
     """Answer ``question`` from the index, or say plainly that nothing answers it."""
-    question = validate_query(question, core.settings.max_query_chars)
+    question = _CONTRACTION.sub(
+        lambda m: f"{m.group(1)}'s", validate_query(question, core.settings.max_query_chars)
+    )
     hits, lexical = core.searcher.search_with_lexical(question, limit=limit_articles)
     ids = [h.article_id for h in hits]
     # Fusion drops what only full text finds: "Windsurf Next 1.12.150" (the model ranks every

@@ -1975,6 +1975,15 @@ def test_an_untranslated_word_the_other_languages_articles_say_counts() -> None:
             "Zephyr 2 Turbo",
             id="the-kind-between-two-names",
         ),
+        pytest.param(  # "whats", typed without its apostrophe, still asks for a name
+            "Acme 1.4: Material Girl",
+            "The latest release of the Acme orchestrator brings new scheduling controls and "
+            "faster asset materialization for every team.",
+            "whats the codename of Acme 1.4",
+            "en",
+            "Material Girl",
+            id="whats",
+        ),
         pytest.param(  # "VSCodium" in the question, "VS Codium" in the post: the same name
             "Codeium on OpenVSX",
             "Publishing Codeium on OpenVSX enables it for VS Codium.",
