@@ -121,6 +121,10 @@ _QUESTION_WORDS = {
         "reported published publish say says according per now currently latest use used "
         "using make made take took give gave thing things way also still already ever just "
         "bring brings brought trae traen trajo "
+        # the article's act of telling, not what it tells: "how does Pinecone describe Nexus",
+        # "¿a qué cantante menciona?"
+        "mention mentions mentioned menciona mencionan mencionó mencionaba describe describes "
+        "described describió describen cite cites cited cita citó citaba told "
         "really actually nota artículo noticia publicó publicada publicado informe ahora "
         "actualmente usar usa usan usó hacer hizo dar cosa ya todavía aún solo sólo "
         # light verbs and contractions: "va a invertir", "se puede usar", "aren't", "went to"

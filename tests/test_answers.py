@@ -1984,6 +1984,14 @@ def test_an_untranslated_word_the_other_languages_articles_say_counts() -> None:
             "Material Girl",
             id="whats",
         ),
+        pytest.param(  # "describe" is the post's act of telling, not what it tells
+            "Acme Nexus: The Knowledge Engine for Agents",
+            "Acme Nexus: The Knowledge Engine for Agents",
+            "how does Acme describe Nexus?",
+            "en",
+            "Knowledge Engine",
+            id="a-reporting-verb",
+        ),
         pytest.param(  # "VSCodium" in the question, "VS Codium" in the post: the same name
             "Codeium on OpenVSX",
             "Publishing Codeium on OpenVSX enables it for VS Codium.",
