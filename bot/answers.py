@@ -1489,11 +1489,15 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     return _compose(core, question, lang, chosen, articles, figures, names_es, wants_quantity)
 
 
+#: The languages the lexicon links: an article in another is read by its names and numbers.
+_LINKED = frozenset({"es", "en"})
+
+
 def _other_language(article_lang: str, lang: str) -> bool:
     """Whether an article is in the other language of the pair the lexicon links: an English
     capitalised word nothing translates ("Greek") may be a word Spanish writes in lower case,
     but a German article, which capitalises its nouns too, is no excuse for "Tavus"."""
-    return article_lang != lang and article_lang in ("es", "en")
+    return article_lang != lang and article_lang in _LINKED
 
 
 def _names_by_use(
@@ -1943,14 +1947,23 @@ class _Evidence:
             for part in _JOINS.split(s.text)
         ):
             return False
+        # No lexicon links the question's words to a third language ("3 Ebenen", "– mit
+        # Michael Reichel" in a German podcast's title): there the number or the new name
+        # asked for must still be given, but what it counts or the role it holds cannot be read.
+        unread = self.articles[s.article_id].lang not in _LINKED
         if self.counted and not (  # a number counts a thing of its own sentence
-            self.one(s.text)
+            unread
+            or self.one(s.text)
             or any(
                 _counts(_without(part), self.counted, self.names) for part in _JOINS.split(s.text)
             )
         ):
             return False
-        if self.role and not _holds_role(self.core, s.text, self.question, self.role, self.common):
+        if (
+            self.role
+            and not unread
+            and not _holds_role(self.core, s.text, self.question, self.role, self.common)
+        ):
             return False
         if self.deed and not (
             self.deed[0].matched_loosely(*_terms_and_prefixes(s.text))

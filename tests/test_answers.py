@@ -2027,3 +2027,37 @@ def test_a_context_window_is_a_size_of_the_model_asked(core: Core) -> None:
     assert not answer(core, "¿Qué ventana de contexto tiene Grok 4 Fast?", "es").found
     sonnet = answer(core, "¿con qué ventana de contexto soporta Acme a Sonnet 4.5?", "es")
     assert sonnet.found and "1M" in sonnet.text, sonnet.text
+
+
+def test_an_article_in_a_third_language_is_read_by_its_names_and_numbers(core: Core) -> None:
+    """No lexicon links a Spanish or English question to German: "3 Ebenen" gives the count
+    asked for though nothing says "niveles", and "– mit Sebastian Herz" names the guest though
+    nothing says "guest". The number and the new name must still be there."""
+    _ingest_one(
+        core,
+        "Das AI-First Prinzip - 3 Ebenen, die dein Unternehmen transformieren – mit Elisabeth "
+        "L’Orange",
+        "In dieser Folge spricht Elisabeth L’Orange über das AI-First Prinzip und die drei "
+        "Ebenen, auf denen KI ein Unternehmen verändert.",
+        "AI First Podcast",
+        lang="de",
+    )
+    _ingest_one(
+        core,
+        "KI-gestützte Bedarfsplanung bei Renfert: Ein Praxisbericht aus dem Mittelstand – mit "
+        "Sebastian Herz",
+        "Wie Renfert mit KI die Bedarfsplanung verbessert: ein Gespräch über Daten, Prognosen "
+        "und den Mittelstand.",
+        "AI First Podcast",
+        lang="de",
+    )
+    levels = answer(
+        core, "¿cuántos niveles tiene el principio AI-First de Elisabeth L'Orange?", "es"
+    )
+    assert levels.found and "3" in levels.text, levels.text
+    guest = answer(
+        core,
+        "who was the guest on the AI-First podcast episode about demand planning at Renfert?",
+        "en",
+    )
+    assert guest.found and "Sebastian Herz" in guest.text, guest.text
