@@ -825,6 +825,7 @@ def _concepts(
     if _acronym_asked(question):
         skip = set(skip) | _ACRONYM_WORDS
     quoted = [m.span(1) for m in _QUOTED.finditer(question)]
+    starts: dict[int, int] = {}  # where each concept's word starts in the question
     for match in re.finditer(r"\w+", question):
         raw = match.group()
         span = next((s for s in names if s[0] <= match.start() < s[1]), None)
@@ -832,6 +833,7 @@ def _concepts(
             if span[0] not in taken:
                 taken.add(span[0])
                 concepts.append(_Concept(*_stems_and_phrases(span[2]), is_name=True))
+                starts[id(concepts[-1])] = match.start()
                 concepts[-1].country = _qualifies(core, question, span[0], span[1])
             continue
         word = raw.lower()
@@ -872,6 +874,7 @@ def _concepts(
                 _Concept(stems, phrases, is_name, optional, unlinked, raw, quoted=in_quotes)
             )
             concepts[-1].country = known and _qualifies(core, question, *match.span())
+            starts[id(concepts[-1])] = match.start()
             own_of[id(concepts[-1])] = own_stems
     _categories_beside_names(concepts)
     for c in concepts:
@@ -890,7 +893,7 @@ def _concepts(
     for c in concepts:
         if not c.is_name:
             c.stems -= named - own_of[id(c)]
-    return concepts
+    return _either(question, concepts, starts)
 
 
 #: What a name is ("el modelo Nemotron 3 Ultra", "the Orpheus model", "la startup Surge"):
@@ -915,6 +918,45 @@ _THE_DOCUMENT = frozenset(
         "entrada reportaje ensayo ensayos issue newsletter edición boletín episode episodio"
     ).split()
 )
+
+
+#: The "or" of a closing choice: "generally available or still in preview?", "¿GA o beta?".
+_OR = re.compile(r"\s(?:or|o|u)\s", re.IGNORECASE)
+#: Words after it that may make a closing choice: "sigue en beta", "as a beta".
+_CHOICE_WORDS = 3
+
+
+def _either(question: str, concepts: list[_Concept], starts: Mapping[int, int]) -> list[_Concept]:
+    """A question that ends by offering a choice ("… GA or still in beta?") is answered by
+    a sentence that says either: the words of both sides become one concept. The side before
+    "or" is the run of (at most two) concepts right before it; the side after, the concepts
+    of its next few words, which must end the question."""
+    found = list(_OR.finditer(question))
+    if not found:
+        return concepts
+    at = found[-1]
+    after = question[at.end() :]
+    if len(re.findall(r"\w+", after)) > _CHOICE_WORDS:
+        return concepts
+    words = [(m.start(), m.end()) for m in re.finditer(r"\w+", question[: at.start()])]
+    by_start = {starts[id(c)]: c for c in concepts if id(c) in starts}
+    before: list[_Concept] = []
+    for start, _end in reversed(words):
+        c = by_start.get(start)
+        if c is None or len(before) == 2:
+            break
+        before.append(c)
+    later = [c for c in concepts if starts.get(id(c), -1) >= at.end()]
+    if not before or not later:
+        return concepts
+    sides = before + later
+    stems = set().union(*(c.stems for c in sides))
+    phrases = [p for c in sides for p in c.phrases]
+    choice = _Concept(stems, phrases, word=before[-1].word)
+    taken = {id(c) for c in sides}
+    first = min(concepts.index(c) for c in sides)
+    rest = [c for c in concepts if id(c) not in taken]
+    return [*rest[:first], choice, *rest[first:]]
 
 
 def _categories_beside_names(concepts: list[_Concept]) -> None:

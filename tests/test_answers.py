@@ -1992,6 +1992,14 @@ def test_an_untranslated_word_the_other_languages_articles_say_counts() -> None:
             "Knowledge Engine",
             id="a-reporting-verb",
         ),
+        pytest.param(  # a closing choice is answered by a sentence that says either side
+            "Introducing Remote MCP Support in Beta on AcmeCloud",
+            "Remote MCP support is now available in beta on AcmeCloud.",
+            "is remote MCP support on AcmeCloud GA or still in beta?",
+            "en",
+            "in beta",
+            id="a-closing-choice",
+        ),
         pytest.param(  # "VSCodium" in the question, "VS Codium" in the post: the same name
             "Codeium on OpenVSX",
             "Publishing Codeium on OpenVSX enables it for VS Codium.",
