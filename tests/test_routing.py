@@ -132,6 +132,15 @@ FRAMES: list[Route] = [
         "es",
     ),
     ("¿qué ha lanzado recientemente Cohere?", "latest", "Cohere", "es"),
+    # how a named subject has been faring; what a maker has been saying of a subject
+    ("cuéntame qué pasó con Meta y Muse Spark", "latest", "Meta y Muse Spark", "es"),
+    ("what's up with Groq?", "latest", "Groq", "en"),
+    (
+        "what has Anthropic been saying about the Department of Defense?",
+        "search",
+        "Anthropic Department of Defense",
+        "en",
+    ),
 ]
 # Commands stay commands.
 COMMANDS: list[Route] = [
@@ -215,6 +224,10 @@ QUESTIONS += [
         "¿Qué novedades trajo la Wave 11 de Windsurf?",
         "¿qué ha sacado Perplexity en su informe?",
         "¿qué hace un modelo de difusión?",
+        # what happened to a thing, and what one was said once, ask facts
+        "what happened to the stock price after the launch?",
+        "¿qué pasó con las acciones de Alibaba tras el avance de su IA?",
+        "what did Anthropic say about the Department of Defense?",
     )
 ]
 

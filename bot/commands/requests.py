@@ -14,6 +14,10 @@ for writing or for everything there is, unless it asks for the newest; else ``la
 A second frame reads asking what a maker put out lately, or is busy with, as its newest
 stories: "what has Mistral shipped lately?", "¿en qué anda Cohere?". Without a word for how
 recent ("what did OpenAI announce at DevDay?") it stays a question.
+
+A third reads asking how a named subject has been faring ("¿qué pasó con Meta y Muse
+Spark?") as its newest stories, and what a maker has been saying of a subject as a search for
+both.
 """
 
 from __future__ import annotations
@@ -178,6 +182,37 @@ _BUSY_FIRST = _table(
     "en que anda|en que andan|que anda haciendo|que andan haciendo|en que trabaja"
     "|en que trabajan|en que esta trabajando|en que estan trabajando",
 )
+#: "what happened with Muse Spark?", "¿qué pasó con Meta y Muse Spark?": how a subject has
+#: been faring, which its newest stories tell.
+_HAPPENED = _merge(
+    _table(
+        "en",
+        "latest",
+        "what happened with|what happened to|what's up with|whats up with"
+        "|what's going on with|whats going on with|what is going on with",
+    ),
+    _table(
+        "es",
+        "latest",
+        "que paso con|que ha pasado con|que esta pasando con|que pasa con|que onda con",
+    ),
+)
+#: Words between the names of a topic: "Meta y Muse Spark", "Bank of America".
+_JOINERS = frozenset({"y", "and", "&", "de", "of", "del", "the"})
+#: "what has Anthropic been saying about the Department of Defense?": what a maker has
+#: been saying of a subject is what has been written on both, so ``search``. A past "what
+#: did X say about Y" asks for one statement and stays a question.
+_BEEN_SAYING = _merge(
+    _table(
+        "en",
+        "search",
+        "been saying about|been writing about|been posting about|been blogging about"
+        "|been talking about",
+    ),
+    _table(
+        "es", "search", "ha estado diciendo sobre|ha estado diciendo de|ha estado escribiendo sobre"
+    ),
+)
 #: After a verb that asks for the newest, what a maker has been doing, said as a clause:
 #: "catch me up on what Ollama has been shipping", "ponme al día de lo que ha lanzado Mistral".
 _CLAUSE = _table("en", "", "what|whatever") | _table("es", "", "lo que|que")
@@ -263,6 +298,9 @@ def read_request(
     put_out = _read_put_out(keys[told:], words[told:], topic, recent)
     if put_out is not None:
         return put_out
+    faring = _read_faring(keys[told:], words[told:], topic)
+    if faring is not None:
+        return faring
     i = 0
     said: list[tuple[str, str]] = [recent] if recent else []  # (lang, role) of each part
 
@@ -356,6 +394,34 @@ def _read_put_out(
     if not named:
         return None
     return "latest", named, _language([asked[0], verb[0], *([recent[0]] if recent else [])])
+
+
+def _read_faring(
+    keys: list[str], words: list[str], topic: Callable[[list[str]], str | None]
+) -> tuple[str, str, str] | None:
+    """``latest`` about a subject asked how it has been faring ("what happened with X"),
+    ``search`` for what a maker has been saying of a subject ("what has X been saying
+    about Y": the topic is both)."""
+    start, faring = _longest(keys, 0, _HAPPENED)
+    if faring is not None:  # of a name: "what happened to the stock price…?" is a question
+        named = topic(words[start:])
+        if not named or not all(
+            w[:1].isupper() or w[:1].isdigit() or w in _JOINERS for w in named.split()
+        ):
+            return None
+        return "latest", named, faring[0]
+    start, asked = _longest(keys, 0, _WHAT_DID)
+    if asked is None:
+        return None
+    for at in range(start + 1, len(keys)):
+        end, saying = _longest(keys, at, _BEEN_SAYING)
+        if saying is None:
+            continue
+        maker, subject = topic(words[start:at]), topic(words[end:])
+        if not maker or not subject:
+            return None
+        return "search", f"{maker} {subject}", saying[0]
+    return None
 
 
 def _clause_topic(
