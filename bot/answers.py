@@ -1940,8 +1940,9 @@ class _Evidence:
         self.hashtag = bool(_HASHTAG_ASKED.search(question))  # "what hashtag": the tag itself
         # "who", or "which universities": a quote that names someone or something new
         self.person = not wants_quantity and (wants_person or bool(_NAMED_KIND.search(question)))
-        # a figure of some kind is asked for; "part VI" gives its instalment without a digit
-        self.quantity = wants_quantity or any(e is not _PART for e in self.asked)
+        # a figure of some kind is asked for; "part VI" gives its instalment without a digit,
+        # "the TypeScript v3 client" its version with one that follows a letter
+        self.quantity = wants_quantity or any(e not in (_PART, _VERSION_NUMBER) for e in self.asked)
         self.given_words = {
             fold(w) for w in re.findall(rf"\b{_NUMBER_WORD}\b", question, re.IGNORECASE)
         }

@@ -2000,6 +2000,14 @@ def test_an_untranslated_word_the_other_languages_articles_say_counts() -> None:
             "in beta",
             id="a-closing-choice",
         ),
+        pytest.param(  # a version number may follow a letter: "v3"
+            "Build enterprise workflows with LangChain and the Acme TypeScript v3 client",
+            "LangChain and the Acme TypeScript v3 client power type-safe RAG workflows.",
+            "which version of the Acme TypeScript client does the LangChain post use?",
+            "en",
+            "v3",
+            id="a-version-after-a-letter",
+        ),
         pytest.param(  # "VSCodium" in the question, "VS Codium" in the post: the same name
             "Codeium on OpenVSX",
             "Publishing Codeium on OpenVSX enables it for VS Codium.",
