@@ -381,6 +381,10 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    (  # "what discount": a share or a part off ("50% off", "half price"), not any count
+        re.compile(r"\b(?:discounts?|descuentos?)\b", re.I),
+        re.compile(r"\d\s?%|\b\d+\s?(?:percent|por ciento)\b|\b(?:half|mitad|off)\b", re.I),
+    ),
     (  # "which version": a version number, not the announcement that names none
         _VERSION_ASKED,
         _VERSION_NUMBER,

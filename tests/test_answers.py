@@ -2077,3 +2077,20 @@ def test_an_article_in_a_third_language_is_read_by_its_names_and_numbers(core: C
         "en",
     )
     assert guest.found and "Sebastian Herz" in guest.text, guest.text
+
+
+def test_a_discount_asked_is_a_share_or_a_part_off(core: Core) -> None:
+    """ "¿qué descuento…?" is not answered by "all three branches": a discount is a share or a
+    part off."""
+    _ingest_one(
+        core,
+        "Offering expanded Acme access to nonprofits",
+        "Acme for Nonprofits brings expanded Acme access across all three branches of charities.",
+        "Acme news",
+    )
+    assert not answer(core, "¿qué descuento ofrece Acme for Nonprofits?", "es").found
+    _ingest_one(
+        core, "Acme Team for nonprofits", "Nonprofits get 75% off Acme Team plans.", "Acme news"
+    )
+    result = answer(core, "what discount do nonprofits get on Acme Team plans?", "en")
+    assert result.found and "75%" in result.text, result.text
