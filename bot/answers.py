@@ -881,8 +881,8 @@ def _concepts(
             starts[id(concepts[-1])] = match.start()
             own_of[id(concepts[-1])] = own_stems
     _categories_beside_names(concepts)
-    for c in concepts:
-        if fold(c.word) in _THE_DOCUMENT:
+    for c in concepts:  # capitalised, it is part of a name: "Carta Healthcare"
+        if fold(c.word) in _THE_DOCUMENT and not c.word[:1].isupper():
             c.optional = c.document = True
     # A translation that is spelled as one of the question's names is that name, not the
     # word: "put" (meter: "met") is not said by "Meta". A name's later words are often
@@ -919,7 +919,8 @@ _THE_DOCUMENT = frozenset(
     fold(w)
     for w in (
         "post posts paper article piece story blog writeup write-up essay essays artículo nota "
-        "entrada reportaje ensayo ensayos issue newsletter edición boletín episode episodio"
+        "entrada reportaje ensayo ensayos issue newsletter edición boletín episode episodio "
+        "letter carta"
     ).split()
 )
 

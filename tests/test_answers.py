@@ -2008,6 +2008,15 @@ def test_an_untranslated_word_the_other_languages_articles_say_counts() -> None:
             "v3",
             id="a-version-after-a-letter",
         ),
+        pytest.param(  # "según la carta de Acme" points at the post, as "the post" does
+            "Acme weekly, 8 January",
+            "Last Wednesday, the Capitol building was overrun by insurrectionists while members "
+            "of Congress were certifying the vote.",
+            "¿qué pasó en el Capitolio según la carta de Acme?",
+            "es",
+            "overrun",
+            id="the-letter",
+        ),
         pytest.param(  # "VSCodium" in the question, "VS Codium" in the post: the same name
             "Codeium on OpenVSX",
             "Publishing Codeium on OpenVSX enables it for VS Codium.",
@@ -2094,3 +2103,15 @@ def test_a_discount_asked_is_a_share_or_a_part_off(core: Core) -> None:
     )
     result = answer(core, "what discount do nonprofits get on Acme Team plans?", "en")
     assert result.found and "75%" in result.text, result.text
+
+
+def test_a_capitalised_word_for_the_post_is_part_of_a_name(core: Core) -> None:
+    """ "Carta Healthcare" is a company, not "the letter" pointing at the post: its employees
+    are not counted by a post about someone else's."""
+    _ingest_one(
+        core,
+        "Acme grows",
+        "Acme now has 450 employees across three offices.",
+        "Acme news",
+    )
+    assert not answer(core, "¿cuántos empleados tiene Carta Healthcare?", "es").found
