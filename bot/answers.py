@@ -2016,6 +2016,7 @@ class _Evidence:
         if self.deed and not (
             self.deed[0].matched_loosely(*_terms_and_prefixes(s.text))
             or (self.deed[0].unlinked and self.articles[s.article_id].lang != self.lang)
+            or unread
             or (_writes(self.deed[0]) and bool(_BYLINE.search(s.text)))
         ):
             return False

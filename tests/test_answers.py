@@ -2086,6 +2086,17 @@ def test_an_article_in_a_third_language_is_read_by_its_names_and_numbers(core: C
         "en",
     )
     assert guest.found and "Sebastian Herz" in guest.text, guest.text
+    # nor what the guest did: "habló", "contó" are not read in German either
+    _ingest_one(
+        core,
+        "Von CompanyGPT zur KI-Plattform – wie die Helaba KI konzernweit skaliert – mit Philipp "
+        "Schwaab",
+        "Philipp Schwaab erzählt, wie die Helaba KI im ganzen Konzern einsetzt.",
+        "AI First Podcast",
+        lang="de",
+    )
+    told = answer(core, "¿quién contó en AI First cómo la Helaba escala la IA?", "es")
+    assert told.found and "Philipp Schwaab" in told.text, told.text
 
 
 def test_a_discount_asked_is_a_share_or_a_part_off(core: Core) -> None:
