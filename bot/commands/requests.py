@@ -183,7 +183,8 @@ _BUSY_FIRST = _table(
     "|en que trabajan|en que esta trabajando|en que estan trabajando",
 )
 #: "what happened with Muse Spark?", "¿qué pasó con Meta y Muse Spark?": how a subject has
-#: been faring, which its newest stories tell.
+#: been faring, which its newest stories tell. The present "¿qué pasa con Qwen?" asks the
+#: question and is answered.
 _HAPPENED = _merge(
     _table(
         "en",
@@ -194,7 +195,7 @@ _HAPPENED = _merge(
     _table(
         "es",
         "latest",
-        "que paso con|que ha pasado con|que esta pasando con|que pasa con|que onda con",
+        "que paso con|que ha pasado con|que esta pasando con|que onda con",
     ),
 )
 #: Words between the names of a topic: "Meta y Muse Spark", "Bank of America".
