@@ -404,9 +404,10 @@ _ASKED: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (  # "how old is X": an age, not any number the article gives
         re.compile(r"\b(how old|what age|qu[eé] edad|cu[aá]ntos a[ñn]os tienen?)\b", re.I),
         re.compile(
-            rf"(\d+|\*NUMBER\*|\b{_NUMBER_WORD})[- ]years?[- ]old|\baged? (of )?\d|"
+            rf"(\d+|\*NUMBER\*|\b{_NUMBER_WORD})[- ](?:years?|months?|weeks?)[- ]old|"
+            r"\baged? (of )?\d|"
             rf"(?<!dentro )\b(de|con|tiene|tienen|cumpli\w*) (\d+|\*NUMBER\*|{_NUMBER_WORD}) "
-            r"a[ñn]os\b|"
+            r"(?:a[ñn]os|meses|semanas)\b|"
             r"\bedad\b",
             re.I,
         ),

@@ -2017,6 +2017,14 @@ def test_an_untranslated_word_the_other_languages_articles_say_counts() -> None:
             "overrun",
             id="the-letter",
         ),
+        pytest.param(  # an age in months is an age
+            "Acme weekly, 3 June",
+            "A first for my three-month-old daughter Nova: an outing to the park.",
+            "how old was Nova when she went on her first outing to the park?",
+            "en",
+            "three-month-old",
+            id="an-age-in-months",
+        ),
         pytest.param(  # "VSCodium" in the question, "VS Codium" in the post: the same name
             "Codeium on OpenVSX",
             "Publishing Codeium on OpenVSX enables it for VS Codium.",
