@@ -855,7 +855,9 @@ def _concepts(
         # ("Southeast" / "sudeste") is content that the other language may cover.
         translatable = bool(core.searcher.expander.lexicon.expand(word))
         known = bool(core.gazetteer.find(raw))
-        is_name = known or (match.start() > 0 and raw[:1].isupper() and not translatable)
+        # the question's first word is capitalised whatever it is, after "¿" too ("¿Cada…")
+        first = not re.search(r"\w", question[: match.start()])
+        is_name = known or (not first and raw[:1].isupper() and not translatable)
         # The word as typed too: "US" is a name with aliases, the folded "us" has none.
         variants = core.searcher.expander.variants
         inside = [v for s in phrases_at if s[0] <= match.start() < s[1] for v in s[2]]

@@ -2134,3 +2134,12 @@ def test_a_capitalised_word_for_the_post_is_part_of_a_name(core: Core) -> None:
         "Acme news",
     )
     assert not answer(core, "¿cuántos empleados tiene Carta Healthcare?", "es").found
+
+
+def test_the_first_word_after_an_opening_question_mark_is_no_name(seeded_core: Core) -> None:
+    """ "¿Cada cuánto…?": Spanish capitalises the question's first word after "¿" as English
+    does its first; that makes it no name the article must say."""
+    from bot.answers import _concepts
+
+    concepts = _concepts(seeded_core, "¿Cada cuánto financia startups Y Combinator?", set(), "es")
+    assert not [c for c in concepts if c.is_name and c.word == "Cada"]
