@@ -830,15 +830,15 @@ def _concepts(
     if _acronym_asked(question):
         skip = set(skip) | _ACRONYM_WORDS
     quoted = [m.span(1) for m in _QUOTED.finditer(question)]
-    starts: dict[int, int] = {}  # where each concept's word starts in the question
-    for match in re.finditer(r"\w+", question):
+    at: dict[int, _Concept] = {}  # each concept by where its word starts in the question
+    for i, match in enumerate(re.finditer(r"\w+", question)):
         raw = match.group()
         span = next((s for s in names if s[0] <= match.start() < s[1]), None)
         if span is not None:
             if span[0] not in taken:
                 taken.add(span[0])
                 concepts.append(_Concept(*_stems_and_phrases(span[2]), is_name=True))
-                starts[id(concepts[-1])] = match.start()
+                at[match.start()] = concepts[-1]
                 concepts[-1].country = _qualifies(core, question, span[0], span[1])
             continue
         word = raw.lower()
@@ -856,8 +856,7 @@ def _concepts(
         translatable = bool(core.searcher.expander.lexicon.expand(word))
         known = bool(core.gazetteer.find(raw))
         # the question's first word is capitalised whatever it is, after "¿" too ("¿Cada…")
-        first = not re.search(r"\w", question[: match.start()])
-        is_name = known or (not first and raw[:1].isupper() and not translatable)
+        is_name = known or (i > 0 and raw[:1].isupper() and not translatable)
         # The word as typed too: "US" is a name with aliases, the folded "us" has none.
         variants = core.searcher.expander.variants
         inside = [v for s in phrases_at if s[0] <= match.start() < s[1] for v in s[2]]
@@ -881,7 +880,7 @@ def _concepts(
                 _Concept(stems, phrases, is_name, optional, unlinked, raw, quoted=in_quotes)
             )
             concepts[-1].country = known and _qualifies(core, question, *match.span())
-            starts[id(concepts[-1])] = match.start()
+            at[match.start()] = concepts[-1]
             own_of[id(concepts[-1])] = own_stems
     _categories_beside_names(concepts)
     for c in concepts:  # capitalised, it is part of a name: "Carta Healthcare"
@@ -900,7 +899,7 @@ def _concepts(
     for c in concepts:
         if not c.is_name:
             c.stems -= named - own_of[id(c)]
-    return _either(question, concepts, starts)
+    return _either(question, concepts, at)
 
 
 #: What a name is ("el modelo Nemotron 3 Ultra", "the Orpheus model", "la startup Surge"):
@@ -934,27 +933,25 @@ _OR = re.compile(r"\s(?:or|o|u)\s", re.IGNORECASE)
 _CHOICE_WORDS = 3
 
 
-def _either(question: str, concepts: list[_Concept], starts: Mapping[int, int]) -> list[_Concept]:
+def _either(question: str, concepts: list[_Concept], at: Mapping[int, _Concept]) -> list[_Concept]:
     """A question that ends by offering a choice ("… GA or still in beta?") is answered by
     a sentence that says either: the words of both sides become one concept. The side before
     "or" is the run of (at most two) concepts right before it; the side after, the concepts
-    of its next few words, which must end the question."""
+    of its next few words, which must end the question. ``at``: each concept by where its
+    word starts."""
     found = list(_OR.finditer(question))
     if not found:
         return concepts
-    at = found[-1]
-    after = question[at.end() :]
-    if len(re.findall(r"\w+", after)) > _CHOICE_WORDS:
+    choice_at = found[-1]
+    if len(re.findall(r"\w+", question[choice_at.end() :])) > _CHOICE_WORDS:
         return concepts
-    words = [(m.start(), m.end()) for m in re.finditer(r"\w+", question[: at.start()])]
-    by_start = {starts[id(c)]: c for c in concepts if id(c) in starts}
     before: list[_Concept] = []
-    for start, _end in reversed(words):
-        c = by_start.get(start)
+    for word in reversed(list(re.finditer(r"\w+", question[: choice_at.start()]))):
+        c = at.get(word.start())
         if c is None or len(before) == 2:
             break
         before.append(c)
-    later = [c for c in concepts if starts.get(id(c), -1) >= at.end()]
+    later = [c for start, c in at.items() if start >= choice_at.end()]
     if not before or not later:
         return concepts
     sides = before + later

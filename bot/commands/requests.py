@@ -189,8 +189,7 @@ _HAPPENED = _merge(
     _table(
         "en",
         "latest",
-        "what happened with|what happened to|what's up with|whats up with"
-        "|what's going on with|whats going on with|what is going on with",
+        "what happened with|what happened to|what's up with|whats up with",
     ),
     _table(
         "es",
@@ -295,7 +294,7 @@ def read_request(
     """(verb, topic, lang) when ``keys`` (folded ``words``) is a request for news or
     writing about a topic; ``topic`` turns the words left into one (None: a sentence).
     ``recent``: what ``ended_recently`` found after the topic, which the caller dropped."""
-    told, _said = _longest(keys, _longest(keys, 0, _COURTESY)[0], _TELL)  # "cuéntame qué…"
+    told = _longest(keys, _longest(keys, 0, _COURTESY)[0], _TELL)[0]  # "cuéntame qué…"
     put_out = _read_put_out(keys[told:], words[told:], topic, recent)
     if put_out is not None:
         return put_out
