@@ -77,6 +77,8 @@ BUILD_VERSION = "1"  # bump when the way this corpus is built here changes
 #: (which covers passages and full text): feed parsing, polling, figures, entities, stories.
 EXTRA_SOURCES = (
     "bot/ingest/feeds.py",
+    "bot/ingest/pipeline.py",  # the language stored, the passages
+    "bot/text.py",
     "bot/ingest/poller.py",
     "bot/sources.py",
     "bot/figures.py",
