@@ -112,6 +112,9 @@ def test_a_declared_language_is_checked_against_the_text() -> None:
     assert article_lang(None, SPANISH) == "es"
     assert article_lang("de", GERMAN) == "de"  # no Spanish or English to overrule it
     assert article_lang("es", "Windsurf 2.3.15") == "es"  # too little text to judge
+    # one German word that English also has ("was"), however often, is no English
+    title = "Was kommt nach KI-Chatbots?"
+    assert article_lang("de", f"{title}\n{title} – mit Florian Baader") == "de"
     assert article_lang("EN-us", "Claude 3.5 Sonnet") == "en"
 
 

@@ -157,13 +157,15 @@ def article_lang(declared: str | None, text: str) -> str:
     "en", so it decides whenever the text reads as Spanish or English, i.e. when
     their function words ("the", "of", "de", "que") are a fair share of its words.
     A declaration stands only for text without that evidence: a bare title such as
-    "Windsurf 2.3.15", or text in another language (a German feed keeps ``de``).
+    "Windsurf 2.3.15", or text in another language (a German feed keeps ``de``). The
+    evidence needs two different function words: German "Was kommt nach…", said twice
+    (title and lede), is not English for its "was".
     """
     declared = (declared or "")[:2].lower()
     if declared:
         words = _LETTERS.findall(text[:4000])
-        function_words = sum(is_stopword(w) for w in words)
-        if function_words < 2 or function_words < LANG_FUNCTION_SHARE * len(words):
+        function_words = [w.lower() for w in words if is_stopword(w)]
+        if len(set(function_words)) < 2 or len(function_words) < LANG_FUNCTION_SHARE * len(words):
             return declared
     return detect_lang(text)
 
