@@ -132,6 +132,16 @@ FRAMES: list[Route] = [
         "es",
     ),
     ("¿qué ha lanzado recientemente Cohere?", "latest", "Cohere", "es"),
+    ("what has Mistral been publishing lately?", "latest", "Mistral", "en"),
+    # a word for news between a maker and a subject: the topic is both
+    (
+        "pull up Paul Graham essays on startup funding",
+        "search",
+        "Paul Graham startup funding",
+        "en",
+    ),
+    ("show me Anthropic news about funding", "latest", "Anthropic funding", "en"),
+    ("gimme the latest Windsurf Next changes", "latest", "Windsurf Next", "en"),
     # how a named subject has been faring; what a maker has been saying of a subject
     ("cuéntame qué pasó con Meta y Muse Spark", "latest", "Meta y Muse Spark", "es"),
     ("what's up with Groq?", "latest", "Groq", "en"),
@@ -366,6 +376,8 @@ def test_what_is_a_name_no_sentence_defines_lists_the_stories_that_name_it(
     ("question", "name"),
     [
         ("cuéntame qué es Goodfire", "Goodfire"),
+        ("cuéntame qué es Engram de Weaviate", "Engram de Weaviate"),
+        ("what is the state of AI", None),
         ("¿qué es Goodfire?", "Goodfire"),
         ("what is Hugging Face?", "Hugging Face"),
         ("whats goodfire", "goodfire"),

@@ -495,6 +495,8 @@ def _named_news(keys: list[str], words: list[str]) -> tuple[str, str] | None:
     return (topic, "en") if topic else None
 
 
+#: Words that join the names of one subject: "Engram de Weaviate", "Bank of America".
+_OF = frozenset({"de", "del", "of"})
 #: "what is", "¿qué es…?", "cuéntame quién es": a question asking to have what follows defined
 _DEFINE = re.compile(
     rf"(?:(?:{_TELL_ME}|{_ES_TELL_ME}|explain|explica|explicame) )?"
@@ -511,7 +513,12 @@ def defined(question: str) -> str | None:
             topic = _topic(words[end:])
             if not topic:
                 return None
-            named = all(re.search(r"[A-Z\d]", w) for w in topic.split())  # "Le Chat", "GPT-5"
+            parts = topic.split()  # "Le Chat", "GPT-5"; "Engram de Weaviate", not "CEO de X"
+            joined = not parts[0].isupper() and any(w in _OF for w in parts[1:-1])
+            named = all(
+                re.search(r"[A-Z\d]", w) or (joined and 0 < i < len(parts) - 1 and w in _OF)
+                for i, w in enumerate(parts)
+            )
             one_word = len(topic.split()) == 1 and "'" not in _key(topic)
             return topic if named or one_word else None
     return None

@@ -175,7 +175,12 @@ _PUT_OUT = _merge(
 _TELL = _table("en", "", "tell me|let me know") | _table("es", "", "cuentame|dime|contame")
 #: Asking what a maker is busy with needs no word for how recent: "what's Groq been up
 #: to?" (after the maker), "¿en qué anda Cohere?" (before it).
-_BUSY = _table("en", "latest", "been up to|up to|been doing|been working on|working on")
+_BUSY = _table(
+    "en",
+    "latest",
+    "been up to|up to|been doing|been working on|working on|been shipping|been releasing"
+    "|been launching|been announcing|been publishing|been posting|been putting out",
+)
 _BUSY_FIRST = _table(
     "es",
     "latest",
@@ -242,15 +247,24 @@ _NOUNS = _merge(
         "en",
         "latest",
         "news|stories|headlines|updates|releases|announcements|launches|developments"
-        "|happenings|items|news items",
+        "|happenings|items|news items|changes|changelogs|release notes",
     ),
-    _table("en", "search", "articles|posts|blog posts|papers|pieces|reads|writeups|coverage"),
+    _table(
+        "en",
+        "search",
+        "articles|posts|blog posts|papers|pieces|reads|writeups|coverage|essays|letters|episodes",
+    ),
     _table(
         "es",
         "latest",
-        "noticias|novedades|historias|titulares|lanzamientos|anuncios|actualizaciones",
+        "noticias|novedades|historias|titulares|lanzamientos|anuncios|actualizaciones"
+        "|cambios|notas de la version",
     ),
-    _table("es", "search", "articulos|notas|publicaciones|posts|textos|papers|entradas"),
+    _table(
+        "es",
+        "search",
+        "articulos|notas|publicaciones|posts|textos|papers|entradas|ensayos|cartas|episodios",
+    ),
 )
 #: One-word names for news: what ``latest <word> <topic>`` may say before the topic.
 NEWS_WORDS = frozenset(
@@ -339,6 +353,11 @@ def read_request(
             said.append(found)
             noun = True
             rest_keys, rest_words = rest_keys[:end], rest_words[:end]
+        else:  # "Paul Graham essays on startup funding": the topic is both sides
+            found, rest_keys, rest_words = _noun_between(rest_keys, rest_words)
+            if found is not None:
+                said.append(found)
+                noun = True
     # How recent, or "anything", shows a request only before "on X" or a word for news:
     # "what are the latest download figures for Qwen?" is a question.
     if not (asking or noun or (about and len(said) > 1 + bool(recent))) or not rest_words:
@@ -450,6 +469,22 @@ def _clause_topic(
                     break
             return topic(words[start:stop])
     return None
+
+
+def _noun_between(
+    keys: list[str], words: list[str]
+) -> tuple[tuple[str, str] | None, list[str], list[str]]:
+    """A word for news between two parts of a topic ("Anthropic news about funding"), what
+    it says, and the keys and words of the topic without it and its "about"."""
+    for at in range(1, len(keys) - 2):
+        end, found = _longest(keys, at, _NOUNS)
+        if found is None:
+            continue
+        after, about = _longest(keys, end, _ABOUT)
+        if about is not None and after < len(keys):
+            return found, keys[:at] + keys[after:], words[:at] + words[after:]
+        return None, keys, words
+    return None, keys, words
 
 
 def _noun_at_end(keys: list[str]) -> tuple[int, tuple[str, str] | None]:
