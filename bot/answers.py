@@ -96,7 +96,9 @@ _QUANTITY = re.compile(
     r"scor(?:e|ed|es)|puntuaci[oó]n|puntaje|(?:[\w-]+ )count|"
     r"precio|price|pricing|cost[oó]?|costs?|valuation|valoraci[oó]n|con qu[eé] frecuencia|"
     r"salary|salario|sueldo|(?:[\w-]+ )?(?:multiplier|discount)|multiplicador|descuento|"
-    r"(?:deal|contract|market|transaction) value|valor (?:del (?:acuerdo|contrato)|de mercado)|"
+    r"(?:deal|contract|market|transaction|dollar) value|"
+    r"valor (?:del (?:acuerdo|contrato)|de mercado|en (?:d[oó]lares|euros))|"
+    r"(?:parameter|model) sizes?|tama[ñn]os? (?:de (?:los )?)?(?:par[aá]metros|modelos?)|"
     r"(?:frame|error|success|win|pass|growth|interest|conversion|refresh|hit) rates?|fps|"
     r"tokens? (?:per|a|/) ?s(?:ec(?:ond)?)?|"
     r"(?:what|which|qu[eé])(?:'s| is| was| es| era)?(?: the| la)? (?:\w+ )?(?:speeds?|velocidad)|"
@@ -186,6 +188,19 @@ _NUMBER_WORD = (
     r"twelve|fifteen|twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|"
     r"trillions?|dozens?)"
 )
+#: Number words of one language and the other's, both ways: a number the asker gives is
+#: given in either.
+_SAME_NUMBER = {
+    a: b
+    for es, en in zip(
+        "dos tres cuatro cinco seis siete ocho nueve diez doce quince veinte treinta cuarenta "
+        "cincuenta".split(),
+        "two three four five six seven eight nine ten twelve fifteen twenty thirty forty "
+        "fifty".split(),
+        strict=True,
+    )
+    for a, b in ((es, en), (en, es))
+}
 _HAS_NUMBER = re.compile(rf"\d|\b{_NUMBER_WORD}\b", re.IGNORECASE)
 #: Not right after a letter, or a letter and a hyphen: digits there are a name's ("Movilidad
 #: M1", "GPT-4o", "H20"), not a figure.
@@ -199,7 +214,7 @@ _FIGURE_NUMBER = re.compile(rf"{_NOT_A_NAMES}\d|\b{_NUMBER_WORD}\b|\b{_BOTH}\b",
 #: though it gives no score or count ("two settings tripled our scores" says no score).
 _GROWTH_ASKED = re.compile(
     r"\b(increase[sd]?|grow|grew|grown|growth|rise|rose|risen|improve[sd]?|boost(ed)?|"
-    r"aument\w*|increment\w*|crec\w*|mejor[oó]\w*)\b",
+    r"aument\w*|increment\w*|crec\w*|mejor[oóa]\w*)\b",
     re.I,
 )
 _FIGURE_OR_MULTIPLE = re.compile(
@@ -856,7 +871,12 @@ def _concepts(
         translatable = bool(core.searcher.expander.lexicon.expand(word))
         known = bool(core.gazetteer.find(raw))
         # the question's first word is capitalised whatever it is, after "¿" too ("¿Cada…")
-        is_name = known or (i > 0 and raw[:1].isupper() and not translatable)
+        is_name = known or (
+            i > 0
+            and raw[:1].isupper()
+            and not translatable
+            and not (after_wh and _kind_acronym(raw, question[match.end() :], lang))
+        )
         # The word as typed too: "US" is a name with aliases, the folded "us" has none.
         variants = core.searcher.expander.variants
         inside = [v for s in phrases_at if s[0] <= match.start() < s[1] for v in s[2]]
@@ -931,6 +951,18 @@ _THE_DOCUMENT = frozenset(
 _OR = re.compile(r"\s(?:or|o|u)\s", re.IGNORECASE)
 #: Words after it that may make a closing choice: "sigue en beta", "as a beta".
 _CHOICE_WORDS = 3
+
+
+def _kind_acronym(raw: str, after: str, lang: str) -> bool:
+    """Whether an acronym right after "which / qué" is the kind asked for, which the answer
+    need not say ("¿a qué IDE llegó…?": "…in Eclipse"), not a name. Spanish puts a noun it
+    would qualify before it ("¿qué rector de la UNAM…?"); English after it."""
+    letters = raw[:-1] if raw.endswith("s") else raw
+    return (
+        2 <= len(letters) <= 5
+        and letters.isupper()
+        and (lang == "es" or bool(_AFTER_A_KIND.match(after)))
+    )
 
 
 def _either(question: str, concepts: list[_Concept], at: Mapping[int, _Concept]) -> list[_Concept]:
@@ -1048,6 +1080,13 @@ def _wants_quantity(question: str) -> bool:
 #: A digit or a capital after a small letter ("Hi5", "DeepSeek", "iPhone"; not "ATMs") marks
 #: a name in any language, not an English word that English capitalises.
 _ODD_NAME = re.compile(r"\d|[a-z][A-Z]")
+#: After an acronym, what shows it is the kind asked for in English ("which API does…",
+#: "which OS is…"), not a word qualifying the noun after it ("which UNAM rector").
+_AFTER_A_KIND = re.compile(
+    r"\s*(?:$|[?,;:]|(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|"
+    r"should|got|gets|get|in|on|of|for|from|to|with|by|at)\b)",
+    re.IGNORECASE,
+)
 #: The question word right before a noun that names the kind of thing asked for.
 _WH = re.compile(rf"(?:{_WHICH}|{_NAME_OF}\s+)$", re.IGNORECASE)
 _GIVEN_FIGURE = re.compile(
@@ -1484,8 +1523,10 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         holding = {
             (s.article_id, s.index) for s in sentences if _expands(answers_it.acronym, s.text)
         }
-    elif shape is not None:
-        holding = shaped = {(s.article_id, s.index) for s in sentences if shape.search(s.text)}
+    elif shape is not None:  # the asker's own "SWE-1" is no version that answers
+        holding = shaped = {
+            (s.article_id, s.index) for s in sentences if shape.search(_without(s.text, given))
+        }
     elif placed and not wants_quantity:
         holding = placed
     elif (wants_person or wants_thing) and not wants_quantity:
@@ -1509,7 +1550,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             if quote is s and (s.article_id, s.index) in with_title:
                 title = by_index[(s.article_id, -1)]
                 quote = _Sentence(s.article_id, s.index, f"{title.text} … {s.text}", s.passage_id)
-            if shape is not None and not shape.search(quote.text):
+            if shape is not None and not shape.search(_without(quote.text, given)):
                 continue  # "which versions of Windows": a quote without a version says none
             if answers_it(quote):
                 candidates.append((score, coverage, quote))
@@ -1557,7 +1598,9 @@ def _names_by_use(
     them, as it must say any name, and they still count as the question's content."""
     named = [c for c in concepts if c.quoted or (_may_be_a_name(c) and c.word in entities)]
     for run in runs:  # from ``_lower_runs``
-        if " ".join(c.word for c in run) in entities:
+        # "case study", one lexicon term, is words that a title ("A Case Study in…") capitalised
+        term = set(run[0].phrases).intersection(*(c.phrases for c in run[1:]))
+        if not term and " ".join(c.word for c in run) in entities:
             named += [c for c in run if c not in named]
     return named
 
@@ -1948,8 +1991,12 @@ class _Evidence:
         # a figure of some kind is asked for; "part VI" gives its instalment without a digit,
         # "the TypeScript v3 client" its version with one that follows a letter
         self.quantity = wants_quantity or any(e not in (_PART, _VERSION_NUMBER) for e in self.asked)
+        # "al activar dos ajustes" gives the English post's "two settings" too
         self.given_words = {
-            fold(w) for w in re.findall(rf"\b{_NUMBER_WORD}\b", question, re.IGNORECASE)
+            said
+            for w in re.findall(rf"\b{_NUMBER_WORD}\b", question, re.IGNORECASE)
+            for said in (fold(w), _SAME_NUMBER.get(fold(w), ""))
+            if said
         }
 
     def _figures_text(self, s: _Sentence) -> str:

@@ -1737,6 +1737,10 @@ def test_quoted_words_and_lower_case_names_must_be_in_the_article(seeded_core: C
     named = _names_by_use(concepts, {"bmi research"}, runs)
     assert [c.word for c in named] == ["bmi", "research"]
     assert _names_by_use(concepts, {"research"}, runs) == []
+    # two words the lexicon links, that one title capitalised ("A Case Study in…"), are none
+    asked = "which customer did Acme's case study cover?"
+    linked = _concepts(seeded_core, asked, lang="en")
+    assert _names_by_use(linked, {"case study"}, _lower_runs(asked, linked)) == []
     quoted_deal = _concepts(seeded_core, "the 'dream' deal")
     assert _names_by_use(quoted_deal, set(), _lower_runs("the 'dream' deal", quoted_deal))
 
@@ -2033,6 +2037,30 @@ def test_an_untranslated_word_the_other_languages_articles_say_counts() -> None:
             "OpenVSX",
             id="camel-case-apart",
         ),
+        pytest.param(  # the asker's own "SWE-1" is no version: the title's release is
+            "Acme 1.9.1",
+            "SWE-1 Improvements Adds multi-modal (image) support to SWE-1.",
+            "¿en qué versión de Acme le añadieron soporte de imágenes a SWE-1?",
+            "es",
+            "1.9.1",
+            id="version-in-the-title",
+        ),
+        pytest.param(  # "mejoraron" asks how much they grew: "tripled" says it
+            "Acme tripled its benchmark scores",
+            "The new settings tripled Acme's scores on the benchmark.",
+            "¿cuánto mejoraron las puntuaciones de Acme en el benchmark?",
+            "es",
+            "tripled",
+            id="a-growth-in-words",
+        ),
+        pytest.param(  # "qué IDE" asks for one; the post need not say "IDE"
+            "Acme Chat in Eclipse",
+            "General access to the Acme Chat functionality in Eclipse.",
+            "¿a qué IDE llegó el chat de Acme con acceso general?",
+            "es",
+            "Eclipse",
+            id="the-kind-is-an-acronym",
+        ),
     ],
 )
 def test_a_post_answers_a_question_asked_in_other_words(
@@ -2042,6 +2070,29 @@ def test_a_post_answers_a_question_asked_in_other_words(
     _ingest_one(core, title, body, "Acme news")
     result = answer(core, question, lang)
     assert result.found and expected in result.text, result.text
+
+
+def test_a_value_or_a_size_asked_needs_a_figure(core: Core) -> None:
+    """ "What's the dollar value of…", "what parameter sizes…" ask for figures: a post that
+    names the partnership or the models without one does not answer."""
+    _ingest_one(core, "Maryland partners with Acme", "Maryland partners with Acme.", "Acme")
+    _ingest_one(core, "Granite 3.0 models", "Acme partners with IBM on Granite 3.0 models.", "A")
+    assert not answer(
+        core, "what's the dollar value of Maryland's partnership with Acme?", "en"
+    ).found
+    assert not answer(core, "what parameter sizes do the Granite 3.0 models come in?", "en").found
+    assert not answer(
+        core, "¿de qué tamaños de parámetros son los modelos Granite 3.0?", "es"
+    ).found
+
+
+def test_a_number_the_asker_gives_is_given_in_either_language(core: Core) -> None:
+    """ "al activar dos ajustes" gives the English post's "two settings": it answers no
+    "cuánto"."""
+    _ingest_one(core, "Acme settings", "Acme improved its scores by enabling two settings.", "A")
+    assert not answer(
+        core, "¿cuánto mejoraron las puntuaciones de Acme al activar dos ajustes?", "es"
+    ).found
 
 
 def test_a_context_window_is_a_size_of_the_model_asked(core: Core) -> None:
