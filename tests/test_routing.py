@@ -142,6 +142,8 @@ FRAMES: list[Route] = [
     ),
     ("show me Anthropic news about funding", "latest", "Anthropic funding", "en"),
     ("gimme the latest Windsurf Next changes", "latest", "Windsurf Next", "en"),
+    ("give me the rundown on Perplexity Comet", "latest", "Perplexity Comet", "en"),
+    ("resúmeme lo último de Perplexity", "latest", "Perplexity", "es"),
     # how a named subject has been faring; what a maker has been saying of a subject
     ("cuéntame qué pasó con Meta y Muse Spark", "latest", "Meta y Muse Spark", "es"),
     ("what's up with Groq?", "latest", "Groq", "en"),

@@ -62,6 +62,7 @@ _LATEST_VERBS = _merge(
         "catch me up|catch us up|catch up|bring me up to speed|get me up to speed"
         "|fill me in|fill us in|update me|keep me posted|keep me updated|keep me in the loop"
         "|brief me|give me a rundown|give me a roundup|give me a recap|give me an update"
+        "|give me the rundown|give me the lowdown|run me through|sum up|summarize|summarise"
         "|i want to catch up|i'd like to catch up|what's the latest|whats the latest"
         "|what's new|whats new|what is new|what's happening|what's going on",
     ),
@@ -70,7 +71,8 @@ _LATEST_VERBS = _merge(
         "latest",
         "ponme al dia|ponnos al dia|ponerme al dia|ponernos al dia|ponme al corriente"
         "|ponerme al corriente|actualizame|actualizarme|informame|informarme"
-        "|mantenme al dia|mantenme al tanto|ponme al tanto|ponerme al tanto",
+        "|mantenme al dia|mantenme al tanto|ponme al tanto|ponerme al tanto"
+        "|resumeme|resumenos|hazme un resumen de|dame un resumen de",
     ),
 )
 #: Verbs that ask for writing on a subject: what is most relevant, so ``search``.
