@@ -99,10 +99,12 @@ _QUANTITY = re.compile(
     r"(?:deal|contract|market|transaction|dollar) value|"
     r"valor (?:del (?:acuerdo|contrato)|de mercado|en (?:d[oó]lares|euros))|"
     r"(?:parameter|model) sizes?|tama[ñn]os? (?:de (?:los )?)?(?:par[aá]metros|modelos?)|"
-    r"(?:frame|error|success|win|pass|growth|interest|conversion|refresh|hit) rates?|fps|"
+    r"(?:frame|error|success|win|pass|growth|interest|conversion|refresh|hit|response|reply|"
+    r"open|click|churn|retention|adoption|acceptance) rates?|fps|"
     r"tokens? (?:per|a|/) ?s(?:ec(?:ond)?)?|"
     r"(?:what|which|qu[eé])(?:'s| is| was| es| era)?(?: the| la)? (?:\w+ )?(?:speeds?|velocidad)|"
-    r"tasas? de (?:error|[eé]xito|crecimiento|inter[eé]s|conversi[oó]n|refresco|acierto)|"
+    r"tasas? de (?:error|[eé]xito|crecimiento|inter[eé]s|conversi[oó]n|refresco|acierto|"
+    r"respuesta|apertura|clics?|abandono|retenci[oó]n|adopci[oó]n|aceptaci[oó]n)|"
     r"fotogramas por segundo)\b",
     re.IGNORECASE,
 )
@@ -953,6 +955,31 @@ _OR = re.compile(r"\s(?:or|o|u)\s", re.IGNORECASE)
 _CHOICE_WORDS = 3
 
 
+#: A title the question may name: three words or more ("Life is Short", "The Fatal Pinch").
+_TITLE_WORDS = 3
+#: What shows the asker names a post by its title, not a product or a team that a title
+#: also names ("anthropic's frontier red team", "del Claude 3.5 Sonnet actualizado"): "en" or
+#: "in" or a word for the post before it, quotes around it, or a word for the post after it.
+_TITLE_BEFORE = re.compile(
+    r"(?:\b(?:en|in|essay|ensayo|post|paper|article|articulo|letter|carta|piece)\s+|['\"“‘«]\s*)$"
+)
+_TITLE_AFTER = re.compile(r"\s*(?:['\"”’»]|(?:essay|ensayo|post|paper|article|letter|piece)\b)")
+
+
+def _names_title(question: str, title: str | None) -> bool:
+    """Whether ``question`` names the post titled ``title`` as a post: the whole title, word
+    for word (case and accents aside), with a sign that it is one (see ``_TITLE_BEFORE``)."""
+    words = [re.escape(fold(w)) for w in re.findall(r"\w+", title or "")]
+    if len(words) < _TITLE_WORDS:
+        return False
+    said = fold(question)
+    spelled = r"\b" + r"\W+".join(words) + r"\b"
+    return any(
+        _TITLE_BEFORE.search(said, 0, m.start()) or _TITLE_AFTER.match(said, m.end())
+        for m in re.finditer(spelled, said)
+    )
+
+
 def _kind_acronym(raw: str, after: str, lang: str) -> bool:
     """Whether an acronym right after "which / qué" is the kind asked for, which the answer
     need not say ("¿a qué IDE llegó…?": "…in Eclipse"), not a name. Spanish puts a noun it
@@ -1283,6 +1310,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             if any(map(_may_be_a_name, concepts)) or lower_runs
             else set()
         )
+    # "en How to Fund a Startup, …", "in his Life is Short essay": a post the asker names by
+    # its title is the one asked about (``eligible``), which each of its sentences names
+    titled = {aid for aid, a in articles.items() if _names_title(question, a.title)}
     sentences = _sentences(articles, passages)
     # words the text read writes in lower case: a sentence's capitalised first word among
     # them is no name ("Señaló que…")
@@ -1377,6 +1407,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         and all(
             any(abs(a - v) <= 0.01 * abs(v) for a in article_amounts.get(aid, [])) for v in amounts
         )
+        and (not titled or aid in titled)
     }
     given = answers_it.given  # "GPT-5.6", "its $750 million round": the asker's own numbers
     with_number = {
@@ -1421,6 +1452,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     covers: list[tuple[_Sentence, set[str], set[int]]] = []
     for s in (s for s in sentences if s.article_id in eligible):
         terms = _terms(s.text) | source_terms[s.article_id]
+        if s.article_id in titled:  # its title's words name it: every sentence says them
+            terms |= _terms(articles[s.article_id].title or "")
         covers.append(
             (s, terms, {id(c) for c in concepts if c.matched_loosely(terms, _prefixes(terms))})
         )
@@ -1925,6 +1958,23 @@ def _joined(
     return None
 
 
+#: A dotted number ("4.1") right after a capitalised word: that name's version ("Claude Opus
+#: 4.1", "Sonnet 4.5"), not a score or a count; "Otto 26.000" (thousands) is a count.
+_NAME_VERSION = re.compile(r"\d+(?:\.\d+)+(?![\d%])(?<!\d\.\d{3})")
+_AFTER_A_NAME = re.compile(r"\b[A-Z][\w-]*\s$")
+
+
+def _a_names_version(text: str, at: int) -> bool:
+    """Whether the digit at ``at`` is in such a version (its "1" as much as its "4")."""
+    start = at
+    while start > 0 and (
+        text[start - 1].isdigit()
+        or (text[start - 1] in ".," and text[start - 2 : start - 1].isdigit())
+    ):
+        start -= 1
+    return bool(_NAME_VERSION.match(text, start)) and bool(_AFTER_A_NAME.search(text, 0, start))
+
+
 class _Evidence:
     """Whether a quote answers what the question asks, beyond covering its words: the kind
     of figure asked for, the thing a "how many" counts, the role a "who is the N of X"
@@ -2021,8 +2071,12 @@ class _Evidence:
         """Whether ``text`` has a number the question does not give ("those two settings")."""
         rest = _without(text, self.given)
         return self.one(text) or any(
-            m.group()[:1].isdigit()
-            or not (fold(m.group()) in self.given_words or _VAGUE.fullmatch(m.group()))
+            (m.group()[:1].isdigit() and not _a_names_version(rest, m.start()))
+            or not (
+                m.group()[:1].isdigit()
+                or fold(m.group()) in self.given_words
+                or _VAGUE.fullmatch(m.group())
+            )
             for m in self.figure.finditer(rest)
         )
 

@@ -2086,6 +2086,38 @@ def test_a_value_or_a_size_asked_needs_a_figure(core: Core) -> None:
     ).found
 
 
+def test_a_post_named_by_its_title_is_the_one_asked_about(core: Core) -> None:
+    """ "en How to Fund a Startup, …": of two essays on venture funding, the one whose title
+    the asker gives answers; its title's words are no content to cover."""
+    _ingest_one(
+        core,
+        "The Future of Startup Funding",
+        "To fund a startup, venture capital works like a lottery for most founders.",
+        "Essays",
+    )
+    _ingest_one(core, "How to Fund a Startup", "Venture funding works like gears.", "Essays")
+    result = answer(
+        core, "en How to Fund a Startup, ¿con qué compara la financiación de venture capital?", "es"
+    )
+    assert result.found and "gears" in result.text and "lottery" not in result.text, result.text
+
+
+def test_a_models_version_is_no_score(core: Core) -> None:
+    """ "Claude Opus 4.1, Sonnet 4.5" names versions: "what score did Opus 4.5 get?" is not
+    answered by a post that lists them; "a response rate" is a figure asked for too."""
+    _ingest_one(
+        core,
+        "Investigating models for misalignment",
+        "Insights from our alignment evaluations of Claude Opus 4.1 and Opus 4.5.",
+        "Acme",
+    )
+    _ingest_one(core, "Clay + Acme for outbound", "Clay runs its outbound email on Acme.", "A")
+    assert not answer(
+        core, "what misalignment score did Opus 4.5 get in Acme's evaluation?", "en"
+    ).found
+    assert not answer(core, "¿qué tasa de respuesta consiguió el outbound de Clay?", "es").found
+
+
 def test_a_number_the_asker_gives_is_given_in_either_language(core: Core) -> None:
     """ "al activar dos ajustes" gives the English post's "two settings": it answers no
     "cuánto"."""
