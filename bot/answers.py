@@ -980,6 +980,15 @@ def _names_title(question: str, title: str | None) -> bool:
     )
 
 
+#: After an acronym, what shows it is the kind asked for in English ("which API does…",
+#: "which OS is…"), not a word qualifying the noun after it ("which UNAM rector").
+_AFTER_A_KIND = re.compile(
+    r"\s*(?:$|[?,;:]|(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|"
+    r"should|got|gets|get|in|on|of|for|from|to|with|by|at)\b)",
+    re.IGNORECASE,
+)
+
+
 def _kind_acronym(raw: str, after: str, lang: str) -> bool:
     """Whether an acronym right after "which / qué" is the kind asked for, which the answer
     need not say ("¿a qué IDE llegó…?": "…in Eclipse"), not a name. Spanish puts a noun it
@@ -1107,13 +1116,6 @@ def _wants_quantity(question: str) -> bool:
 #: A digit or a capital after a small letter ("Hi5", "DeepSeek", "iPhone"; not "ATMs") marks
 #: a name in any language, not an English word that English capitalises.
 _ODD_NAME = re.compile(r"\d|[a-z][A-Z]")
-#: After an acronym, what shows it is the kind asked for in English ("which API does…",
-#: "which OS is…"), not a word qualifying the noun after it ("which UNAM rector").
-_AFTER_A_KIND = re.compile(
-    r"\s*(?:$|[?,;:]|(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|"
-    r"should|got|gets|get|in|on|of|for|from|to|with|by|at)\b)",
-    re.IGNORECASE,
-)
 #: The question word right before a noun that names the kind of thing asked for.
 _WH = re.compile(rf"(?:{_WHICH}|{_NAME_OF}\s+)$", re.IGNORECASE)
 _GIVEN_FIGURE = re.compile(
@@ -1312,7 +1314,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
         )
     # "en How to Fund a Startup, …", "in his Life is Short essay": a post the asker names by
     # its title is the one asked about (``eligible``), which each of its sentences names
-    titled = {aid for aid, a in articles.items() if _names_title(question, a.title)}
+    titled = {
+        aid: _terms(a.title or "") for aid, a in articles.items() if _names_title(question, a.title)
+    }
     sentences = _sentences(articles, passages)
     # words the text read writes in lower case: a sentence's capitalised first word among
     # them is no name ("Señaló que…")
@@ -1452,8 +1456,7 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     covers: list[tuple[_Sentence, set[str], set[int]]] = []
     for s in (s for s in sentences if s.article_id in eligible):
         terms = _terms(s.text) | source_terms[s.article_id]
-        if s.article_id in titled:  # its title's words name it: every sentence says them
-            terms |= _terms(articles[s.article_id].title or "")
+        terms |= titled.get(s.article_id, set())  # a named title: every sentence says it
         covers.append(
             (s, terms, {id(c) for c in concepts if c.matched_loosely(terms, _prefixes(terms))})
         )
@@ -2070,15 +2073,14 @@ class _Evidence:
     def _gives_number(self, text: str) -> bool:
         """Whether ``text`` has a number the question does not give ("those two settings")."""
         rest = _without(text, self.given)
-        return self.one(text) or any(
-            (m.group()[:1].isdigit() and not _a_names_version(rest, m.start()))
-            or not (
-                m.group()[:1].isdigit()
-                or fold(m.group()) in self.given_words
-                or _VAGUE.fullmatch(m.group())
-            )
-            for m in self.figure.finditer(rest)
-        )
+        return self.one(text) or any(self._a_figure(rest, m) for m in self.figure.finditer(rest))
+
+    def _a_figure(self, rest: str, m: re.Match[str]) -> bool:
+        """A digit, unless a name's version ("Opus 4.1"); a number word, unless the asker's
+        own ("dos" / "two") or an order of magnitude ("millions")."""
+        if m.group()[:1].isdigit():
+            return not _a_names_version(rest, m.start())
+        return not (fold(m.group()) in self.given_words or _VAGUE.fullmatch(m.group()))
 
     def __call__(self, s: _Sentence) -> bool:
         if self.acronym:

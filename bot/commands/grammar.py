@@ -519,7 +519,7 @@ def defined(question: str) -> str | None:
                 re.search(r"[A-Z\d]", w) or (joined and 0 < i < len(parts) - 1 and w in _OF)
                 for i, w in enumerate(parts)
             )
-            one_word = len(topic.split()) == 1 and "'" not in _key(topic)
+            one_word = len(parts) == 1 and "'" not in _key(topic)
             return topic if named or one_word else None
     return None
 
