@@ -61,6 +61,13 @@ DENSE_VOUCH_MARGIN = 0.06
 #: names, or a person's name for "who". It orders sentences that clear the bar; it never
 #: lets one clear it.
 ANSWER_KIND_BONUS = 0.15
+#: How much the model's cosine of question and passage, and the article's search rank, weigh
+#: in a sentence's score beside what it says of the question's words. Among sentences that
+#: all cover the question, the model tells the one about it best: fitted on the dev sets,
+#: each fifth of them scored by weights fitted on the other four (docs/benchmarks.md).
+DENSE_WEIGHT = 3.0
+RANK_WEIGHT = 0.2
+
 _WHO = re.compile(r"\b(who|whom|whose|qui[eé]n(es)?)\b", re.IGNORECASE)
 #: "WHO" in capitals after the start is the World Health Organization, not a question word.
 _THE_WHO = re.compile(r"(?<=\S)(\s+(?:the\s+)?)WHO\b")
@@ -1526,8 +1533,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             continue  # "how many" is not answered by a sentence without a number near it
         score = (
             says  # what the sentence says of the question, the optional kind included
-            + 0.3 * dense.get(s.passage_id, 0.0)
-            + 0.05 / (1 + rank[s.article_id])
+            + DENSE_WEIGHT * dense.get(s.passage_id, 0.0)
+            + RANK_WEIGHT / (1 + rank[s.article_id])
             + 0.1 / (2 + s.index)  # news puts the key fact first: title, then the lede
         )
         if wants_quantity and (s.article_id, s.text) in figure_sentences:
