@@ -1114,10 +1114,20 @@ _NAMED_KIND = re.compile(
 
 def _wants_quantity(question: str) -> bool:
     """Whether the question asks for a figure. "Which regulator did Facua complain to about
-    the price hikes?" names a price but asks for a thing."""
+    the price hikes?" names a price but asks for a thing; "whose image generator did The
+    Batch cover in the LLM price war issue?" asks for someone."""
     if not _QUANTITY.search(question):
         return False
-    return bool(_HOW_MUCH.search(question)) or not _asks_for_a_thing(question)
+    return bool(_HOW_MUCH.search(question)) or not (
+        _asks_for_a_thing(question) or _ASKS_WHO.match(question)
+    )
+
+
+#: A question that opens by asking who: "whose…", "¿con quién…?", "to whom…".
+_ASKS_WHO = re.compile(
+    r"\W*(?:(?:a|al|con|de|para|por|to|with|from|for|by)\s+)?(?:who|whom|whose|qui[eé]n(?:es)?)\b",
+    re.IGNORECASE,
+)
 
 
 #: A digit or a capital after a small letter ("Hi5", "DeepSeek", "iPhone"; not "ATMs") marks

@@ -638,6 +638,10 @@ def test_a_price_named_in_a_which_question_asks_for_a_thing() -> None:
     assert _wants_quantity("¿Cuánto cobra el Santander por usar sus cajeros?")
     assert _wants_quantity("what does the new plan cost?")
     assert _wants_quantity("How long has NASA's LRO been collecting data on the Moon?")
+    # a price named by a question that asks who
+    assert not _wants_quantity("whose image generator did The Batch cover in the price war issue?")
+    assert not _wants_quantity("¿con quién firmó Groq el acuerdo de precios?")
+    assert _wants_quantity("who knows how much Groq charges?")
 
 
 def test_who_asks_for_the_doer_of_its_verb(seeded_core: Core) -> None:
