@@ -890,6 +890,8 @@ def _concepts(
         variants = core.searcher.expander.variants
         inside = [v for s in phrases_at if s[0] <= match.start() < s[1] for v in s[2]]
         own = [*variants(word), *variants(raw), *inside]
+        if _ACRONYM_PLURAL.fullmatch(raw):  # "PDFs" is said by "PDF files"
+            own += [raw[:-1], *variants(raw[:-1])]
         stems, phrases = _stems_and_phrases([*own, *_family(core, own)])
         own_stems = set(query_terms(word))
         # Induced translations of the word as asked only: chained through the lexicon's
@@ -1152,6 +1154,10 @@ def _family(core: Core, variants: list[str]) -> list[str]:
 
 
 _Span = tuple[int, int, list[str]]
+
+#: An acronym's plural ("PDFs", "GPUs"): no stemmer takes the "s" off a word without a vowel
+#: before it, or off "-us".
+_ACRONYM_PLURAL = re.compile(r"[A-Z]{2,}s")
 
 
 #: A model or product id typed with hyphens and a number ("grok-code-fast-1", "gpt-4o-mini",

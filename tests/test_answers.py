@@ -1789,6 +1789,10 @@ def test_a_name_in_the_plural_is_named(seeded_core: Core) -> None:
     mcp = next(c for c in concepts if c.word == "MCP")
     assert mcp.named_in(_terms("Build with built-in and custom MCPs in Studio"))
     assert not mcp.named_in(_terms("Build with built-in and custom MCUs in Studio"))
+    # and "PDFs" is named by "PDF files"
+    concepts = _concepts(seeded_core, "¿qué herramienta de Acme convierte PDFs?", set(), "es")
+    pdfs = next(c for c in concepts if c.word == "PDFs")
+    assert pdfs.named_in(_terms("Acme Extract turns PDF files into Markdown"))
 
 
 def test_whose_asks_for_a_person_and_a_quote_joined_twice_is_shown_once() -> None:
