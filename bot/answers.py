@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -28,7 +28,7 @@ from bot.figures import display_subject, extract_figures, spanish_names
 from bot.i18n import format_date, format_number, in_language, t
 from bot.index.hybrid import validate_query
 from bot.lexicon import FALSE_FRIENDS
-from bot.models import Article, ArticleEntity, Entity, Figure, Passage
+from bot.models import Article, ArticleEntity, Entity, Figure, Passage, Source
 from bot.text import (
     fold,
     glued_words,
@@ -87,6 +87,8 @@ _EXCLUDED = re.compile(
 LEXICAL_HITS = 3
 #: Hits of the question searched without its month or year, published then, read beside them.
 DATED_HITS = 5
+#: How many posts of a source the question names, from the time it names, are read.
+SOURCE_DATED_HITS = 5
 #: The words that ask for a figure whatever else the question says.
 _HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)|qu[eé] edad|what age"
 #: "which / qué" before the noun that names the kind of thing asked for; "por qué" and
@@ -681,6 +683,19 @@ class _When:
             self.year is None or when.year == self.year
         )
 
+    def window(self) -> tuple[datetime, datetime] | None:
+        """The span of publication dates asked, or None for a month of any year."""
+        if self.year is None:
+            return None
+        if self.day is not None and self.month is not None:
+            asked = datetime(self.year, self.month, self.day, tzinfo=UTC)
+            return asked - timedelta(days=_DAYS_AROUND), asked + timedelta(days=_DAYS_AROUND + 1)
+        if self.month is None:
+            return datetime(self.year, 1, 1, tzinfo=UTC), datetime(self.year + 1, 1, 1, tzinfo=UTC)
+        start = datetime(self.year, self.month, 1, tzinfo=UTC)
+        end = datetime(self.year + self.month // 12, self.month % 12 + 1, 1, tzinfo=UTC)
+        return start - timedelta(days=_DAYS_AROUND), end + timedelta(days=_DAYS_AROUND)
+
 
 #: How far from a day asked an article may be published and still be of that day.
 _DAYS_AROUND = 3
@@ -753,6 +768,62 @@ def _when(question: str) -> tuple[_When | None, set[str]]:
     if day is not None:
         said.add(str(day))
     return (_When(month, year, day) if month or year else None), said
+
+
+def _of_source_then(core: Core, question: str, when: _When) -> list[int]:
+    """Articles of a source the question names, published when it says, those the model
+    puts closest to the question first (at most ``SOURCE_DATED_HITS``)."""
+    window = when.window()
+    if window is None:
+        return []
+    said = fold(question)
+    with Session(core.engine) as session:
+        sources = session.execute(select(Source.id, Source.name)).all()
+        named = [sid for sid, name in sources if any(p.search(said) for p in _source_names(name))]
+        if not named:
+            return []
+        rows = session.execute(
+            select(Passage.id, Passage.article_id)
+            .join(Article, col(Article.id) == col(Passage.article_id))
+            .where(
+                col(Article.source_id).in_(named),
+                col(Article.published_at) >= window[0],
+                col(Article.published_at) < window[1],
+            )
+        ).all()
+    if not rows:
+        return []
+    article_of = {int(pid): int(aid) for pid, aid in rows}
+    qvec = core.searcher.query_vector(question)
+    best: dict[int, float] = {}
+    for pid, vector in core.vectors.vectors_of(list(article_of)).items():
+        aid = article_of[pid]
+        best[aid] = max(best.get(aid, -1.0), float(np.dot(vector, qvec)))
+    return sorted(best, key=best.__getitem__, reverse=True)[:SOURCE_DATED_HITS]
+
+
+#: Words of a source's name that name no one: "The Batch", "Anthropic News", "AI FIRST
+#: Podcast", "Paul Graham Essays" are named as "the batch", "Anthropic", "AI First".
+_SOURCE_WORDS = frozenset(
+    "the blog news research papers publications writing essays podcast changelog "
+    "engineering developer developers team frontier red".split()
+)
+
+
+@lru_cache(maxsize=256)
+def _source_names(name: str) -> tuple[re.Pattern[str], ...]:
+    """How a question may name the source ``name``: each part of it ("The Batch (Andrew Ng,
+    DeepLearning.AI)" has three) without its generic words, in words of 3 letters or more."""
+    patterns = []
+    for part in re.split(r"[(),]|\s-\s", name):
+        words = [fold(w) for w in re.findall(r"[\w.]+", part)]
+        while words and words[0] in _SOURCE_WORDS:
+            words = words[1:]
+        while words and words[-1] in _SOURCE_WORDS:
+            words = words[:-1]
+        if len("".join(words)) >= 3:
+            patterns.append(re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b"))
+    return tuple(patterns)
 
 
 #: Words that place a date within its month: when, not what.
@@ -1296,6 +1367,9 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             for h in core.searcher.search(undated, limit=limit_articles)
             if h.article_id not in ids and when.fits(h.published_at, set())
         ][:DATED_HITS]
+        # "según The Batch de finales de julio de 2024": that source's posts of then, which
+        # the words of a weekly's headline list rarely bring up
+        ids += [aid for aid in _of_source_then(core, question, when) if aid not in ids]
     # "which stable Windsurf release (not Next)": no article whose title says it
     excluded = {fold(w) for w in _EXCLUDED.findall(question)}
     # "¿qué nombre le pusieron a…?": the words that ask for a name are not what it is about

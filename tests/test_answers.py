@@ -2234,3 +2234,50 @@ def test_the_first_word_after_an_opening_question_mark_is_no_name(seeded_core: C
 
     concepts = _concepts(seeded_core, "¿Cada cuánto financia startups Y Combinator?", set(), "es")
     assert not [c for c in concepts if c.is_name and c.word == "Cada"]
+
+
+def test_a_source_named_with_a_date_reads_its_posts_of_then(core: Core) -> None:
+    """ "según The Batch de finales de julio de 2024": the weekly's issues of that month are
+    read, whatever words their headline lists share with the question; not another
+    month's, not another source's."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session, select
+
+    from bot.answers import _of_source_then, _source_names, _when
+    from bot.models import Article, Source
+
+    with Session(core.engine) as session:
+        batch = Source(kind="feed", url="https://example.com/b.xml", name="The Batch (Andrew Ng)")
+        other = Source(kind="feed", url="https://example.com/other.xml", name="Other Weekly")
+        session.add_all([batch, other])
+        session.commit()
+        ids = {"batch": batch.id, "other": other.id}
+    issues = [  # (source, published, title)
+        ("batch", datetime(2024, 7, 24, tzinfo=UTC), "OpenAI Shrinks GPT-4o, Meta Holds Models"),
+        ("batch", datetime(2024, 7, 10, tzinfo=UTC), "Cloudy Path to Zero Emissions, Agents"),
+        ("batch", datetime(2024, 9, 4, tzinfo=UTC), "Meta Withholds Models Again, Chips"),
+        ("other", datetime(2024, 7, 17, tzinfo=UTC), "Meta Withholds Models From Europe"),
+    ]
+    for source, _published, title in issues:
+        _ingest_one(core, title, f"{title}. More news of the week.", source)
+    with Session(core.engine) as session:
+        for source, published, title in issues:
+            article = session.execute(select(Article).where(Article.title == title)).scalar_one()
+            article.source_id, article.published_at = ids[source], published
+        session.commit()
+        titles = {a.id: a.title for a in session.execute(select(Article)).scalars()}
+
+    question = "Según The Batch de finales de julio de 2024, ¿qué región no tuvo modelos de Meta?"
+    when, _said = _when(question)
+    assert when is not None
+    read = [titles[aid] for aid in _of_source_then(core, question, when)]
+    assert sorted(read) == sorted(t for s, p, t in issues if s == "batch" and p.month == 7)
+    unnamed = "¿qué región se quedó sin modelos de Meta en julio de 2024?"
+    assert _of_source_then(core, unnamed, when) == []
+    assert [p.pattern for p in _source_names("The Batch (Andrew Ng, DeepLearning.AI)")] == [
+        r"\bbatch\b",
+        r"\bandrew\W+ng\b",
+        r"\bdeeplearning\.ai\b",
+    ]
+    assert [p.pattern for p in _source_names("AI FIRST Podcast")] == [r"\bai\W+first\b"]
