@@ -67,6 +67,10 @@ ANSWER_KIND_BONUS = 0.15
 #: each fifth of them scored by weights fitted on the other four (docs/benchmarks.md).
 DENSE_WEIGHT = 3.0
 RANK_WEIGHT = 0.2
+#: The same for a question that names only what it is about ("¿qué pasa con Qwen?"): the
+#: news's own order answers it, lede first, not the passage the model puts closest to a name.
+VAGUE_DENSE_WEIGHT = 0.3
+VAGUE_RANK_WEIGHT = 0.05
 
 _WHO = re.compile(r"\b(who|whom|whose|qui[eé]n(es)?)\b", re.IGNORECASE)
 #: "WHO" in capitals after the start is the World Health Organization, not a question word.
@@ -1429,6 +1433,11 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
     dense = _dense_scores(core, question, articles, passages)
 
     names = [c for c in concepts if c.is_name]
+    dense_weight, rank_weight = (
+        (DENSE_WEIGHT, RANK_WEIGHT)
+        if any(not c.is_name and not c.optional for c in concepts)
+        else (VAGUE_DENSE_WEIGHT, VAGUE_RANK_WEIGHT)
+    )
     # What the asker gives to pick the event must be in the cited article: the version of a
     # name ("Mistral Small 4"), the round ("la serie B"), an amount ("its $750M round").
     versions = _versions(question) | _series(question)
@@ -1623,8 +1632,8 @@ def answer(core: Core, question: str, lang: str, *, limit_articles: int = ARTICL
             continue  # "how many" is not answered by a sentence without a number near it
         score = (
             says  # what the sentence says of the question, the optional kind included
-            + DENSE_WEIGHT * dense.get(s.passage_id, 0.0)
-            + RANK_WEIGHT / (1 + rank[s.article_id])
+            + dense_weight * dense.get(s.passage_id, 0.0)
+            + rank_weight / (1 + rank[s.article_id])
             + 0.1 / (2 + s.index)  # news puts the key fact first: title, then the lede
         )
         if wants_quantity and (s.article_id, s.text) in figure_sentences:
