@@ -93,6 +93,8 @@ LEXICAL_HITS = 3
 DATED_HITS = 5
 #: How many posts of a source the question names, from the time it names, are read.
 SOURCE_DATED_HITS = 5
+#: At most this many of their passages are compared (a year of a busy source, at scale).
+SOURCE_DATED_PASSAGES = 5000
 #: The words that ask for a figure whatever else the question says.
 _HOW = r"cu[aá]nt[oa]s?|how (?:many|much|big|large|long|old|far|fast|often)|qu[eé] edad|what age"
 #: "which / qué" before the noun that names the kind of thing asked for; "por qué" and
@@ -794,6 +796,7 @@ def _of_source_then(core: Core, question: str, when: _When) -> list[int]:
                 col(Article.published_at) >= window[0],
                 col(Article.published_at) < window[1],
             )
+            .limit(SOURCE_DATED_PASSAGES)
         ).all()
     if not rows:
         return []
