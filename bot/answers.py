@@ -798,14 +798,10 @@ def _of_source_then(core: Core, question: str, when: _When) -> list[int]:
             )
             .limit(SOURCE_DATED_PASSAGES)
         ).all()
-    if not rows:
-        return []
     article_of = {int(pid): int(aid) for pid, aid in rows}
-    qvec = core.searcher.query_vector(question)
     best: dict[int, float] = {}
-    for pid, vector in core.vectors.vectors_of(list(article_of)).items():
-        aid = article_of[pid]
-        best[aid] = max(best.get(aid, -1.0), float(np.dot(vector, qvec)))
+    for pid, cosine in _cosines(core, question, list(article_of)).items():
+        best[article_of[pid]] = max(best.get(article_of[pid], -1.0), cosine)
     return sorted(best, key=best.__getitem__, reverse=True)[:SOURCE_DATED_HITS]
 
 
@@ -1797,10 +1793,16 @@ def _dense_scores(
     wanted = [
         pid for pid, aid, _text in passages if allowed is None or articles[aid].lang in allowed
     ]
-    if not wanted:
+    # keyed as the sentences look them up (a passage id, or None)
+    return {pid: cosine for pid, cosine in _cosines(core, question, wanted).items()}
+
+
+def _cosines(core: Core, question: str, passage_ids: list[int]) -> dict[int, float]:
+    """The model's cosine of the question with each of ``passage_ids`` that has a vector."""
+    if not passage_ids:
         return {}
     qvec = core.searcher.query_vector(question)
-    return {pid: float(np.dot(v, qvec)) for pid, v in core.vectors.vectors_of(wanted).items()}
+    return {pid: float(np.dot(v, qvec)) for pid, v in core.vectors.vectors_of(passage_ids).items()}
 
 
 #: A question that asks for a place: "where", "¿dónde?", "in which city", "¿en qué país?".
